@@ -1,0 +1,25 @@
+"""Settings for the test suite: the environment's settings plus what tests need.
+
+Tests still honour DATABASE_URL and REDIS_URL, so CI runs the same suite on the
+embedded default and against real PostgreSQL and Redis.
+"""
+
+import os
+
+os.environ.setdefault("SECRET_KEY", "tests-only-not-a-secret")
+os.environ.setdefault("SECURE_SSL_REDIRECT", "false")
+
+from config.settings import *  # noqa: E402,F403
+from config.settings import REALTIME, STORAGES  # noqa: E402
+
+# The harness's receive_all_json() waits for these markers.
+REALTIME = {**REALTIME, "SEND_COMPLETION": True}
+
+# Hashing passwords properly is slow by design; tests do not need it.
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+# Templates render without a prior collectstatic.
+STORAGES = {
+    **STORAGES,
+    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+}

@@ -1,0 +1,9 @@
+"""HTTP routes: the admin and each app's API."""
+
+from django.contrib import admin
+from django.urls import include, path
+
+urlpatterns = [
+    path("admin/", admin.site.urls),
+    path("api/auth/", include("accounts.urls")),
+]
