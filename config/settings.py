@@ -53,7 +53,7 @@ SECRET_KEY = os.environ.get("SECRET_KEY", "")
 if not SECRET_KEY:
     if not DEBUG:
         raise ImproperlyConfigured("SECRET_KEY must be set when DEBUG is off")
-    SECRET_KEY = "django-insecure-local-development-only"  # noqa: S105 - DEBUG only
+    SECRET_KEY = "django-insecure-local-development-only-never-in-production"  # noqa: S105 - DEBUG only
 
 # The site's own origin (scheme://host[:port]). The WebSocket Origin check and
 # the CSRF check trust it, and the tests send it as their Origin header.
@@ -178,14 +178,11 @@ SIMPLE_JWT = {
 }
 
 # Where the JWTs live in the browser: HttpOnly cookies, never the page's JS.
-AUTH_COOKIES = {
-    "ACCESS": "jwt_auth_cookie",
-    "REFRESH": "jwt_auth_refresh_cookie",
-    # The refresh token is only ever needed by the auth endpoints.
-    "REFRESH_PATH": "/api/auth/",
-    "SECURE": env_bool("AUTH_COOKIE_SECURE", default=not DEBUG),
-    "SAMESITE": "Lax",
-}
+AUTH_COOKIE_ACCESS = "jwt_auth_cookie"
+AUTH_COOKIE_REFRESH = "jwt_auth_refresh_cookie"
+# The refresh token is only ever needed by the auth endpoints.
+AUTH_COOKIE_REFRESH_PATH = "/api/auth/"
+AUTH_COOKIE_SECURE = env_bool("AUTH_COOKIE_SECURE", default=not DEBUG)
 
 # The WebSocket consumer layer (see realtime/settings.py for what each means).
 REALTIME = {

@@ -6,11 +6,11 @@ embedded default and against real PostgreSQL and Redis.
 
 import os
 
-os.environ.setdefault("SECRET_KEY", "tests-only-not-a-secret")
+os.environ.setdefault("SECRET_KEY", "tests-only-not-a-secret-but-long-enough-for-hs256")
 os.environ.setdefault("SECURE_SSL_REDIRECT", "false")
 
-from config.settings import *  # noqa: E402,F403
-from config.settings import REALTIME, STORAGES  # noqa: E402
+from config.settings import *  # noqa: F403
+from config.settings import REALTIME, STORAGES
 
 # The harness's receive_all_json() waits for these markers.
 REALTIME = {**REALTIME, "SEND_COMPLETION": True}
@@ -23,3 +23,6 @@ STORAGES = {
     **STORAGES,
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
+
+# Serve static files from the apps' folders, as in development: no collectstatic.
+WHITENOISE_AUTOREFRESH = True

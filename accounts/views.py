@@ -1,0 +1,111 @@
+"""Log in, refresh, log out and "who am I", with the JWTs kept in HttpOnly cookies.
+
+The token bodies never reach the page's JavaScript: responses carry the user,
+the cookies carry the tokens.
+"""
+
+from contextlib import suppress
+from typing import Any
+
+from django.conf import settings
+from django.contrib.auth import logout as end_django_session
+from rest_framework import status
+from rest_framework.authentication import SessionAuthentication
+from rest_framework.exceptions import NotAuthenticated
+from rest_framework.permissions import AllowAny
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+from rest_framework_simplejwt.exceptions import InvalidToken, TokenError
+from rest_framework_simplejwt.serializers import (
+    TokenObtainPairSerializer,
+    TokenRefreshSerializer,
+)
+from rest_framework_simplejwt.tokens import RefreshToken
+
+from accounts.authentication import COOKIE_CHALLENGE
+from accounts.cookies import clear_token_cookies, set_token_cookies
+from accounts.models import User
+from accounts.serializers import UserSerializer
+
+
+class TokenCookieView(APIView):
+    """Base of the views that read or write the token cookies themselves."""
+
+    authentication_classes: list[Any] = []
+    permission_classes = [AllowAny]
+    # Refresh and logout act on a cookie the browser sends by itself, so they
+    # need the CSRF check that an authenticating cookie would get.
+    csrf_protected = True
+
+    def initial(self, request: Request, *args: Any, **kwargs: Any) -> None:
+        super().initial(request, *args, **kwargs)
+        if self.csrf_protected:
+            SessionAuthentication().enforce_csrf(request)
+
+    def get_authenticate_header(self, request: Request) -> str:
+        return COOKIE_CHALLENGE
+
+    def refresh_cookie(self, request: Request) -> str:
+        raw = request.COOKIES.get(settings.AUTH_COOKIE_REFRESH)
+        if not raw:
+            raise NotAuthenticated("No refresh cookie: log in first.")
+        return raw
+
+
+class LoginView(TokenCookieView):
+    """Check the credentials; set the access and refresh cookies."""
+
+    csrf_protected = False  # the credentials are in the body, not a cookie
+
+    def post(self, request: Request) -> Response:
+        serializer = TokenObtainPairSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        response = Response(UserSerializer(serializer.user).data)
+        set_token_cookies(
+            response,
+            access=serializer.validated_data["access"],
+            refresh=serializer.validated_data["refresh"],
+        )
+        return response
+
+
+class RefreshView(TokenCookieView):
+    """Trade the refresh cookie for a new access token and a rotated refresh token."""
+
+    def post(self, request: Request) -> Response:
+        serializer = TokenRefreshSerializer(data={"refresh": self.refresh_cookie(request)})
+        try:
+            serializer.is_valid(raise_exception=True)
+        except TokenError as exc:  # expired, malformed or blacklisted
+            raise InvalidToken(exc.args[0]) from exc
+        response = Response(status=status.HTTP_204_NO_CONTENT)
+        set_token_cookies(
+            response,
+            access=serializer.validated_data["access"],
+            refresh=serializer.validated_data.get("refresh"),
+        )
+        return response
+
+
+class LogoutView(TokenCookieView):
+    """Blacklist the refresh token and clear both cookies (and any session)."""
+
+    def post(self, request: Request) -> Response:
+        raw = request.COOKIES.get(settings.AUTH_COOKIE_REFRESH)
+        if raw:
+            # An expired or already blacklisted token has nothing left to revoke.
+            with suppress(TokenError):
+                RefreshToken(raw).blacklist()  # type: ignore[arg-type]
+        end_django_session(request._request)
+        response = Response(status=status.HTTP_204_NO_CONTENT)
+        clear_token_cookies(response)
+        return response
+
+
+class MeView(APIView):
+    """The user the request is authenticated as."""
+
+    def get(self, request: Request) -> Response:
+        assert isinstance(request.user, User)  # IsAuthenticated let it through
+        return Response(UserSerializer(request.user).data)

@@ -1,0 +1,269 @@
+"""The base consumer every app consumer stands on.
+
+Connect -> authenticate -> permit -> join groups -> ``authentication`` message.
+Each text frame -> one typed message (a pydantic discriminated union on
+``action``) -> ``receive_message``. Group messages are relayed to each member
+with ``is_mine`` / ``is_current`` added.
+"""
+
+import logging
+from collections.abc import Sequence
+from typing import (
+    Annotated,
+    Any,
+    ClassVar,
+    Generic,
+    TypedDict,
+    TypeVar,
+    Union,
+    get_args,
+    get_origin,
+)
+
+from channels.db import database_sync_to_async
+from channels.generic.websocket import AsyncJsonWebsocketConsumer
+from django.contrib.auth.base_user import AbstractBaseUser
+from django.contrib.auth.models import AnonymousUser
+from django.db.models import Model, QuerySet
+from pydantic import Field, TypeAdapter, ValidationError
+from rest_framework.authentication import BaseAuthentication
+from rest_framework.permissions import BasePermission
+
+from realtime.handshake import HandshakePolicy, HandshakeResult, check_handshake
+from realtime.messages.base import BaseMessage
+from realtime.messages.incoming import PingMessage
+from realtime.messages.outgoing import (
+    AuthenticationMessage,
+    AuthenticationPayload,
+    CompleteMessage,
+    ErrorDetail,
+    ErrorMessage,
+    ErrorPayload,
+    GroupCompleteMessage,
+    PongMessage,
+)
+from realtime.settings import RealtimeSettings, realtime_settings
+
+logger = logging.getLogger(__name__)
+
+IncomingT = TypeVar("IncomingT", bound=BaseMessage)
+
+# Close codes after a refused handshake: 4000 + the HTTP status (4401, 4403, 4404).
+CLOSE_CODE_BASE = 4000
+
+
+class GroupMessageEvent(TypedDict):
+    """What travels through the channel layer for one group message."""
+
+    type: str
+    message: dict[str, Any]
+    sender_channel: str
+    sender_user: str | None
+    exclude_current: bool
+
+
+class InvalidFrame(Exception):
+    """A frame that is not one of the messages this consumer accepts."""
+
+    def __init__(self, payload: ErrorPayload) -> None:
+        super().__init__(payload.message)
+        self.payload = payload
+
+
+# Summaries for the first validation error a frame hits, by pydantic's error type.
+_FRAME_ERROR_SUMMARIES = {
+    "json_invalid": "Malformed JSON.",
+    "dict_type": "A message must be a JSON object with an 'action' key.",
+    "model_type": "A message must be a JSON object with an 'action' key.",
+    "union_tag_not_found": "The message has no 'action'.",
+    "union_tag_invalid": "Unknown action.",
+}
+
+
+class RealtimeConsumer(AsyncJsonWebsocketConsumer, Generic[IncomingT]):  # type: ignore[misc]
+    """Subclass as ``RealtimeConsumer[MyIncoming]``, where ``MyIncoming`` is a
+    message class or a union of them, and implement ``receive_message``.
+
+    Access is declared the DRF way: ``authentication_classes``,
+    ``permission_classes`` and, for object permissions, a ``queryset`` in which
+    the URL route kwargs (``lookup_field`` / ``lookup_url_kwarg``) name the object.
+    """
+
+    # None means DRF's DEFAULT_AUTHENTICATION_CLASSES / DEFAULT_PERMISSION_CLASSES.
+    authentication_classes: ClassVar[Sequence[type[BaseAuthentication]] | None] = None
+    permission_classes: ClassVar[Sequence[type[BasePermission]] | None] = None
+    queryset: ClassVar[QuerySet[Any] | None] = None
+    lookup_field: ClassVar[str] = "pk"
+    lookup_url_kwarg: ClassVar[str | None] = None
+
+    incoming_adapter: ClassVar[TypeAdapter[Any]] = TypeAdapter(PingMessage)
+
+    # Set once the handshake succeeded; frames before that are ignored.
+    user: AbstractBaseUser | AnonymousUser
+    obj: Model | None
+    config: RealtimeSettings
+    ready: bool = False
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        for base in getattr(cls, "__orig_bases__", ()):
+            if get_origin(base) is RealtimeConsumer:
+                (incoming,) = get_args(base)
+                if not isinstance(incoming, TypeVar):
+                    cls.incoming_adapter = incoming_adapter(incoming)
+
+    # Connection lifecycle
+
+    async def connect(self) -> None:
+        self.config = realtime_settings()
+        await self.accept()
+        result = await database_sync_to_async(check_handshake)(self.handshake_policy(), self.scope)
+        self.user = result.user
+        self.obj = result.obj
+        if result.ok:
+            # Join before announcing success, so that a client told "200" never
+            # misses a group message sent right after.
+            self.groups = await self.get_groups()
+            for group in self.groups:
+                await self.channel_layer.group_add(group, self.channel_name)
+        await self.send_message(authentication_message(result))
+        if not result.ok:
+            await self.close(code=CLOSE_CODE_BASE + result.status_code)
+            return
+        self.ready = True
+
+    def handshake_policy(self) -> HandshakePolicy:
+        return HandshakePolicy(
+            authentication_classes=self.authentication_classes,
+            permission_classes=self.permission_classes,
+            queryset=self.queryset,
+            lookup_field=self.lookup_field,
+            lookup_url_kwarg=self.lookup_url_kwarg,
+        )
+
+    async def get_groups(self) -> list[str]:
+        """The channel-layer groups this connection joins once permitted."""
+        return []
+
+    # Incoming frames
+
+    async def receive(self, text_data: str | None = None, bytes_data: bytes | None = None) -> None:
+        if not self.ready:
+            return
+        try:
+            message = self.parse_frame(text_data, bytes_data)
+        except InvalidFrame as exc:
+            await self.send_message(ErrorMessage(payload=exc.payload))
+        else:
+            await self.dispatch_message(message)
+        if self.config.send_completion:
+            await self.send_message(CompleteMessage())
+
+    def parse_frame(self, text_data: str | None, bytes_data: bytes | None) -> BaseMessage:
+        if text_data is None:
+            raise InvalidFrame(
+                ErrorPayload(message="Binary frames are not accepted; send JSON text.")
+            )
+        if len(text_data) > self.config.max_frame_chars:
+            raise InvalidFrame(
+                ErrorPayload(
+                    message=f"Frame too large: at most {self.config.max_frame_chars} characters."
+                )
+            )
+        try:
+            message: BaseMessage = self.incoming_adapter.validate_json(text_data)
+        except ValidationError as exc:
+            raise InvalidFrame(frame_error(exc)) from None
+        return message
+
+    async def dispatch_message(self, message: BaseMessage) -> None:
+        try:
+            if isinstance(message, PingMessage):
+                await self.send_message(PongMessage())
+            else:
+                await self.receive_message(message)  # type: ignore[arg-type]
+        except Exception:
+            # Logged with its traceback for us; the client learns only that it failed.
+            logger.exception("Handling %r failed on %s", message.action, self.scope.get("path"))
+            await self.send_message(
+                ErrorMessage(
+                    payload=ErrorPayload(message="Internal error while handling the message.")
+                )
+            )
+
+    async def receive_message(self, message: IncomingT) -> None:
+        """Handle one validated incoming message (ping never reaches here)."""
+        raise NotImplementedError(f"{type(self).__name__} must implement receive_message()")
+
+    # Outgoing frames
+
+    async def send_message(self, message: BaseMessage) -> None:
+        await self.send(text_data=message.model_dump_json())
+
+    async def send_group_message(
+        self,
+        message: BaseMessage,
+        *,
+        groups: Sequence[str] | None = None,
+        exclude_current: bool = False,
+    ) -> None:
+        """Send ``message`` to every connection in ``groups`` (default: the
+        groups this connection joined); ``exclude_current`` skips this socket."""
+        event: GroupMessageEvent = {
+            "type": "realtime.group_message",
+            "message": message.model_dump(mode="json"),
+            "sender_channel": self.channel_name,
+            "sender_user": user_key(self.user),
+            "exclude_current": exclude_current,
+        }
+        for group in self.groups if groups is None else groups:
+            await self.channel_layer.group_send(group, event)
+
+    async def realtime_group_message(self, event: GroupMessageEvent) -> None:
+        """Relay a group message to this client, saying whose it is."""
+        is_current = event["sender_channel"] == self.channel_name
+        if is_current and event["exclude_current"]:
+            return
+        mine = event["sender_user"] is not None and event["sender_user"] == user_key(self.user)
+        await self.send_json({**event["message"], "is_mine": mine, "is_current": is_current})
+        if self.config.send_completion:
+            await self.send_message(GroupCompleteMessage())
+
+
+def incoming_adapter(incoming: Any) -> TypeAdapter[Any]:
+    """One validator for a consumer's messages, discriminated on ``action``.
+
+    Ping is always understood, whether or not the declared union lists it.
+    """
+    members = tuple(dict.fromkeys((*(get_args(incoming) or (incoming,)), PingMessage)))
+    if len(members) == 1:
+        return TypeAdapter(members[0])
+    union: Any = Union[members]  # noqa: UP007 - built from a runtime tuple
+    return TypeAdapter(Annotated[union, Field(discriminator="action")])
+
+
+def user_key(user: AbstractBaseUser | AnonymousUser) -> str | None:
+    return str(user.pk) if user.is_authenticated else None
+
+
+def authentication_message(result: HandshakeResult) -> AuthenticationMessage:
+    return AuthenticationMessage(
+        payload=AuthenticationPayload(
+            status_code=result.status_code,
+            status_text=result.status_text,
+            data=result.detail,
+        )
+    )
+
+
+def frame_error(exc: ValidationError) -> ErrorPayload:
+    """Say what is wrong with a frame, without echoing its content back."""
+    errors = exc.errors(include_url=False, include_input=False, include_context=False)
+    summary = _FRAME_ERROR_SUMMARIES.get(errors[0]["type"], "Invalid message.")
+    return ErrorPayload(
+        message=summary,
+        errors=[
+            ErrorDetail(loc=list(error["loc"]), msg=error["msg"], type=error["type"])
+            for error in errors
+        ],
+    )

@@ -1,0 +1,76 @@
+"""Small consumers on the base class, routed only in these tests."""
+
+from typing import Any, Literal
+
+from django.urls import path, re_path
+from pydantic import BaseModel, Field
+from rest_framework.permissions import BasePermission, IsAuthenticated
+from rest_framework.request import Request
+
+from accounts.models import User
+from realtime.asgi import websocket_application
+from realtime.consumers import RealtimeConsumer
+from realtime.messages.base import BaseMessage
+
+
+class EchoPayload(BaseModel):
+    text: str = Field(max_length=100)
+    times: int = 1
+
+
+class EchoMessage(BaseMessage):
+    action: Literal["echo"] = "echo"
+    payload: EchoPayload
+
+
+class BreakMessage(BaseMessage):
+    """Makes the handler raise, to show that errors are not leaked."""
+
+    action: Literal["break"] = "break"
+    payload: None = None
+
+
+class ShoutMessage(BaseMessage):
+    action: Literal["shout"] = "shout"
+    payload: EchoPayload
+    exclude_current: bool = False
+
+
+class EchoConsumer(RealtimeConsumer[EchoMessage | BreakMessage]):
+    async def receive_message(self, message: EchoMessage | BreakMessage) -> None:
+        if isinstance(message, BreakMessage):
+            raise RuntimeError("secret internal detail")
+        for _ in range(message.payload.times):
+            await self.send_message(message)
+
+
+class RoomConsumer(RealtimeConsumer[ShoutMessage]):
+    async def get_groups(self) -> list[str]:
+        return ["test-room"]
+
+    async def receive_message(self, message: ShoutMessage) -> None:
+        await self.send_group_message(message, exclude_current=message.exclude_current)
+
+
+class IsSelf(BasePermission):
+    def has_object_permission(self, request: Request, view: Any, obj: Any) -> bool:
+        return bool(obj == request.user)
+
+
+class ProfileConsumer(RealtimeConsumer[EchoMessage]):
+    """Object permissions: only the user named in the URL may connect."""
+
+    permission_classes = (IsAuthenticated, IsSelf)
+    queryset = User.objects.all()
+
+    async def receive_message(self, message: EchoMessage) -> None:
+        await self.send_message(message)
+
+
+application = websocket_application(
+    [
+        path("ws/echo/", EchoConsumer.as_asgi()),
+        path("ws/room/", RoomConsumer.as_asgi()),
+        re_path(r"^ws/profile/(?P<pk>\d+)/$", ProfileConsumer.as_asgi()),
+    ]
+)

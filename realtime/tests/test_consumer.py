@@ -1,0 +1,302 @@
+"""The base consumer, through the same Origin check and middleware as production,
+driven by plain ``channels.testing.WebsocketCommunicator``."""
+
+import json
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from datetime import timedelta
+from typing import Any
+
+from asgiref.sync import sync_to_async
+from channels.testing import WebsocketCommunicator
+from django.conf import settings
+from django.test import TransactionTestCase, override_settings
+from rest_framework_simplejwt.tokens import AccessToken
+
+from accounts.factories.user import UserFactory
+from accounts.models import User
+from accounts.testing import Headers, jwt_cookies, ws_headers
+from realtime.tests.consumers import application
+
+TIMEOUT = 3
+PONG = {"action": "pong", "payload": None}
+COMPLETE = {"action": "complete", "payload": None}
+GROUP_COMPLETE = {"action": "group_complete", "payload": None}
+
+
+def ok(status: int = 200) -> dict[str, Any]:
+    texts = {200: "OK", 401: "Unauthorized", 403: "Forbidden", 404: "Not Found"}
+    return {"status_code": status, "status_text": texts[status]}
+
+
+class ConsumerTestCase(TransactionTestCase):
+    async def asetup_user(self) -> tuple[User, Headers]:
+        user = await sync_to_async(UserFactory.create)()
+        return user, ws_headers(await sync_to_async(jwt_cookies)(user))
+
+    @asynccontextmanager
+    async def socket(
+        self, headers: Headers, path: str = "/ws/echo/"
+    ) -> AsyncIterator[WebsocketCommunicator]:
+        communicator = WebsocketCommunicator(application, path, headers=headers)
+        try:
+            connected, _ = await communicator.connect(timeout=TIMEOUT)
+            assert connected, "the handshake was refused"
+            yield communicator
+        finally:
+            await communicator.disconnect()
+
+    async def auth(self, communicator: WebsocketCommunicator) -> dict[str, Any]:
+        message = await communicator.receive_json_from(timeout=TIMEOUT)
+        assert message["action"] == "authentication"
+        payload: dict[str, Any] = message["payload"]
+        return payload
+
+    async def assert_refused_and_closed(
+        self, communicator: WebsocketCommunicator, status: int
+    ) -> None:
+        payload = await self.auth(communicator)
+        assert payload["status_code"] == status
+        closed = await communicator.receive_output(timeout=TIMEOUT)
+        assert closed == {"type": "websocket.close", "code": 4000 + status}
+
+
+class AuthenticationTests(ConsumerTestCase):
+    async def test_valid_jwt_cookie_is_accepted(self) -> None:
+        _, headers = await self.asetup_user()
+        async with self.socket(headers) as ws:
+            assert (await self.auth(ws)).items() >= ok(200).items()
+
+    async def test_no_cookie_is_refused_with_401_and_closed(self) -> None:
+        async with self.socket(ws_headers({})) as ws:
+            await self.assert_refused_and_closed(ws, 401)
+
+    async def test_expired_token_is_refused_with_401_and_closed(self) -> None:
+        user, _ = await self.asetup_user()
+        token = await sync_to_async(AccessToken.for_user)(user)
+        token.set_exp(lifetime=-timedelta(seconds=1))
+        async with self.socket(ws_headers({settings.AUTH_COOKIE_ACCESS: str(token)})) as ws:
+            await self.assert_refused_and_closed(ws, 401)
+
+    async def test_tampered_token_is_refused_with_401_and_closed(self) -> None:
+        user, _ = await self.asetup_user()
+        token = str(await sync_to_async(AccessToken.for_user)(user))
+        header, claims, signature = token.split(".")
+        forged = ".".join([header, claims, signature[::-1]])
+        async with self.socket(ws_headers({settings.AUTH_COOKIE_ACCESS: forged})) as ws:
+            await self.assert_refused_and_closed(ws, 401)
+
+    async def test_session_cookie_is_accepted(self) -> None:
+        user = await sync_to_async(UserFactory.create)()
+        await self.async_client.aforce_login(user)
+        session_id = self.async_client.cookies[settings.SESSION_COOKIE_NAME].value
+        async with self.socket(ws_headers({settings.SESSION_COOKIE_NAME: session_id})) as ws:
+            assert (await self.auth(ws))["status_code"] == 200
+
+    async def test_foreign_origin_is_refused_before_the_handshake(self) -> None:
+        _, headers = await self.asetup_user()
+        foreign = [
+            (name, b"https://evil.example") if name == b"origin" else (name, value)
+            for name, value in headers
+        ]
+        communicator = WebsocketCommunicator(application, "/ws/echo/", headers=foreign)
+        connected, _ = await communicator.connect(timeout=TIMEOUT)
+        assert not connected
+
+    async def test_missing_origin_is_refused(self) -> None:
+        _, headers = await self.asetup_user()
+        without_origin = [(name, value) for name, value in headers if name != b"origin"]
+        communicator = WebsocketCommunicator(application, "/ws/echo/", headers=without_origin)
+        connected, _ = await communicator.connect(timeout=TIMEOUT)
+        assert not connected
+
+
+class ObjectPermissionTests(ConsumerTestCase):
+    async def test_the_named_object_must_pass_the_object_permission(self) -> None:
+        user, headers = await self.asetup_user()
+        other = await sync_to_async(UserFactory.create)()
+        async with self.socket(headers, f"/ws/profile/{user.pk}/") as ws:
+            assert (await self.auth(ws))["status_code"] == 200
+        async with self.socket(headers, f"/ws/profile/{other.pk}/") as ws:
+            await self.assert_refused_and_closed(ws, 403)
+        async with self.socket(headers, f"/ws/profile/{other.pk + 1000}/") as ws:
+            await self.assert_refused_and_closed(ws, 404)
+
+    async def test_anonymous_gets_401_before_the_object_is_looked_up(self) -> None:
+        async with self.socket(ws_headers({}), "/ws/profile/999999/") as ws:
+            await self.assert_refused_and_closed(ws, 401)
+
+
+class MessageTests(ConsumerTestCase):
+    async def test_ping_gets_pong_then_complete(self) -> None:
+        _, headers = await self.asetup_user()
+        async with self.socket(headers) as ws:
+            await self.auth(ws)
+            await ws.send_json_to({"action": "ping"})
+            assert await ws.receive_json_from(timeout=TIMEOUT) == PONG
+            assert await ws.receive_json_from(timeout=TIMEOUT) == COMPLETE
+
+    async def test_a_valid_message_reaches_receive_message(self) -> None:
+        _, headers = await self.asetup_user()
+        async with self.socket(headers) as ws:
+            await self.auth(ws)
+            echo = {"action": "echo", "payload": {"text": "hi", "times": 2}}
+            await ws.send_json_to(echo)
+            assert await ws.receive_json_from(timeout=TIMEOUT) == echo
+            assert await ws.receive_json_from(timeout=TIMEOUT) == echo
+            assert await ws.receive_json_from(timeout=TIMEOUT) == COMPLETE
+
+    async def test_each_kind_of_invalid_input_gets_an_error_and_the_socket_stays_open(
+        self,
+    ) -> None:
+        cases: list[tuple[str, str, str]] = [
+            ("not json", "{oops", "Malformed JSON."),
+            ("a list", "[1, 2]", "A message must be a JSON object with an 'action' key."),
+            ("a number", "42", "A message must be a JSON object with an 'action' key."),
+            ("no action", json.dumps({"payload": {}}), "The message has no 'action'."),
+            ("unknown action", json.dumps({"action": "dance"}), "Unknown action."),
+            (
+                "wrong type",
+                json.dumps({"action": "echo", "payload": {"text": "x", "times": "many"}}),
+                "Invalid message.",
+            ),
+            (
+                "too long a field",
+                json.dumps({"action": "echo", "payload": {"text": "x" * 101}}),
+                "Invalid message.",
+            ),
+            (
+                "unknown key",
+                json.dumps({"action": "ping", "payload": None, "extra": 1}),
+                "Invalid message.",
+            ),
+            (
+                "oversized frame",
+                "x" * (64 * 1024 + 1),
+                "Frame too large: at most 65536 characters.",
+            ),
+        ]
+        _, headers = await self.asetup_user()
+        async with self.socket(headers) as ws:
+            await self.auth(ws)
+            for case, frame, summary in cases:
+                with self.subTest(case):
+                    await ws.send_to(text_data=frame)
+                    error = await ws.receive_json_from(timeout=TIMEOUT)
+                    assert error["action"] == "error"
+                    assert error["payload"]["message"] == summary
+                    assert await ws.receive_json_from(timeout=TIMEOUT) == COMPLETE
+            await ws.send_to(bytes_data=b"\x00\x01")
+            error = await ws.receive_json_from(timeout=TIMEOUT)
+            assert error["payload"]["message"] == "Binary frames are not accepted; send JSON text."
+            assert await ws.receive_json_from(timeout=TIMEOUT) == COMPLETE
+            # Still open and serving.
+            await ws.send_json_to({"action": "ping"})
+            assert await ws.receive_json_from(timeout=TIMEOUT) == PONG
+
+    async def test_errors_say_where_the_problem_is(self) -> None:
+        _, headers = await self.asetup_user()
+        async with self.socket(headers) as ws:
+            await self.auth(ws)
+            await ws.send_json_to({"action": "echo", "payload": {"text": 5}})
+            error = await ws.receive_json_from(timeout=TIMEOUT)
+            assert error["payload"]["errors"] == [
+                {
+                    "loc": ["echo", "payload", "text"],
+                    "msg": "Input should be a valid string",
+                    "type": "string_type",
+                }
+            ]
+
+    async def test_a_failing_handler_is_logged_and_answered_without_leaking(self) -> None:
+        _, headers = await self.asetup_user()
+        async with self.socket(headers) as ws:
+            await self.auth(ws)
+            with self.assertLogs("realtime.consumers", level="ERROR") as logs:
+                await ws.send_json_to({"action": "break"})
+                error = await ws.receive_json_from(timeout=TIMEOUT)
+            assert error == {
+                "action": "error",
+                "payload": {"message": "Internal error while handling the message.", "errors": []},
+            }
+            assert "secret internal detail" not in json.dumps(error)
+            assert "RuntimeError: secret internal detail" in logs.output[0]
+            assert await ws.receive_json_from(timeout=TIMEOUT) == COMPLETE
+            await ws.send_json_to({"action": "ping"})
+            assert await ws.receive_json_from(timeout=TIMEOUT) == PONG
+
+    @override_settings(REALTIME={"SEND_COMPLETION": False})
+    async def test_no_completion_markers_when_disabled(self) -> None:
+        _, headers = await self.asetup_user()
+        async with self.socket(headers) as ws:
+            await self.auth(ws)
+            await ws.send_json_to({"action": "ping"})
+            await ws.send_to(text_data="{oops")
+            await ws.send_json_to({"action": "ping"})
+            assert await ws.receive_json_from(timeout=TIMEOUT) == PONG
+            assert (await ws.receive_json_from(timeout=TIMEOUT))["action"] == "error"
+            assert await ws.receive_json_from(timeout=TIMEOUT) == PONG
+            assert await ws.receive_nothing(timeout=0.1)
+
+
+class GroupMessageTests(ConsumerTestCase):
+    async def test_a_group_message_reaches_every_member_with_is_mine_and_is_current(
+        self,
+    ) -> None:
+        _, alice_headers = await self.asetup_user()
+        _, bob_headers = await self.asetup_user()
+        shout = {
+            "action": "shout",
+            "payload": {"text": "hello", "times": 1},
+            "exclude_current": False,
+        }
+        async with (
+            self.socket(alice_headers, "/ws/room/") as alice,
+            self.socket(alice_headers, "/ws/room/") as alice_phone,
+            self.socket(bob_headers, "/ws/room/") as bob,
+        ):
+            for ws in (alice, alice_phone, bob):
+                assert (await self.auth(ws))["status_code"] == 200
+            await alice.send_json_to(shout)
+
+            sender_frames = [await alice.receive_json_from(timeout=TIMEOUT) for _ in range(3)]
+            assert COMPLETE in sender_frames
+            assert sender_frames[-1] == GROUP_COMPLETE
+            assert {**shout, "is_mine": True, "is_current": True} in sender_frames
+            assert await alice_phone.receive_json_from(timeout=TIMEOUT) == {
+                **shout,
+                "is_mine": True,
+                "is_current": False,
+            }
+            assert await alice_phone.receive_json_from(timeout=TIMEOUT) == GROUP_COMPLETE
+            assert await bob.receive_json_from(timeout=TIMEOUT) == {
+                **shout,
+                "is_mine": False,
+                "is_current": False,
+            }
+            assert await bob.receive_json_from(timeout=TIMEOUT) == GROUP_COMPLETE
+
+    async def test_exclude_current_skips_the_sending_socket_only(self) -> None:
+        _, alice_headers = await self.asetup_user()
+        _, bob_headers = await self.asetup_user()
+        shout = {
+            "action": "shout",
+            "payload": {"text": "psst", "times": 1},
+            "exclude_current": True,
+        }
+        async with (
+            self.socket(alice_headers, "/ws/room/") as alice,
+            self.socket(bob_headers, "/ws/room/") as bob,
+        ):
+            await self.auth(alice)
+            await self.auth(bob)
+            await alice.send_json_to(shout)
+            assert await bob.receive_json_from(timeout=TIMEOUT) == {
+                **shout,
+                "is_mine": False,
+                "is_current": False,
+            }
+            assert await alice.receive_json_from(timeout=TIMEOUT) == COMPLETE
+            # Bob's copy has arrived, so Alice's would have too: none came.
+            await alice.send_json_to({"action": "ping"})
+            assert await alice.receive_json_from(timeout=TIMEOUT) == PONG
