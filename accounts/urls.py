@@ -9,4 +9,5 @@ urlpatterns = [
     path("refresh/", views.RefreshView.as_view(), name="refresh"),
     path("logout/", views.LogoutView.as_view(), name="logout"),
     path("me/", views.MeView.as_view(), name="me"),
+    path("csrf/", views.CsrfTokenView.as_view(), name="csrf"),
 ]

@@ -9,6 +9,7 @@ from typing import Any
 
 from django.conf import settings
 from django.contrib.auth import logout as end_django_session
+from django.middleware.csrf import get_token
 from rest_framework import status
 from rest_framework.authentication import SessionAuthentication
 from rest_framework.exceptions import NotAuthenticated
@@ -101,6 +102,17 @@ class LogoutView(TokenCookieView):
         response = Response(status=status.HTTP_204_NO_CONTENT)
         clear_token_cookies(response)
         return response
+
+
+class CsrfTokenView(APIView):
+    """The CSRF token that cookie-authenticated writes must echo in X-CSRFToken
+    (also set as the csrftoken cookie), for pages and non-browser clients."""
+
+    authentication_classes: list[Any] = []
+    permission_classes = [AllowAny]
+
+    def get(self, request: Request) -> Response:
+        return Response({"csrf_token": get_token(request._request)})
 
 
 class MeView(APIView):

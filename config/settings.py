@@ -80,6 +80,7 @@ INSTALLED_APPS = [
     "rest_framework_simplejwt.token_blacklist",
     "accounts",
     "realtime",
+    "chat",
 ]
 
 MIDDLEWARE = [

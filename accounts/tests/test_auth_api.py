@@ -139,8 +139,8 @@ def test_cookie_authenticated_writes_need_the_csrf_token(user: User) -> None:
     browser = APIClient(enforce_csrf_checks=True)
     log_in(browser, user)
     assert browser.post(reverse("accounts:logout")).status_code == 403
-    browser.get(reverse("accounts:me"))  # reads are not CSRF-checked
-    token = "a" * 32
-    browser.cookies[settings.CSRF_COOKIE_NAME] = token
+    assert browser.get(reverse("accounts:me")).status_code == 200  # reads are not checked
+    token = browser.get(reverse("accounts:csrf")).json()["csrf_token"]
+    assert browser.cookies[settings.CSRF_COOKIE_NAME].value
     response = browser.post(reverse("accounts:logout"), HTTP_X_CSRFTOKEN=token)
     assert response.status_code == 204

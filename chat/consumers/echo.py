@@ -1,0 +1,12 @@
+from chat.messages.echo import ChatMessage, ChatPayload, ChatResponse, DemoIncomingMessage
+from realtime.consumers import RealtimeConsumer
+
+
+class EchoConsumer(RealtimeConsumer[DemoIncomingMessage]):
+    """``/ws/chat/<room_name>/``: the guide's demo room, answering the sender only."""
+
+    async def receive_message(self, message: DemoIncomingMessage) -> None:
+        assert isinstance(message, ChatMessage)
+        await self.send_message(
+            ChatResponse(payload=ChatPayload(content=f"Echo: {message.payload.content}"))
+        )

@@ -1,0 +1,31 @@
+import factory
+from factory.django import DjangoModelFactory
+
+from accounts.factories.user import UserFactory
+from chat.models import ChatMember, ChatMessage, GroupChat
+
+
+class GroupChatFactory(DjangoModelFactory[GroupChat]):
+    class Meta:
+        model = GroupChat
+
+    name = factory.Sequence(lambda n: f"Group {n}")
+    created_by = factory.SubFactory(UserFactory)
+
+
+class ChatMemberFactory(DjangoModelFactory[ChatMember]):
+    class Meta:
+        model = ChatMember
+
+    user = factory.SubFactory(UserFactory)
+    group_chat = factory.SubFactory(GroupChatFactory)
+    chat_role = ChatMember.ChatMemberRole.MEMBER
+
+
+class ChatMessageFactory(DjangoModelFactory[ChatMessage]):
+    class Meta:
+        model = ChatMessage
+
+    group_chat = factory.SubFactory(GroupChatFactory)
+    sender = factory.SubFactory(UserFactory)
+    content = factory.Faker("sentence")

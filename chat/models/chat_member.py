@@ -1,0 +1,36 @@
+from django.conf import settings
+from django.db import models
+
+from chat.models.group_chat import GroupChat
+
+
+class ChatMember(models.Model):
+    """A user's membership of a group chat, with the role that decides what
+    they may manage."""
+
+    class ChatMemberRole(models.TextChoices):
+        OWNER = "owner", "Owner"
+        ADMIN = "admin", "Admin"
+        MEMBER = "member", "Member"
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="chat_memberships"
+    )
+    group_chat = models.ForeignKey(GroupChat, on_delete=models.CASCADE, related_name="members")
+    chat_role = models.CharField(
+        max_length=10, choices=ChatMemberRole.choices, default=ChatMemberRole.MEMBER
+    )
+    joined_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["joined_at", "pk"]
+        constraints = [
+            models.UniqueConstraint(fields=["user", "group_chat"], name="one_membership_per_user"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user_id} in {self.group_chat_id} ({self.chat_role})"
+
+    @property
+    def can_manage_members(self) -> bool:
+        return self.chat_role in {self.ChatMemberRole.OWNER, self.ChatMemberRole.ADMIN}

@@ -1,0 +1,98 @@
+"""Every write of the chat app, in one place: REST views and consumers alike
+call these, so the rules (roles, the last owner, message validation) hold
+whichever way a change arrives. Blocking ORM code: call from a worker thread
+in async code (``database_sync_to_async``)."""
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+
+from accounts.models import User
+from chat.models import ChatMember, ChatMessage, GroupChat
+
+Role = ChatMember.ChatMemberRole
+
+
+class LastOwnerError(ValidationError):
+    """A group chat always keeps at least one owner."""
+
+    def __init__(self) -> None:
+        super().__init__("A group chat needs an owner: make someone else owner first.")
+
+
+@transaction.atomic
+def create_group_chat(*, creator: User, name: str) -> GroupChat:
+    """Create a group chat whose creator is its first owner."""
+    group_chat = GroupChat(name=name, created_by=creator)
+    group_chat.full_clean()
+    group_chat.save()
+    ChatMember.objects.create(user=creator, group_chat=group_chat, chat_role=Role.OWNER)
+    return group_chat
+
+
+def membership_of(user: User, group_chat: GroupChat) -> ChatMember | None:
+    return ChatMember.objects.filter(user=user, group_chat=group_chat).first()
+
+
+def _require_manager(actor: User, group_chat: GroupChat, *, role: str) -> ChatMember:
+    """Owners and admins manage members; only owners hand out admin or owner."""
+    membership = membership_of(actor, group_chat)
+    if membership is None or not membership.can_manage_members:
+        raise PermissionDenied("Only owners and admins manage members.")
+    if role != Role.MEMBER and membership.chat_role != Role.OWNER:
+        raise PermissionDenied("Only owners give or take the admin and owner roles.")
+    return membership
+
+
+@transaction.atomic
+def add_member(
+    *, group_chat: GroupChat, actor: User, user: User, role: str = Role.MEMBER
+) -> ChatMember:
+    _require_manager(actor, group_chat, role=role)
+    if ChatMember.objects.filter(group_chat=group_chat, user=user).exists():
+        raise ValidationError(f"{user.username} is already a member.")
+    return ChatMember.objects.create(group_chat=group_chat, user=user, chat_role=role)
+
+
+def _owners_left_without(membership: ChatMember) -> int:
+    return (
+        ChatMember.objects.select_for_update()
+        .filter(group_chat_id=membership.group_chat_id, chat_role=Role.OWNER)
+        .exclude(pk=membership.pk)
+        .count()
+    )
+
+
+@transaction.atomic
+def change_role(*, membership: ChatMember, actor: User, role: str) -> ChatMember:
+    # Changing anyone to or from admin/owner is an owner's decision.
+    touches_privileged = role != Role.MEMBER or membership.chat_role != Role.MEMBER
+    _require_manager(
+        actor, membership.group_chat, role=Role.OWNER if touches_privileged else Role.MEMBER
+    )
+    demotes_an_owner = membership.chat_role == Role.OWNER and role != Role.OWNER
+    if demotes_an_owner and _owners_left_without(membership) == 0:
+        raise LastOwnerError()
+    membership.chat_role = role
+    membership.full_clean()
+    membership.save(update_fields=["chat_role"])
+    return membership
+
+
+@transaction.atomic
+def remove_member(*, membership: ChatMember, actor: User) -> None:
+    """Remove a member, or let a member leave (``actor`` is that member)."""
+    if membership.user_id != actor.pk:
+        # Removing an admin or owner is an owner's decision.
+        _require_manager(actor, membership.group_chat, role=membership.chat_role)
+    if membership.chat_role == Role.OWNER and _owners_left_without(membership) == 0:
+        raise LastOwnerError()
+    membership.delete()
+
+
+def save_message(*, group_chat: GroupChat, sender: User, content: str) -> ChatMessage:
+    """Validate and store a message; it is committed when this returns, so it
+    is in the database before anyone is told about it."""
+    message = ChatMessage(group_chat=group_chat, sender=sender, content=content.strip())
+    message.full_clean()
+    message.save()
+    return message
