@@ -1,0 +1,413 @@
+"""A WebSocket test client that waits for events, never for time, and explains its failures.
+
+asgiref's ``receive_output`` cancels the application when its timeout expires, so one slow
+reply kills the consumer for the rest of the test. Every wait here reads the output queue
+under its own deadline instead: a timeout fails the assertion and leaves the consumer alive,
+and a consumer that crashes is reported at once, with its traceback.
+"""
+
+import asyncio
+import json
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from typing import Any, NamedTuple
+from unittest import mock
+from urllib.parse import unquote, urlparse
+
+from asgiref.sync import sync_to_async
+from channels.layers import channel_layers
+from channels.testing import WebsocketCommunicator as ChannelsWebsocketCommunicator
+from pydantic import BaseModel
+
+from chanx_testing.discovery import ASGIApp, discover_websocket_application
+from chanx_testing.protocol import AuthenticationMessage, Frame, Headers, Protocol
+
+Event = dict[str, Any]
+HeadersSource = Headers | Callable[[], Headers]
+
+# Put on the output queue when the application task ends, so that a waiting receive
+# wakes up at once instead of at its deadline.
+_APPLICATION_ENDED: Event = {"type": "chanx_testing.application_ended"}
+
+
+class _Deadline(NamedTuple):
+    """One deadline per public call, shared by all its reads (event-loop time)."""
+
+    started: float
+    at: float
+
+
+class FrameNotReceived(AssertionError, TimeoutError):
+    """What the test waited for did not arrive in time, or cannot arrive any more.
+
+    Also a TimeoutError, so that tests written against channels' communicator still catch it.
+    """
+
+
+@contextmanager
+def _connections_kept_open() -> Iterator[None]:
+    # As channels' own communicator does while the consumer runs: closing "old" database
+    # connections from a consumer would close the test's own connection (and its
+    # transaction under pytest-django's non-transactional db fixture).
+    with mock.patch("channels.db.close_old_connections", lambda: None):
+        yield
+
+
+class WebsocketCommunicator(ChannelsWebsocketCommunicator):  # type: ignore[misc]
+    """channels' ``WebsocketCommunicator`` speaking the action/payload protocol.
+
+    The application starts at ``connect()``, not at construction, so the path may still
+    change until then (``connect(ws_path=...)``). ``headers`` may be a callable: it is called
+    at ``connect()`` off the event loop, so it may use the ORM.
+    """
+
+    def __init__(
+        self,
+        application: ASGIApp,
+        path: str = "",
+        headers: HeadersSource | None = None,
+        subprotocols: list[str] | None = None,
+        spec_version: str | None = None,
+    ) -> None:
+        self._headers_source = headers if callable(headers) else None
+        super().__init__(
+            application,
+            path,
+            headers=None if callable(headers) else headers,
+            subprotocols=subprotocols,
+            spec_version=spec_version,
+        )
+        self.protocol = Protocol.from_settings()
+        self.close_code: int | None = None
+        self._authentication: AuthenticationMessage | None = None
+        self._crash_reported = False
+
+    @property
+    def future(self) -> "asyncio.Task[None]":
+        """The application task; created on first use, as in asgiref, and watched for its end."""
+        if self._future is None:
+            task: asyncio.Task[None] = super().future
+            task.add_done_callback(lambda _: self.output_queue.put_nowait(_APPLICATION_ENDED))
+        return self._future  # type: ignore[no-any-return]
+
+    # -- connection --------------------------------------------------------------------
+
+    async def connect(
+        self, timeout: float | None = None, ws_path: str | None = None
+    ) -> tuple[bool, int | str | None]:
+        """Open the socket: ``(True, subprotocol)`` if accepted, ``(False, close_code)`` if not."""
+        if ws_path is not None:
+            self._set_path(ws_path)
+        if not self.scope["path"]:
+            raise ValueError(
+                "No WebSocket path to connect to: set ws_path on the test case, pass "
+                "ws_path= to create_communicator(), or call connect(ws_path=...)."
+            )
+        if self._headers_source is not None:
+            self.scope["headers"] = await sync_to_async(self._headers_source)()
+            self._headers_source = None
+        deadline = self._deadline(timeout)
+        await self.send_input({"type": "websocket.connect"})
+        event = await self._next_event(
+            deadline,
+            "the handshake reply (websocket.accept or websocket.close)",
+            seen=[],
+            hint="the consumer neither accepted nor refused the connection: does its "
+            "connect() call accept() or close()?",
+        )
+        if event["type"] == "websocket.close":
+            return False, self.close_code
+        if event["type"] != "websocket.accept":
+            raise AssertionError(f"Expected websocket.accept or websocket.close, got {event!r}")
+        self.response_headers = event.get("headers", [])
+        return True, event.get("subprotocol")
+
+    def _set_path(self, ws_path: str) -> None:
+        if self._future is not None:
+            raise RuntimeError(
+                f"connect(ws_path={ws_path!r}) came after this communicator had started on "
+                f"{self.scope['path']!r}; create another communicator for another path."
+            )
+        parsed = urlparse(ws_path)
+        self.scope["path"] = unquote(parsed.path)
+        self.scope["query_string"] = parsed.query.encode("utf-8")
+
+    async def wait_for_auth(self, timeout: float | None = None) -> AuthenticationMessage:
+        """The authentication frame the consumer sends after accepting (read once, then kept)."""
+        if self._authentication is None:
+            action = self.protocol.authentication_action
+            seen: list[Any] = []
+            frame = await self._next_frame(self._deadline(timeout), action, seen)
+            if self.protocol.action_of(frame) != action:
+                seen.append(frame)
+                raise self._failure(
+                    f"Expected the {action!r} frame first, but another frame came.", action, seen
+                )
+            self._authentication = AuthenticationMessage.from_frame(frame, self.protocol)
+        return self._authentication
+
+    async def assert_authenticated_status_ok(self, timeout: float | None = None) -> None:
+        """Fail unless the authentication frame reports status 200."""
+        payload = (await self.wait_for_auth(timeout)).payload
+        if payload.status_code != 200:
+            raise AssertionError(
+                f"Authentication failed: status {payload.status_code} "
+                f"{payload.status_text!r}, data {payload.data!r}."
+            )
+
+    async def assert_closed(self, timeout: float | None = None, code: int | None = None) -> None:
+        """Fail unless the consumer closes the socket next (with ``code``, when given)."""
+        if self.close_code is None:
+            seen: list[Any] = []
+            event = await self._next_event(
+                self._deadline(timeout),
+                "the connection to close",
+                seen,
+                hint="the consumer kept the connection open",
+            )
+            if event["type"] != "websocket.close":
+                seen.append(self._decode(event, "the connection to close", seen))
+                raise self._failure(
+                    "Expected the connection to close, but a frame came first.", None, seen
+                )
+        if code is not None and self.close_code != code:
+            raise AssertionError(f"The connection closed with code {self.close_code}, not {code}.")
+
+    async def aclose(self) -> None:
+        """Disconnect if still running; raise an exception of the consumer the test never saw."""
+        task = self._future
+        if task is None:
+            return
+        if not task.done() and task.get_loop() is asyncio.get_running_loop():
+            await self.input_queue.put({"type": "websocket.disconnect", "code": 1000})
+            with _connections_kept_open():
+                await asyncio.wait({task}, timeout=self.protocol.timeout)
+                if not task.done():
+                    task.cancel()
+                    await asyncio.wait({task})
+        if task.done() and not task.cancelled() and task.exception() and not self._crash_reported:
+            raise self._crash("after the test", [])
+
+    # -- sending -------------------------------------------------------------------------
+
+    async def send_input(self, message: Event) -> None:
+        """Send an ASGI event, first reporting a consumer that already crashed."""
+        task = self.future
+        if task.done() and not task.cancelled() and task.exception():
+            raise self._crash(f"before {message['type']} could be sent", [])
+        await self.input_queue.put(message)
+
+    async def send_message(self, message: BaseModel) -> None:
+        """Send a pydantic message as the JSON frame the consumer parses."""
+        await self.send_json_to(message.model_dump(mode="json"))
+
+    # -- receiving -----------------------------------------------------------------------
+
+    async def receive_output(self, timeout: float = 1) -> Event:
+        """asgiref's receive_output, except that a timeout leaves the application running."""
+        return await self._next_event(self._deadline(timeout), "a message from the application", [])
+
+    async def receive_all_json(
+        self, timeout: float | None = None, wait_group: bool = False
+    ) -> list[Frame]:
+        """Frames up to the ``complete`` marker (``group_complete`` with ``wait_group``).
+
+        Markers are left out of the result; with ``wait_group`` a ``complete`` that arrives
+        first is skipped, so the sender of a group message gets its own copy of it.
+        """
+        protocol = self.protocol
+        stop = protocol.group_complete_action if wait_group else protocol.complete_action
+        frames = await self._collect_until(stop, timeout)
+        return [frame for frame in frames if protocol.action_of(frame) not in protocol.markers]
+
+    async def receive_until_action(
+        self, action: str, inclusive: bool = False, timeout: float | None = None
+    ) -> list[Frame]:
+        """Every frame up to the first with ``action`` (included when ``inclusive``)."""
+        frames = await self._collect_until(action, timeout)
+        return frames if inclusive else frames[:-1]
+
+    async def _collect_until(self, action: str, timeout: float | None) -> list[Frame]:
+        deadline = self._deadline(timeout)
+        frames: list[Frame] = []
+        while not frames or self.protocol.action_of(frames[-1]) != action:
+            frames.append(await self._next_frame(deadline, action, frames))
+        return frames
+
+    async def _next_frame(self, deadline: _Deadline, action: str, seen: list[Any]) -> Any:
+        awaited = f"a frame with {self.protocol.action_key}={action!r}"
+        event = await self._next_event(deadline, awaited, seen, action=action)
+        if event["type"] == "websocket.close":
+            raise self._failure(f"The connection closed while waiting for {awaited}.", action, seen)
+        return self._decode(event, awaited, seen)
+
+    def _decode(self, event: Event, awaited: str, seen: list[Any]) -> Any:
+        if event["type"] != "websocket.send" or event.get("text") is None:
+            raise self._failure(
+                f"Expected a JSON text frame while waiting for {awaited}, got {event!r}.",
+                None,
+                seen,
+            )
+        return json.loads(event["text"])
+
+    async def _next_event(
+        self,
+        deadline: _Deadline,
+        awaited: str,
+        seen: list[Any],
+        *,
+        action: str | None = None,
+        hint: str | None = None,
+    ) -> Event:
+        """The next ASGI event, waiting no later than ``deadline``."""
+        if self._future is None:
+            raise RuntimeError(f"Call connect() before waiting for {awaited}.")
+        queue = self.output_queue
+        if queue.empty():
+            if self.future.done():
+                raise self._crash(f"while the test waited for {awaited}", seen)
+            if self.close_code is not None:
+                raise self._failure(
+                    f"Waiting for {awaited}, but the connection is already closed.", action, seen
+                )
+            try:
+                with _connections_kept_open():
+                    async with asyncio.timeout_at(deadline.at):
+                        event: Event = await queue.get()
+            except TimeoutError:
+                waited = asyncio.get_running_loop().time() - deadline.started
+                summary = f"Timed out after {waited:.2f}s waiting for {awaited}."
+                raise self._failure(summary, action, seen, hint) from None
+        else:
+            event = queue.get_nowait()
+        if event is _APPLICATION_ENDED:
+            raise self._crash(f"while the test waited for {awaited}", seen)
+        if event["type"] == "websocket.close":
+            self.close_code = event.get("code") or 1000
+        return event
+
+    # -- failure reports -----------------------------------------------------------------
+
+    def _deadline(self, timeout: float | None) -> _Deadline:
+        now = asyncio.get_running_loop().time()
+        return _Deadline(now, now + (self.protocol.timeout if timeout is None else timeout))
+
+    def _crash(self, when: str, seen: list[Any]) -> BaseException:
+        """The application's own exception (with its traceback), annotated with the context."""
+        task = self.future
+        where = f"The application for {self.scope['path']!r}"
+        if task.cancelled():
+            return self._failure(f"{where} was cancelled {when}.", None, seen)
+        error = task.exception()
+        if error is None:
+            return self._failure(f"{where} returned {when}.", None, seen)
+        self._crash_reported = True
+        error.add_note(f"{where} raised this {when}.\n{self._describe_frames(seen)}")
+        return error
+
+    def _failure(
+        self, summary: str, action: str | None, seen: list[Any], hint: str | None = None
+    ) -> FrameNotReceived:
+        cause = self._likely_cause(action, seen, hint)
+        return FrameNotReceived(f"{summary}\n{self._describe_frames(seen)}\nLikely cause: {cause}")
+
+    @staticmethod
+    def _describe_frames(seen: list[Any]) -> str:
+        if not seen:
+            return "Frames received meanwhile: none."
+        lines = "\n".join(f"  {json.dumps(frame, default=str)[:500]}" for frame in seen)
+        return f"Frames received meanwhile ({len(seen)}):\n{lines}"
+
+    def _likely_cause(self, action: str | None, seen: list[Any], hint: str | None) -> str:
+        protocol = self.protocol
+        if self.close_code is not None:
+            cause = f"the consumer closed the connection with code {self.close_code}"
+            if 4000 <= self.close_code < 5000:
+                cause += f" (4000 + status {self.close_code - 4000}: refused at connect?)"
+            return cause
+        if hint is not None:
+            return hint
+        if action == protocol.authentication_action:
+            return (
+                "authentication messages are disabled in the consumer's settings, or the "
+                "consumer names them differently (CHANX_TESTING['AUTHENTICATION_ACTION'])"
+            )
+        actions = {protocol.action_of(frame) for frame in seen}
+        if action == protocol.group_complete_action and protocol.complete_action in actions:
+            return (
+                f"{protocol.complete_action!r} came but no {action!r}: no group message "
+                "reached this connection (is it in the group?), or completion markers are "
+                "disabled in the settings"
+            )
+        if action in protocol.markers:
+            return (
+                f"no {action!r} marker came: completion markers are disabled in the settings "
+                "(or named differently: CHANX_TESTING), or the consumer ignored what was sent"
+            )
+        return f"the consumer never sent a frame with {protocol.action_key}={action!r}"
+
+
+async def flush_channel_layers() -> None:
+    """Empty every channel layer built so far, inside the running loop.
+
+    The in-memory layer keeps groups and queued messages for the whole process, and a
+    Redis layer keeps them in Redis; flushing also closes a Redis layer's pools for this
+    loop, before the loop itself goes away.
+    """
+    for layer in list(channel_layers.backends.values()):
+        flush = getattr(layer, "flush", None)
+        if flush is not None:
+            await flush()
+
+
+class CommunicatorFactory:
+    """Creates communicators with defaults and disconnects every one of them in ``aclose()``."""
+
+    def __init__(
+        self,
+        ws_path: str = "",
+        headers: HeadersSource | None = None,
+        subprotocols: list[str] | None = None,
+        router: ASGIApp | None = None,
+    ) -> None:
+        self.ws_path = ws_path
+        self.headers = headers
+        self.subprotocols = subprotocols
+        self.router = router
+        self._communicators: list[WebsocketCommunicator] = []
+
+    def __call__(
+        self,
+        ws_path: str | None = None,
+        *,
+        headers: HeadersSource | None = None,
+        subprotocols: list[str] | None = None,
+        router: ASGIApp | None = None,
+    ) -> WebsocketCommunicator:
+        """A tracked communicator; ``router`` defaults to the discovered application."""
+        communicator = WebsocketCommunicator(
+            router or self.router or discover_websocket_application(),
+            self.ws_path if ws_path is None else ws_path,
+            headers=self.headers if headers is None else headers,
+            subprotocols=self.subprotocols if subprotocols is None else subprotocols,
+        )
+        self._communicators.append(communicator)
+        return communicator
+
+    def __len__(self) -> int:
+        return len(self._communicators)
+
+    async def aclose(self) -> None:
+        """Disconnect every communicator, flush the layers, then raise what the consumers raised."""
+        errors: list[Exception] = []
+        for communicator in self._communicators:
+            try:
+                await communicator.aclose()
+            except Exception as error:
+                errors.append(error)
+        self._communicators.clear()
+        await flush_channel_layers()
+        if len(errors) == 1:
+            raise errors[0]
+        if errors:
+            raise ExceptionGroup("several consumers raised during the test", errors)

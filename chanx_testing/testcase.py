@@ -1,0 +1,139 @@
+"""``WebsocketTestCase``: communicators that are created lazily, tracked and always closed.
+
+Django runs each ``async def test_*`` in a fresh event loop through ``async_to_sync``. The
+consumers a test starts live in that loop, so they are disconnected (and the channel layers
+flushed) at the end of the test coroutine, inside the same loop, before the loop goes away.
+"""
+
+import asyncio
+import functools
+from collections.abc import Callable, Generator
+from typing import Any, TypeVar
+
+from asgiref.sync import async_to_sync, iscoroutinefunction, sync_to_async
+from django.test import TransactionTestCase
+
+from chanx_testing.communicator import CommunicatorFactory, HeadersSource, WebsocketCommunicator
+from chanx_testing.discovery import ASGIApp
+from chanx_testing.protocol import Headers
+
+_Case = TypeVar("_Case", bound="WebsocketTestCase")
+
+
+class _AlreadyRan:
+    """Awaitable stand-in for a setUp/tearDown that has already run synchronously."""
+
+    def __await__(self) -> Generator[None, None, None]:
+        yield from ()
+
+
+def _callable_from_sync_and_async(method: Callable[[_Case], Any]) -> Callable[[_Case], Any]:
+    """Let ``super().setUp()`` work from both ``def setUp`` and ``async def setUp``.
+
+    unittest calls setUp with no event loop running: the method then runs to completion
+    (an async one through ``async_to_sync``) and the call returns an awaitable that does
+    nothing, so an ``await`` on it is harmless. Called from inside a running loop (by an
+    ``async def setUp`` awaiting its parent), it returns an awaitable instead, running a
+    sync method through ``sync_to_async`` so that its ORM work stays off the loop's thread.
+    """
+    if getattr(method, "_chanx_wrapped", False):
+        return method
+    is_async = iscoroutinefunction(method)
+
+    @functools.wraps(method)
+    def wrapper(self: _Case) -> Any:
+        try:
+            asyncio.get_running_loop()
+        except RuntimeError:
+            (async_to_sync(method) if is_async else method)(self)
+            return _AlreadyRan()
+        return method(self) if is_async else sync_to_async(method)(self)
+
+    wrapper._chanx_wrapped = True  # type: ignore[attr-defined]
+    return wrapper
+
+
+class WebsocketTestCase(TransactionTestCase):
+    """A TransactionTestCase whose communicators reach the project's WebSocket stack.
+
+    The application is the ``websocket`` entry of ``settings.ASGI_APPLICATION`` unless
+    ``router`` (or ``create_communicator(router=...)``) names another one. It is a
+    TransactionTestCase because consumers query the database from other threads, which
+    would not see rows of an open test transaction.
+    """
+
+    ws_path: str = ""
+    router: ASGIApp | None = None
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        for name in ("setUp", "tearDown"):
+            if name in cls.__dict__:
+                setattr(cls, name, _callable_from_sync_and_async(cls.__dict__[name]))
+
+    def __init__(self, methodName: str = "runTest") -> None:
+        super().__init__(methodName)
+        self._communicators = CommunicatorFactory()
+        self._auth_communicator: WebsocketCommunicator | None = None
+        test = getattr(self, methodName, None)
+        if iscoroutinefunction(test):
+            # Per instance, so inherited and mixed-in tests are covered too; Django then
+            # wraps this coroutine function in async_to_sync as it would the original.
+            setattr(self, methodName, self._closing_communicators_after(test))
+
+    def _closing_communicators_after(self, test: Callable[[], Any]) -> Callable[[], Any]:
+        @functools.wraps(test)
+        async def run() -> None:
+            try:
+                await test()
+            except BaseException as failure:
+                try:
+                    await self._communicators.aclose()
+                except Exception as cleanup_error:
+                    failure.add_note(f"Closing the communicators also failed: {cleanup_error!r}")
+                raise
+            await self._communicators.aclose()
+
+        return run
+
+    @_callable_from_sync_and_async
+    def setUp(self) -> None:
+        """Nothing of its own: it exists so that ``await super().setUp()`` always works."""
+        super().setUp()
+
+    @_callable_from_sync_and_async
+    def tearDown(self) -> None:
+        """Close communicators a synchronous test left behind, then Django's teardown."""
+        if len(self._communicators):
+            async_to_sync(self._communicators.aclose)()
+        super().tearDown()
+
+    def get_ws_headers(self) -> Headers:
+        """Headers of the default communicators; called at their connect(), off the loop."""
+        return []
+
+    def get_subprotocols(self) -> list[str]:
+        """Subprotocols the default communicators offer."""
+        return []
+
+    @property
+    def auth_communicator(self) -> WebsocketCommunicator:
+        """The default communicator, created on first access (so with the ws_path of then)."""
+        if self._auth_communicator is None:
+            self._auth_communicator = self.create_communicator()
+        return self._auth_communicator
+
+    def create_communicator(
+        self,
+        headers: HeadersSource | None = None,
+        ws_path: str | None = None,
+        subprotocols: list[str] | None = None,
+        router: ASGIApp | None = None,
+    ) -> WebsocketCommunicator:
+        """Another tracked communicator (e.g. a second user), closed after the test."""
+        return self._communicators(
+            self.ws_path if ws_path is None else ws_path,
+            headers=self.get_ws_headers if headers is None else headers,
+            subprotocols=self.get_subprotocols() if subprotocols is None else subprotocols,
+            router=router or self.router,
+        )

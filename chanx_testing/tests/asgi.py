@@ -1,0 +1,27 @@
+"""ASGI applications for the tests: the router they use, and stacks for discovery.
+
+``application`` mirrors a project's ASGI module: Origin check, then session/auth middleware,
+then the URL router, so discovery is shown to keep every layer.
+"""
+
+from typing import Any
+
+from channels.auth import AuthMiddlewareStack
+from channels.routing import ProtocolTypeRouter, URLRouter
+from channels.security.websocket import OriginValidator
+
+from chanx_testing.tests.consumers import urlpatterns
+
+ORIGIN = "http://testserver.example"
+ORIGIN_HEADER = (b"origin", ORIGIN.encode())
+
+router = AuthMiddlewareStack(URLRouter(urlpatterns))
+
+application = ProtocolTypeRouter({"websocket": OriginValidator(router, [ORIGIN])})
+
+
+async def _http_only(scope: dict[str, Any], receive: Any, send: Any) -> None:
+    """Never called: the discovery test only needs a router without a websocket entry."""
+
+
+http_only_application = ProtocolTypeRouter({"http": _http_only})
