@@ -1,0 +1,31 @@
+"""The project's WebSocket test base: the guide's "Authentication in Testing"
+example, a user with JWT cookies created for every test."""
+
+from asgiref.sync import sync_to_async
+
+from accounts.factories.user import UserFactory
+from accounts.models import User
+from accounts.testing import Headers, jwt_cookies, ws_headers
+from chanx_testing import WebsocketTestCase as BaseWebsocketTestCase
+
+
+class WebsocketTestCase(BaseWebsocketTestCase):
+    def setUp(self) -> None:
+        # Create a user and authentication headers during setup
+        self.user, self.ws_headers = self.create_user_and_ws_headers()
+        super().setUp()
+
+    def create_user_and_ws_headers(self) -> tuple[User, Headers]:
+        """A new user, and handshake headers carrying their JWT cookies
+        (``jwt_auth_cookie`` and ``jwt_auth_refresh_cookie``) from the site's
+        own origin (``settings.SERVER_URL``), as the guide builds them."""
+        user = UserFactory.create()
+        return user, ws_headers(jwt_cookies(user))
+
+    async def acreate_user_and_ws_headers(self) -> tuple[User, Headers]:
+        """Async version for creating users during tests"""
+        return await sync_to_async(self.create_user_and_ws_headers)()
+
+    def get_ws_headers(self) -> Headers:
+        """Provide headers for the default auth_communicator"""
+        return self.ws_headers

@@ -1,0 +1,162 @@
+"""The group chat consumer beyond the guide's happy paths: who may connect,
+what is refused, and that a message is stored before anyone hears of it."""
+
+from datetime import timedelta
+from typing import Any
+from unittest.mock import patch
+
+from asgiref.sync import sync_to_async
+from channels.layers import get_channel_layer
+from django.conf import settings
+from rest_framework_simplejwt.tokens import AccessToken
+
+from accounts.testing import ws_headers
+from chat import services
+from chat.messages.chat import MessagePayload, NewChatMessage
+from chat.models import ChatMember, ChatMessage, GroupChat
+from chat.models.chat_message import MAX_MESSAGE_LENGTH
+from chat.tests.base import WebsocketTestCase
+
+
+class ChatDetailTestCase(WebsocketTestCase):
+    async def setUp(self) -> None:
+        await super().setUp()
+        self.group_chat = await sync_to_async(services.create_group_chat)(
+            creator=self.user, name="Team"
+        )
+        self.ws_path = f"/ws/chat/{self.group_chat.pk}/"
+
+
+class TestWhoMayConnect(ChatDetailTestCase):
+    async def assert_refused(self, status: int, **communicator: Any) -> None:
+        comm = self.create_communicator(**communicator)
+        await comm.connect()
+        assert (await comm.wait_for_auth()).payload.status_code == status
+        await comm.assert_closed(code=4000 + status)
+
+    async def test_unauthenticated_is_401(self) -> None:
+        await self.assert_refused(401, headers=ws_headers({}))
+
+    async def test_expired_token_is_401(self) -> None:
+        token = await sync_to_async(AccessToken.for_user)(self.user)
+        token.set_exp(lifetime=-timedelta(seconds=1))
+        await self.assert_refused(
+            401, headers=ws_headers({settings.AUTH_COOKIE_ACCESS: str(token)})
+        )
+
+    async def test_missing_group_is_404(self) -> None:
+        await self.assert_refused(404, ws_path=f"/ws/chat/{self.group_chat.pk + 1000}/")
+
+    async def test_non_member_is_403(self) -> None:
+        _, stranger_headers = await self.acreate_user_and_ws_headers()
+        await self.assert_refused(403, headers=stranger_headers)
+
+    async def test_removed_member_is_403(self) -> None:
+        member, member_headers = await self.acreate_user_and_ws_headers()
+        membership = await sync_to_async(services.add_member)(
+            group_chat=self.group_chat, actor=self.user, user=member
+        )
+        comm = self.create_communicator(headers=member_headers)
+        await comm.connect()
+        await comm.assert_authenticated_status_ok()
+        await sync_to_async(services.remove_member)(membership=membership, actor=self.user)
+        await self.assert_refused(403, headers=member_headers)
+
+
+class TestMessages(ChatDetailTestCase):
+    async def test_invalid_payloads_get_an_error_and_write_nothing(self) -> None:
+        await self.auth_communicator.connect()
+        await self.auth_communicator.assert_authenticated_status_ok()
+        bad_payloads: dict[str, Any] = {
+            "empty": {"content": ""},
+            "only whitespace": {"content": "   \n "},
+            "too long": {"content": "x" * (MAX_MESSAGE_LENGTH + 1)},
+            "wrong type": {"content": 42},
+            "missing content": {},
+            "not an object": "hello",
+        }
+        for case, payload in bad_payloads.items():
+            with self.subTest(case):
+                await self.auth_communicator.send_json_to(
+                    {"action": "new_message", "payload": payload}
+                )
+                responses = await self.auth_communicator.receive_all_json()
+                assert [r["action"] for r in responses] == ["error"]
+                assert responses[0]["payload"]["errors"][0]["loc"][:2] == [
+                    "new_message",
+                    "payload",
+                ]
+        assert await ChatMessage.objects.acount() == 0
+        # The socket is still open and a good message still goes through.
+        await self.auth_communicator.send_message(
+            NewChatMessage(payload=MessagePayload(content="  fine  "))
+        )
+        (relayed,) = await self.auth_communicator.receive_all_json(wait_group=True)
+        assert relayed["payload"]["content"] == "fine"
+        assert await ChatMessage.objects.acount() == 1
+
+    async def test_the_message_is_stored_before_any_member_receives_it(self) -> None:
+        """At the moment of the group send (before any socket can receive the
+        message) the row is already committed."""
+        other, other_headers = await self.acreate_user_and_ws_headers()
+        await sync_to_async(services.add_member)(
+            group_chat=self.group_chat, actor=self.user, user=other
+        )
+        layer = get_channel_layer()
+        stored_at_send: list[bool] = []
+        real_group_send = layer.group_send
+
+        async def group_send_checking_the_row(group: str, event: dict[str, Any]) -> None:
+            row = ChatMessage.objects.filter(pk=event["message"]["payload"]["id"])
+            stored_at_send.append(await row.aexists())
+            await real_group_send(group, event)
+
+        other_comm = self.create_communicator(headers=other_headers)
+        await self.auth_communicator.connect()
+        await self.auth_communicator.assert_authenticated_status_ok()
+        await other_comm.connect()
+        await other_comm.assert_authenticated_status_ok()
+        with patch.object(layer, "group_send", group_send_checking_the_row):
+            await self.auth_communicator.send_message(
+                NewChatMessage(payload=MessagePayload(content="persisted first"))
+            )
+            (received,) = await other_comm.receive_all_json(wait_group=True)
+        assert stored_at_send == [True]
+        assert received["is_mine"] is False
+        assert received["payload"]["sender"] == {"id": self.user.pk, "username": self.user.username}
+        stored = await ChatMessage.objects.aget(pk=received["payload"]["id"])
+        assert stored.content == "persisted first"
+
+    async def test_a_failing_save_is_an_error_and_nothing_is_relayed(self) -> None:
+        await self.auth_communicator.connect()
+        await self.auth_communicator.assert_authenticated_status_ok()
+        with (
+            patch("chat.services.save_message", side_effect=RuntimeError("db down")),
+            self.assertLogs("realtime.consumers", level="ERROR"),
+        ):
+            await self.auth_communicator.send_message(
+                NewChatMessage(payload=MessagePayload(content="lost?"))
+            )
+            responses = await self.auth_communicator.receive_all_json()
+        assert [r["action"] for r in responses] == ["error"]
+        assert "db down" not in str(responses)
+        assert await ChatMessage.objects.acount() == 0
+
+    async def test_members_of_other_groups_hear_nothing(self) -> None:
+        other_group = await GroupChat.objects.acreate(name="Elsewhere")
+        outsider, outsider_headers = await self.acreate_user_and_ws_headers()
+        await ChatMember.objects.acreate(group_chat=other_group, user=outsider)
+        outsider_comm = self.create_communicator(
+            headers=outsider_headers, ws_path=f"/ws/chat/{other_group.pk}/"
+        )
+        await outsider_comm.connect()
+        await outsider_comm.assert_authenticated_status_ok()
+        await self.auth_communicator.connect()
+        await self.auth_communicator.assert_authenticated_status_ok()
+        await self.auth_communicator.send_message(
+            NewChatMessage(payload=MessagePayload(content="team only"))
+        )
+        await self.auth_communicator.receive_all_json(wait_group=True)
+        # A ping answered after the broadcast shows nothing else was queued.
+        await outsider_comm.send_json_to({"action": "ping"})
+        assert [r["action"] for r in await outsider_comm.receive_all_json()] == ["pong"]
