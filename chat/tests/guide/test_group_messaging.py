@@ -60,11 +60,11 @@ class TestBroadcastConsumer(WebsocketTestCase):
         assert len(first_responses) == 1
         assert first_responses[0]["action"] == "chat_group"
         assert first_responses[0]["payload"]["content"] == message_content
-        assert first_responses[0]["is_mine"] == True  # Sent by this user  # noqa: E712
+        assert first_responses[0]["is_mine"] == True  # Sent by this user
 
         # Verify that the second user receives the same message
         second_responses = await second_comm.receive_all_json(wait_group=True)
         assert len(second_responses) == 1
         assert second_responses[0]["action"] == "chat_group"
         assert second_responses[0]["payload"]["content"] == message_content
-        assert second_responses[0]["is_mine"] == False  # Not sent by this user  # noqa: E712
+        assert second_responses[0]["is_mine"] == False  # Not sent by this user

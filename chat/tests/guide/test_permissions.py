@@ -19,7 +19,7 @@ class TestRoomAccess(WebsocketTestCase):
         member_comm = self.auth_communicator
         room_path = f"/ws/chat/{room.id}/"
         connected, _ = await member_comm.connect(ws_path=room_path)
-        assert connected == True  # noqa: E712
+        assert connected == True
 
         # Verify authentication succeeded
         auth_message = await member_comm.wait_for_auth()
@@ -28,7 +28,7 @@ class TestRoomAccess(WebsocketTestCase):
         # Test failed access with non-member
         non_member_comm = self.create_communicator(headers=non_member_headers)
         connected, _ = await non_member_comm.connect(ws_path=room_path)
-        assert connected == True  # Initial connection succeeds  # noqa: E712
+        assert connected == True  # Initial connection succeeds
 
         # But authentication fails due to permission check
         auth_message = await non_member_comm.wait_for_auth()
