@@ -205,4 +205,7 @@ LOGGING = {
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
+    # Django's default config gives "django" a console handler of its own; one
+    # handler at the root is enough, or every line is printed twice.
+    "loggers": {"django": {"handlers": [], "propagate": True}},
 }
