@@ -8,6 +8,7 @@ from django.db import transaction
 
 from accounts.models import User
 from chat.models import ChatMember, ChatMessage, GroupChat
+from chat.models.chat_message import MAX_MESSAGE_LENGTH
 
 Role = ChatMember.ChatMemberRole
 
@@ -31,6 +32,27 @@ def create_group_chat(*, creator: User, name: str) -> GroupChat:
 
 def membership_of(user: User, group_chat: GroupChat) -> ChatMember | None:
     return ChatMember.objects.filter(user=user, group_chat=group_chat).first()
+
+
+def _require_role(actor: User, group_chat: GroupChat, roles: set[str], why: str) -> None:
+    membership = membership_of(actor, group_chat)
+    if membership is None or membership.chat_role not in roles:
+        raise PermissionDenied(why)
+
+
+@transaction.atomic
+def rename_group_chat(*, group_chat: GroupChat, actor: User, name: str) -> GroupChat:
+    _require_role(actor, group_chat, {Role.OWNER, Role.ADMIN}, "Only owners and admins rename.")
+    group_chat.name = name
+    group_chat.full_clean()
+    group_chat.save(update_fields=["name", "updated_at"])
+    return group_chat
+
+
+@transaction.atomic
+def delete_group_chat(*, group_chat: GroupChat, actor: User) -> None:
+    _require_role(actor, group_chat, {Role.OWNER}, "Only owners delete a group chat.")
+    group_chat.delete()
 
 
 def _require_manager(actor: User, group_chat: GroupChat, *, role: str) -> ChatMember:
@@ -92,7 +114,13 @@ def remove_member(*, membership: ChatMember, actor: User) -> None:
 def save_message(*, group_chat: GroupChat, sender: User, content: str) -> ChatMessage:
     """Validate and store a message; it is committed when this returns, so it
     is in the database before anyone is told about it."""
-    message = ChatMessage(group_chat=group_chat, sender=sender, content=content.strip())
+    content = content.strip()
+    # A TextField's max_length only sizes form widgets; full_clean ignores it.
+    if len(content) > MAX_MESSAGE_LENGTH:
+        raise ValidationError(
+            {"content": f"A message is at most {MAX_MESSAGE_LENGTH} characters long."}
+        )
+    message = ChatMessage(group_chat=group_chat, sender=sender, content=content)
     message.full_clean()
     message.save()
     return message

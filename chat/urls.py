@@ -1,0 +1,17 @@
+from django.urls import path
+
+from chat import views
+
+app_name = "chat"
+
+urlpatterns = [
+    path("groups/", views.GroupChatListView.as_view(), name="group-list"),
+    path("groups/<int:pk>/", views.GroupChatDetailView.as_view(), name="group-detail"),
+    path("groups/<int:pk>/members/", views.ChatMemberListView.as_view(), name="member-list"),
+    path(
+        "groups/<int:pk>/members/<int:member_id>/",
+        views.ChatMemberDetailView.as_view(),
+        name="member-detail",
+    ),
+    path("groups/<int:pk>/messages/", views.ChatMessageListView.as_view(), name="message-list"),
+]

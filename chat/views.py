@@ -1,0 +1,134 @@
+"""The chat REST API: group chats, their members and their message history.
+
+Every view starts from the requester's own memberships (``chat.selectors``),
+so another group's chat is a 404, never a 403 that would confirm it exists.
+Role rules live in ``chat.services``; views only translate their errors.
+"""
+
+from typing import Any
+
+from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.db.models import QuerySet
+from django.shortcuts import get_object_or_404
+from rest_framework import exceptions, generics
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.serializers import BaseSerializer, as_serializer_error
+from rest_framework.views import APIView
+
+from accounts.models import User
+from chat import selectors, services
+from chat.models import ChatMember, ChatMessage, GroupChat
+from chat.pagination import CatchUpFilter, MessageCursorPagination
+from chat.serializers import (
+    ChatMemberSerializer,
+    ChatMessageSerializer,
+    GroupChatSerializer,
+    NewChatMemberSerializer,
+)
+
+
+class ChatAPIView(APIView):
+    """Base of the chat views: the one place service errors become responses."""
+
+    def handle_exception(self, exc: Exception) -> Response:
+        if isinstance(exc, DjangoValidationError):  # includes LastOwnerError
+            exc = exceptions.ValidationError(as_serializer_error(exc))
+        elif isinstance(exc, DjangoPermissionDenied):
+            exc = exceptions.PermissionDenied(*exc.args)
+        return super().handle_exception(exc)
+
+    @property
+    def actor(self) -> User:
+        """The requester; the default IsAuthenticated has already run."""
+        user = self.request.user
+        assert isinstance(user, User)
+        return user
+
+
+class GroupChatScopedView(ChatAPIView):
+    """A view under ``/groups/<pk>/``, resolved before anything else is done
+    (validating a body included) so a non-member learns nothing but 404."""
+
+    group_chat: GroupChat
+
+    def initial(self, request: Request, *args: Any, **kwargs: Any) -> None:
+        super().initial(request, *args, **kwargs)
+        self.group_chat = get_object_or_404(
+            selectors.member_group_chats(self.actor), pk=self.kwargs["pk"]
+        )
+
+
+class GroupChatListView(ChatAPIView, generics.ListCreateAPIView[GroupChat]):
+    """My group chats, most recently updated first; creating one makes me its owner."""
+
+    serializer_class = GroupChatSerializer
+    pagination_class = None  # a user's chats are few, and a client lists them all
+
+    def get_queryset(self) -> QuerySet[GroupChat]:
+        return selectors.member_group_chats(self.actor)
+
+    def perform_create(self, serializer: BaseSerializer[GroupChat]) -> None:
+        serializer.save(actor=self.actor)
+
+
+class GroupChatDetailView(ChatAPIView, generics.RetrieveUpdateDestroyAPIView[GroupChat]):
+    """Read a chat (members), rename it (owners and admins), delete it (owners)."""
+
+    serializer_class = GroupChatSerializer
+    http_method_names = ["get", "patch", "delete", "head", "options"]
+
+    def get_queryset(self) -> QuerySet[GroupChat]:
+        return selectors.member_group_chats(self.actor)
+
+    def perform_update(self, serializer: BaseSerializer[GroupChat]) -> None:
+        serializer.save(actor=self.actor)
+
+    def perform_destroy(self, instance: GroupChat) -> None:
+        services.delete_group_chat(group_chat=instance, actor=self.actor)
+
+
+class ChatMemberListView(GroupChatScopedView, generics.ListCreateAPIView[ChatMember]):
+    """A chat's members; owners and admins add people by username."""
+
+    pagination_class = None
+
+    def get_queryset(self) -> QuerySet[ChatMember]:
+        return self.group_chat.members.select_related("user")
+
+    def get_serializer_class(self) -> type[ChatMemberSerializer]:
+        return NewChatMemberSerializer if self.request.method == "POST" else ChatMemberSerializer
+
+    def perform_create(self, serializer: BaseSerializer[ChatMember]) -> None:
+        serializer.save(actor=self.actor, group_chat=self.group_chat)
+
+
+class ChatMemberDetailView(
+    GroupChatScopedView, generics.UpdateAPIView[ChatMember], generics.DestroyAPIView[ChatMember]
+):
+    """Change a member's role, remove a member, or (on one's own membership) leave."""
+
+    serializer_class = ChatMemberSerializer
+    lookup_url_kwarg = "member_id"
+    http_method_names = ["patch", "delete", "options"]
+
+    def get_queryset(self) -> QuerySet[ChatMember]:
+        return self.group_chat.members.select_related("user", "group_chat")
+
+    def perform_update(self, serializer: BaseSerializer[ChatMember]) -> None:
+        serializer.save(actor=self.actor)
+
+    def perform_destroy(self, instance: ChatMember) -> None:
+        services.remove_member(membership=instance, actor=self.actor)
+
+
+class ChatMessageListView(GroupChatScopedView, generics.ListAPIView[ChatMessage]):
+    """History, newest first; ``?after=<id>`` is the catch-up after a reconnect."""
+
+    serializer_class = ChatMessageSerializer
+    pagination_class = MessageCursorPagination
+    filter_backends = [CatchUpFilter]
+
+    def get_queryset(self) -> QuerySet[ChatMessage]:
+        return self.group_chat.messages.select_related("sender")
