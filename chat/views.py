@@ -116,6 +116,11 @@ class ChatMemberDetailView(
     def get_queryset(self) -> QuerySet[ChatMember]:
         return self.group_chat.members.select_related("user", "group_chat")
 
+    def patch(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        # The role is the only writable field: validate as a full update so
+        # that a PATCH without it is a 400, not a silent no-op.
+        return self.update(request, *args, **kwargs)
+
     def perform_update(self, serializer: BaseSerializer[ChatMember]) -> None:
         serializer.save(actor=self.actor)
 
