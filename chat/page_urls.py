@@ -1,0 +1,16 @@
+"""The browser pages' routes (the API's are in ``chat.urls``)."""
+
+from django.urls import path
+from django.views.generic import RedirectView
+
+from chat import pages
+
+app_name = "pages"
+
+urlpatterns = [
+    # The groups page sends an anonymous visitor on to the login page.
+    path("", RedirectView.as_view(pattern_name="pages:groups"), name="home"),
+    path("login/", pages.LoginPage.as_view(), name="login"),
+    path("groups/", pages.GroupListPage.as_view(), name="groups"),
+    path("groups/<int:pk>/", pages.GroupChatPage.as_view(), name="group"),
+]

@@ -1,0 +1,31 @@
+"""The browser pages: server-rendered shells that ``chat/static/chat/app.js``
+fills in from the REST API and the group chat's WebSocket.
+
+The views check no login themselves: the API decides what each user may see,
+and the page's script sends a visitor to /login/ when the API answers 401.
+"""
+
+from django.utils.decorators import method_decorator
+from django.views.decorators.csrf import ensure_csrf_cookie
+from django.views.generic import TemplateView
+
+
+@method_decorator(ensure_csrf_cookie, name="dispatch")
+class Page(TemplateView):
+    """Sets the ``csrftoken`` cookie that the script echoes in X-CSRFToken
+    on every cookie-authenticated write."""
+
+
+class LoginPage(Page):
+    template_name = "chat/login.html"
+
+
+class GroupListPage(Page):
+    template_name = "chat/groups.html"
+
+
+class GroupChatPage(Page):
+    """One group chat; the template gets the URL's ``pk``. Whether the user
+    may see it is the API's answer (404 for non-members), shown by the script."""
+
+    template_name = "chat/group.html"

@@ -1,0 +1,464 @@
+/**
+ * The chat's browser side: one dependency-free ES module for every page
+ * (<body data-page="login|groups|group">), so there are no imports for the
+ * static files storage to rewrite.
+ *
+ * The JWTs live in HttpOnly cookies this script never sees; every write
+ * echoes the csrftoken cookie in X-CSRFToken. User content reaches the page
+ * through textContent only, never innerHTML.
+ */
+
+const $ = (selector) => document.querySelector(selector);
+
+const ROLES = ['member', 'admin', 'owner'];
+const BACKOFF_FIRST_MS = 500;
+const BACKOFF_MAX_MS = 10_000;
+
+// ---------------------------------------------------------------- the API
+
+/** An API answer other than 2xx, with the body's explanation as its message. */
+class ApiError extends Error {
+  constructor(status, body) {
+    super(describeError(body) || `The server answered HTTP ${status}.`);
+    this.status = status;
+  }
+}
+
+/** DRF error bodies: {"detail": "..."} or {"field": ["problem", ...], ...}. */
+function describeError(body) {
+  if (!body || typeof body !== 'object') return '';
+  if (typeof body.detail === 'string') return body.detail;
+  return Object.entries(body)
+    .map(([field, problems]) => {
+      const text = [problems].flat().join(' ');
+      return field === 'non_field_errors' ? text : `${field}: ${text}`;
+    })
+    .join(' ');
+}
+
+function cookie(name) {
+  const prefix = `${name}=`;
+  const found = document.cookie.split('; ').find((item) => item.startsWith(prefix));
+  return found ? decodeURIComponent(found.slice(prefix.length)) : '';
+}
+
+function send(method, url, body) {
+  const headers = { Accept: 'application/json' };
+  if (body !== undefined) headers['Content-Type'] = 'application/json';
+  if (method !== 'GET') headers['X-CSRFToken'] = cookie('csrftoken');
+  return fetch(url, {
+    method,
+    headers,
+    credentials: 'same-origin',
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
+}
+
+let refreshing = null;
+
+/**
+ * Trade the refresh cookie for fresh tokens. Callers share one attempt: the
+ * refresh token rotates, and the old one is blacklisted once used.
+ */
+function refreshSession() {
+  refreshing ??= send('POST', '/api/auth/refresh/')
+    .then((response) => response.ok, () => false)
+    .finally(() => {
+      refreshing = null;
+    });
+  return refreshing;
+}
+
+function goToLogin() {
+  const next = location.pathname + location.search;
+  location.assign(`/login/?next=${encodeURIComponent(next)}`);
+}
+
+/**
+ * Call the API and return its JSON (null for 204). A 401 refreshes the
+ * session and retries once; if that fails the user is sent to log in.
+ */
+async function api(method, url, body) {
+  let response = await send(method, url, body);
+  if (response.status === 401 && (await refreshSession())) {
+    response = await send(method, url, body);
+  }
+  if (response.status === 401) goToLogin();
+  const data = response.status === 204 ? null : await response.json().catch(() => null);
+  if (!response.ok) throw new ApiError(response.status, data);
+  return data;
+}
+
+/** Every page of a paginated list ({next, results}); a plain list as it is. */
+async function* pages(url) {
+  while (url) {
+    const page = await api('GET', url);
+    if (Array.isArray(page)) {
+      yield page;
+      return;
+    }
+    yield page.results;
+    url = page.next;
+  }
+}
+
+// ---------------------------------------------------------------- page bits
+
+function show(element, visible = true) {
+  element.hidden = !visible;
+}
+
+function showError(element, error) {
+  // A 401 is already on its way to the login page.
+  if (error instanceof ApiError && error.status === 401) return;
+  const message = error instanceof Error ? error.message : String(error ?? '');
+  element.textContent = message;
+  show(element, message !== '');
+}
+
+function clearError(element) {
+  showError(element, '');
+}
+
+function make(tag, className, text) {
+  const element = document.createElement(tag);
+  if (className) element.className = className;
+  if (text !== undefined) element.textContent = text;
+  return element;
+}
+
+/** The top bar: who is logged in, and a way out. Returns the user. */
+async function loadUser() {
+  const me = await api('GET', '/api/auth/me/');
+  $('#whoami').textContent = `Signed in as ${me.username}`;
+  show($('#whoami'));
+  const logout = $('#logout');
+  logout.addEventListener('click', async () => {
+    await send('POST', '/api/auth/logout/').catch(() => null);
+    location.assign('/login/');
+  });
+  show(logout);
+  return me;
+}
+
+// ---------------------------------------------------------------- login page
+
+/** Where to go after logging in: a ?next= path on this site, or the groups. */
+function nextPath() {
+  const next = new URLSearchParams(location.search).get('next') ?? '';
+  // "//host" and "/\host" would leave the site.
+  return /^\/(?![/\\])/.test(next) ? next : '/groups/';
+}
+
+function loginPage() {
+  const form = $('#login-form');
+  const error = $('#login-error');
+  form.addEventListener('submit', async (event) => {
+    event.preventDefault();
+    clearError(error);
+    const button = form.querySelector('button');
+    button.disabled = true;
+    try {
+      const response = await send('POST', '/api/auth/login/', Object.fromEntries(new FormData(form)));
+      if (response.ok) {
+        location.assign(nextPath());
+        return;
+      }
+      const body = await response.json().catch(() => null);
+      showError(error, new ApiError(response.status, body));
+    } catch {
+      showError(error, 'Cannot reach the server; try again.');
+    } finally {
+      button.disabled = false;
+    }
+  });
+}
+
+// ---------------------------------------------------------------- groups page
+
+function groupItem(group) {
+  const item = make('li', 'group-item');
+  const link = make('a', 'group-link', group.name);
+  link.href = `/groups/${group.id}/`;
+  item.append(link, make('span', 'badge', group.my_role));
+  return item;
+}
+
+async function groupsPage() {
+  const list = $('#group-list');
+  const error = $('#groups-error');
+  const form = $('#create-group-form');
+
+  form.addEventListener('submit', async (event) => {
+    event.preventDefault();
+    clearError(error);
+    try {
+      const group = await api('POST', '/api/groups/', { name: form.elements.name.value });
+      list.prepend(groupItem(group));
+      show($('#groups-empty'), false);
+      form.reset();
+    } catch (failure) {
+      showError(error, failure);
+    }
+  });
+
+  try {
+    await loadUser();
+    const groups = await api('GET', '/api/groups/');
+    list.replaceChildren(...groups.map(groupItem));
+    show($('#groups-empty'), groups.length === 0);
+  } catch (failure) {
+    showError(error, failure);
+  } finally {
+    show($('#groups-loading'), false);
+  }
+}
+
+// ---------------------------------------------------------------- group page
+
+/** The conversation: one <li> per message id, kept in id order. */
+class MessageList {
+  constructor(element, me) {
+    this.element = element;
+    this.me = me;
+    this.byId = new Map();
+    this.lastId = 0;
+  }
+
+  /** Add a message unless it is already shown (history and socket overlap). */
+  add(message, isMine = message.sender?.id === this.me.id) {
+    if (this.byId.has(message.id)) return;
+    const item = make('li', isMine ? 'message mine' : 'message');
+    item.dataset.id = message.id;
+    const meta = make('div', 'meta');
+    meta.append(make('span', 'sender', message.sender?.username ?? 'deleted user'));
+    if (isMine) meta.append(make('span', 'badge', 'you'));
+    const time = make('time', '', new Date(message.created_at).toLocaleTimeString());
+    time.dateTime = message.created_at;
+    meta.append(time);
+    item.append(meta, make('p', 'content', message.content));
+
+    // A catch-up page can arrive after newer live messages: insert in order.
+    const stickToBottom =
+      this.element.scrollHeight - this.element.scrollTop - this.element.clientHeight < 40;
+    const before =
+      message.id < this.lastId
+        ? [...this.element.children].find((child) => Number(child.dataset.id) > message.id)
+        : null;
+    this.element.insertBefore(item, before ?? null);
+    this.byId.set(message.id, item);
+    this.lastId = Math.max(this.lastId, message.id);
+    if (stickToBottom) this.element.scrollTop = this.element.scrollHeight;
+  }
+}
+
+/**
+ * The group's socket: reconnects with growing, jittered delays after a drop,
+ * refreshes the session on 4401, and gives up for good on 4403/4404.
+ */
+class ChatSocket {
+  constructor(groupId, handlers) {
+    const scheme = location.protocol === 'https:' ? 'wss' : 'ws';
+    this.url = `${scheme}://${location.host}/ws/chat/${groupId}/`;
+    this.handlers = handlers; // onState(state, text), onLive(), onMessage(payload, isMine), onError(payload), onDenied()
+    this.failures = 0;
+    this.live = false;
+  }
+
+  connect() {
+    this.handlers.onState('connecting', 'Connecting…');
+    const socket = new WebSocket(this.url);
+    socket.addEventListener('message', (event) => this.receive(JSON.parse(event.data)));
+    socket.addEventListener('close', (event) => this.closed(event.code));
+    this.socket = socket;
+  }
+
+  receive(frame) {
+    switch (frame.action) {
+      case 'authentication':
+        // A refusal is followed by a close code that says what to do.
+        if (frame.payload.status_code === 200) {
+          this.failures = 0;
+          this.live = true;
+          this.handlers.onState('live', 'Connected');
+          this.handlers.onLive();
+        }
+        break;
+      case 'member_message':
+        this.handlers.onMessage(frame.payload, frame.is_mine);
+        break;
+      case 'error':
+        this.handlers.onError(frame.payload);
+        break;
+      default: // pong, and completion markers should a server send them
+    }
+  }
+
+  async closed(code) {
+    this.live = false;
+    if (code === 4403 || code === 4404) {
+      this.handlers.onDenied();
+      return;
+    }
+    if (code === 4401 && !(await refreshSession())) {
+      goToLogin();
+      return;
+    }
+    // Jitter keeps a restarted server from being hit by every client at once.
+    const delay = Math.min(BACKOFF_MAX_MS, BACKOFF_FIRST_MS * 2 ** this.failures);
+    const jittered = Math.round(delay * (0.8 + Math.random() * 0.4));
+    this.failures += 1;
+    this.handlers.onState('reconnecting', `Disconnected; reconnecting in ${Math.ceil(jittered / 1000)} s…`);
+    setTimeout(() => this.connect(), jittered);
+  }
+
+  /** Send a message; false when not connected (the caller keeps the text). */
+  say(content) {
+    if (!this.live) return false;
+    this.socket.send(JSON.stringify({ action: 'new_message', payload: { content } }));
+    return true;
+  }
+}
+
+function memberItem(member, me, canManage, onChange) {
+  const item = make('li', 'member');
+  item.dataset.username = member.user.username;
+  const name = make('span', 'member-name', member.user.username);
+  if (member.user.id === me.id) name.append(make('span', 'badge', 'you'));
+  item.append(name);
+  if (!canManage) {
+    item.append(make('span', 'badge', member.chat_role));
+    return item;
+  }
+  const role = make('select', 'member-role');
+  role.setAttribute('aria-label', `Role of ${member.user.username}`);
+  for (const value of ROLES) {
+    const option = make('option', '', value);
+    option.value = value;
+    option.selected = value === member.chat_role;
+    role.append(option);
+  }
+  role.addEventListener('change', () => onChange('PATCH', member, { chat_role: role.value }));
+  const remove = make('button', 'link-button', member.user.id === me.id ? 'Leave' : 'Remove');
+  remove.type = 'button';
+  remove.addEventListener('click', () => onChange('DELETE', member));
+  item.append(role, remove);
+  return item;
+}
+
+async function groupPage() {
+  const groupId = document.body.dataset.groupId;
+  const base = `/api/groups/${groupId}`;
+  const chatError = $('#chat-error');
+  const memberError = $('#member-error');
+
+  const denied = () => {
+    show($('#chat'), false);
+    show($('#access-denied'));
+  };
+
+  let me;
+  let group;
+  try {
+    [me, group] = await Promise.all([loadUser(), api('GET', `${base}/`)]);
+  } catch (failure) {
+    // Non-members get 404, never a hint that the group exists.
+    if (failure instanceof ApiError && [403, 404].includes(failure.status)) denied();
+    else showError(chatError, failure);
+    return;
+  }
+  $('#group-title').textContent = group.name;
+  document.title = `${group.name} · Channels chat`;
+  show($('#chat'));
+
+  // Members, and their management for owners and admins.
+  const loadMembers = async () => {
+    const members = await api('GET', `${base}/members/`);
+    const mine = members.find((member) => member.user.id === me.id);
+    const canManage = ['owner', 'admin'].includes(mine?.chat_role);
+    const change = async (method, member, body) => {
+      clearError(memberError);
+      try {
+        await api(method, `${base}/members/${member.id}/`, body);
+        if (method === 'DELETE' && member.user.id === me.id) {
+          location.assign('/groups/');
+          return;
+        }
+      } catch (failure) {
+        showError(memberError, failure);
+      }
+      await loadMembers().catch((failure) => showError(memberError, failure));
+    };
+    $('#member-list').replaceChildren(...members.map((member) => memberItem(member, me, canManage, change)));
+    show($('#add-member-form'), canManage);
+  };
+  const addForm = $('#add-member-form');
+  addForm.addEventListener('submit', async (event) => {
+    event.preventDefault();
+    clearError(memberError);
+    try {
+      await api('POST', `${base}/members/`, Object.fromEntries(new FormData(addForm)));
+      addForm.reset();
+      await loadMembers();
+    } catch (failure) {
+      showError(memberError, failure);
+    }
+  });
+
+  // History first, then live; each (re)connect fetches whatever came in between.
+  const messages = new MessageList($('#messages'), me);
+  const loadRecent = async () => {
+    const page = await api('GET', `${base}/messages/`);
+    [...page.results].reverse().forEach((message) => messages.add(message));
+  };
+  const catchUp = async () => {
+    if (messages.lastId === 0) return loadRecent();
+    for await (const batch of pages(`${base}/messages/?after=${messages.lastId}`)) {
+      batch.forEach((message) => messages.add(message));
+    }
+  };
+
+  const connection = $('#connection');
+  const setState = (state, text) => {
+    connection.dataset.state = state;
+    connection.textContent = text;
+    $('#send-button').disabled = state !== 'live';
+  };
+  const socket = new ChatSocket(groupId, {
+    onState: setState,
+    onLive: () => catchUp().catch((failure) => showError(chatError, failure)),
+    onMessage: (payload, isMine) => messages.add(payload, isMine),
+    onError(payload) {
+      const details = (payload.errors ?? []).map((error) => error.msg);
+      showError(chatError, [payload.message, ...details].join(' '));
+    },
+    onDenied() {
+      setState('denied', 'No access');
+      denied();
+    },
+  });
+
+  const form = $('#send-form');
+  const input = $('#message-input');
+  form.addEventListener('submit', (event) => {
+    event.preventDefault();
+    clearError(chatError);
+    const content = input.value.trim();
+    if (!content) return;
+    if (socket.say(content)) form.reset();
+    else showError(chatError, 'Not connected: your message is kept; send it again once connected.');
+  });
+
+  try {
+    await Promise.all([loadMembers(), loadRecent()]);
+  } catch (failure) {
+    if (failure instanceof ApiError && failure.status === 404) return denied();
+    showError(chatError, failure);
+  }
+  socket.connect();
+}
+
+// ---------------------------------------------------------------- start
+
+const PAGES = { login: loginPage, groups: groupsPage, group: groupPage };
+PAGES[document.body.dataset.page]?.();
