@@ -1,0 +1,186 @@
+"""/api/groups/<pk>/messages/: history pages and the catch-up after a reconnect."""
+
+from urllib.parse import parse_qs, urlsplit
+
+import pytest
+from django.urls import reverse
+from pytest_django import DjangoAssertNumQueries
+from rest_framework.test import APIClient
+
+from accounts.models import User
+from chat import services
+from chat.factories.group_chat import ChatMessageFactory
+from chat.messages.group import MemberPayload
+from chat.models import ChatMessage, GroupChat
+from chat.tests.api.conftest import ClientFor
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def messages_url(group_chat: GroupChat) -> str:
+    return reverse("chat:message-list", args=[group_chat.pk])
+
+
+@pytest.fixture
+def history(group_chat: GroupChat, owner: User) -> list[ChatMessage]:
+    """Five messages, oldest first."""
+    return [
+        services.save_message(group_chat=group_chat, sender=owner, content=f"message {n}")
+        for n in range(5)
+    ]
+
+
+def ids(response_json: dict[str, object]) -> list[int]:
+    results = response_json["results"]
+    assert isinstance(results, list)
+    return [message["id"] for message in results]
+
+
+def test_unauthenticated_gets_401(anonymous: APIClient, messages_url: str) -> None:
+    assert anonymous.get(messages_url).status_code == 401
+
+
+def test_non_member_gets_404(
+    client_for: ClientFor, outsider: User, messages_url: str, history: list[ChatMessage]
+) -> None:
+    response = client_for(outsider).get(messages_url)
+
+    assert response.status_code == 404
+    assert "message 0" not in response.content.decode()
+
+
+def test_member_reads_history_newest_first(
+    client_for: ClientFor, member: User, messages_url: str, history: list[ChatMessage]
+) -> None:
+    response = client_for(member).get(messages_url)
+
+    assert response.status_code == 200
+    assert set(response.json()) == {"next", "previous", "results"}
+    assert ids(response.json()) == [m.pk for m in reversed(history)]
+    assert response.json()["next"] is None
+
+
+def test_a_message_has_the_websocket_payload_shape(
+    client_for: ClientFor, member: User, messages_url: str, history: list[ChatMessage]
+) -> None:
+    newest = client_for(member).get(messages_url).json()["results"][0]
+
+    assert newest == MemberPayload.from_message(history[-1]).model_dump(mode="json")
+
+
+def test_a_message_whose_sender_is_gone_has_a_null_sender(
+    client_for: ClientFor,
+    owner: User,
+    member: User,
+    messages_url: str,
+    history: list[ChatMessage],
+) -> None:
+    owner.delete()
+
+    results = client_for(member).get(messages_url).json()["results"]
+
+    assert [m["sender"] for m in results] == [None] * len(history)
+
+
+def test_cursor_walks_back_through_history(
+    client_for: ClientFor, member: User, messages_url: str, history: list[ChatMessage]
+) -> None:
+    client = client_for(member)
+
+    first = client.get(messages_url, {"page_size": 2}).json()
+    second = client.get(first["next"]).json()
+    third = client.get(second["next"]).json()
+
+    assert ids(first) == [history[4].pk, history[3].pk]
+    assert ids(second) == [history[2].pk, history[1].pk]
+    assert ids(third) == [history[0].pk]
+    assert third["next"] is None
+    assert ids(client.get(second["previous"]).json()) == ids(first)
+
+
+def test_page_size_is_capped(
+    client_for: ClientFor, group_chat: GroupChat, member: User, messages_url: str
+) -> None:
+    ChatMessageFactory.create_batch(201, group_chat=group_chat)
+
+    response = client_for(member).get(messages_url, {"page_size": 500})
+
+    assert len(response.json()["results"]) == 200
+    assert response.json()["next"] is not None
+
+
+def test_after_returns_exactly_the_newer_messages_oldest_first(
+    client_for: ClientFor, member: User, messages_url: str, history: list[ChatMessage]
+) -> None:
+    response = client_for(member).get(messages_url, {"after": history[1].pk})
+
+    assert response.status_code == 200
+    assert ids(response.json()) == [m.pk for m in history[2:]]
+
+
+def test_after_pages_forward_and_keeps_the_filter(
+    client_for: ClientFor, member: User, messages_url: str, history: list[ChatMessage]
+) -> None:
+    client = client_for(member)
+
+    first = client.get(messages_url, {"after": history[0].pk, "page_size": 2}).json()
+    second = client.get(first["next"]).json()
+
+    assert parse_qs(urlsplit(first["next"]).query)["after"] == [str(history[0].pk)]
+    assert ids(first) == [history[1].pk, history[2].pk]
+    assert ids(second) == [history[3].pk, history[4].pk]
+
+
+def test_after_the_newest_message_is_empty(
+    client_for: ClientFor, member: User, messages_url: str, history: list[ChatMessage]
+) -> None:
+    response = client_for(member).get(messages_url, {"after": history[-1].pk})
+
+    assert response.json()["results"] == []
+
+
+@pytest.mark.parametrize("after", ["abc", "-1", ""])
+def test_after_must_be_a_non_negative_integer(
+    client_for: ClientFor, member: User, messages_url: str, after: str
+) -> None:
+    response = client_for(member).get(messages_url, {"after": after})
+
+    assert response.status_code == 400
+    assert "after" in response.json()
+
+
+def test_another_groups_messages_are_never_returned(
+    client_for: ClientFor,
+    owner: User,
+    member: User,
+    messages_url: str,
+    history: list[ChatMessage],
+) -> None:
+    elsewhere = services.create_group_chat(creator=owner, name="Elsewhere")
+    secret = services.save_message(group_chat=elsewhere, sender=owner, content="secret")
+    client = client_for(member)
+
+    newest_first = client.get(messages_url).json()
+    caught_up = client.get(messages_url, {"after": 0}).json()
+
+    assert secret.pk not in ids(newest_first)
+    assert ids(caught_up) == [m.pk for m in history]
+    assert "secret" not in str(newest_first) + str(caught_up)
+
+
+def test_history_does_not_grow_queries_with_senders(
+    client_for: ClientFor,
+    group_chat: GroupChat,
+    member: User,
+    messages_url: str,
+    django_assert_max_num_queries: DjangoAssertNumQueries,
+) -> None:
+    ChatMessageFactory.create_batch(10, group_chat=group_chat)  # ten different senders
+    client = client_for(member)
+
+    # The user, the chat, then the page with its senders.
+    with django_assert_max_num_queries(3):
+        response = client.get(messages_url)
+
+    assert len(response.json()["results"]) == 10

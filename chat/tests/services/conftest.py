@@ -1,0 +1,39 @@
+"""A group chat with one user per role, built through the services."""
+
+import pytest
+
+from accounts.factories.user import UserFactory
+from accounts.models import User
+from chat import services
+from chat.models import ChatMember, GroupChat
+
+Role = ChatMember.ChatMemberRole
+
+
+@pytest.fixture
+def owner() -> User:
+    return UserFactory.create()
+
+
+@pytest.fixture
+def group_chat(owner: User) -> GroupChat:
+    return services.create_group_chat(creator=owner, name="Team")
+
+
+@pytest.fixture
+def admin(group_chat: GroupChat, owner: User) -> User:
+    user = UserFactory.create()
+    services.add_member(group_chat=group_chat, actor=owner, user=user, role=Role.ADMIN)
+    return user
+
+
+@pytest.fixture
+def member(group_chat: GroupChat, owner: User) -> User:
+    user = UserFactory.create()
+    services.add_member(group_chat=group_chat, actor=owner, user=user)
+    return user
+
+
+@pytest.fixture
+def outsider() -> User:
+    return UserFactory.create()
