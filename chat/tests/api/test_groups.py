@@ -6,6 +6,7 @@ from pytest_django import DjangoAssertNumQueries
 from rest_framework.test import APIClient
 
 from accounts.models import User
+from accounts.testing import jwt_cookies
 from chat import services
 from chat.factories.group_chat import ChatMemberFactory, GroupChatFactory
 from chat.models import ChatMember, GroupChat
@@ -179,3 +180,17 @@ def test_admin_and_member_cannot_delete(
 
     assert response.status_code == 403
     assert GroupChat.objects.filter(pk=group_chat.pk).exists()
+
+
+def test_cookie_authenticated_create_needs_the_csrf_token(outsider: User) -> None:
+    browser = APIClient(enforce_csrf_checks=True)
+    for name, value in jwt_cookies(outsider).items():
+        browser.cookies[name] = value
+
+    refused = browser.post(LIST, {"name": "Forged"})
+    token = browser.get(reverse("accounts:csrf")).json()["csrf_token"]
+    accepted = browser.post(LIST, {"name": "Mine"}, headers={"X-CSRFToken": token})
+
+    assert refused.status_code == 403
+    assert accepted.status_code == 201
+    assert list(GroupChat.objects.values_list("name", flat=True)) == ["Mine"]
