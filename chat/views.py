@@ -7,7 +7,6 @@ Role rules live in ``chat.services``; views only translate their errors.
 
 from typing import Any
 
-from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db.models import QuerySet
 from django.shortcuts import get_object_or_404
@@ -30,13 +29,16 @@ from chat.serializers import (
 
 
 class ChatAPIView(APIView):
-    """Base of the chat views: the one place service errors become responses."""
+    """Base of the chat views: the one place service errors become responses.
+
+    DRF already answers Django's PermissionDenied with 403 and its message;
+    Django's ValidationError (LastOwnerError included) it would let through
+    as a 500, so it becomes a 400 carrying the service's message here.
+    """
 
     def handle_exception(self, exc: Exception) -> Response:
-        if isinstance(exc, DjangoValidationError):  # includes LastOwnerError
+        if isinstance(exc, DjangoValidationError):
             exc = exceptions.ValidationError(as_serializer_error(exc))
-        elif isinstance(exc, DjangoPermissionDenied):
-            exc = exceptions.PermissionDenied(*exc.args)
         return super().handle_exception(exc)
 
     @property

@@ -228,6 +228,7 @@ def test_admin_cannot_promote_to_admin_or_owner(
     response = client_for(admin).patch(member_url(member), {"chat_role": role})
 
     assert response.status_code == 403
+    assert response.json() == {"detail": "Only owners give or take the admin and owner roles."}
     assert role_of(group_chat, member) == Role.MEMBER
 
 
