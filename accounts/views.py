@@ -22,12 +22,14 @@ from rest_framework_simplejwt.serializers import (
     TokenObtainPairSerializer,
     TokenRefreshSerializer,
 )
+from rest_framework_simplejwt.settings import api_settings as jwt_settings
 from rest_framework_simplejwt.tokens import RefreshToken
 
 from accounts.authentication import COOKIE_CHALLENGE
 from accounts.cookies import clear_token_cookies, set_token_cookies
 from accounts.models import User
 from accounts.serializers import UserSerializer
+from realtime.sessions import end_user_sessions
 
 
 class TokenCookieView(APIView):
@@ -97,7 +99,14 @@ class LogoutView(TokenCookieView):
         if raw:
             # An expired or already blacklisted token has nothing left to revoke.
             with suppress(TokenError):
-                RefreshToken(raw).blacklist()  # type: ignore[arg-type]
+                token = RefreshToken(raw)  # type: ignore[arg-type]
+                token.blacklist()
+                # The user's open sockets were authenticated at connect: end them too.
+                end_user_sessions(
+                    token[jwt_settings.USER_ID_CLAIM],
+                    status_code=status.HTTP_401_UNAUTHORIZED,
+                    reason="Logged out.",
+                )
         end_django_session(request._request)
         response = Response(status=status.HTTP_204_NO_CONTENT)
         clear_token_cookies(response)

@@ -9,6 +9,7 @@ from django.db import transaction
 from accounts.models import User
 from chat.models import ChatMember, ChatMessage, GroupChat
 from chat.models.chat_message import MAX_MESSAGE_LENGTH
+from realtime.sessions import end_user_sessions
 
 Role = ChatMember.ChatMemberRole
 
@@ -109,6 +110,11 @@ def remove_member(*, membership: ChatMember, actor: User) -> None:
     if membership.chat_role == Role.OWNER and _owners_left_without(membership) == 0:
         raise LastOwnerError()
     membership.delete()
+    # Permission was checked at connect; an open socket learns of the removal here.
+    user_pk, group = membership.user_id, membership.group_chat.group_name
+    transaction.on_commit(
+        lambda: end_user_sessions(user_pk, group=group, reason="You left or were removed.")
+    )
 
 
 def save_message(*, group_chat: GroupChat, sender: User, content: str) -> ChatMessage:

@@ -6,8 +6,11 @@ Each text frame -> one typed message (a pydantic discriminated union on
 with ``is_mine`` / ``is_current`` added.
 """
 
+import asyncio
 import logging
+import time
 from collections.abc import Sequence
+from http import HTTPStatus
 from typing import (
     Annotated,
     Any,
@@ -29,7 +32,7 @@ from pydantic import Field, TypeAdapter, ValidationError
 from rest_framework.authentication import BaseAuthentication
 from rest_framework.permissions import BasePermission
 
-from realtime.handshake import HandshakePolicy, HandshakeResult, check_handshake
+from realtime.handshake import HandshakePolicy, check_handshake
 from realtime.messages.base import BaseMessage
 from realtime.messages.incoming import PingMessage
 from realtime.messages.outgoing import (
@@ -42,6 +45,8 @@ from realtime.messages.outgoing import (
     GroupCompleteMessage,
     PongMessage,
 )
+from realtime.rate_limit import TokenBucket
+from realtime.sessions import EndSessionEvent, end_session_event, user_group
 from realtime.settings import RealtimeSettings, realtime_settings
 
 logger = logging.getLogger(__name__)
@@ -103,6 +108,13 @@ class RealtimeConsumer(AsyncJsonWebsocketConsumer, Generic[IncomingT]):  # type:
     obj: Model | None
     config: RealtimeSettings
     ready: bool = False
+    # The groups of get_groups(), which group messages go to; ``groups`` (what
+    # channels discards on disconnect) adds the user's own group.
+    message_groups: list[str]
+    rate_limit: TokenBucket
+    violations: int = 0
+    expiry_timer: asyncio.TimerHandle | None = None
+    expiry_task: "asyncio.Future[None] | None" = None
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
@@ -120,17 +132,60 @@ class RealtimeConsumer(AsyncJsonWebsocketConsumer, Generic[IncomingT]):  # type:
         result = await database_sync_to_async(check_handshake)(self.handshake_policy(), self.scope)
         self.user = result.user
         self.obj = result.obj
-        if result.ok:
-            # Join before announcing success, so that a client told "200" never
-            # misses a group message sent right after.
-            self.groups = await self.get_groups()
-            for group in self.groups:
-                await self.channel_layer.group_add(group, self.channel_name)
-        await self.send_message(authentication_message(result))
         if not result.ok:
-            await self.close(code=CLOSE_CODE_BASE + result.status_code)
+            await self.end_session(HTTPStatus(result.status_code), result.detail)
             return
+        # Join before announcing success, so that a client told "200" never
+        # misses a group message sent right after. The user's own group is how
+        # a logout or a removal reaches this socket (realtime.sessions).
+        self.message_groups = await self.get_groups()
+        self.groups = [*self.message_groups, user_group(str(self.user.pk))]
+        for group in self.groups:
+            await self.channel_layer.group_add(group, self.channel_name)
+        self.rate_limit = TokenBucket(self.config.rate_per_second, self.config.rate_burst)
+        if result.expires_at is not None:
+            self.close_when_expired(result.expires_at)
+        await self.send_authentication(HTTPStatus.OK)
         self.ready = True
+
+    def close_when_expired(self, expires_at: float) -> None:
+        """End the session when the token it was opened with expires: the
+        client refreshes its cookie and reconnects (close code 4401)."""
+        event = end_session_event(
+            str(self.user.pk), HTTPStatus.UNAUTHORIZED, "Session expired: refresh and reconnect."
+        )
+
+        def expire() -> None:
+            # Through the channel layer, so it is handled in turn like any event.
+            self.expiry_task = asyncio.ensure_future(
+                self.channel_layer.send(self.channel_name, event)
+            )
+
+        loop = asyncio.get_running_loop()
+        self.expiry_timer = loop.call_later(max(0.0, expires_at - time.time()), expire)
+
+    async def disconnect(self, code: int) -> None:
+        if self.expiry_timer is not None:
+            self.expiry_timer.cancel()
+
+    async def send_authentication(self, status: HTTPStatus, detail: Any = None) -> None:
+        await self.send_message(
+            AuthenticationMessage(
+                payload=AuthenticationPayload(
+                    status_code=status, status_text=status.phrase, data=detail
+                )
+            )
+        )
+
+    async def end_session(self, status: HTTPStatus, detail: Any) -> None:
+        """Tell the client why (an ``authentication`` message), then close."""
+        self.ready = False
+        await self.send_authentication(status, detail)
+        await self.close(code=CLOSE_CODE_BASE + status)
+
+    async def realtime_end_session(self, event: EndSessionEvent) -> None:
+        if self.ready and event["user"] == user_key(self.user):
+            await self.end_session(HTTPStatus(event["status_code"]), event["reason"])
 
     def handshake_policy(self) -> HandshakePolicy:
         return HandshakePolicy(
@@ -150,12 +205,29 @@ class RealtimeConsumer(AsyncJsonWebsocketConsumer, Generic[IncomingT]):  # type:
     async def receive(self, text_data: str | None = None, bytes_data: bytes | None = None) -> None:
         if not self.ready:
             return
+        if not self.rate_limit.take():
+            await self.refuse_over_rate()
+            return
         try:
             message = self.parse_frame(text_data, bytes_data)
         except InvalidFrame as exc:
             await self.send_message(ErrorMessage(payload=exc.payload))
         else:
             await self.dispatch_message(message)
+        if self.config.send_completion:
+            await self.send_message(CompleteMessage())
+
+    async def refuse_over_rate(self) -> None:
+        self.violations += 1
+        if self.violations >= self.config.max_violations:
+            await self.end_session(
+                HTTPStatus.TOO_MANY_REQUESTS, "Too many messages, too often: connection closed."
+            )
+            return
+        limit = f"{self.config.rate_per_second:g} per second"
+        await self.send_message(
+            ErrorMessage(payload=ErrorPayload(message=f"Too many messages: at most {limit}."))
+        )
         if self.config.send_completion:
             await self.send_message(CompleteMessage())
 
@@ -207,8 +279,8 @@ class RealtimeConsumer(AsyncJsonWebsocketConsumer, Generic[IncomingT]):  # type:
         groups: Sequence[str] | None = None,
         exclude_current: bool = False,
     ) -> None:
-        """Send ``message`` to every connection in ``groups`` (default: the
-        groups this connection joined); ``exclude_current`` skips this socket."""
+        """Send ``message`` to every connection in ``groups`` (default: those
+        of ``get_groups()``); ``exclude_current`` skips this socket."""
         event: GroupMessageEvent = {
             "type": "realtime.group_message",
             "message": message.model_dump(mode="json"),
@@ -216,7 +288,7 @@ class RealtimeConsumer(AsyncJsonWebsocketConsumer, Generic[IncomingT]):  # type:
             "sender_user": user_key(self.user),
             "exclude_current": exclude_current,
         }
-        for group in self.groups if groups is None else groups:
+        for group in self.message_groups if groups is None else groups:
             await self.channel_layer.group_send(group, event)
 
     async def realtime_group_message(self, event: GroupMessageEvent) -> None:
@@ -244,16 +316,6 @@ def incoming_adapter(incoming: Any) -> TypeAdapter[Any]:
 
 def user_key(user: AbstractBaseUser | AnonymousUser) -> str | None:
     return str(user.pk) if user.is_authenticated else None
-
-
-def authentication_message(result: HandshakeResult) -> AuthenticationMessage:
-    return AuthenticationMessage(
-        payload=AuthenticationPayload(
-            status_code=result.status_code,
-            status_text=result.status_text,
-            data=result.detail,
-        )
-    )
 
 
 def frame_error(exc: ValidationError) -> ErrorPayload:

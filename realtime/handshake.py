@@ -42,14 +42,12 @@ class HandshakeResult:
     user: AbstractBaseUser | AnonymousUser
     obj: Model | None = None
     detail: Any = None
+    # When the credential expires (epoch seconds), if it says: a JWT's ``exp``.
+    expires_at: float | None = None
 
     @property
     def ok(self) -> bool:
         return self.status_code == HTTPStatus.OK
-
-    @property
-    def status_text(self) -> str:
-        return HTTPStatus(self.status_code).phrase
 
 
 def http_request_from_scope(scope: Mapping[str, Any]) -> ASGIRequest:
@@ -87,4 +85,13 @@ def check_handshake(policy: HandshakePolicy, scope: Mapping[str, Any]) -> Handsh
         return HandshakeResult(exc.status_code, request.user, detail=exc.detail)
     except Http404:
         return HandshakeResult(HTTPStatus.NOT_FOUND, request.user, detail="Not found.")
-    return HandshakeResult(HTTPStatus.OK, request.user, obj=obj)
+    return HandshakeResult(
+        HTTPStatus.OK, request.user, obj=obj, expires_at=credential_expiry(request.auth)
+    )
+
+
+def credential_expiry(auth: Any) -> float | None:
+    """The ``exp`` claim of a token credential (simplejwt's ``Token.payload``)."""
+    payload = getattr(auth, "payload", None)
+    exp = payload.get("exp") if isinstance(payload, dict) else None
+    return float(exp) if isinstance(exp, int | float) else None

@@ -15,6 +15,12 @@ class RealtimeSettings:
     send_completion: bool = False
     # Largest text frame accepted, in characters; bigger frames get an error.
     max_frame_chars: int = 64 * 1024
+    # Per-connection rate limit (a token bucket): on average ``rate_per_second``
+    # frames, bursts of up to ``rate_burst``. Frames over it get an error; after
+    # ``max_violations`` of those the socket is closed (4429).
+    rate_per_second: float = 10.0
+    rate_burst: int = 30
+    max_violations: int = 20
 
 
 def realtime_settings() -> RealtimeSettings:
@@ -23,4 +29,7 @@ def realtime_settings() -> RealtimeSettings:
     return RealtimeSettings(
         send_completion=bool(configured.get("SEND_COMPLETION", defaults.send_completion)),
         max_frame_chars=int(configured.get("MAX_FRAME_CHARS", defaults.max_frame_chars)),
+        rate_per_second=float(configured.get("RATE_PER_SECOND", defaults.rate_per_second)),
+        rate_burst=int(configured.get("RATE_BURST", defaults.rate_burst)),
+        max_violations=int(configured.get("MAX_VIOLATIONS", defaults.max_violations)),
     )

@@ -51,7 +51,7 @@ class TestWhoMayConnect(ChatDetailTestCase):
         _, stranger_headers = await self.acreate_user_and_ws_headers()
         await self.assert_refused(403, headers=stranger_headers)
 
-    async def test_removed_member_is_403(self) -> None:
+    async def test_removed_member_is_closed_at_once_and_refused_after(self) -> None:
         member, member_headers = await self.acreate_user_and_ws_headers()
         membership = await sync_to_async(services.add_member)(
             group_chat=self.group_chat, actor=self.user, user=member
@@ -59,8 +59,23 @@ class TestWhoMayConnect(ChatDetailTestCase):
         comm = self.create_communicator(headers=member_headers)
         await comm.connect()
         await comm.assert_authenticated_status_ok()
+        await self.auth_communicator.connect()
+        await self.auth_communicator.assert_authenticated_status_ok()
+
         await sync_to_async(services.remove_member)(membership=membership, actor=self.user)
+
+        # The open socket is told at once and closed...
+        (*_, ended) = await comm.receive_until_action("authentication", inclusive=True)
+        assert ended["payload"] == {
+            "status_code": 403,
+            "status_text": "Forbidden",
+            "data": "You left or were removed.",
+        }
+        await comm.assert_closed(code=4403)
+        # ...a new one is refused, and the owner's socket is untouched.
         await self.assert_refused(403, headers=member_headers)
+        await self.auth_communicator.send_json_to({"action": "ping"})
+        assert [r["action"] for r in await self.auth_communicator.receive_all_json()] == ["pong"]
 
 
 class TestMessages(ChatDetailTestCase):

@@ -1,0 +1,106 @@
+"""Sessions end on the server's word: an expired token, a logout, a removal,
+and a client that sends too much, too often."""
+
+import time
+from typing import Any
+
+from asgiref.sync import sync_to_async
+from django.conf import settings
+from django.test import override_settings
+from django.urls import reverse
+from rest_framework_simplejwt.tokens import AccessToken, RefreshToken
+
+from accounts.factories.user import UserFactory
+from accounts.testing import Headers, jwt_cookies, ws_headers
+from chanx_testing import WebsocketCommunicator, WebsocketTestCase
+from realtime.sessions import end_user_sessions
+from realtime.tests.consumers import application
+
+
+class SessionTestCase(WebsocketTestCase):
+    router = application
+    ws_path = "/ws/echo/"
+
+    def setUp(self) -> None:
+        self.user = UserFactory.create()
+        self.headers = ws_headers(jwt_cookies(self.user))
+        super().setUp()
+
+    def get_ws_headers(self) -> Headers:
+        return self.headers
+
+    async def connected(self, **kwargs: Any) -> WebsocketCommunicator:
+        communicator = self.create_communicator(**kwargs)
+        await communicator.connect()
+        await communicator.assert_authenticated_status_ok()
+        return communicator
+
+    async def assert_session_ended(
+        self, communicator: WebsocketCommunicator, status: int, reason: str
+    ) -> None:
+        (*_, ended) = await communicator.receive_until_action("authentication", inclusive=True)
+        assert ended["payload"]["status_code"] == status
+        assert ended["payload"]["data"] == reason
+        await communicator.assert_closed(code=4000 + status)
+
+
+class TestExpiry(SessionTestCase):
+    async def test_the_socket_closes_when_its_token_expires(self) -> None:
+        token = await sync_to_async(AccessToken.for_user)(self.user)
+        token["exp"] = int(time.time()) + 1
+        expiring = ws_headers({settings.AUTH_COOKIE_ACCESS: str(token)})
+        communicator = await self.connected(headers=expiring)
+        # Still served until then...
+        await communicator.send_json_to({"action": "ping"})
+        assert [f["action"] for f in await communicator.receive_all_json()] == ["pong"]
+        # ...then told why, and closed with 4401 (the client refreshes, reconnects).
+        await self.assert_session_ended(
+            communicator, 401, "Session expired: refresh and reconnect."
+        )
+
+
+class TestEndUserSessions(SessionTestCase):
+    async def test_every_socket_of_the_user_closes_and_no_other(self) -> None:
+        first = await self.connected()
+        second = await self.connected(ws_path="/ws/room/")
+        other_user = await sync_to_async(UserFactory.create)()
+        bystander = await self.connected(
+            headers=await sync_to_async(lambda: ws_headers(jwt_cookies(other_user)))()
+        )
+        await sync_to_async(end_user_sessions)(self.user.pk, reason="Go away.")
+        await self.assert_session_ended(first, 403, "Go away.")
+        await self.assert_session_ended(second, 403, "Go away.")
+        await bystander.send_json_to({"action": "ping"})
+        assert [f["action"] for f in await bystander.receive_all_json()] == ["pong"]
+
+    async def test_logout_closes_the_users_sockets(self) -> None:
+        communicator = await self.connected()
+        refresh = await sync_to_async(RefreshToken.for_user)(self.user)
+        self.async_client.cookies[settings.AUTH_COOKIE_REFRESH] = str(refresh)
+        response = await self.async_client.post(reverse("accounts:logout"))
+        assert response.status_code == 204
+        await self.assert_session_ended(communicator, 401, "Logged out.")
+
+
+@override_settings(
+    REALTIME={
+        "SEND_COMPLETION": True,
+        "RATE_PER_SECOND": 0.001,
+        "RATE_BURST": 2,
+        "MAX_VIOLATIONS": 3,
+    }
+)
+class TestRateLimit(SessionTestCase):
+    async def test_frames_over_the_rate_get_an_error_then_the_socket_closes(self) -> None:
+        communicator = await self.connected()
+        for _ in range(2):
+            await communicator.send_json_to({"action": "ping"})
+            assert [f["action"] for f in await communicator.receive_all_json()] == ["pong"]
+        for _ in range(2):
+            await communicator.send_json_to({"action": "ping"})
+            (error,) = await communicator.receive_all_json()
+            assert error["payload"]["message"] == "Too many messages: at most 0.001 per second."
+        await communicator.send_json_to({"action": "ping"})
+        await self.assert_session_ended(
+            communicator, 429, "Too many messages, too often: connection closed."
+        )
