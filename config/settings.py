@@ -198,8 +198,9 @@ if not DEBUG:
     SECURE_HSTS_SECONDS = env_int("SECURE_HSTS_SECONDS", 60 * 60 * 24 * 365)
     SECURE_HSTS_INCLUDE_SUBDOMAINS = True
     SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", default=True)
-    SESSION_COOKIE_SECURE = True
-    CSRF_COOKIE_SECURE = True
+    # One switch for every cookie (plain-http local Docker turns it off).
+    SESSION_COOKIE_SECURE = AUTH_COOKIE_SECURE
+    CSRF_COOKIE_SECURE = AUTH_COOKIE_SECURE
 
 LOGGING = {
     "version": 1,

@@ -1,9 +1,12 @@
-"""HTTP routes: the admin and each app's API."""
+"""HTTP routes: the health probe, the admin, each app's API and the pages."""
 
 from django.contrib import admin
 from django.urls import include, path
 
+from config.health import healthz
+
 urlpatterns = [
+    path("healthz", healthz, name="healthz"),
     path("admin/", admin.site.urls),
     path("api/auth/", include("accounts.urls")),
     path("api/", include("chat.urls")),

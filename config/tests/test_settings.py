@@ -1,0 +1,91 @@
+"""Settings read from the environment: production defaults are the safe ones."""
+
+import json
+import os
+import secrets
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from django.test import Client
+
+ROOT = Path(__file__).resolve().parents[2]
+PRODUCTION = {
+    "DEBUG": "false",
+    "SECRET_KEY": secrets.token_urlsafe(50),
+    "SERVER_URL": "https://chat.example.com",
+}
+
+
+def bare_environment(**env: str) -> dict[str, str]:
+    """Only what a fresh server process would have, plus ``env``: the test
+    process's own settings variables (e.g. from config.settings_test) stay out."""
+    return {"PATH": os.environ["PATH"], **env}
+
+
+def settings_in_subprocess(env: dict[str, str], *names: str) -> dict[str, object]:
+    """Import config.settings fresh with ``env``, as a server would at start."""
+    code = (
+        "import json, config.settings as s; "
+        f"print(json.dumps({{n: getattr(s, n) for n in {list(names)!r}}}, default=str))"
+    )
+    result = subprocess.run(  # noqa: S603
+        [sys.executable, "-c", code],
+        cwd=ROOT,
+        env=bare_environment(**env),
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    loaded: dict[str, object] = json.loads(result.stdout)
+    return loaded
+
+
+def test_production_cookies_are_secure_and_origin_is_the_server_url() -> None:
+    values = settings_in_subprocess(
+        PRODUCTION,
+        "AUTH_COOKIE_SECURE",
+        "SESSION_COOKIE_SECURE",
+        "CSRF_COOKIE_SECURE",
+        "SECURE_SSL_REDIRECT",
+        "WEBSOCKET_ALLOWED_ORIGINS",
+    )
+    assert values == {
+        "AUTH_COOKIE_SECURE": True,
+        "SESSION_COOKIE_SECURE": True,
+        "CSRF_COOKIE_SECURE": True,
+        "SECURE_SSL_REDIRECT": True,
+        "WEBSOCKET_ALLOWED_ORIGINS": ["https://chat.example.com"],
+    }
+
+
+def test_check_deploy_passes_with_production_values() -> None:
+    result = subprocess.run(
+        [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],
+        cwd=ROOT,
+        env=bare_environment(**PRODUCTION, DJANGO_SETTINGS_MODULE="config.settings"),
+        capture_output=True,
+        text=True,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "no issues" in result.stdout
+
+
+def test_without_a_secret_key_production_refuses_to_start() -> None:
+    with pytest.raises(subprocess.CalledProcessError) as failure:
+        settings_in_subprocess({"DEBUG": "false"}, "DEBUG")
+    assert "SECRET_KEY must be set when DEBUG is off" in failure.value.stderr
+
+
+def test_a_malformed_boolean_is_refused() -> None:
+    with pytest.raises(subprocess.CalledProcessError) as failure:
+        settings_in_subprocess({**PRODUCTION, "DEBUG": "maybe"}, "DEBUG")
+    assert "DEBUG='maybe' is not a boolean" in failure.value.stderr
+
+
+def test_healthz_answers_without_credentials() -> None:
+    response = Client().get("/healthz")
+    assert response.status_code == 200
+    assert response.json() == {"status": "ok"}
+    assert not response.cookies
