@@ -4,7 +4,7 @@ whichever way a change arrives. Blocking ORM code: call from a worker thread
 in async code (``database_sync_to_async``)."""
 
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import transaction
+from django.db import IntegrityError, transaction
 
 from accounts.models import User
 from chat.models import ChatMember, ChatMessage, GroupChat
@@ -35,10 +35,11 @@ def membership_of(user: User, group_chat: GroupChat) -> ChatMember | None:
     return ChatMember.objects.filter(user=user, group_chat=group_chat).first()
 
 
-def _require_role(actor: User, group_chat: GroupChat, roles: set[str], why: str) -> None:
+def _require_role(actor: User, group_chat: GroupChat, roles: set[str], why: str) -> ChatMember:
     membership = membership_of(actor, group_chat)
     if membership is None or membership.chat_role not in roles:
         raise PermissionDenied(why)
+    return membership
 
 
 @transaction.atomic
@@ -53,14 +54,24 @@ def rename_group_chat(*, group_chat: GroupChat, actor: User, name: str) -> Group
 @transaction.atomic
 def delete_group_chat(*, group_chat: GroupChat, actor: User) -> None:
     _require_role(actor, group_chat, {Role.OWNER}, "Only owners delete a group chat.")
+    member_pks = list(group_chat.members.values_list("user_id", flat=True))
+    group = group_chat.group_name
     group_chat.delete()
+
+    def close_open_sockets() -> None:
+        for user_pk in member_pks:
+            end_user_sessions(
+                user_pk, group=group, status_code=404, reason="This group chat was deleted."
+            )
+
+    transaction.on_commit(close_open_sockets)
 
 
 def _require_manager(actor: User, group_chat: GroupChat, *, role: str) -> ChatMember:
     """Owners and admins manage members; only owners hand out admin or owner."""
-    membership = membership_of(actor, group_chat)
-    if membership is None or not membership.can_manage_members:
-        raise PermissionDenied("Only owners and admins manage members.")
+    membership = _require_role(
+        actor, group_chat, {Role.OWNER, Role.ADMIN}, "Only owners and admins manage members."
+    )
     if role != Role.MEMBER and membership.chat_role != Role.OWNER:
         raise PermissionDenied("Only owners give or take the admin and owner roles.")
     return membership
@@ -71,9 +82,12 @@ def add_member(
     *, group_chat: GroupChat, actor: User, user: User, role: str = Role.MEMBER
 ) -> ChatMember:
     _require_manager(actor, group_chat, role=role)
-    if ChatMember.objects.filter(group_chat=group_chat, user=user).exists():
-        raise ValidationError(f"{user.username} is already a member.")
-    return ChatMember.objects.create(group_chat=group_chat, user=user, chat_role=role)
+    try:
+        # A savepoint: the unique constraint decides, even between two racing adds.
+        with transaction.atomic():
+            return ChatMember.objects.create(group_chat=group_chat, user=user, chat_role=role)
+    except IntegrityError:
+        raise ValidationError(f"{user.username} is already a member.") from None
 
 
 def _owners_left_without(membership: ChatMember) -> int:

@@ -30,7 +30,3 @@ class ChatMember(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user_id} in {self.group_chat_id} ({self.chat_role})"
-
-    @property
-    def can_manage_members(self) -> bool:
-        return self.chat_role in {self.ChatMemberRole.OWNER, self.ChatMemberRole.ADMIN}

@@ -77,6 +77,23 @@ class TestWhoMayConnect(ChatDetailTestCase):
         await self.auth_communicator.send_json_to({"action": "ping"})
         assert [r["action"] for r in await self.auth_communicator.receive_all_json()] == ["pong"]
 
+    async def test_deleting_the_group_closes_every_members_socket(self) -> None:
+        member, member_headers = await self.acreate_user_and_ws_headers()
+        await sync_to_async(services.add_member)(
+            group_chat=self.group_chat, actor=self.user, user=member
+        )
+        sockets = [self.auth_communicator, self.create_communicator(headers=member_headers)]
+        for comm in sockets:
+            await comm.connect()
+            await comm.assert_authenticated_status_ok()
+
+        await sync_to_async(services.delete_group_chat)(group_chat=self.group_chat, actor=self.user)
+
+        for comm in sockets:
+            (*_, ended) = await comm.receive_until_action("authentication", inclusive=True)
+            assert ended["payload"]["data"] == "This group chat was deleted."
+            await comm.assert_closed(code=4404)
+
 
 class TestMessages(ChatDetailTestCase):
     async def test_invalid_payloads_get_an_error_and_write_nothing(self) -> None:
