@@ -150,13 +150,24 @@ function nextPath() {
   return /^\/(?![/\\])/.test(next) ? next : '/groups/';
 }
 
+/**
+ * Handle a form's submit here; its submit button, disabled in the page so
+ * that nothing posts before this script runs, is enabled now.
+ */
+function onSubmit(form, handler) {
+  form.addEventListener('submit', (event) => {
+    event.preventDefault();
+    handler(event);
+  });
+  form.querySelector('button[type="submit"]').disabled = false;
+}
+
 function loginPage() {
   const form = $('#login-form');
   const error = $('#login-error');
-  form.addEventListener('submit', async (event) => {
-    event.preventDefault();
+  const button = form.querySelector('button');
+  onSubmit(form, async () => {
     clearError(error);
-    const button = form.querySelector('button');
     button.disabled = true;
     try {
       const response = await send('POST', '/api/auth/login/', Object.fromEntries(new FormData(form)));
@@ -189,8 +200,7 @@ async function groupsPage() {
   const error = $('#groups-error');
   const form = $('#create-group-form');
 
-  form.addEventListener('submit', async (event) => {
-    event.preventDefault();
+  onSubmit(form, async () => {
     clearError(error);
     try {
       const group = await api('POST', '/api/groups/', { name: form.elements.name.value });
@@ -393,8 +403,7 @@ async function groupPage() {
     show($('#add-member-form'), canManage);
   };
   const addForm = $('#add-member-form');
-  addForm.addEventListener('submit', async (event) => {
-    event.preventDefault();
+  onSubmit(addForm, async () => {
     clearError(memberError);
     try {
       await api('POST', `${base}/members/`, Object.fromEntries(new FormData(addForm)));
@@ -440,6 +449,7 @@ async function groupPage() {
 
   const form = $('#send-form');
   const input = $('#message-input');
+  // Send is enabled while the socket is live (setState), not by onSubmit.
   form.addEventListener('submit', (event) => {
     event.preventDefault();
     clearError(chatError);

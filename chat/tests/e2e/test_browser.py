@@ -1,0 +1,220 @@
+"""The pages in a real browser against a real server: login, live chat between
+two users, the access-denied state, member management and reconnection."""
+
+import itertools
+import json
+from collections.abc import Callable, Iterator
+
+import pytest
+from playwright.sync_api import Browser, ConsoleMessage, Page, ViewportSize, expect
+
+from chat.tests.e2e.conftest import PASSWORD, SCREENSHOTS, Server
+
+pytestmark = pytest.mark.e2e
+
+VIEWPORT: ViewportSize = {"width": 1100, "height": 700}
+OpenPage = Callable[[], Page]
+_names = itertools.count()
+
+
+def create_group(server: Server, owner: str, members: list[str]) -> tuple[int, list[str]]:
+    """New users (the owner first, all with PASSWORD) and a group with them in it;
+    returns the group's id and the usernames, made unique for this run."""
+    suffix = next(_names)
+    usernames = [f"{name}{suffix}" for name in [owner, *members]]
+    group_id: int = server.run_django(
+        f"""
+import json
+from accounts.models import User
+from chat import services
+users = [User.objects.create_user(name, password={PASSWORD!r}) for name in {usernames!r}]
+group = services.create_group_chat(creator=users[0], name="Release planning")
+for user in users[1:]:
+    services.add_member(group_chat=group, actor=users[0], user=user)
+print(json.dumps(group.pk))
+"""
+    )
+    return group_id, usernames
+
+
+def create_user(server: Server, name: str) -> str:
+    username = f"{name}{next(_names)}"
+    server.run_django(
+        f"from accounts.models import User; "
+        f"User.objects.create_user({username!r}, password={PASSWORD!r}); print('null')"
+    )
+    return username
+
+
+@pytest.fixture
+def new_page(browser: Browser) -> Iterator[OpenPage]:
+    """Pages in separate browser contexts (separate cookie jars); each page's
+    Content-Security-Policy violations fail the test."""
+    contexts = []
+    pages: list[Page] = []
+    violations: list[str] = []
+
+    def watch(message: ConsoleMessage) -> None:
+        if "Content Security Policy" in message.text:
+            violations.append(message.text)
+
+    def open_page() -> Page:
+        context = browser.new_context(viewport=VIEWPORT)
+        contexts.append(context)
+        page = context.new_page()
+        page.on("console", watch)
+        pages.append(page)
+        return page
+
+    yield open_page
+    for context in contexts:
+        context.close()
+    assert violations == []
+
+
+def log_in(page: Page, server: Server, username: str, *, screenshot: bool = False) -> None:
+    page.goto(f"{server.url}/groups/")
+    # Not logged in: the groups page sends the visitor to log in, and back after.
+    expect(page).to_have_url(f"{server.url}/login/?next=%2Fgroups%2F")
+    if screenshot:
+        page.screenshot(path=SCREENSHOTS / "login.png")
+    page.get_by_label("Username").fill(username)
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Log in").click()
+    expect(page).to_have_url(f"{server.url}/groups/")
+    expect(page.locator("#whoami")).to_have_text(f"Signed in as {username}")
+
+
+def open_group(page: Page, server: Server, group_id: int) -> None:
+    page.goto(f"{server.url}/groups/{group_id}/")
+    expect(page.locator("#connection")).to_have_attribute("data-state", "live")
+
+
+def say(page: Page, text: str) -> None:
+    page.get_by_label("Message", exact=True).fill(text)
+    page.get_by_label("Message", exact=True).press("Enter")
+
+
+def test_two_users_chat_live(server: Server, new_page: OpenPage) -> None:
+    group_id, (alice, bob) = create_group(server, "alice", ["bob"])
+    alice_page, bob_page = new_page(), new_page()
+    log_in(alice_page, server, alice, screenshot=True)
+    alice_page.get_by_label("Group name").fill("Design review")
+    alice_page.get_by_role("button", name="Create").click()
+    expect(alice_page.locator(".group-item")).to_have_count(2)
+    alice_page.screenshot(path=SCREENSHOTS / "groups.png")
+    log_in(bob_page, server, bob)
+
+    open_group(alice_page, server, group_id)
+    open_group(bob_page, server, group_id)
+    say(alice_page, "Hello Bob, <b>is the build green?</b>")
+
+    # Bob sees it within a second, as Alice's, and as text (no markup).
+    received = bob_page.locator(".message", has_text="is the build green?")
+    expect(received).to_be_visible(timeout=1000)
+    expect(received.locator(".sender")).to_have_text(alice)
+    expect(received.locator(".content")).to_have_text("Hello Bob, <b>is the build green?</b>")
+    expect(received).not_to_have_class("message mine")
+    # Alice's own copy comes back from the server marked as hers.
+    expect(alice_page.locator(".message.mine", has_text="is the build green?")).to_be_visible()
+
+    say(bob_page, "Green since 10:42, shipping it.")
+    expect(alice_page.locator(".message", has_text="shipping it")).to_be_visible(timeout=1000)
+    alice_page.screenshot(path=SCREENSHOTS / "group-chat.png")
+
+
+def test_server_error_is_shown(server: Server, new_page: OpenPage) -> None:
+    group_id, (alice,) = create_group(server, "alice", [])
+    page = new_page()
+    log_in(page, server, alice)
+    open_group(page, server, group_id)
+    # The input's maxlength stops typing past 4000 characters, not a script.
+    page.get_by_label("Message", exact=True).evaluate(
+        "input => { input.removeAttribute('maxlength'); input.value = 'x'.repeat(4001); }"
+    )
+    page.get_by_label("Message", exact=True).press("Enter")
+    expect(page.locator("#chat-error")).to_contain_text("at most 4000 characters")
+    expect(page.locator(".message")).to_have_count(0)
+
+
+def test_non_member_gets_access_denied(server: Server, new_page: OpenPage) -> None:
+    group_id, _ = create_group(server, "alice", [])
+    carol = create_user(server, "carol")
+    page = new_page()
+    log_in(page, server, carol)
+    page.goto(f"{server.url}/groups/{group_id}/")
+    expect(page.locator("#access-denied")).to_be_visible()
+    expect(page.locator("#access-denied")).to_contain_text("not one of its members")
+    expect(page.locator("#chat")).to_be_hidden()
+
+
+def test_owner_manages_members(server: Server, new_page: OpenPage) -> None:
+    group_id, (alice,) = create_group(server, "alice", [])
+    dave = create_user(server, "dave")
+    page = new_page()
+    log_in(page, server, alice)
+    open_group(page, server, group_id)
+
+    page.get_by_placeholder("Username").fill(dave)
+    page.get_by_role("button", name="Add").click()
+    row = page.locator(f".member[data-username='{dave}']")
+    expect(row).to_be_visible()
+    row.get_by_label(f"Role of {dave}").select_option("admin")
+    expect(row.get_by_label(f"Role of {dave}")).to_have_value("admin")
+    roles = server.run_django(
+        "import json; from chat.models import ChatMember; "
+        f"print(json.dumps(list(ChatMember.objects.filter(group_chat_id={group_id}, "
+        f"user__username={dave!r}).values_list('chat_role', flat=True))))"
+    )
+    assert roles == ["admin"]
+
+    # The last owner cannot step down: the server's reason is shown.
+    page.get_by_label(f"Role of {alice}").select_option("member")
+    expect(page.locator("#member-error")).to_contain_text("owner")
+
+    row.get_by_role("button", name="Remove").click()
+    expect(row).to_have_count(0)
+
+    page.get_by_placeholder("Username").fill("nobody-by-that-name")
+    page.get_by_role("button", name="Add").click()
+    expect(page.locator("#member-error")).to_be_visible()
+
+
+def test_reconnects_and_catches_up(server: Server, new_page: OpenPage) -> None:
+    """The server is killed outright and a new one started on the same port:
+    the page reconnects by itself and fetches what was said while it was away
+    (stored meanwhile through the services, as the consumer stores messages)."""
+    group_id, (alice, bob) = create_group(server, "alice", ["bob"])
+    page = new_page()
+    log_in(page, server, alice)
+    open_group(page, server, group_id)
+    say(page, "Before the outage")
+    expect(page.locator(".message", has_text="Before the outage")).to_be_visible()
+
+    server.stop()
+    expect(page.locator("#connection")).to_have_attribute("data-state", "reconnecting")
+    expect(page.get_by_role("button", name="Send")).to_be_disabled()
+    missed = [f"Missed message {n}" for n in range(3)]
+    server.run_django(
+        f"""
+from accounts.models import User
+from chat import services
+from chat.models import GroupChat
+group = GroupChat.objects.get(pk={group_id})
+bob = User.objects.get(username={bob!r})
+for text in {missed!r}:
+    services.save_message(group_chat=group, sender=bob, content=text)
+print("null")
+"""
+    )
+    server.start()
+
+    expect(page.locator("#connection")).to_have_attribute("data-state", "live", timeout=20_000)
+    for text in missed:
+        expect(page.locator(".message", has_text=text)).to_have_count(1)
+    # In the order they were said, after what the page had, nothing twice.
+    texts = page.locator(".message .content").all_text_contents()
+    assert texts == ["Before the outage", *missed], json.dumps(texts)
+
+    say(page, "Back online")
+    expect(page.locator(".message", has_text="Back online")).to_be_visible(timeout=1000)
