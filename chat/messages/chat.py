@@ -2,10 +2,10 @@
 
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, StringConstraints
+from pydantic import StringConstraints
 
 from chat.models.chat_message import MAX_MESSAGE_LENGTH
-from realtime.messages.base import BaseMessage
+from realtime.messages.base import BaseMessage, BasePayload
 from realtime.messages.incoming import PingMessage
 
 MessageContent = Annotated[
@@ -13,7 +13,7 @@ MessageContent = Annotated[
 ]
 
 
-class MessagePayload(BaseModel):
+class MessagePayload(BasePayload):
     content: MessageContent
 
 

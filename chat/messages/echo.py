@@ -2,10 +2,10 @@
 
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, BeforeValidator
+from pydantic import BeforeValidator
 
 from chat.messages.chat import MessageContent
-from realtime.messages.base import BaseMessage
+from realtime.messages.base import BaseMessage, BasePayload
 from realtime.messages.incoming import PingMessage
 
 
@@ -15,7 +15,7 @@ def _content_from_text(value: Any) -> Any:
     return {"content": value} if isinstance(value, str) else value
 
 
-class ChatPayload(BaseModel):
+class ChatPayload(BasePayload):
     content: MessageContent
 
 

@@ -3,18 +3,16 @@
 from datetime import datetime
 from typing import Literal
 
-from pydantic import BaseModel
-
 from chat.models import ChatMessage
-from realtime.messages.base import BaseMessage
+from realtime.messages.base import BaseMessage, BasePayload
 
 
-class SenderPayload(BaseModel):
+class SenderPayload(BasePayload):
     id: int
     username: str
 
 
-class MemberPayload(BaseModel):
+class MemberPayload(BasePayload):
     id: int
     group_chat_id: int
     content: str

@@ -5,6 +5,12 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict
 
 
+class BasePayload(BaseModel):
+    """A message's payload: unknown keys are refused here too."""
+
+    model_config = ConfigDict(extra="forbid")
+
+
 class BaseMessage(BaseModel):
     """One frame on the wire.
 

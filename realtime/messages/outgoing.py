@@ -2,9 +2,7 @@
 
 from typing import Any, Literal
 
-from pydantic import BaseModel
-
-from realtime.messages.base import BaseMessage
+from realtime.messages.base import BaseMessage, BasePayload
 
 
 class PongMessage(BaseMessage):
@@ -12,7 +10,7 @@ class PongMessage(BaseMessage):
     payload: None = None
 
 
-class ErrorDetail(BaseModel):
+class ErrorDetail(BasePayload):
     """One problem found in a frame: where (``loc``) and what (``msg``)."""
 
     loc: list[str | int] = []
@@ -20,7 +18,7 @@ class ErrorDetail(BaseModel):
     type: str
 
 
-class ErrorPayload(BaseModel):
+class ErrorPayload(BasePayload):
     message: str
     errors: list[ErrorDetail] = []
 
@@ -32,7 +30,7 @@ class ErrorMessage(BaseMessage):
     payload: ErrorPayload
 
 
-class AuthenticationPayload(BaseModel):
+class AuthenticationPayload(BasePayload):
     status_code: int
     status_text: str
     data: Any = None
