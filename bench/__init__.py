@@ -1,0 +1,1 @@
+"""Benchmarks of the app against plain Channels (run from the project root)."""

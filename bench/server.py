@@ -1,0 +1,527 @@
+"""Benchmark: the project's WebSocket consumers against a plain-Channels floor.
+
+    .venv/bin/python -m bench.server            # full run (a few minutes)
+    .venv/bin/python -m bench.server --quick    # short run (well under a minute)
+    .venv/bin/python -m bench.server --layers memory,redis,redis-pubsub
+
+For each channel layer, two daphne processes are started on 127.0.0.1, one at
+a time: the project (``config.asgi:application`` with ``bench.settings``: the
+real Origin check, JWT-cookie authentication and permissions by DRF, pydantic
+validation, persistence to PostgreSQL) and the floor (``bench.floor``: a bare
+``AsyncJsonWebsocketConsumer``, see that module for exactly what it does).
+This process is the client (the ``websockets`` library) and measures:
+
+1. round trips: one client, ``ping`` -> ``pong``, one at a time, per second;
+2. fan-out: 100 sockets in one group; one of them sends ``new_message``, one
+   message at a time; latency from send to each member's ``member_message``
+   (p50 / p99 over every delivery). The project saves every message first;
+3. 500 connections opened at once: time until every one has its
+   ``authentication`` frame, and the daphne process's RSS growth.
+
+Layers: ``memory`` (InMemoryChannelLayer), ``redis`` (the project's
+RedisChannelLayer), ``redis-pool`` (the same with a 1000-connection pool),
+``redis-pubsub`` (RedisPubSubChannelLayer); Redis layers use
+redis://127.0.0.1:6379/<--redis-db> (flushed before and after). The database
+is PostgreSQL ``postgres://postgres@127.0.0.1:5432/bench_server``, created
+fresh and dropped at the end. Every loop is bounded, every wait has a
+deadline, and every process started here is stopped in a ``finally``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import platform
+import signal
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from types import FrameType
+
+from websockets.asyncio.client import ClientConnection, connect
+from websockets.typing import Origin
+
+PROJECT_DIR = Path(__file__).resolve().parent.parent
+PG_ADMIN_URL = os.environ.get("BENCH_PG_ADMIN_URL", "postgres://postgres@127.0.0.1:5432/postgres")
+BENCH_DB = "bench_server"
+SERVER_URL = "http://127.0.0.1"
+FRAME_SECONDS = 15.0
+READY_SECONDS = 60.0
+FAN_OUT_MEMBERS = 100
+HOLD_CONNECTIONS = 500
+
+LAYERS = {
+    # name: (uses Redis, BENCH_LAYER)
+    "memory": (False, "core"),
+    "redis": (True, "core"),
+    "redis-pool": (True, "core-pool"),
+    "redis-pubsub": (True, "pubsub"),
+}
+
+
+@dataclass
+class Plan:
+    round_trip_seconds: float
+    fan_out_messages: int
+    hold: int
+
+
+QUICK = Plan(round_trip_seconds=2.0, fan_out_messages=20, hold=HOLD_CONNECTIONS)
+FULL = Plan(round_trip_seconds=8.0, fan_out_messages=150, hold=HOLD_CONNECTIONS)
+
+
+@dataclass
+class Result:
+    round_trips_per_s: float = 0.0
+    fan_out_p50_ms: float = 0.0
+    fan_out_p99_ms: float = 0.0
+    fan_out_deliveries: int = 0
+    hold_seconds: float = 0.0
+    hold_failed: int = 0
+    rss_before_mib: float = 0.0
+    rss_after_mib: float = 0.0
+    errors: list[str] = field(default_factory=list)
+
+    @property
+    def rss_per_connection_kib(self) -> float:
+        opened = max(1, HOLD_CONNECTIONS - self.hold_failed)
+        return (self.rss_after_mib - self.rss_before_mib) * 1024 / opened
+
+
+@dataclass
+class Target:
+    """One running daphne and how a client reaches the endpoint under test."""
+
+    name: str
+    process: subprocess.Popen[bytes]
+    port: int
+    path: str
+    cookie: str
+    log_path: Path
+
+    @property
+    def url(self) -> str:
+        return f"ws://127.0.0.1:{self.port}{self.path}"
+
+
+# Processes and databases
+
+
+def free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+        probe.bind(("127.0.0.1", 0))
+        port: int = probe.getsockname()[1]
+        return port
+
+
+def pg_url(database: str) -> str:
+    return PG_ADMIN_URL.rsplit("/", 1)[0] + "/" + database
+
+
+def recreate_database(*, create: bool) -> None:
+    import psycopg
+    from psycopg import sql
+
+    with psycopg.connect(PG_ADMIN_URL, autocommit=True) as admin:
+        admin.execute(
+            sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(BENCH_DB))
+        )
+        if create:
+            admin.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(BENCH_DB)))
+
+
+def flush_redis(url: str) -> None:
+    import redis
+
+    client = redis.Redis.from_url(url)
+    try:
+        client.flushdb()
+    finally:
+        client.close()
+
+
+def base_env(redis_url: str | None, bench_layer: str) -> dict[str, str]:
+    env = {
+        "PATH": f"{Path(sys.executable).parent}:/usr/local/bin:/usr/bin:/bin",
+        "HOME": os.environ.get("HOME", str(PROJECT_DIR)),
+        "LANG": "C.UTF-8",
+        "PYTHONUNBUFFERED": "1",
+        "DJANGO_SETTINGS_MODULE": "bench.settings",
+        "DEBUG": "false",
+        "SECRET_KEY": "bench-secret-key-used-for-nothing-else-0123456789abcdef",
+        "DATABASE_URL": pg_url(BENCH_DB),
+        "SERVER_URL": SERVER_URL,
+        "ALLOWED_HOSTS": "127.0.0.1",
+        "WEBSOCKET_ALLOWED_ORIGINS": SERVER_URL,
+        "CSRF_TRUSTED_ORIGINS": SERVER_URL,
+        "SECURE_SSL_REDIRECT": "false",
+        "AUTH_COOKIE_SECURE": "false",
+        "JWT_ACCESS_MINUTES": "600",
+        "LOG_LEVEL": "WARNING",
+        "BENCH_LAYER": bench_layer,
+    }
+    if redis_url:
+        env["REDIS_URL"] = redis_url
+    return env
+
+
+def manage(env: dict[str, str], *args: str) -> str:
+    result = subprocess.run(
+        [sys.executable, "manage.py", *args],
+        cwd=PROJECT_DIR,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+    if result.returncode != 0:
+        raise SystemExit(f"manage.py {args[0]} failed:\n{result.stderr[-3000:]}")
+    return result.stdout
+
+
+FIXTURE_CODE = """
+import json
+from accounts.models import User
+from chat import services
+from rest_framework_simplejwt.tokens import AccessToken
+user = User.objects.create_user("bench-user")
+chat = services.create_group_chat(creator=user, name="Bench")
+print(json.dumps({"chat": chat.pk, "token": str(AccessToken.for_user(user))}))
+"""
+
+
+def prepare_database(env: dict[str, str]) -> tuple[int, str]:
+    """A fresh database with one user in one chat; returns (chat pk, JWT)."""
+    recreate_database(create=True)
+    manage(env, "migrate", "--verbosity", "0")
+    out = manage(env, "shell", "--verbosity", "0", "-c", FIXTURE_CODE)
+    data = json.loads(out.strip().splitlines()[-1])
+    return int(data["chat"]), str(data["token"])
+
+
+def start_daphne(
+    app: str, env: dict[str, str], log_path: Path
+) -> tuple[subprocess.Popen[bytes], int]:
+    port = free_port()
+    with log_path.open("wb") as log:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "daphne", "-b", "127.0.0.1", "-p", str(port), app],
+            cwd=PROJECT_DIR,
+            env=env,
+            stdin=subprocess.DEVNULL,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+    deadline = time.monotonic() + READY_SECONDS
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise SystemExit(
+                f"daphne exited with {process.returncode}:\n{log_path.read_text()[-3000:]}"
+            )
+        try:
+            with socket.create_connection(("127.0.0.1", port), timeout=1):
+                return process, port
+        except OSError:
+            time.sleep(0.05)
+    stop(process)
+    raise SystemExit(
+        f"daphne not listening within {READY_SECONDS}s:\n{log_path.read_text()[-3000:]}"
+    )
+
+
+def stop(process: subprocess.Popen[bytes]) -> None:
+    if process.poll() is not None:
+        return
+    try:
+        os.killpg(process.pid, signal.SIGTERM)
+        process.wait(timeout=10)
+    except subprocess.TimeoutExpired:
+        os.killpg(process.pid, signal.SIGKILL)
+        process.wait(timeout=10)
+    except ProcessLookupError:
+        pass
+
+
+def rss_mib(pid: int) -> float:
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) / 1024
+    return 0.0
+
+
+@contextmanager
+def running(
+    name: str, app: str, env: dict[str, str], path: str, cookie: str, workdir: Path
+) -> Iterator[Target]:
+    log_path = workdir / f"{name}.log"
+    process, port = start_daphne(app, env, log_path)
+    try:
+        yield Target(name, process, port, path, cookie, log_path)
+    finally:
+        stop(process)
+
+
+# The client
+
+
+async def open_ws(target: Target) -> ClientConnection:
+    headers = {"Cookie": target.cookie} if target.cookie else {}
+    ws = await connect(
+        target.url,
+        origin=Origin(SERVER_URL),
+        additional_headers=headers,
+        proxy=None,
+        open_timeout=FRAME_SECONDS,
+        max_queue=None,
+        compression=None,
+    )
+    first = json.loads(await asyncio.wait_for(ws.recv(decode=True), FRAME_SECONDS))
+    if first.get("action") != "authentication" or first["payload"]["status_code"] != 200:
+        await ws.close()
+        raise RuntimeError(f"handshake refused: {first}")
+    return ws
+
+
+async def measure_round_trips(target: Target, seconds: float) -> float:
+    ping = json.dumps({"action": "ping"})
+    ws = await open_ws(target)
+    try:
+        for _ in range(200):  # warm-up
+            await ws.send(ping)
+            await asyncio.wait_for(ws.recv(), FRAME_SECONDS)
+        count = 0
+        started = time.perf_counter()
+        deadline = started + seconds
+        for _ in range(10_000_000):
+            await ws.send(ping)
+            reply = await asyncio.wait_for(ws.recv(decode=True), FRAME_SECONDS)
+            if '"pong"' not in reply:
+                raise RuntimeError(f"expected pong, got {reply[:200]}")
+            count += 1
+            if count % 100 == 0 and time.perf_counter() >= deadline:
+                break
+        return count / (time.perf_counter() - started)
+    finally:
+        await ws.close()
+
+
+async def measure_fan_out(target: Target, messages: int) -> list[float]:
+    """Latencies (ms) from send to receipt, for every member and message."""
+    sockets = await asyncio.gather(*(open_ws(target) for _ in range(FAN_OUT_MEMBERS)))
+    sent_at: dict[str, float] = {}
+    latencies: list[float] = []
+    received: dict[str, int] = {}
+    all_in: dict[str, asyncio.Event] = {}
+    total_frames = (messages + 10) * 2
+
+    async def read(ws: ClientConnection) -> None:
+        for _ in range(total_frames):
+            frame = json.loads(await ws.recv())
+            if frame.get("action") != "member_message":
+                continue
+            now = time.perf_counter()
+            content = frame["payload"]["content"]
+            latencies.append((now - sent_at[content]) * 1000)
+            received[content] += 1
+            if received[content] == FAN_OUT_MEMBERS:
+                all_in[content].set()
+
+    readers = [asyncio.create_task(read(ws)) for ws in sockets]
+    try:
+        for number in range(-5, messages):  # five warm-up messages, not counted
+            content = f"fan-out message {number}"
+            received[content] = 0
+            all_in[content] = asyncio.Event()
+            sent_at[content] = time.perf_counter()
+            await sockets[0].send(
+                json.dumps({"action": "new_message", "payload": {"content": content}})
+            )
+            try:
+                await asyncio.wait_for(all_in[content].wait(), FRAME_SECONDS)
+            except TimeoutError:
+                raise RuntimeError(
+                    f"{content!r} reached {received[content]} of {FAN_OUT_MEMBERS} members"
+                ) from None
+            if number == -1:
+                latencies.clear()
+        return latencies
+    finally:
+        for reader in readers:
+            reader.cancel()
+        await asyncio.gather(*readers, return_exceptions=True)
+        await asyncio.gather(*(ws.close() for ws in sockets), return_exceptions=True)
+
+
+async def measure_hold(target: Target, count: int, result: Result) -> None:
+    result.rss_before_mib = rss_mib(target.process.pid)
+    started = time.perf_counter()
+    opened = await asyncio.gather(*(open_ws(target) for _ in range(count)), return_exceptions=True)
+    result.hold_seconds = time.perf_counter() - started
+    sockets = [ws for ws in opened if isinstance(ws, ClientConnection)]
+    failures = [repr(ws) for ws in opened if not isinstance(ws, ClientConnection)]
+    result.hold_failed = len(failures)
+    if failures:
+        result.errors.append(f"{len(failures)} of {count} connections failed, e.g. {failures[0]}")
+    result.rss_after_mib = rss_mib(target.process.pid)
+    await asyncio.gather(*(ws.close() for ws in sockets), return_exceptions=True)
+
+
+async def measure(target: Target, plan: Plan) -> Result:
+    result = Result()
+    result.round_trips_per_s = await measure_round_trips(target, plan.round_trip_seconds)
+    latencies = await measure_fan_out(target, plan.fan_out_messages)
+    quantiles = statistics.quantiles(latencies, n=100, method="inclusive")
+    result.fan_out_p50_ms = statistics.median(latencies)
+    result.fan_out_p99_ms = quantiles[98]
+    result.fan_out_deliveries = len(latencies)
+    await measure_hold(target, plan.hold, result)
+    return result
+
+
+# Report
+
+
+def machine() -> str:
+    model = "unknown CPU"
+    for line in Path("/proc/cpuinfo").read_text().splitlines():
+        if line.startswith("model name"):
+            model = line.split(":", 1)[1].strip()
+            break
+    system = f"{platform.system()} {platform.release()}"
+    return f"{os.cpu_count()} CPUs ({model}), Python {platform.python_version()}, {system}"
+
+
+def table(layer: str, project: Result, floor: Result, plan: Plan) -> str:
+    rows = [
+        (
+            "round trips, 1 client (msg/s)",
+            f"{project.round_trips_per_s:,.0f}",
+            f"{floor.round_trips_per_s:,.0f}",
+            floor.round_trips_per_s / project.round_trips_per_s,
+        ),
+        (
+            f"fan-out to {FAN_OUT_MEMBERS}, p50 (ms)",
+            f"{project.fan_out_p50_ms:.1f}",
+            f"{floor.fan_out_p50_ms:.1f}",
+            project.fan_out_p50_ms / floor.fan_out_p50_ms,
+        ),
+        (
+            f"fan-out to {FAN_OUT_MEMBERS}, p99 (ms)",
+            f"{project.fan_out_p99_ms:.1f}",
+            f"{floor.fan_out_p99_ms:.1f}",
+            project.fan_out_p99_ms / floor.fan_out_p99_ms,
+        ),
+        (
+            f"open {plan.hold} at once (s)",
+            f"{project.hold_seconds:.2f}",
+            f"{floor.hold_seconds:.2f}",
+            project.hold_seconds / floor.hold_seconds,
+        ),
+        (
+            f"RSS growth, {plan.hold} open (MiB)",
+            f"{project.rss_after_mib - project.rss_before_mib:.1f}",
+            f"{floor.rss_after_mib - floor.rss_before_mib:.1f}",
+            (project.rss_after_mib - project.rss_before_mib)
+            / max(0.1, floor.rss_after_mib - floor.rss_before_mib),
+        ),
+        (
+            f"RSS with {plan.hold} open (MiB)",
+            f"{project.rss_after_mib:.1f}",
+            f"{floor.rss_after_mib:.1f}",
+            project.rss_after_mib / floor.rss_after_mib,
+        ),
+    ]
+    lines = [
+        f"layer: {layer}",
+        f"| {'measure':<32} | {'project':>9} | {'floor':>9} | {'ratio':>6} |",
+        f"| {'-' * 32} | {'-' * 9}:| {'-' * 9}:| {'-' * 6}:|",
+    ]
+    lines += [f"| {n:<32} | {p:>9} | {f:>9} | {r:>5.2f}x |" for n, p, f, r in rows]
+    for who, result in (("project", project), ("floor", floor)):
+        lines += [f"  {who}: {error}" for error in result.errors]
+    return "\n".join(lines)
+
+
+def run_layer(layer: str, plan: Plan, redis_db: int, workdir: Path) -> str:
+    uses_redis, bench_layer = LAYERS[layer]
+    redis_url = f"redis://127.0.0.1:6379/{redis_db}" if uses_redis else None
+    env = base_env(redis_url, bench_layer)
+    chat_pk, token = prepare_database(env)
+    cookie_header = f"jwt_auth_cookie={token}"
+    results: dict[str, Result] = {}
+    try:
+        for name, app, path, cookie in (
+            (
+                "project",
+                "config.asgi:application",
+                f"/ws/chat/{chat_pk}/",
+                cookie_header,
+            ),
+            ("floor", "bench.floor:application", "/ws/floor/", ""),
+        ):
+            if redis_url:
+                flush_redis(redis_url)
+            with running(f"{layer}-{name}", app, env, path, cookie, workdir) as target:
+                try:
+                    results[name] = asyncio.run(measure(target, plan))
+                except Exception:
+                    print(f"{name} daphne log tail:\n{target.log_path.read_text()[-3000:]}")
+                    raise
+            print(f"  {layer}: {name} measured", file=sys.stderr, flush=True)
+    finally:
+        if redis_url:
+            flush_redis(redis_url)
+    return table(layer, results["project"], results["floor"], plan)
+
+
+def main(argv: list[str]) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--quick", action="store_true", help="a short run")
+    parser.add_argument(
+        "--layers", default="memory,redis", help=f"comma-separated, of {', '.join(LAYERS)}"
+    )
+    parser.add_argument("--redis-db", type=int, default=9, help="Redis database to use (flushed)")
+    args = parser.parse_args(argv)
+    layers = [layer.strip() for layer in args.layers.split(",") if layer.strip()]
+    unknown = sorted(set(layers) - set(LAYERS))
+    if unknown:
+        parser.error(f"unknown layers: {unknown}")
+    plan = QUICK if args.quick else FULL
+
+    def on_term(signum: int, _frame: FrameType | None) -> None:
+        raise SystemExit(128 + signum)  # unwinds through every finally: daphne is stopped
+
+    signal.signal(signal.SIGTERM, on_term)
+    tables: list[str] = []
+    try:
+        with tempfile.TemporaryDirectory(prefix="bench-server-") as tmp:
+            for layer in layers:
+                tables.append(run_layer(layer, plan, args.redis_db, Path(tmp)))
+    finally:
+        recreate_database(create=False)
+    print(f"\nmachine: {machine()}")
+    print(
+        f"plan: {'quick' if args.quick else 'full'}; "
+        f"round trips for {plan.round_trip_seconds:g} s; "
+        f"fan-out {plan.fan_out_messages} messages x {FAN_OUT_MEMBERS} members, one at a time; "
+        f"database PostgreSQL ({BENCH_DB}); ratio = how many times the project costs the floor"
+    )
+    for text in tables:
+        print()
+        print(text)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))

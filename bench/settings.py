@@ -1,0 +1,39 @@
+"""Settings for the benchmark's daphne processes: the project's own settings,
+with the per-connection rate limit raised out of the way and, optionally, a
+different channel-layer configuration to compare.
+
+``BENCH_LAYER`` (only read when ``REDIS_URL`` is set):
+    core         the project's layer as configured (RedisChannelLayer)
+    core-pool    RedisChannelLayer with a connection pool of 1000
+    pubsub       RedisPubSubChannelLayer
+"""
+
+import os
+
+from config.settings import *  # noqa: F403
+from config.settings import REALTIME as PROJECT_REALTIME
+from config.settings import REDIS_URL
+
+# A benchmark client sends as fast as the server answers; the token bucket
+# would refuse it after the burst. Everything else about frames stays checked.
+# (config.settings types REALTIME as dict[str, bool]; these values are numbers)
+_limits: dict[str, object] = {"RATE_PER_SECOND": 1_000_000.0, "RATE_BURST": 1_000_000}
+REALTIME = {**PROJECT_REALTIME, **_limits}  # type: ignore[dict-item]
+
+_layer = os.environ.get("BENCH_LAYER", "core")
+if REDIS_URL and _layer == "core-pool":
+    CHANNEL_LAYERS = {
+        "default": {
+            "BACKEND": "channels_redis.core.RedisChannelLayer",
+            "CONFIG": {"hosts": [{"address": REDIS_URL, "max_connections": 1000}]},
+        }
+    }
+elif REDIS_URL and _layer == "pubsub":
+    CHANNEL_LAYERS = {
+        "default": {
+            "BACKEND": "channels_redis.pubsub.RedisPubSubChannelLayer",
+            "CONFIG": {"hosts": [REDIS_URL]},
+        }
+    }
+elif _layer not in {"core", "core-pool", "pubsub"}:
+    raise RuntimeError(f"BENCH_LAYER={_layer!r}: expected core, core-pool or pubsub")
