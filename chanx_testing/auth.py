@@ -5,6 +5,8 @@ logs the user in, and its session cookie goes into the handshake. Projects that
 authenticate WebSockets otherwise (JWT cookies, tokens) build their own headers.
 """
 
+from typing import Any, cast
+
 from asgiref.sync import sync_to_async
 from django.conf import settings
 from django.contrib.auth.base_user import AbstractBaseUser
@@ -16,7 +18,8 @@ from chanx_testing.protocol import Headers
 def force_login_headers(user: AbstractBaseUser, backend: str | None = None) -> Headers:
     """A ``cookie`` header whose session is logged in as ``user`` (touches the database)."""
     client = Client()
-    client.force_login(user, backend)
+    # Django's stubs expect the configured user model, which this app cannot name.
+    client.force_login(cast(Any, user), backend)
     session = client.cookies[settings.SESSION_COOKIE_NAME]
     return [(b"cookie", f"{session.key}={session.value}".encode())]
 

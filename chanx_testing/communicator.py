@@ -1,3 +1,5 @@
+# The guide's API takes timeouts as arguments; each becomes one deadline, never nested.
+# ruff: noqa: ASYNC109
 """A WebSocket test client that waits for events, never for time, and explains its failures.
 
 asgiref's ``receive_output`` cancels the application when its timeout expires, so one slow
@@ -44,12 +46,16 @@ class FrameNotReceived(AssertionError, TimeoutError):
     """
 
 
+def _keep_connections() -> None:
+    """Stands in for channels.db.close_old_connections while the consumer runs."""
+
+
 @contextmanager
 def _connections_kept_open() -> Iterator[None]:
     # As channels' own communicator does while the consumer runs: closing "old" database
     # connections from a consumer would close the test's own connection (and its
     # transaction under pytest-django's non-transactional db fixture).
-    with mock.patch("channels.db.close_old_connections", lambda: None):
+    with mock.patch("channels.db.close_old_connections", _keep_connections):
         yield
 
 

@@ -28,7 +28,7 @@ class Protocol:
 
     @classmethod
     def from_settings(cls) -> "Protocol":
-        """Read ``CHANX_TESTING`` (upper-case field names); unknown keys are a typo, so refuse them."""
+        """Read ``CHANX_TESTING`` (upper-case field names); refuse unknown keys, likely typos."""
         configured: dict[str, Any] = getattr(settings, "CHANX_TESTING", None) or {}
         known = {field.name.upper() for field in fields(cls)}
         unknown = sorted(set(configured) - known)

@@ -17,7 +17,7 @@ from chanx_testing.communicator import CommunicatorFactory, HeadersSource, Webso
 from chanx_testing.discovery import ASGIApp
 from chanx_testing.protocol import Headers
 
-_Case = TypeVar("_Case", bound="WebsocketTestCase")
+_Method = TypeVar("_Method", bound=Callable[..., Any])
 
 
 class _AlreadyRan:
@@ -27,7 +27,7 @@ class _AlreadyRan:
         yield from ()
 
 
-def _callable_from_sync_and_async(method: Callable[[_Case], Any]) -> Callable[[_Case], Any]:
+def _callable_from_sync_and_async(method: _Method) -> _Method:
     """Let ``super().setUp()`` work from both ``def setUp`` and ``async def setUp``.
 
     unittest calls setUp with no event loop running: the method then runs to completion
@@ -41,7 +41,7 @@ def _callable_from_sync_and_async(method: Callable[[_Case], Any]) -> Callable[[_
     is_async = iscoroutinefunction(method)
 
     @functools.wraps(method)
-    def wrapper(self: _Case) -> Any:
+    def wrapper(self: TransactionTestCase) -> Any:
         try:
             asyncio.get_running_loop()
         except RuntimeError:
@@ -50,7 +50,7 @@ def _callable_from_sync_and_async(method: Callable[[_Case], Any]) -> Callable[[_
         return method(self) if is_async else sync_to_async(method)(self)
 
     wrapper._chanx_wrapped = True  # type: ignore[attr-defined]
-    return wrapper
+    return wrapper  # type: ignore[return-value]
 
 
 class WebsocketTestCase(TransactionTestCase):
@@ -96,13 +96,14 @@ class WebsocketTestCase(TransactionTestCase):
 
         return run
 
+    # Typed to return Any so that subclasses may override with ``def`` or ``async def``.
     @_callable_from_sync_and_async
-    def setUp(self) -> None:
+    def setUp(self) -> Any:
         """Nothing of its own: it exists so that ``await super().setUp()`` always works."""
         super().setUp()
 
     @_callable_from_sync_and_async
-    def tearDown(self) -> None:
+    def tearDown(self) -> Any:
         """Close communicators a synchronous test left behind, then Django's teardown."""
         if len(self._communicators):
             async_to_sync(self._communicators.aclose)()

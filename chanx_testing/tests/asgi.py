@@ -10,12 +10,13 @@ from channels.auth import AuthMiddlewareStack
 from channels.routing import ProtocolTypeRouter, URLRouter
 from channels.security.websocket import OriginValidator
 
+from chanx_testing.discovery import ASGIApp
 from chanx_testing.tests.consumers import urlpatterns
 
 ORIGIN = "http://testserver.example"
 ORIGIN_HEADER = (b"origin", ORIGIN.encode())
 
-router = AuthMiddlewareStack(URLRouter(urlpatterns))
+router: ASGIApp = AuthMiddlewareStack(URLRouter(urlpatterns))
 
 application = ProtocolTypeRouter({"websocket": OriginValidator(router, [ORIGIN])})
 

@@ -7,7 +7,6 @@ sends ``complete``; after relaying a group message, ``group_complete``.
 
 from typing import Any, Literal
 
-from channels.auth import AuthMiddlewareStack
 from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
 from django.contrib.auth.models import Group
@@ -49,15 +48,20 @@ class ProtocolConsumer(AsyncJsonWebsocketConsumer):  # type: ignore[misc]
         offered = self.scope["subprotocols"]
         await self.accept(subprotocol=offered[0] if offered else None)
         status, data = await self.authenticate()
+        if status == 200:
+            # Joined before the client hears it may speak, as a real consumer does.
+            await self.channel_layer.group_add(self.room, self.channel_name)
+            events.append(f"connect {self.scope['path']}")
         await self.send_action(
             self.authentication_action,
-            {"status_code": status, "status_text": "OK" if status == 200 else "Refused", "data": data},
+            {
+                "status_code": status,
+                "status_text": "OK" if status == 200 else "Refused",
+                "data": data,
+            },
         )
         if status != 200:
             await self.close(code=4000 + status)
-            return
-        await self.channel_layer.group_add(self.room, self.channel_name)
-        events.append(f"connect {self.scope['path']}")
 
     async def authenticate(self) -> tuple[int, Any]:
         return self.scope["url_route"]["kwargs"].get("status", 200), None
@@ -80,7 +84,9 @@ class ProtocolConsumer(AsyncJsonWebsocketConsumer):  # type: ignore[misc]
         elif action == "echo":
             await self.send_action("echo_response", payload)
         elif action == "count_groups":
-            await self.send_action("group_count", await database_sync_to_async(Group.objects.count)())
+            await self.send_action(
+                "group_count", await database_sync_to_async(Group.objects.count)()
+            )
         elif action == "broadcast":
             await self.channel_layer.group_send(
                 self.room, {"type": "relay", "payload": payload, "sender": self.channel_name}

@@ -296,7 +296,7 @@ class TestProtocolSettings(CommunicatorTestCase):
         group = await communicator.receive_all_json(wait_group=True)
         assert [frame["type"] for frame in group] == ["group_message"]
         started = time.monotonic()
-        with pytest.raises(FrameNotReceived, match="Timed out after 0.1"):
+        with pytest.raises(FrameNotReceived, match=r"Timed out after 0\.1"):
             await communicator.receive_all_json()  # the default timeout, from the settings
         assert time.monotonic() - started < 0.5
 
