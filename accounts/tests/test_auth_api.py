@@ -5,7 +5,7 @@ from http.cookies import Morsel
 
 import pytest
 from django.conf import settings
-from django.test import Client
+from django.test import Client, override_settings
 from django.urls import reverse
 from rest_framework.test import APIClient
 from rest_framework_simplejwt.tokens import AccessToken
@@ -52,6 +52,15 @@ def test_login_sets_both_tokens_as_httponly_cookies(client: APIClient, user: Use
     assert refresh["path"] == "/api/auth/"
     # The tokens live in cookies only, out of the page's reach.
     assert access.value not in response.content.decode()
+
+
+@override_settings(AUTH_COOKIE_SECURE=True)
+def test_cookies_are_secure_when_configured_so_as_in_production(
+    client: APIClient, user: User
+) -> None:
+    log_in(client, user)
+    assert client.cookies[ACCESS]["secure"] is True
+    assert client.cookies[REFRESH]["secure"] is True
 
 
 def test_login_with_a_wrong_password_is_401_and_sets_no_cookie(

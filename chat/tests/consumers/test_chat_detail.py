@@ -51,6 +51,16 @@ class TestWhoMayConnect(ChatDetailTestCase):
         _, stranger_headers = await self.acreate_user_and_ws_headers()
         await self.assert_refused(403, headers=stranger_headers)
 
+    async def test_a_foreign_origin_is_refused_even_with_the_victims_cookie(self) -> None:
+        """Cross-site WebSocket hijacking: a page elsewhere opens a socket and
+        the browser attaches the user's cookies; only the Origin check stops it."""
+        hijack = [
+            (name, b"https://evil.example" if name == b"origin" else value)
+            for name, value in self.ws_headers
+        ]
+        connected, _ = await self.create_communicator(headers=hijack).connect()
+        assert connected is False
+
     async def test_removed_member_is_closed_at_once_and_refused_after(self) -> None:
         member, member_headers = await self.acreate_user_and_ws_headers()
         membership = await sync_to_async(services.add_member)(
