@@ -82,6 +82,11 @@ FULL = Plan(round_trip_seconds=8.0, fan_out_messages=150, hold=HOLD_CONNECTIONS)
 @dataclass
 class Result:
     round_trips_per_s: float = 0.0
+    # The daphne process's CPU time (user + system, all threads) per operation:
+    # what the server spends, whatever else runs on the machine meanwhile.
+    round_trip_cpu_us: float = 0.0
+    fan_out_cpu_us: float = 0.0
+    hold_cpu_s: float = 0.0
     fan_out_p50_ms: float = 0.0
     fan_out_p99_ms: float = 0.0
     fan_out_deliveries: int = 0
@@ -253,6 +258,13 @@ def stop(process: subprocess.Popen[bytes]) -> None:
         pass
 
 
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU time of the process, all threads, in seconds."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    utime, stime = int(fields[11]), int(fields[12])
+    return (utime + stime) / os.sysconf("SC_CLK_TCK")
+
+
 def rss_mib(pid: int) -> float:
     for line in Path(f"/proc/{pid}/status").read_text().splitlines():
         if line.startswith("VmRSS:"):
@@ -293,7 +305,8 @@ async def open_ws(target: Target) -> ClientConnection:
     return ws
 
 
-async def measure_round_trips(target: Target, seconds: float) -> float:
+async def measure_round_trips(target: Target, seconds: float) -> tuple[float, float]:
+    """(round trips per second, server CPU microseconds per round trip)"""
     ping = json.dumps({"action": "ping"})
     ws = await open_ws(target)
     try:
@@ -301,6 +314,7 @@ async def measure_round_trips(target: Target, seconds: float) -> float:
             await ws.send(ping)
             await asyncio.wait_for(ws.recv(), FRAME_SECONDS)
         count = 0
+        cpu = cpu_seconds(target.process.pid)
         started = time.perf_counter()
         deadline = started + seconds
         for _ in range(10_000_000):
@@ -311,13 +325,16 @@ async def measure_round_trips(target: Target, seconds: float) -> float:
             count += 1
             if count % 100 == 0 and time.perf_counter() >= deadline:
                 break
-        return count / (time.perf_counter() - started)
+        elapsed = time.perf_counter() - started
+        cpu = cpu_seconds(target.process.pid) - cpu
+        return count / elapsed, cpu / count * 1e6
     finally:
         await ws.close()
 
 
-async def measure_fan_out(target: Target, messages: int) -> list[float]:
-    """Latencies (ms) from send to receipt, for every member and message."""
+async def measure_fan_out(target: Target, messages: int) -> tuple[list[float], float]:
+    """Latencies (ms) from send to receipt, for every member and message, and
+    the server's CPU microseconds per delivery."""
     sockets = await asyncio.gather(*(open_ws(target) for _ in range(FAN_OUT_MEMBERS)))
     sent_at: dict[str, float] = {}
     latencies: list[float] = []
@@ -338,6 +355,7 @@ async def measure_fan_out(target: Target, messages: int) -> list[float]:
                 all_in[content].set()
 
     readers = [asyncio.create_task(read(ws)) for ws in sockets]
+    cpu = 0.0
     try:
         for number in range(-5, messages):  # five warm-up messages, not counted
             content = f"fan-out message {number}"
@@ -355,7 +373,9 @@ async def measure_fan_out(target: Target, messages: int) -> list[float]:
                 ) from None
             if number == -1:
                 latencies.clear()
-        return latencies
+                cpu = cpu_seconds(target.process.pid)
+        cpu = cpu_seconds(target.process.pid) - cpu
+        return latencies, cpu / len(latencies) * 1e6
     finally:
         for reader in readers:
             reader.cancel()
@@ -365,9 +385,11 @@ async def measure_fan_out(target: Target, messages: int) -> list[float]:
 
 async def measure_hold(target: Target, count: int, result: Result) -> None:
     result.rss_before_mib = rss_mib(target.process.pid)
+    cpu = cpu_seconds(target.process.pid)
     started = time.perf_counter()
     opened = await asyncio.gather(*(open_ws(target) for _ in range(count)), return_exceptions=True)
     result.hold_seconds = time.perf_counter() - started
+    result.hold_cpu_s = cpu_seconds(target.process.pid) - cpu
     sockets = [ws for ws in opened if isinstance(ws, ClientConnection)]
     failures = [repr(ws) for ws in opened if not isinstance(ws, ClientConnection)]
     result.hold_failed = len(failures)
@@ -379,8 +401,9 @@ async def measure_hold(target: Target, count: int, result: Result) -> None:
 
 async def measure(target: Target, plan: Plan) -> Result:
     result = Result()
-    result.round_trips_per_s = await measure_round_trips(target, plan.round_trip_seconds)
-    latencies = await measure_fan_out(target, plan.fan_out_messages)
+    rate, cpu = await measure_round_trips(target, plan.round_trip_seconds)
+    result.round_trips_per_s, result.round_trip_cpu_us = rate, cpu
+    latencies, result.fan_out_cpu_us = await measure_fan_out(target, plan.fan_out_messages)
     quantiles = statistics.quantiles(latencies, n=100, method="inclusive")
     result.fan_out_p50_ms = statistics.median(latencies)
     result.fan_out_p99_ms = quantiles[98]
@@ -411,6 +434,12 @@ def table(layer: str, project: Result, floor: Result, plan: Plan) -> str:
             floor.round_trips_per_s / project.round_trips_per_s,
         ),
         (
+            "server CPU per round trip (us)",
+            f"{project.round_trip_cpu_us:.0f}",
+            f"{floor.round_trip_cpu_us:.0f}",
+            project.round_trip_cpu_us / floor.round_trip_cpu_us,
+        ),
+        (
             f"fan-out to {FAN_OUT_MEMBERS}, p50 (ms)",
             f"{project.fan_out_p50_ms:.1f}",
             f"{floor.fan_out_p50_ms:.1f}",
@@ -423,10 +452,22 @@ def table(layer: str, project: Result, floor: Result, plan: Plan) -> str:
             project.fan_out_p99_ms / floor.fan_out_p99_ms,
         ),
         (
+            "server CPU per delivery (us)",
+            f"{project.fan_out_cpu_us:.0f}",
+            f"{floor.fan_out_cpu_us:.0f}",
+            project.fan_out_cpu_us / floor.fan_out_cpu_us,
+        ),
+        (
             f"open {plan.hold} at once (s)",
             f"{project.hold_seconds:.2f}",
             f"{floor.hold_seconds:.2f}",
             project.hold_seconds / floor.hold_seconds,
+        ),
+        (
+            f"server CPU to open {plan.hold} (s)",
+            f"{project.hold_cpu_s:.2f}",
+            f"{floor.hold_cpu_s:.2f}",
+            project.hold_cpu_s / max(0.01, floor.hold_cpu_s),
         ),
         (
             f"RSS growth, {plan.hold} open (MiB)",

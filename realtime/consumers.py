@@ -23,7 +23,8 @@ from typing import (
     get_origin,
 )
 
-from channels.db import database_sync_to_async
+from channels.consumer import get_handler_name
+from channels.db import aclose_old_connections, database_sync_to_async
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
 from django.contrib.auth.base_user import AbstractBaseUser
 from django.contrib.auth.models import AnonymousUser
@@ -58,10 +59,16 @@ CLOSE_CODE_BASE = 4000
 
 
 class GroupMessageEvent(TypedDict):
-    """What travels through the channel layer for one group message."""
+    """What travels through the channel layer for one group message.
+
+    ``text`` is the message serialised once, by the sender (a JSON object);
+    each member's consumer only appends ``is_mine`` / ``is_current`` to it.
+    ``message`` is the same message as a dict, for code that inspects events.
+    """
 
     type: str
     message: dict[str, Any]
+    text: str
     sender_channel: str
     sender_user: str | None
     exclude_current: bool
@@ -74,6 +81,23 @@ class InvalidFrame(Exception):
         super().__init__(payload.message)
         self.payload = payload
 
+
+# Channel-layer and socket events whose handlers here use no database, so
+# channels' per-event ``close_old_connections()`` (a hop to a worker thread
+# and back, the largest single cost of a relay) is not run for them. A frame
+# (``websocket.receive``) runs it only when it reaches ``receive_message``;
+# ping, refused and invalid frames never need it. Every other event type
+# (connect, disconnect, a subclass's own handlers) keeps channels' behaviour.
+_NO_DATABASE_EVENTS = frozenset(
+    {"websocket.receive", "realtime.group_message", "realtime.end_session"}
+)
+
+# The relayed message's closing brace, replaced by the two flags.
+_RELAY_SUFFIXES = {
+    (mine, current): f',"is_mine":{str(mine).lower()},"is_current":{str(current).lower()}}}'
+    for mine in (False, True)
+    for current in (False, True)
+}
 
 # Summaries for the first validation error a frame hits, by pydantic's error type.
 _FRAME_ERROR_SUMMARIES = {
@@ -103,6 +127,14 @@ class RealtimeConsumer(AsyncJsonWebsocketConsumer, Generic[IncomingT]):  # type:
 
     incoming_adapter: ClassVar[TypeAdapter[Any]] = TypeAdapter(PingMessage)
 
+    # Run Django's close_old_connections() (in a worker thread) before each
+    # receive_message(), as channels does before every event: needed when a
+    # handler uses Django's async ORM (``await Model.objects.aget()``). A
+    # consumer whose handlers reach the database only through
+    # ``database_sync_to_async`` (which closes old connections itself, in its
+    # own thread) can set this to False and save one thread hop per message.
+    close_old_connections_per_message: ClassVar[bool] = True
+
     # Set once the handshake succeeded; frames before that are ignored.
     user: AbstractBaseUser | AnonymousUser
     obj: Model | None
@@ -112,6 +144,8 @@ class RealtimeConsumer(AsyncJsonWebsocketConsumer, Generic[IncomingT]):  # type:
     # channels discards on disconnect) adds the user's own group.
     message_groups: list[str]
     rate_limit: TokenBucket
+    # user_key(self.user), computed once: compared on every relayed message.
+    user_key: str | None = None
     violations: int = 0
     expiry_timer: asyncio.TimerHandle | None = None
     expiry_task: "asyncio.Future[None] | None" = None
@@ -132,6 +166,7 @@ class RealtimeConsumer(AsyncJsonWebsocketConsumer, Generic[IncomingT]):  # type:
         result = await database_sync_to_async(check_handshake)(self.handshake_policy(), self.scope)
         self.user = result.user
         self.obj = result.obj
+        self.user_key = user_key(self.user)
         if not result.ok:
             await self.end_session(HTTPStatus(result.status_code), result.detail)
             return
@@ -184,7 +219,7 @@ class RealtimeConsumer(AsyncJsonWebsocketConsumer, Generic[IncomingT]):  # type:
         await self.close(code=CLOSE_CODE_BASE + status)
 
     async def realtime_end_session(self, event: EndSessionEvent) -> None:
-        if self.ready and event["user"] == user_key(self.user):
+        if self.ready and event["user"] == self.user_key:
             await self.end_session(HTTPStatus(event["status_code"]), event["reason"])
 
     def handshake_policy(self) -> HandshakePolicy:
@@ -199,6 +234,17 @@ class RealtimeConsumer(AsyncJsonWebsocketConsumer, Generic[IncomingT]):  # type:
     async def get_groups(self) -> list[str]:
         """The channel-layer groups this connection joins once permitted."""
         return []
+
+    async def dispatch(self, message: dict[str, Any]) -> None:
+        """channels' dispatch, without the database hop for events that need
+        none (see ``_NO_DATABASE_EVENTS``)."""
+        if message["type"] not in _NO_DATABASE_EVENTS:
+            await super().dispatch(message)
+            return
+        handler = getattr(self, get_handler_name(message), None)
+        if handler is None:
+            raise ValueError(f"No handler for message type {message['type']}")
+        await handler(message)
 
     # Incoming frames
 
@@ -251,8 +297,10 @@ class RealtimeConsumer(AsyncJsonWebsocketConsumer, Generic[IncomingT]):  # type:
     async def dispatch_message(self, message: BaseMessage) -> None:
         try:
             if isinstance(message, PingMessage):
-                await self.send_message(PongMessage())
+                await self.send(text_data=PONG_TEXT)
             else:
+                if self.close_old_connections_per_message:
+                    await aclose_old_connections()
                 await self.receive_message(message)  # type: ignore[arg-type]
         except Exception:
             # Logged with its traceback for us; the client learns only that it failed.
@@ -284,8 +332,9 @@ class RealtimeConsumer(AsyncJsonWebsocketConsumer, Generic[IncomingT]):  # type:
         event: GroupMessageEvent = {
             "type": "realtime.group_message",
             "message": message.model_dump(mode="json"),
+            "text": message.model_dump_json(),
             "sender_channel": self.channel_name,
-            "sender_user": user_key(self.user),
+            "sender_user": self.user_key,
             "exclude_current": exclude_current,
         }
         for group in self.message_groups if groups is None else groups:
@@ -296,10 +345,17 @@ class RealtimeConsumer(AsyncJsonWebsocketConsumer, Generic[IncomingT]):  # type:
         is_current = event["sender_channel"] == self.channel_name
         if is_current and event["exclude_current"]:
             return
-        mine = event["sender_user"] is not None and event["sender_user"] == user_key(self.user)
-        await self.send_json({**event["message"], "is_mine": mine, "is_current": is_current})
+        mine = event["sender_user"] is not None and event["sender_user"] == self.user_key
+        # The sender serialised the message once; a JSON object ends with "}".
+        text = event["text"]
+        await self.send(text_data=text[: text.rindex("}")] + _RELAY_SUFFIXES[mine, is_current])
         if self.config.send_completion:
-            await self.send_message(GroupCompleteMessage())
+            await self.send(text_data=GROUP_COMPLETE_TEXT)
+
+
+# Frames that never vary, serialised once.
+PONG_TEXT = PongMessage().model_dump_json()
+GROUP_COMPLETE_TEXT = GroupCompleteMessage().model_dump_json()
 
 
 def incoming_adapter(incoming: Any) -> TypeAdapter[Any]:
