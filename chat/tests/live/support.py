@@ -1,0 +1,321 @@
+"""Helpers for the live tests: app processes started as the container starts
+them (``bin/entrypoint``), a private Redis, PostgreSQL databases, HTTP login
+and WebSocket clients (``websockets``). Loopback only; every wait has a
+deadline; every process started here is stopped by its fixture.
+"""
+
+import asyncio
+import json
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from dataclasses import dataclass, field
+from http.cookies import SimpleCookie
+from pathlib import Path
+from typing import Any
+
+import psycopg
+import pytest
+import redis
+from psycopg import sql
+from websockets.asyncio.client import ClientConnection, connect
+from websockets.typing import Origin
+
+PROJECT_DIR = Path(__file__).resolve().parents[3]
+ENTRYPOINT = PROJECT_DIR / "bin" / "entrypoint"
+PG_ADMIN_URL = os.environ.get("LIVE_PG_ADMIN_URL", "postgres://postgres@127.0.0.1:5432/postgres")
+SERVER_URL = "http://127.0.0.1"
+PASSWORD = "live-test-password-1"  # a throwaway user in a throwaway database
+
+READY_SECONDS = 60.0
+FRAME_SECONDS = 10.0
+
+# Plain urllib, but never through a proxy from the environment: 127.0.0.1 only.
+HTTP = urllib.request.build_opener(urllib.request.ProxyHandler({}))
+
+
+def pg_url(database: str) -> str:
+    return PG_ADMIN_URL.rsplit("/", 1)[0] + "/" + database
+
+
+def free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+        probe.bind(("127.0.0.1", 0))
+        port: int = probe.getsockname()[1]
+        return port
+
+
+def recreate_database(name: str, *, create: bool) -> None:
+    with psycopg.connect(PG_ADMIN_URL, autocommit=True) as admin:
+        admin.execute(
+            sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name))
+        )
+        if create:
+            admin.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
+
+
+def app_environment(database: str, redis_url: str) -> dict[str, str]:
+    """What a container gets, pointing at ``database`` and ``redis_url``."""
+    return {
+        # Only what a container would have: no pytest or CI variables leak in.
+        "PATH": f"{Path(sys.executable).parent}:/usr/local/bin:/usr/bin:/bin",
+        "HOME": os.environ.get("HOME", str(PROJECT_DIR)),
+        "LANG": "C.UTF-8",
+        "PYTHONUNBUFFERED": "1",
+        "DJANGO_SETTINGS_MODULE": "config.settings",
+        "DEBUG": "false",
+        "SECRET_KEY": "live-test-secret-key-not-used-anywhere-else-0123456789",
+        "DATABASE_URL": pg_url(database),
+        "REDIS_URL": redis_url,
+        "SERVER_URL": SERVER_URL,
+        "ALLOWED_HOSTS": "127.0.0.1",
+        "WEBSOCKET_ALLOWED_ORIGINS": SERVER_URL,
+        "CSRF_TRUSTED_ORIGINS": SERVER_URL,
+        "SECURE_SSL_REDIRECT": "false",
+        "AUTH_COOKIE_SECURE": "false",
+        "LOG_LEVEL": "WARNING",
+        # The one difference from the image: listen on loopback only.
+        "WEB_BIND": "127.0.0.1",
+        "WEB_WORKERS": "1",
+    }
+
+
+def redis_server_path() -> str:
+    path = shutil.which("redis-server")
+    if path is None:
+        pytest.fail("redis-server is not installed")
+    return path
+
+
+@dataclass
+class RedisServer:
+    """A private ``redis-server`` on 127.0.0.1:``port``, no persistence; it can
+    be killed and started again on the same port."""
+
+    port: int
+    log_path: Path
+    process: "subprocess.Popen[bytes] | None" = None
+
+    @property
+    def url(self) -> str:
+        return f"redis://127.0.0.1:{self.port}/0"
+
+    def start(self) -> float:
+        """Start it and wait until it answers PING; return how long that took (s)."""
+        started = time.perf_counter()
+        with self.log_path.open("ab") as log:
+            self.process = subprocess.Popen(  # noqa: S603 - fixed argv
+                [
+                    redis_server_path(),
+                    "--port",
+                    str(self.port),
+                    "--bind",
+                    "127.0.0.1",
+                    "--save",
+                    "",
+                    "--appendonly",
+                    "no",
+                    "--daemonize",
+                    "no",
+                ],
+                stdin=subprocess.DEVNULL,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                start_new_session=True,
+            )
+        deadline = started + READY_SECONDS
+        client = redis.Redis(host="127.0.0.1", port=self.port, socket_timeout=1)
+        try:
+            while time.perf_counter() < deadline:
+                if self.process.poll() is not None:
+                    pytest.fail(f"redis-server exited:\n{self.log_path.read_text()[-2000:]}")
+                try:
+                    if client.ping():
+                        return time.perf_counter() - started
+                except redis.ConnectionError:
+                    pass
+                time.sleep(0.05)
+        finally:
+            client.close()
+        pytest.fail(f"redis-server not answering within {READY_SECONDS}s")
+
+    def kill(self) -> None:
+        if self.process is not None and self.process.poll() is None:
+            self.process.send_signal(signal.SIGKILL)
+            self.process.wait(timeout=10)
+
+
+@dataclass
+class Worker:
+    name: str
+    port: int
+    process: "subprocess.Popen[bytes]"
+    log_path: Path
+    started: float = field(default_factory=time.perf_counter)
+    ready_after: float = 0.0
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    @property
+    def ws_url(self) -> str:
+        return f"ws://127.0.0.1:{self.port}"
+
+    def log_tail(self) -> str:
+        return self.log_path.read_text(errors="replace")[-3000:]
+
+    def wait_ready(self) -> None:
+        """Poll until the app answers HTTP 200, the process dies, or the deadline."""
+        deadline = self.started + READY_SECONDS
+        while time.perf_counter() < deadline:
+            if self.process.poll() is not None:
+                pytest.fail(
+                    f"worker {self.name} exited with {self.process.returncode}:\n{self.log_tail()}"
+                )
+            try:
+                with HTTP.open(f"{self.url}/api/auth/csrf/", timeout=2) as response:
+                    if response.status == 200:
+                        self.ready_after = time.perf_counter() - self.started
+                        return
+            except (urllib.error.URLError, OSError):
+                pass
+            time.sleep(0.1)
+        pytest.fail(f"worker {self.name} not ready in {READY_SECONDS}s:\n{self.log_tail()}")
+
+    def stop(self, sig: signal.Signals = signal.SIGTERM, timeout: float = 10.0) -> int:
+        """Signal the worker's process group; SIGKILL it if it outlives ``timeout``."""
+        if self.process.poll() is None:
+            try:
+                os.killpg(self.process.pid, sig)
+                return self.process.wait(timeout=timeout)
+            except subprocess.TimeoutExpired:
+                pass
+            except ProcessLookupError:
+                return self.process.wait(timeout=timeout)
+            os.killpg(self.process.pid, signal.SIGKILL)
+        return self.process.wait(timeout=timeout)
+
+
+def start_worker(name: str, env: dict[str, str], log_dir: Path) -> Worker:
+    """``bin/entrypoint`` as the container's CMD runs it, on a free port."""
+    port = free_port()
+    log_path = log_dir / f"worker-{name}.log"
+    with log_path.open("wb") as log:
+        process = subprocess.Popen(  # noqa: S603 - our own script, fixed argv
+            [sys.executable, str(ENTRYPOINT)],
+            cwd=PROJECT_DIR,
+            env={**env, "PORT": str(port)},
+            stdin=subprocess.DEVNULL,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,  # its own process group: teardown kills it all
+        )
+    return Worker(name=name, port=port, process=process, log_path=log_path)
+
+
+def manage_shell(env: dict[str, str], code: str) -> Any:
+    """Run ``code`` in ``manage.py shell``; the last line it prints is JSON."""
+    result = subprocess.run(  # noqa: S603 - fixed argv
+        [sys.executable, "manage.py", "shell", "--verbosity", "0", "-c", code],
+        cwd=PROJECT_DIR,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr
+    return json.loads(result.stdout.strip().splitlines()[-1])
+
+
+def create_chat(env: dict[str, str], owner: str, member: str) -> dict[str, int]:
+    """Two users and a group chat with both as members, made with the app's own
+    services; returns their primary keys."""
+    code = f"""
+import json
+from accounts.models import User
+from chat import services
+owner = User.objects.create_user({owner!r}, password={PASSWORD!r})
+member = User.objects.create_user({member!r}, password={PASSWORD!r})
+chat = services.create_group_chat(creator=owner, name="Live")
+services.add_member(group_chat=chat, actor=owner, user=member)
+print(json.dumps({{"chat": chat.pk, "owner": owner.pk, "member": member.pk}}))
+"""
+    ids: dict[str, int] = manage_shell(env, code)
+    return ids
+
+
+def login(worker: Worker, username: str) -> str:
+    """Log in over HTTP; return the Cookie header a browser would send to /ws/ and /api/."""
+    request = urllib.request.Request(  # noqa: S310 - worker.url is http://127.0.0.1
+        f"{worker.url}/api/auth/login/",
+        data=json.dumps({"username": username, "password": PASSWORD}).encode(),
+        headers={"Content-Type": "application/json"},
+        method="POST",
+    )
+    with HTTP.open(request, timeout=10) as response:
+        assert response.status == 200
+        cookies: SimpleCookie = SimpleCookie()
+        for header in response.headers.get_all("Set-Cookie", []):
+            cookies.load(header)
+    return f"jwt_auth_cookie={cookies['jwt_auth_cookie'].value}"
+
+
+def get_json(url: str, cookie: str) -> Any:
+    assert url.startswith("http://127.0.0.1:")
+    request = urllib.request.Request(url, headers={"Cookie": cookie})  # noqa: S310
+    with HTTP.open(request, timeout=10) as response:
+        assert response.status == 200
+        return json.loads(response.read())
+
+
+def history(worker: Worker, chat_pk: int, cookie: str, max_pages: int = 100) -> list[str]:
+    """Every message's content in the REST history, following ``next`` links."""
+    contents: list[str] = []
+    url: str | None = f"{worker.url}/api/groups/{chat_pk}/messages/?page_size=200"
+    for _ in range(max_pages):
+        if url is None:
+            return contents
+        page = get_json(url, cookie)
+        contents += [message["content"] for message in page["results"]]
+        url = page["next"]
+    pytest.fail(f"history longer than {max_pages} pages")
+
+
+def contents_in_db(database: str, chat_pk: int) -> list[str]:
+    with psycopg.connect(pg_url(database)) as conn:
+        rows = conn.execute(
+            b"SELECT content FROM chat_chatmessage WHERE group_chat_id = %s", [chat_pk]
+        ).fetchall()
+    return [str(row[0]) for row in rows]
+
+
+async def open_chat(worker: Worker, chat_pk: int, cookie: str) -> ClientConnection:
+    ws = await connect(
+        f"{worker.ws_url}/ws/chat/{chat_pk}/",
+        origin=Origin(SERVER_URL),
+        additional_headers={"Cookie": cookie},
+        proxy=None,
+        open_timeout=FRAME_SECONDS,
+    )
+    first = await recv_json(ws)
+    assert first["action"] == "authentication", first
+    assert first["payload"]["status_code"] == 200, first
+    return ws
+
+
+async def recv_json(ws: ClientConnection, seconds: float = FRAME_SECONDS) -> dict[str, Any]:
+    frame = await asyncio.wait_for(ws.recv(), seconds)
+    data: dict[str, Any] = json.loads(frame)
+    return data
+
+
+async def say(ws: ClientConnection, content: str) -> None:
+    await ws.send(json.dumps({"action": "new_message", "payload": {"content": content}}))
