@@ -4,11 +4,13 @@
     .venv/bin/python -m bench.server --quick    # short run (well under a minute)
     .venv/bin/python -m bench.server --layers memory,redis,redis-pubsub
 
-For each channel layer, two daphne processes are started on 127.0.0.1, one at
+For each channel layer, three daphne processes are started on 127.0.0.1, one at
 a time: the project (``config.asgi:application`` with ``bench.settings``: the
 real Origin check, JWT-cookie authentication and permissions by DRF, pydantic
 validation, persistence to PostgreSQL) and the floor (``bench.floor``: a bare
-``AsyncJsonWebsocketConsumer``, see that module for exactly what it does).
+``AsyncJsonWebsocketConsumer``, see that module for exactly what it does),
+and the lean floor (the same consumer without channels' per-event
+``close_old_connections()`` thread hop).
 This process is the client (the ``websockets`` library) and measures:
 
 1. round trips: one client, ``ping`` -> ``pong``, one at a time, per second;
@@ -41,7 +43,7 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -425,72 +427,44 @@ def machine() -> str:
     return f"{os.cpu_count()} CPUs ({model}), Python {platform.python_version()}, {system}"
 
 
-def table(layer: str, project: Result, floor: Result, plan: Plan) -> str:
-    rows = [
-        (
-            "round trips, 1 client (msg/s)",
-            f"{project.round_trips_per_s:,.0f}",
-            f"{floor.round_trips_per_s:,.0f}",
-            floor.round_trips_per_s / project.round_trips_per_s,
-        ),
-        (
-            "server CPU per round trip (us)",
-            f"{project.round_trip_cpu_us:.0f}",
-            f"{floor.round_trip_cpu_us:.0f}",
-            project.round_trip_cpu_us / floor.round_trip_cpu_us,
-        ),
-        (
-            f"fan-out to {FAN_OUT_MEMBERS}, p50 (ms)",
-            f"{project.fan_out_p50_ms:.1f}",
-            f"{floor.fan_out_p50_ms:.1f}",
-            project.fan_out_p50_ms / floor.fan_out_p50_ms,
-        ),
-        (
-            f"fan-out to {FAN_OUT_MEMBERS}, p99 (ms)",
-            f"{project.fan_out_p99_ms:.1f}",
-            f"{floor.fan_out_p99_ms:.1f}",
-            project.fan_out_p99_ms / floor.fan_out_p99_ms,
-        ),
-        (
-            "server CPU per delivery (us)",
-            f"{project.fan_out_cpu_us:.0f}",
-            f"{floor.fan_out_cpu_us:.0f}",
-            project.fan_out_cpu_us / floor.fan_out_cpu_us,
-        ),
-        (
-            f"open {plan.hold} at once (s)",
-            f"{project.hold_seconds:.2f}",
-            f"{floor.hold_seconds:.2f}",
-            project.hold_seconds / floor.hold_seconds,
-        ),
-        (
-            f"server CPU to open {plan.hold} (s)",
-            f"{project.hold_cpu_s:.2f}",
-            f"{floor.hold_cpu_s:.2f}",
-            project.hold_cpu_s / max(0.01, floor.hold_cpu_s),
-        ),
+def table(layer: str, results: dict[str, Result], plan: Plan) -> str:
+    """One row per measure: the project, each floor, and project / floor
+    ("x": how many times the project costs the floor; under 1 is cheaper)."""
+    measures: list[tuple[str, Callable[[Result], float], str, bool]] = [
+        # (label, value, format, higher is better)
+        ("round trips, 1 client (msg/s)", lambda r: r.round_trips_per_s, ",.0f", True),
+        ("server CPU per round trip (us)", lambda r: r.round_trip_cpu_us, ".0f", False),
+        (f"fan-out to {FAN_OUT_MEMBERS}, p50 (ms)", lambda r: r.fan_out_p50_ms, ".1f", False),
+        (f"fan-out to {FAN_OUT_MEMBERS}, p99 (ms)", lambda r: r.fan_out_p99_ms, ".1f", False),
+        ("server CPU per delivery (us)", lambda r: r.fan_out_cpu_us, ".0f", False),
+        (f"open {plan.hold} at once (s)", lambda r: r.hold_seconds, ".2f", False),
+        (f"server CPU to open {plan.hold} (s)", lambda r: r.hold_cpu_s, ".2f", False),
         (
             f"RSS growth, {plan.hold} open (MiB)",
-            f"{project.rss_after_mib - project.rss_before_mib:.1f}",
-            f"{floor.rss_after_mib - floor.rss_before_mib:.1f}",
-            (project.rss_after_mib - project.rss_before_mib)
-            / max(0.1, floor.rss_after_mib - floor.rss_before_mib),
+            lambda r: r.rss_after_mib - r.rss_before_mib,
+            ".1f",
+            False,
         ),
-        (
-            f"RSS with {plan.hold} open (MiB)",
-            f"{project.rss_after_mib:.1f}",
-            f"{floor.rss_after_mib:.1f}",
-            project.rss_after_mib / floor.rss_after_mib,
-        ),
+        (f"RSS with {plan.hold} open (MiB)", lambda r: r.rss_after_mib, ".1f", False),
     ]
-    lines = [
-        f"layer: {layer}",
-        f"| {'measure':<32} | {'project':>9} | {'floor':>9} | {'ratio':>6} |",
-        f"| {'-' * 32} | {'-' * 9}:| {'-' * 9}:| {'-' * 6}:|",
-    ]
-    lines += [f"| {n:<32} | {p:>9} | {f:>9} | {r:>5.2f}x |" for n, p, f, r in rows]
-    for who, result in (("project", project), ("floor", floor)):
-        lines += [f"  {who}: {error}" for error in result.errors]
+    floors = [name for name in results if name != "project"]
+    project = results["project"]
+    header = f"| {'measure':<32} | {'project':>9} |"
+    rule = f"| {'-' * 32} | {'-' * 9}:|"
+    for name in floors:
+        header += f" {name:>10} | {'ratio':>6} |"
+        rule += f" {'-' * 10}:| {'-' * 6}:|"
+    lines = [f"layer: {layer}", header, rule]
+    for label, value, fmt, higher_is_better in measures:
+        mine = value(project)
+        line = f"| {label:<32} | {format(mine, fmt):>9} |"
+        for name in floors:
+            theirs = value(results[name])
+            ratio = theirs / mine if higher_is_better else mine / theirs
+            line += f" {format(theirs, fmt):>10} | {ratio:>5.2f}x |"
+        lines.append(line)
+    for name, result in results.items():
+        lines += [f"  {name}: {error}" for error in result.errors]
     return "\n".join(lines)
 
 
@@ -510,10 +484,13 @@ def run_layer(layer: str, plan: Plan, redis_db: int, workdir: Path) -> str:
                 cookie_header,
             ),
             ("floor", "bench.floor:application", "/ws/floor/", ""),
+            ("lean floor", "bench.floor:lean_application", "/ws/floor/", ""),
         ):
             if redis_url:
                 flush_redis(redis_url)
-            with running(f"{layer}-{name}", app, env, path, cookie, workdir) as target:
+            with running(
+                f"{layer}-{name.replace(' ', '-')}", app, env, path, cookie, workdir
+            ) as target:
                 try:
                     results[name] = asyncio.run(measure(target, plan))
                 except Exception:
@@ -523,7 +500,7 @@ def run_layer(layer: str, plan: Plan, redis_db: int, workdir: Path) -> str:
     finally:
         if redis_url:
             flush_redis(redis_url)
-    return table(layer, results["project"], results["floor"], plan)
+    return table(layer, results, plan)
 
 
 def main(argv: list[str]) -> int:
@@ -556,7 +533,8 @@ def main(argv: list[str]) -> int:
         f"plan: {'quick' if args.quick else 'full'}; "
         f"round trips for {plan.round_trip_seconds:g} s; "
         f"fan-out {plan.fan_out_messages} messages x {FAN_OUT_MEMBERS} members, one at a time; "
-        f"database PostgreSQL ({BENCH_DB}); ratio = how many times the project costs the floor"
+        f"database PostgreSQL ({BENCH_DB}); "
+        "ratio = how many times the project costs that floor (under 1: cheaper)"
     )
     for text in tables:
         print()
