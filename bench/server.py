@@ -21,7 +21,8 @@ This process is the client (the ``websockets`` library) and measures:
    ``authentication`` frame, and the daphne process's RSS growth.
 
 Layers: ``memory`` (InMemoryChannelLayer), ``redis`` (the project's
-RedisChannelLayer), ``redis-pool`` (the same with a 1000-connection pool),
+RedisChannelLayer), ``redis-tuned`` (the same with a 1000-connection pool
+and a 10 s socket timeout, see ``bench.settings``),
 ``redis-pubsub`` (RedisPubSubChannelLayer); Redis layers use
 redis://127.0.0.1:6379/<--redis-db> (flushed before and after). The database
 is PostgreSQL ``postgres://postgres@127.0.0.1:5432/bench_server``, created
@@ -33,6 +34,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import dataclasses
 import json
 import os
 import platform
@@ -65,7 +67,7 @@ LAYERS = {
     # name: (uses Redis, BENCH_LAYER)
     "memory": (False, "core"),
     "redis": (True, "core"),
-    "redis-pool": (True, "core-pool"),
+    "redis-tuned": (True, "core-tuned"),
     "redis-pubsub": (True, "pubsub"),
 }
 
@@ -79,6 +81,9 @@ class Plan:
 
 QUICK = Plan(round_trip_seconds=2.0, fan_out_messages=20, hold=HOLD_CONNECTIONS)
 FULL = Plan(round_trip_seconds=8.0, fan_out_messages=150, hold=HOLD_CONNECTIONS)
+
+
+NAN = float("nan")
 
 
 @dataclass
@@ -97,11 +102,6 @@ class Result:
     rss_before_mib: float = 0.0
     rss_after_mib: float = 0.0
     errors: list[str] = field(default_factory=list)
-
-    @property
-    def rss_per_connection_kib(self) -> float:
-        opened = max(1, HOLD_CONNECTIONS - self.hold_failed)
-        return (self.rss_after_mib - self.rss_before_mib) * 1024 / opened
 
 
 @dataclass
@@ -468,6 +468,14 @@ def table(layer: str, results: dict[str, Result], plan: Plan) -> str:
     return "\n".join(lines)
 
 
+def failed(exc: Exception) -> Result:
+    result = Result(errors=[f"FAILED: {exc!r}"[:300]])
+    for measure in dataclasses.fields(Result):
+        if measure.type == "float":  # a string: ``from __future__ import annotations``
+            setattr(result, measure.name, NAN)
+    return result
+
+
 def run_layer(layer: str, plan: Plan, redis_db: int, workdir: Path) -> str:
     uses_redis, bench_layer = LAYERS[layer]
     redis_url = f"redis://127.0.0.1:6379/{redis_db}" if uses_redis else None
@@ -493,9 +501,10 @@ def run_layer(layer: str, plan: Plan, redis_db: int, workdir: Path) -> str:
             ) as target:
                 try:
                     results[name] = asyncio.run(measure(target, plan))
-                except Exception:
-                    print(f"{name} daphne log tail:\n{target.log_path.read_text()[-3000:]}")
-                    raise
+                except Exception as exc:  # reported in the table; the run goes on
+                    log = target.log_path.read_text()
+                    print(f"{layer} {name} failed: {exc!r}; log tail:\n{log[-1500:]}")
+                    results[name] = failed(exc)
             print(f"  {layer}: {name} measured", file=sys.stderr, flush=True)
     finally:
         if redis_url:
