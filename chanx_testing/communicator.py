@@ -32,6 +32,13 @@ HeadersSource = Headers | Callable[[], Headers]
 _APPLICATION_ENDED: Event = {"type": "chanx_testing.application_ended"}
 
 
+# How long a disconnected application may take to stop before it is cancelled, as in
+# channels' disconnect(). Kept short because some never stop by themselves: on Python 3.11,
+# asyncio.wait_for (which redis-py uses to write) can swallow a cancellation, leaving a
+# channels_redis receive blocked in BZPOPMIN for its whole timeout (5 s).
+_STOP_TIMEOUT = 1.0
+
+
 class _Deadline(NamedTuple):
     """One deadline per public call, shared by all its reads (event-loop time)."""
 
@@ -187,7 +194,7 @@ class WebsocketCommunicator(ChannelsWebsocketCommunicator):  # type: ignore[misc
         if not task.done() and task.get_loop() is asyncio.get_running_loop():
             await self.input_queue.put({"type": "websocket.disconnect", "code": 1000})
             with _connections_kept_open():
-                await asyncio.wait({task}, timeout=self.protocol.timeout)
+                await asyncio.wait({task}, timeout=_STOP_TIMEOUT)
                 if not task.done():
                     task.cancel()
                     await asyncio.wait({task})

@@ -10,6 +10,8 @@ from collections.abc import AsyncIterator
 
 import pytest
 import pytest_asyncio
+from asgiref.sync import sync_to_async
+from django.db import connections
 
 from chanx_testing.communicator import CommunicatorFactory, WebsocketCommunicator
 from chanx_testing.discovery import ASGIApp
@@ -47,7 +49,13 @@ async def ws_communicator_factory(
     """Call it for a communicator; all of them are disconnected and checked after the test."""
     factory = CommunicatorFactory(ws_path, ws_headers, ws_subprotocols, ws_router)
     yield factory
-    await factory.aclose()
+    try:
+        await factory.aclose()
+    finally:
+        # With the loop in pytest's own thread, consumers query the database from
+        # sync_to_async's worker thread; left open, those connections keep the test
+        # database from being dropped at the end of the session.
+        await sync_to_async(connections.close_all)()
 
 
 @pytest.fixture

@@ -1,0 +1,286 @@
+"""Benchmark: chanx_testing's communicator against plain channels.testing.WebsocketCommunicator.
+
+    python bench/harness.py [N]        # N iterations per scenario and client (default 200)
+
+Runs the testing guide's scenarios (connect + authentication, ping/pong, echo, a two-user
+group broadcast, a refused connection that closes) N times with each client, interleaved,
+against small consumers defined here that speak the project's wire protocol, behind
+channels' session authentication. The plain client waits for exactly the expected frames;
+the harness uses its own methods (receive_all_json, assert_closed, ...) and closes its
+communicators, channel-layer flush included, as a test would. Every run has a fresh event
+loop, as each async Django test has. Prints the median time per scenario of each and their
+ratio. It measures; it asserts no timing.
+
+Django is set up here with config.settings_test, on a test database made for the run
+(SQLite in memory by default; DATABASE_URL and REDIS_URL are honoured).
+"""
+
+import asyncio
+import os
+import statistics
+import sys
+import time
+from collections.abc import Callable, Coroutine
+from pathlib import Path
+from typing import Any
+
+Headers = list[tuple[bytes, bytes]]
+Scenario = Callable[[Any, Headers, Headers], Coroutine[Any, Any, None]]
+
+
+def setup_django() -> Callable[[], None]:
+    """Configure Django and create the test database; return the teardown."""
+    sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+    os.environ["DJANGO_SETTINGS_MODULE"] = "config.settings_test"
+    import django
+    from django.test.runner import DiscoverRunner
+    from django.test.utils import setup_test_environment, teardown_test_environment
+
+    django.setup()
+    setup_test_environment()
+    runner = DiscoverRunner(verbosity=0, interactive=False)
+    old_config = runner.setup_databases()
+
+    def teardown() -> None:
+        runner.teardown_databases(old_config)
+        teardown_test_environment()
+
+    return teardown
+
+
+def build_application() -> Any:
+    """The bench's consumers behind AuthMiddlewareStack, as a project would route them."""
+    from channels.auth import AuthMiddlewareStack
+    from channels.generic.websocket import AsyncJsonWebsocketConsumer
+    from channels.routing import URLRouter
+    from django.urls import path
+
+    class BenchConsumer(AsyncJsonWebsocketConsumer):  # type: ignore[misc]
+        """Authenticates the session user, then answers ping, echo and broadcast."""
+
+        refuse_with: int | None = None
+
+        async def connect(self) -> None:
+            await self.accept()
+            user = self.scope["user"]
+            status = self.refuse_with or (200 if user.is_authenticated else 401)
+            if status == 200:
+                await self.channel_layer.group_add("bench-room", self.channel_name)
+            payload = {"status_code": status, "status_text": "", "data": None}
+            await self.send_json({"action": "authentication", "payload": payload})
+            if status != 200:
+                await self.close(code=4000 + status)
+
+        async def disconnect(self, code: int) -> None:
+            await self.channel_layer.group_discard("bench-room", self.channel_name)
+
+        async def receive_json(self, content: dict[str, Any], **kwargs: Any) -> None:
+            action, payload = content["action"], content.get("payload")
+            if action == "ping":
+                await self.send_json({"action": "pong", "payload": None})
+            elif action == "echo":
+                await self.send_json({"action": "echo_response", "payload": payload})
+            elif action == "broadcast":
+                await self.channel_layer.group_send(
+                    "bench-room", {"type": "relay", "payload": payload, "sender": self.channel_name}
+                )
+            await self.send_json({"action": "complete", "payload": None})
+
+        async def relay(self, event: dict[str, Any]) -> None:
+            mine = event["sender"] == self.channel_name
+            frame = {"action": "group_message", "payload": event["payload"]}
+            await self.send_json({**frame, "is_mine": mine, "is_current": mine})
+            await self.send_json({"action": "group_complete", "payload": None})
+
+    class RefusingConsumer(BenchConsumer):
+        refuse_with = 403
+
+    return AuthMiddlewareStack(
+        URLRouter(
+            [
+                path("ws/bench/", BenchConsumer.as_asgi()),
+                path("ws/bench/private/", RefusingConsumer.as_asgi()),
+            ]
+        )
+    )
+
+
+def plain_scenarios(application: Any) -> dict[str, Scenario]:
+    """Each scenario with channels' communicator, reading exactly the frames expected."""
+    from channels.testing import WebsocketCommunicator
+
+    async def open_authenticated(headers: Headers) -> Any:
+        communicator = WebsocketCommunicator(application, "/ws/bench/", headers=headers)
+        connected, _ = await communicator.connect()
+        assert connected
+        auth = await communicator.receive_json_from()
+        assert auth["payload"]["status_code"] == 200
+        return communicator
+
+    async def connect_and_auth(_: Any, first: Headers, second: Headers) -> None:
+        communicator = await open_authenticated(first)
+        await communicator.disconnect()
+
+    async def request_reply(message: dict[str, Any], reply: str, first: Headers) -> None:
+        communicator = await open_authenticated(first)
+        await communicator.send_json_to(message)
+        assert (await communicator.receive_json_from())["action"] == reply
+        assert (await communicator.receive_json_from())["action"] == "complete"
+        await communicator.disconnect()
+
+    async def ping_pong(_: Any, first: Headers, second: Headers) -> None:
+        await request_reply({"action": "ping"}, "pong", first)
+
+    async def echo(_: Any, first: Headers, second: Headers) -> None:
+        await request_reply({"action": "echo", "payload": {"text": "hi"}}, "echo_response", first)
+
+    async def group_broadcast(_: Any, first: Headers, second: Headers) -> None:
+        sender, receiver = await open_authenticated(first), await open_authenticated(second)
+        await sender.send_json_to({"action": "broadcast", "payload": {"text": "all"}})
+        sent = [(await sender.receive_json_from())["action"] for _ in range(3)]
+        assert sent == ["complete", "group_message", "group_complete"], sent
+        received = [(await receiver.receive_json_from())["action"] for _ in range(2)]
+        assert received == ["group_message", "group_complete"], received
+        await sender.disconnect()
+        await receiver.disconnect()
+
+    async def refused_and_closed(_: Any, first: Headers, second: Headers) -> None:
+        communicator = WebsocketCommunicator(application, "/ws/bench/private/", headers=first)
+        connected, _ = await communicator.connect()
+        assert connected
+        assert (await communicator.receive_json_from())["payload"]["status_code"] == 403
+        assert (await communicator.receive_output())["type"] == "websocket.close"
+        await communicator.disconnect()
+
+    return {
+        "connect + auth": connect_and_auth,
+        "ping/pong": ping_pong,
+        "echo": echo,
+        "group broadcast (2 users)": group_broadcast,
+        "refused and closed": refused_and_closed,
+    }
+
+
+def harness_scenarios() -> dict[str, Scenario]:
+    """The same scenarios with chanx_testing, closing communicators as a test would."""
+    from pydantic import BaseModel
+
+    class Ping(BaseModel):
+        action: str = "ping"
+        payload: None = None
+
+    class Echo(BaseModel):
+        action: str = "echo"
+        payload: dict[str, str]
+
+    class Broadcast(BaseModel):
+        action: str = "broadcast"
+        payload: dict[str, str]
+
+    async def connect_and_auth(factory: Any, first: Headers, second: Headers) -> None:
+        communicator = factory(headers=first)
+        await communicator.connect()
+        await communicator.assert_authenticated_status_ok()
+        await factory.aclose()
+
+    async def request_reply(factory: Any, message: BaseModel, reply: str, first: Headers) -> None:
+        communicator = factory(headers=first)
+        await communicator.connect()
+        await communicator.assert_authenticated_status_ok()
+        await communicator.send_message(message)
+        [response] = await communicator.receive_all_json()
+        assert response["action"] == reply
+        await factory.aclose()
+
+    async def ping_pong(factory: Any, first: Headers, second: Headers) -> None:
+        await request_reply(factory, Ping(), "pong", first)
+
+    async def echo(factory: Any, first: Headers, second: Headers) -> None:
+        await request_reply(factory, Echo(payload={"text": "hi"}), "echo_response", first)
+
+    async def group_broadcast(factory: Any, first: Headers, second: Headers) -> None:
+        sender, receiver = factory(headers=first), factory(headers=second)
+        for communicator in (sender, receiver):
+            await communicator.connect()
+            await communicator.assert_authenticated_status_ok()
+        await sender.send_message(Broadcast(payload={"text": "all"}))
+        [mine] = await sender.receive_all_json(wait_group=True)
+        [theirs] = await receiver.receive_all_json(wait_group=True)
+        assert mine["is_mine"]
+        assert not theirs["is_mine"]
+        await factory.aclose()
+
+    async def refused_and_closed(factory: Any, first: Headers, second: Headers) -> None:
+        communicator = factory(headers=first)
+        connected, _ = await communicator.connect(ws_path="/ws/bench/private/")
+        assert connected
+        assert (await communicator.wait_for_auth()).payload.status_code == 403
+        await communicator.assert_closed()
+        await factory.aclose()
+
+    return {
+        "connect + auth": connect_and_auth,
+        "ping/pong": ping_pong,
+        "echo": echo,
+        "group broadcast (2 users)": group_broadcast,
+        "refused and closed": refused_and_closed,
+    }
+
+
+def measure(iterations: int) -> list[tuple[str, float, float]]:
+    """Median seconds per scenario for (plain, harness), runs interleaved against drift.
+
+    Each run gets a fresh event loop, as Django gives each async test.
+    """
+    from asgiref.sync import sync_to_async
+    from django.contrib.auth import get_user_model
+    from django.db import connections
+
+    from chanx_testing import CommunicatorFactory
+    from chanx_testing.auth import force_login_headers
+
+    users = get_user_model().objects
+    first = force_login_headers(users.create_user(username="bench-alice", password="bench-pw"))
+    second = force_login_headers(users.create_user(username="bench-bob", password="bench-pw"))
+    application = build_application()
+    plain, harness = plain_scenarios(application), harness_scenarios()
+    factory = CommunicatorFactory("/ws/bench/", router=application)
+    rows = []
+    for name in plain:
+        timings: dict[str, list[float]] = {"plain": [], "harness": []}
+        for index in range(iterations + 5):  # the first five warm up and are not counted
+            for client, run, argument in (
+                ("plain", plain[name], None),
+                ("harness", harness[name], factory),
+            ):
+                started = time.perf_counter()
+                asyncio.run(run(argument, first, second))
+                if index >= 5:
+                    timings[client].append(time.perf_counter() - started)
+        rows.append(
+            (name, statistics.median(timings["plain"]), statistics.median(timings["harness"]))
+        )
+    # Consumers queried from sync_to_async's worker thread; close its connections there.
+    asyncio.run(sync_to_async(connections.close_all)())
+    return rows
+
+
+def main() -> None:
+    iterations = int(sys.argv[1]) if len(sys.argv) > 1 else 200
+    teardown = setup_django()
+    try:
+        rows = measure(iterations)
+    finally:
+        teardown()
+    from django.conf import settings
+
+    database = str(settings.DATABASES["default"]["ENGINE"]).rsplit(".", 1)[-1]
+    layer = str(settings.CHANNEL_LAYERS["default"]["BACKEND"]).rsplit(".", 1)[-1]
+    print(f"{iterations} runs per scenario and client; database {database}, layer {layer}")
+    print(f"{'scenario':<28}{'plain ms':>10}{'harness ms':>12}{'ratio':>8}")
+    for name, plain, harness in rows:
+        print(f"{name:<28}{plain * 1000:>10.3f}{harness * 1000:>12.3f}{harness / plain:>8.2f}")
+
+
+if __name__ == "__main__":
+    main()
