@@ -1,7 +1,7 @@
-"""Helpers for the live tests: app processes started as the container starts
-them (``bin/entrypoint``), a private Redis, PostgreSQL databases, HTTP login
-and WebSocket clients (``websockets``). Loopback only; every wait has a
-deadline; every process started here is stopped by its fixture.
+"""One set of helpers for every live test file, so each starts the app the same
+way the container does (``bin/entrypoint``) and talks to it as a browser does.
+Loopback only; every wait has a deadline; every process started here is
+stopped by its fixture.
 """
 
 import asyncio
@@ -15,10 +15,12 @@ import sys
 import time
 import urllib.error
 import urllib.request
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from http.cookies import SimpleCookie
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 import psycopg
 import pytest
@@ -220,6 +222,30 @@ def start_worker(name: str, env: dict[str, str], log_dir: Path) -> Worker:
     return Worker(name=name, port=port, process=process, log_path=log_path)
 
 
+class StartWorker(Protocol):
+    def __call__(self, name: str, **overrides: str) -> Worker: ...
+
+
+@contextmanager
+def started_workers(
+    env: dict[str, str], log_dir: Path, stop_signal: signal.Signals = signal.SIGTERM
+) -> Iterator[StartWorker]:
+    """Yield a ``start(name, **overrides)`` for workers on ``env`` (plus any
+    variables overridden); each one started is stopped with ``stop_signal`` after."""
+    started: list[Worker] = []
+
+    def start(name: str, **overrides: str) -> Worker:
+        worker = start_worker(name, {**env, **overrides}, log_dir)
+        started.append(worker)
+        return worker
+
+    try:
+        yield start
+    finally:
+        for worker in started:
+            worker.stop(stop_signal)
+
+
 def manage_shell(env: dict[str, str], code: str) -> Any:
     """Run ``code`` in ``manage.py shell``; the last line it prints is JSON."""
     result = subprocess.run(  # noqa: S603 - fixed argv
@@ -265,7 +291,12 @@ def login(worker: Worker, username: str) -> str:
         cookies: SimpleCookie = SimpleCookie()
         for header in response.headers.get_all("Set-Cookie", []):
             cookies.load(header)
-    return f"jwt_auth_cookie={cookies['jwt_auth_cookie'].value}"
+    assert {"jwt_auth_cookie", "jwt_auth_refresh_cookie"} <= set(cookies)
+    access = cookies["jwt_auth_cookie"]
+    assert access["httponly"]
+    assert not access["secure"]  # plain http: AUTH_COOKIE_SECURE=false
+    # The refresh cookie is scoped to /api/auth/, so a browser sends only this one.
+    return f"jwt_auth_cookie={access.value}"
 
 
 def get_json(url: str, cookie: str) -> Any:
@@ -317,5 +348,7 @@ async def recv_json(ws: ClientConnection, seconds: float = FRAME_SECONDS) -> dic
     return data
 
 
-async def say(ws: ClientConnection, content: str) -> None:
+async def say(ws: ClientConnection, content: str) -> float:
+    """Send ``content`` as a new message; return when it was sent (``perf_counter``)."""
     await ws.send(json.dumps({"action": "new_message", "payload": {"content": content}}))
+    return time.perf_counter()

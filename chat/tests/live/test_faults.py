@@ -27,7 +27,7 @@ import asyncio
 import signal
 import time
 from collections import Counter
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -37,7 +37,7 @@ from websockets.exceptions import ConnectionClosed, InvalidHandshake
 from chat.tests.live.support import (
     FRAME_SECONDS,
     RedisServer,
-    Worker,
+    StartWorker,
     app_environment,
     contents_in_db,
     create_chat,
@@ -48,7 +48,7 @@ from chat.tests.live.support import (
     recreate_database,
     recv_json,
     say,
-    start_worker,
+    started_workers,
 )
 
 pytestmark = pytest.mark.live
@@ -77,23 +77,10 @@ def faults_env(redis_server: RedisServer) -> Iterator[dict[str, str]]:
         recreate_database(FAULTS_DB, create=False)
 
 
-StartWorker = Callable[[str], Worker]
-
-
 @pytest.fixture
 def workers(faults_env: dict[str, str], tmp_path: Path) -> Iterator[StartWorker]:
-    started: list[Worker] = []
-
-    def start(name: str) -> Worker:
-        worker = start_worker(name, faults_env, tmp_path)
-        started.append(worker)
-        return worker
-
-    try:
+    with started_workers(faults_env, tmp_path, signal.SIGKILL) as start:
         yield start
-    finally:
-        for worker in started:
-            worker.stop(signal.SIGKILL)
 
 
 async def wait_member_message(
