@@ -127,7 +127,17 @@ if REDIS_URL:
         "default": {
             "BACKEND": "channels_redis.core.RedisChannelLayer",
             "CONFIG": {
-                "hosts": [REDIS_URL],
+                "hosts": [
+                    {
+                        "address": REDIS_URL,
+                        # The layer blocks on Redis for up to 5 s waiting for messages;
+                        # redis-py reads with a 5 s timeout by default, so an idle worker's
+                        # wait timed out and its consumers died (close 1011). Stay above 5.
+                        "socket_timeout": 10,
+                        # 500 sockets opened at once exhausted redis-py's default pool of 100.
+                        "max_connections": env_int("REDIS_MAX_CONNECTIONS", 1000),
+                    }
+                ],
                 "prefix": os.environ.get("CHANNEL_LAYER_PREFIX", "asgi"),
             },
         }

@@ -63,11 +63,9 @@ class GroupMessageEvent(TypedDict):
 
     ``text`` is the message serialised once, by the sender (a JSON object);
     each member's consumer only appends ``is_mine`` / ``is_current`` to it.
-    ``message`` is the same message as a dict, for code that inspects events.
     """
 
     type: str
-    message: dict[str, Any]
     text: str
     sender_channel: str
     sender_user: str | None
@@ -331,7 +329,6 @@ class RealtimeConsumer(AsyncJsonWebsocketConsumer, Generic[IncomingT]):  # type:
         of ``get_groups()``); ``exclude_current`` skips this socket."""
         event: GroupMessageEvent = {
             "type": "realtime.group_message",
-            "message": message.model_dump(mode="json"),
             "text": message.model_dump_json(),
             "sender_channel": self.channel_name,
             "sender_user": self.user_key,

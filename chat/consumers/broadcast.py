@@ -6,6 +6,8 @@ class BroadcastConsumer(RealtimeConsumer[DemoIncomingMessage]):
     """``/ws/broadcast/<room_name>/``: the guide's group-messaging demo; what one
     client says reaches everyone in the room, the sender included."""
 
+    close_old_connections_per_message = False  # no database here
+
     async def get_groups(self) -> list[str]:
         return [f"broadcast-{self.scope['url_route']['kwargs']['room_name']}"]
 

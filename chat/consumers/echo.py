@@ -5,6 +5,8 @@ from realtime.consumers import RealtimeConsumer
 class EchoConsumer(RealtimeConsumer[DemoIncomingMessage]):
     """``/ws/chat/<room_name>/``: the guide's demo room, answering the sender only."""
 
+    close_old_connections_per_message = False  # no database here
+
     async def receive_message(self, message: DemoIncomingMessage) -> None:
         assert isinstance(message, ChatMessage)
         await self.send_message(

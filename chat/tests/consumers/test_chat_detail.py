@@ -1,6 +1,7 @@
 """The group chat consumer beyond the guide's happy paths: who may connect,
 what is refused, and that a message is stored before anyone hears of it."""
 
+import json
 from datetime import timedelta
 from typing import Any
 from unittest.mock import patch
@@ -149,7 +150,7 @@ class TestMessages(ChatDetailTestCase):
         real_group_send = layer.group_send
 
         async def group_send_checking_the_row(group: str, event: dict[str, Any]) -> None:
-            row = ChatMessage.objects.filter(pk=event["message"]["payload"]["id"])
+            row = ChatMessage.objects.filter(pk=json.loads(event["text"])["payload"]["id"])
             stored_at_send.append(await row.aexists())
             await real_group_send(group, event)
 
