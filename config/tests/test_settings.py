@@ -89,3 +89,18 @@ def test_healthz_answers_without_credentials() -> None:
     assert response.status_code == 200
     assert response.json() == {"status": "ok"}
     assert not response.cookies
+
+
+def test_redis_reads_outlast_the_layers_blocking_pop() -> None:
+    """redis-py's default 5 s read timeout equals channels-redis's blocking pop,
+    so an idle worker's pop timed out and killed its consumers (close 1011)."""
+    from channels_redis.core import RedisChannelLayer
+
+    values = settings_in_subprocess(
+        {**PRODUCTION, "REDIS_URL": "redis://127.0.0.1:6379/0"}, "CHANNEL_LAYERS"
+    )
+    layer = values["CHANNEL_LAYERS"]["default"]  # type: ignore[index]
+    assert layer["BACKEND"] == "channels_redis.core.RedisChannelLayer"
+    (host,) = layer["CONFIG"]["hosts"]
+    assert host["socket_timeout"] > RedisChannelLayer.brpop_timeout
+    assert host["max_connections"] >= 500
