@@ -21,9 +21,8 @@ This process is the client (the ``websockets`` library) and measures:
    ``authentication`` frame, and the daphne process's RSS growth.
 
 Layers: ``memory`` (InMemoryChannelLayer), ``redis`` (the project's
-RedisChannelLayer), ``redis-tuned`` (the same with a 1000-connection pool
-and a 10 s socket timeout, see ``bench.settings``),
-``redis-pubsub`` (RedisPubSubChannelLayer); Redis layers use
+RedisChannelLayer, as config.settings tunes it), ``redis-pubsub``
+(RedisPubSubChannelLayer); Redis layers use
 redis://127.0.0.1:6379/<--redis-db> (flushed before and after). The database
 is PostgreSQL ``postgres://postgres@127.0.0.1:5432/bench_server``, created
 fresh and dropped at the end. Every loop is bounded, every wait has a
@@ -67,7 +66,6 @@ LAYERS = {
     # name: (uses Redis, BENCH_LAYER)
     "memory": (False, "core"),
     "redis": (True, "core"),
-    "redis-tuned": (True, "core-tuned"),
     "redis-pubsub": (True, "pubsub"),
 }
 

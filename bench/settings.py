@@ -4,11 +4,6 @@ different channel-layer configuration to compare.
 
 ``BENCH_LAYER`` (only read when ``REDIS_URL`` is set):
     core         the project's layer as configured (RedisChannelLayer)
-    core-tuned   RedisChannelLayer with a connection pool of 1000 and a socket
-                 timeout (10 s) longer than the layer's blocking pop (5 s):
-                 redis-py 8 reads with a 5 s timeout by default, so an idle
-                 layer's BZPOPMIN times out on the client and the consumer
-                 waiting on it dies (the socket closes with 1011)
     pubsub       RedisPubSubChannelLayer
 """
 
@@ -25,21 +20,12 @@ _limits: dict[str, object] = {"RATE_PER_SECOND": 1_000_000.0, "RATE_BURST": 1_00
 REALTIME = {**PROJECT_REALTIME, **_limits}  # type: ignore[dict-item]
 
 _layer = os.environ.get("BENCH_LAYER", "core")
-if REDIS_URL and _layer == "core-tuned":
-    CHANNEL_LAYERS = {
-        "default": {
-            "BACKEND": "channels_redis.core.RedisChannelLayer",
-            "CONFIG": {
-                "hosts": [{"address": REDIS_URL, "max_connections": 1000, "socket_timeout": 10}]
-            },
-        }
-    }
-elif REDIS_URL and _layer == "pubsub":
+if REDIS_URL and _layer == "pubsub":
     CHANNEL_LAYERS = {
         "default": {
             "BACKEND": "channels_redis.pubsub.RedisPubSubChannelLayer",
             "CONFIG": {"hosts": [REDIS_URL]},
         }
     }
-elif _layer not in {"core", "core-tuned", "pubsub"}:
-    raise RuntimeError(f"BENCH_LAYER={_layer!r}: expected core, core-tuned or pubsub")
+elif _layer not in {"core", "pubsub"}:
+    raise RuntimeError(f"BENCH_LAYER={_layer!r}: expected core or pubsub")
