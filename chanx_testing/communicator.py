@@ -10,7 +10,7 @@ and a consumer that crashes is reported at once, with its traceback.
 
 import asyncio
 import json
-from collections.abc import Callable, Iterator
+from collections.abc import Awaitable, Callable, Iterator
 from contextlib import contextmanager
 from typing import Any, NamedTuple
 from unittest import mock
@@ -409,6 +409,21 @@ class CommunicatorFactory:
 
     def __len__(self) -> int:
         return len(self._communicators)
+
+    async def run_then_close(self, test: Callable[[], Awaitable[None]]) -> None:
+        """Await the test, then ``aclose()`` in the same loop, whatever the test did.
+
+        A failing test keeps its own exception; a cleanup error is added to it as a note.
+        """
+        try:
+            await test()
+        except BaseException as failure:
+            try:
+                await self.aclose()
+            except Exception as cleanup_error:
+                failure.add_note(f"Closing the communicators also failed: {cleanup_error!r}")
+            raise
+        await self.aclose()
 
     async def aclose(self) -> None:
         """Disconnect every communicator, flush the layers, then raise what the consumers raised."""

@@ -1,8 +1,7 @@
-"""Gives the app's own tests the pytest fixtures.
+"""The pytest fixtures for the app's own tests, wherever the app is copied.
 
-``-p chanx_testing.pytest_plugin`` in addopts is imported before pytest puts the project on
-``sys.path`` (so it fails when pytest runs as ``.venv/bin/pytest``); a project registers the
-plugin from its root ``conftest.py`` instead (see README.md).
+A host project registers chanx_testing.pytest_plugin for its own tests (see README.md);
+this makes the app's tests independent of whether it did.
 """
 
 from chanx_testing.pytest_plugin import (  # noqa: F401

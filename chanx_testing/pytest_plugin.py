@@ -1,17 +1,24 @@
 """pytest fixtures that give plain test functions what WebsocketTestCase gives subclasses.
 
-Register with ``-p chanx_testing.pytest_plugin``. Async tests run under pytest-asyncio
-(``@pytest.mark.asyncio``); the communicator factory is an async fixture so that it closes
-its communicators inside the test's own event loop, before that loop goes away.
-Override ``ws_path``, ``ws_headers``, ``ws_subprotocols`` or ``ws_router`` to change defaults.
+Register with ``-p chanx_testing.pytest_plugin`` (the project root must be on ``sys.path``:
+``pythonpath = .`` in pytest.ini) or ``pytest_plugins = ["chanx_testing.pytest_plugin"]`` in
+the root conftest.py. Override ``ws_path``, ``ws_headers``, ``ws_subprotocols`` or
+``ws_router`` to change the defaults.
+
+An ``async def`` test that uses ``ws_communicator_factory`` (or ``ws_communicator``) is run by
+this plugin the way Django runs an async TestCase method: through ``async_to_sync``, so its
+event loop lives in a worker thread and ORM calls go back to the test's own thread (and its
+database transaction, so the ``db`` fixture is enough). Its communicators are closed inside
+that loop when the test ends. It needs no pytest-asyncio, and works beside anything that
+leaves an event loop running in the main thread (Playwright's sync API does).
 """
 
-from collections.abc import AsyncIterator
+import functools
+import inspect
+from collections.abc import Iterator
 
 import pytest
-import pytest_asyncio
-from asgiref.sync import sync_to_async
-from django.db import connections
+from asgiref.sync import async_to_sync, iscoroutinefunction
 
 from chanx_testing.communicator import CommunicatorFactory, WebsocketCommunicator
 from chanx_testing.discovery import ASGIApp
@@ -42,23 +49,33 @@ def ws_router() -> ASGIApp | None:
     return None
 
 
-@pytest_asyncio.fixture
-async def ws_communicator_factory(
+@pytest.fixture
+def ws_communicator_factory(
     ws_path: str, ws_headers: Headers, ws_subprotocols: list[str], ws_router: ASGIApp | None
-) -> AsyncIterator[CommunicatorFactory]:
+) -> Iterator[CommunicatorFactory]:
     """Call it for a communicator; all of them are disconnected and checked after the test."""
     factory = CommunicatorFactory(ws_path, ws_headers, ws_subprotocols, ws_router)
     yield factory
-    try:
-        await factory.aclose()
-    finally:
-        # With the loop in pytest's own thread, consumers query the database from
-        # sync_to_async's worker thread; left open, those connections keep the test
-        # database from being dropped at the end of the session.
-        await sync_to_async(connections.close_all)()
+    if len(factory):
+        # A test this plugin did not run itself (say, under pytest-asyncio): its loop is
+        # gone, so only a consumer's exception is left to report, and the layers to flush.
+        async_to_sync(factory.aclose)()
 
 
 @pytest.fixture
 def ws_communicator(ws_communicator_factory: CommunicatorFactory) -> WebsocketCommunicator:
     """One communicator with the default path, headers and subprotocols."""
     return ws_communicator_factory()
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_pyfunc_call(pyfuncitem: pytest.Function) -> bool | None:
+    """Run an async test that uses the communicator factory, closing it in the test's loop."""
+    test = pyfuncitem.obj
+    if not iscoroutinefunction(test) or "ws_communicator_factory" not in pyfuncitem.fixturenames:
+        return None
+    factory = pyfuncitem.funcargs["ws_communicator_factory"]
+    assert isinstance(factory, CommunicatorFactory)
+    arguments = {name: pyfuncitem.funcargs[name] for name in inspect.signature(test).parameters}
+    async_to_sync(factory.run_then_close)(functools.partial(test, **arguments))
+    return True

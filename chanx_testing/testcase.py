@@ -84,15 +84,7 @@ class WebsocketTestCase(TransactionTestCase):
     def _closing_communicators_after(self, test: Callable[[], Any]) -> Callable[[], Any]:
         @functools.wraps(test)
         async def run() -> None:
-            try:
-                await test()
-            except BaseException as failure:
-                try:
-                    await self._communicators.aclose()
-                except Exception as cleanup_error:
-                    failure.add_note(f"Closing the communicators also failed: {cleanup_error!r}")
-                raise
-            await self._communicators.aclose()
+            await self._communicators.run_then_close(test)
 
         return run
 

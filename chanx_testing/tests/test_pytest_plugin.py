@@ -24,7 +24,6 @@ def ws_path() -> str:
     return "/ws/echo/"
 
 
-@pytest.mark.asyncio
 async def test_ws_communicator_has_the_default_path(ws_communicator: WebsocketCommunicator) -> None:
     await ws_communicator.connect()
     await ws_communicator.assert_authenticated_status_ok()
@@ -32,7 +31,6 @@ async def test_ws_communicator_has_the_default_path(ws_communicator: WebsocketCo
     assert await ws_communicator.receive_all_json() == [PONG]
 
 
-@pytest.mark.asyncio
 async def test_the_factory_makes_communicators_for_several_users(
     ws_communicator_factory: CommunicatorFactory,
 ) -> None:
@@ -46,30 +44,55 @@ async def test_the_factory_makes_communicators_for_several_users(
     assert [m["is_mine"] for m in await second.receive_all_json(wait_group=True)] == [False]
 
 
-@pytest.mark.asyncio
-async def test_aclose_disconnects_every_communicator_and_raises_what_a_consumer_raised() -> None:
-    factory = CommunicatorFactory("/ws/echo/", router=router)
-    calm, crashing = factory(), factory()
+async def test_aclose_disconnects_every_communicator_and_raises_what_a_consumer_raised(
+    ws_communicator_factory: CommunicatorFactory,
+) -> None:
+    calm, crashing = ws_communicator_factory(), ws_communicator_factory()
     for communicator in (calm, crashing):
         await communicator.connect()
         await communicator.assert_authenticated_status_ok()
     await crashing.send_json_to({"action": "crash"})
     events.clear()
     with pytest.raises(RuntimeError, match="exploded on purpose"):
-        await factory.aclose()
+        await ws_communicator_factory.aclose()
     assert events == ["disconnect /ws/echo/"]  # the crashed one never got to disconnect
-    assert len(factory) == 0
+    assert len(ws_communicator_factory) == 0
 
 
-@pytest.mark.django_db(transaction=True)
-@pytest.mark.asyncio
-async def test_force_login_headers_work_under_pytest(
+@pytest.mark.django_db
+async def test_orm_work_shares_the_tests_transaction_with_the_consumer(
     ws_communicator_factory: CommunicatorFactory,
 ) -> None:
     user = await get_user_model().objects.acreate(username="carol")
     communicator = ws_communicator_factory("/ws/user/", headers=await aforce_login_headers(user))
     await communicator.connect()
     assert (await communicator.wait_for_auth()).payload.data == {"username": "carol"}
+
+
+async def test_run_then_close_reports_what_the_test_and_the_consumers_did(
+    ws_communicator_factory: CommunicatorFactory,
+) -> None:
+    """The hook runs each async test through run_then_close; here it is run by hand."""
+
+    async def crashes_the_consumer_and_looks_away() -> None:
+        communicator = ws_communicator_factory()
+        await communicator.connect()
+        await communicator.send_json_to({"action": "crash"})
+
+    async def fails_after_crashing_the_consumer() -> None:
+        await crashes_the_consumer_and_looks_away()
+        raise AssertionError("the test failed on purpose")
+
+    with pytest.raises(RuntimeError, match="exploded on purpose") as crash:
+        await ws_communicator_factory.run_then_close(crashes_the_consumer_and_looks_away)
+    assert "raised this after the test" in "".join(crash.value.__notes__)
+
+    with pytest.raises(AssertionError, match="failed on purpose") as failure:
+        await ws_communicator_factory.run_then_close(fails_after_crashing_the_consumer)
+    assert "Closing the communicators also failed: RuntimeError(" in "".join(
+        failure.value.__notes__
+    )
+    assert len(ws_communicator_factory) == 0
 
 
 class TestDiscoveredApplication:
@@ -87,7 +110,6 @@ class TestDiscoveredApplication:
     def asgi_application(self, settings: Settings) -> None:
         settings.ASGI_APPLICATION = "chanx_testing.tests.asgi.application"
 
-    @pytest.mark.asyncio
     async def test_headers_come_from_the_ws_headers_fixture(
         self, ws_communicator: WebsocketCommunicator
     ) -> None:
