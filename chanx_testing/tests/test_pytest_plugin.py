@@ -115,3 +115,13 @@ class TestDiscoveredApplication:
     ) -> None:
         assert await ws_communicator.connect() == (True, None)
         await ws_communicator.assert_authenticated_status_ok()
+
+
+@pytest.mark.asyncio
+async def test_a_test_run_by_pytest_asyncio_still_works_and_is_cleaned_up(
+    ws_communicator: WebsocketCommunicator,
+) -> None:
+    await ws_communicator.connect()
+    await ws_communicator.assert_authenticated_status_ok()
+    await ws_communicator.send_message(Ping())
+    assert await ws_communicator.receive_all_json() == [PONG]
