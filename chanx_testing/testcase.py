@@ -36,7 +36,7 @@ def _callable_from_sync_and_async(method: _Method) -> _Method:
     ``async def setUp`` awaiting its parent), it returns an awaitable instead, running a
     sync method through ``sync_to_async`` so that its ORM work stays off the loop's thread.
     """
-    if getattr(method, "_chanx_wrapped", False):
+    if getattr(method, "_chanx_wrapped", False):  # e.g. a subclass re-binding its parent's
         return method
     is_async = iscoroutinefunction(method)
 

@@ -79,6 +79,9 @@ class ProtocolConsumer(AsyncJsonWebsocketConsumer):  # type: ignore[misc]
             return  # answers nothing, not even the completion marker
         if action == "crash":
             raise RuntimeError("the consumer exploded on purpose")
+        if action == "binary":
+            await self.send(bytes_data=b"\x00\x01")
+            return
         if action == "ping":
             await self.send_action("pong", None)
         elif action == "echo":

@@ -60,6 +60,12 @@ class TestConnect(CommunicatorTestCase):
             await communicator.connect(timeout=0.1)
 
 
+async def _accepts_then_returns(scope: Any, receive: Any, send: Any) -> None:
+    """An application that ends right after the handshake, as a buggy one might."""
+    await receive()
+    await send({"type": "websocket.accept"})
+
+
 async def _never_answers(scope: Any, receive: Any, send: Any) -> None:
     """An application that ignores the handshake until the client goes away."""
     while (await receive())["type"] != "websocket.disconnect":
@@ -247,6 +253,19 @@ class TestFailures(CommunicatorTestCase):
         assert '{"action": "pong", "payload": null}' in notes
         with pytest.raises(RuntimeError, match="exploded on purpose"):
             await communicator.send_message(Ping())
+
+    async def test_an_application_that_returns_is_reported_at_once(self) -> None:
+        communicator = self.create_communicator(router=_accepts_then_returns)
+        await communicator.connect()
+        with pytest.raises(FrameNotReceived, match="'/ws/echo/' returned while the test waited"):
+            await communicator.receive_all_json(timeout=5)
+
+    async def test_a_binary_frame_is_reported_as_not_json(self) -> None:
+        await self.auth_communicator.connect()
+        await self.auth_communicator.assert_authenticated_status_ok()
+        await self.auth_communicator.send_json_to({"action": "binary"})
+        with pytest.raises(FrameNotReceived, match="Expected a JSON text frame"):
+            await self.auth_communicator.receive_all_json()
 
     async def test_receive_before_connect_says_to_connect(self) -> None:
         with pytest.raises(RuntimeError, match=r"Call connect\(\) before"):
