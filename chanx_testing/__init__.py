@@ -1,5 +1,6 @@
 """A WebSocket test harness for Django Channels projects (see README.md)."""
 
+from chanx_testing.auth import aforce_login_headers, force_login_headers
 from chanx_testing.communicator import CommunicatorFactory, FrameNotReceived, WebsocketCommunicator
 from chanx_testing.discovery import discover_websocket_application
 from chanx_testing.protocol import AuthenticationMessage, AuthenticationPayload, Protocol
@@ -13,5 +14,7 @@ __all__ = [
     "Protocol",
     "WebsocketCommunicator",
     "WebsocketTestCase",
+    "aforce_login_headers",
     "discover_websocket_application",
+    "force_login_headers",
 ]

@@ -5,17 +5,19 @@ logs the user in, and its session cookie goes into the handshake. Projects that
 authenticate WebSockets otherwise (JWT cookies, tokens) build their own headers.
 """
 
-from typing import Any, cast
+from typing import TYPE_CHECKING, Any, cast
 
 from asgiref.sync import sync_to_async
 from django.conf import settings
-from django.contrib.auth.base_user import AbstractBaseUser
 from django.test import Client
 
 from chanx_testing.protocol import Headers
 
+if TYPE_CHECKING:  # a model module; the pytest plugin imports this before Django is set up
+    from django.contrib.auth.base_user import AbstractBaseUser
 
-def force_login_headers(user: AbstractBaseUser, backend: str | None = None) -> Headers:
+
+def force_login_headers(user: "AbstractBaseUser", backend: str | None = None) -> Headers:
     """A ``cookie`` header whose session is logged in as ``user`` (touches the database)."""
     client = Client()
     # Django's stubs expect the configured user model, which this app cannot name.
@@ -24,6 +26,6 @@ def force_login_headers(user: AbstractBaseUser, backend: str | None = None) -> H
     return [(b"cookie", f"{session.key}={session.value}".encode())]
 
 
-async def aforce_login_headers(user: AbstractBaseUser, backend: str | None = None) -> Headers:
+async def aforce_login_headers(user: "AbstractBaseUser", backend: str | None = None) -> Headers:
     """``force_login_headers`` for async tests: the database work runs off the event loop."""
     return await sync_to_async(force_login_headers)(user, backend)
