@@ -30,6 +30,20 @@ Headers = list[tuple[bytes, bytes]]
 Scenario = Callable[[Any, Headers, Headers], Coroutine[Any, Any, None]]
 
 
+SCENARIOS = (
+    "connect + auth",
+    "ping/pong",
+    "echo",
+    "group broadcast (2 users)",
+    "refused and closed",
+)
+
+
+def _named(*scenarios: Scenario) -> dict[str, Scenario]:
+    """Each client's scenarios, in the order of SCENARIOS."""
+    return dict(zip(SCENARIOS, scenarios, strict=True))
+
+
 def setup_django() -> Callable[[], None]:
     """Configure Django and create the test database; return the teardown."""
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
@@ -154,13 +168,7 @@ def plain_scenarios(application: Any) -> dict[str, Scenario]:
         assert (await communicator.receive_output())["type"] == "websocket.close"
         await communicator.disconnect()
 
-    return {
-        "connect + auth": connect_and_auth,
-        "ping/pong": ping_pong,
-        "echo": echo,
-        "group broadcast (2 users)": group_broadcast,
-        "refused and closed": refused_and_closed,
-    }
+    return _named(connect_and_auth, ping_pong, echo, group_broadcast, refused_and_closed)
 
 
 def harness_scenarios() -> dict[str, Scenario]:
@@ -220,13 +228,7 @@ def harness_scenarios() -> dict[str, Scenario]:
         await communicator.assert_closed()
         await factory.aclose()
 
-    return {
-        "connect + auth": connect_and_auth,
-        "ping/pong": ping_pong,
-        "echo": echo,
-        "group broadcast (2 users)": group_broadcast,
-        "refused and closed": refused_and_closed,
-    }
+    return _named(connect_and_auth, ping_pong, echo, group_broadcast, refused_and_closed)
 
 
 def measure(iterations: int) -> list[tuple[str, float, float]]:
@@ -248,7 +250,7 @@ def measure(iterations: int) -> list[tuple[str, float, float]]:
     plain, harness = plain_scenarios(application), harness_scenarios()
     factory = CommunicatorFactory("/ws/bench/", router=application)
     rows = []
-    for name in plain:
+    for name in SCENARIOS:
         timings: dict[str, list[float]] = {"plain": [], "harness": []}
         for index in range(iterations + 5):  # the first five warm up and are not counted
             for client, run, argument in (
