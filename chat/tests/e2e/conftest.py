@@ -129,15 +129,20 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
         live.stop()
 
 
-@pytest.fixture(scope="session")
+# Module scope, not session: Playwright's sync API keeps an event loop running
+# in the main thread while it is open, which breaks async tests that run later.
+@pytest.fixture(scope="module")
 def playwright() -> Iterator[Playwright]:
     if shutil.which("chromium") is None:
-        pytest.skip("chromium is not on PATH: sudo apt-get install chromium")
+        pytest.fail(
+            "chromium is not on PATH: `sudo apt-get install chromium`, or leave the browser "
+            'tests out with -m "not e2e" (bin/test does that by itself)'
+        )
     with sync_playwright() as driver:
         yield driver
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def browser(playwright: Playwright) -> Iterator[Browser]:
     chromium = playwright.chromium.launch(
         executable_path=shutil.which("chromium"), args=CHROMIUM_ARGS, headless=True
