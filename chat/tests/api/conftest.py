@@ -1,4 +1,4 @@
-"""A group chat with one user per role, and clients logged in by JWT cookie."""
+"""API clients logged in by JWT cookie (the group and its users: chat/tests/conftest.py)."""
 
 from collections.abc import Callable
 
@@ -6,10 +6,8 @@ import pytest
 from django.urls import reverse
 from rest_framework.test import APIClient
 
-from accounts.factories.user import UserFactory
 from accounts.models import User
 from accounts.testing import jwt_cookies
-from chat import services
 from chat.models import ChatMember, GroupChat
 
 Role = ChatMember.ChatMemberRole
@@ -32,38 +30,6 @@ def client_for() -> ClientFor:
         return client
 
     return make
-
-
-@pytest.fixture
-def owner() -> User:
-    return UserFactory.create()
-
-
-@pytest.fixture
-def group_chat(owner: User) -> GroupChat:
-    return services.create_group_chat(creator=owner, name="Team")
-
-
-def _join(group_chat: GroupChat, role: str) -> User:
-    user = UserFactory.create()
-    ChatMember.objects.create(group_chat=group_chat, user=user, chat_role=role)
-    return user
-
-
-@pytest.fixture
-def admin(group_chat: GroupChat) -> User:
-    return _join(group_chat, Role.ADMIN)
-
-
-@pytest.fixture
-def member(group_chat: GroupChat) -> User:
-    return _join(group_chat, Role.MEMBER)
-
-
-@pytest.fixture
-def outsider() -> User:
-    """Logged in, but not a member of ``group_chat``."""
-    return UserFactory.create()
 
 
 @pytest.fixture

@@ -1,4 +1,5 @@
-"""A group chat with one user per role, built through the services."""
+"""pytest fixtures of the chat tests: a group chat with one user per role,
+built through the services as the app builds it."""
 
 import pytest
 
@@ -36,4 +37,5 @@ def member(group_chat: GroupChat, owner: User) -> User:
 
 @pytest.fixture
 def outsider() -> User:
+    """Logged in, but not a member of ``group_chat``."""
     return UserFactory.create()
