@@ -249,33 +249,25 @@ class RealtimeConsumer(AsyncJsonWebsocketConsumer, Generic[IncomingT]):  # type:
     async def receive(self, text_data: str | None = None, bytes_data: bytes | None = None) -> None:
         if not self.ready:
             return
-        if not self.rate_limit.take():
-            await self.refuse_over_rate()
-            return
         try:
             message = self.parse_frame(text_data, bytes_data)
         except InvalidFrame as exc:
             await self.send_message(ErrorMessage(payload=exc.payload))
         else:
             await self.dispatch_message(message)
-        if self.config.send_completion:
-            await self.send_message(CompleteMessage())
-
-    async def refuse_over_rate(self) -> None:
-        self.violations += 1
         if self.violations >= self.config.max_violations:
             await self.end_session(
                 HTTPStatus.TOO_MANY_REQUESTS, "Too many messages, too often: connection closed."
             )
-            return
-        limit = f"{self.config.rate_per_second:g} per second"
-        await self.send_message(
-            ErrorMessage(payload=ErrorPayload(message=f"Too many messages: at most {limit}."))
-        )
-        if self.config.send_completion:
-            await self.send_message(CompleteMessage())
+        elif self.config.send_completion:
+            await self.send(text_data=COMPLETE_TEXT)
 
     def parse_frame(self, text_data: str | None, bytes_data: bytes | None) -> BaseMessage:
+        """The frame as one of this consumer's messages, or InvalidFrame saying why not."""
+        if not self.rate_limit.take():
+            self.violations += 1
+            rate = f"{self.config.rate_per_second:g} per second"
+            raise InvalidFrame(ErrorPayload(message=f"Too many messages: at most {rate}."))
         if text_data is None:
             raise InvalidFrame(
                 ErrorPayload(message="Binary frames are not accepted; send JSON text.")
@@ -352,6 +344,7 @@ class RealtimeConsumer(AsyncJsonWebsocketConsumer, Generic[IncomingT]):  # type:
 
 # Frames that never vary, serialised once.
 PONG_TEXT = PongMessage().model_dump_json()
+COMPLETE_TEXT = CompleteMessage().model_dump_json()
 GROUP_COMPLETE_TEXT = GroupCompleteMessage().model_dump_json()
 
 
