@@ -17,6 +17,7 @@ Python 3.11, expect some scenarios near 1 s for both clients: a consumer's chann
 receive can miss its cancellation and is cancelled again 1 s after the disconnect.
 """
 
+import argparse
 import asyncio
 import os
 import statistics
@@ -270,7 +271,11 @@ def measure(iterations: int) -> list[tuple[str, float, float]]:
 
 
 def main() -> None:
-    iterations = int(sys.argv[1]) if len(sys.argv) > 1 else 200
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
+    parser.add_argument(
+        "iterations", nargs="?", type=int, default=200, help="runs per scenario and client"
+    )
+    iterations = parser.parse_args().iterations
     teardown = setup_django()
     try:
         rows = measure(iterations)
