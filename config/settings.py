@@ -123,6 +123,8 @@ DATABASES = {
 
 REDIS_URL = os.environ.get("REDIS_URL", "")
 if REDIS_URL:
+    from redis.exceptions import ConnectionError as RedisConnectionError
+
     CHANNEL_LAYERS = {
         "default": {
             "BACKEND": "channels_redis.core.RedisChannelLayer",
@@ -136,6 +138,9 @@ if REDIS_URL:
                         "socket_timeout": 10,
                         # 500 sockets opened at once exhausted redis-py's default pool of 100.
                         "max_connections": env_int("REDIS_MAX_CONNECTIONS", 1000),
+                        # After a Redis restart every pooled connection is dead: retry a
+                        # command once on a fresh connection instead of failing the consumer.
+                        "retry_on_error": [RedisConnectionError],
                     }
                 ],
                 "prefix": os.environ.get("CHANNEL_LAYER_PREFIX", "asgi"),
