@@ -11,6 +11,10 @@ communicators, channel-layer flush included, as a test would. Every run has a fr
 loop, as each async Django test has. Prints the median time per scenario of each and their
 ratio. It measures; it asserts no timing.
 
+It also prints what WebsocketTestCase's base, Django's TransactionTestCase, costs per test:
+the table flush after each test (with post_migrate, as Django runs it unless the test case
+sets ``available_apps``).
+
 Django is set up here with config.settings_test, on a test database made for the run
 (SQLite in memory by default; DATABASE_URL and REDIS_URL are honoured). With REDIS_URL on
 Python 3.11, expect some scenarios near 1 s for both clients: a consumer's channels_redis
@@ -270,6 +274,18 @@ def measure(iterations: int) -> list[tuple[str, float, float]]:
     return rows
 
 
+def flush_cost(runs: int = 20) -> float:
+    """Median seconds of the flush a TransactionTestCase does after every test."""
+    from django.core.management import call_command
+
+    timings = []
+    for _ in range(runs):
+        started = time.perf_counter()
+        call_command("flush", verbosity=0, interactive=False, inhibit_post_migrate=False)
+        timings.append(time.perf_counter() - started)
+    return statistics.median(timings)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
     parser.add_argument(
@@ -279,6 +295,7 @@ def main() -> None:
     teardown = setup_django()
     try:
         rows = measure(iterations)
+        flush = flush_cost()
     finally:
         teardown()
     from django.conf import settings
@@ -289,6 +306,7 @@ def main() -> None:
     print(f"{'scenario':<28}{'plain ms':>10}{'harness ms':>12}{'ratio':>8}")
     for name, plain, harness in rows:
         print(f"{name:<28}{plain * 1000:>10.3f}{harness * 1000:>12.3f}{harness / plain:>8.2f}")
+    print(f"TransactionTestCase table flush after each test: {flush * 1000:.1f} ms ({database})")
 
 
 if __name__ == "__main__":
