@@ -19,13 +19,18 @@ from pathlib import Path
 import websockets
 
 ROOT = Path(__file__).resolve().parent.parent
+if str(ROOT) not in sys.path:  # `python .ci/smoke.py` puts .ci/, not the root, on the path
+    sys.path.insert(0, str(ROOT))
+
+from chat.tests import processes  # noqa: E402 - needs the root on sys.path
+
 BASE = "http://localhost:8000"
 DEADLINE_SECONDS = 120
 
 
-def http_ok(url: str) -> bool:
+def http_ok(url: str, timeout: float) -> bool:
     try:
-        with urllib.request.urlopen(url, timeout=2) as response:  # noqa: S310 - loopback
+        with urllib.request.urlopen(url, timeout=timeout) as response:  # noqa: S310 - loopback
             return bool(response.status == 200)
     except OSError:
         return False
@@ -67,17 +72,30 @@ def main() -> int:
             "DJANGO_SUPERUSER_USERNAME": "smoke",
             "DJANGO_SUPERUSER_PASSWORD": "smoke-password-1",
             "DJANGO_SUPERUSER_EMAIL": "smoke@example.com",
+            # INFO: runserver's "Listening on TCP address ..." is what we wait for.
+            "LOG_LEVEL": "INFO",
+            "PYTHONUNBUFFERED": "1",
         }
-        server = subprocess.Popen(  # noqa: S603
-            [str(ROOT / "bin" / "dev")], cwd=ROOT, env=env, start_new_session=True
+        # Its output goes on to ours, as when bin/dev printed to the terminal itself.
+        server = processes.start(
+            "bin/dev",
+            [str(ROOT / "bin" / "dev")],
+            sys.stdout.buffer,
+            cwd=ROOT,
+            env=env,
+            start_new_session=True,
         )
         try:
             deadline = time.monotonic() + DEADLINE_SECONDS
-            while not http_ok(f"{BASE}/api/auth/csrf/"):
-                if server.poll() is not None or time.monotonic() > deadline:
-                    print("smoke: bin/dev did not answer HTTP on :8000", file=sys.stderr)
-                    return 1
-                time.sleep(0.2)
+            try:
+                server.wait_for(processes.DAPHNE_LISTENING, DEADLINE_SECONDS)
+            except processes.NotReady as exc:
+                print(f"smoke: bin/dev did not listen on :8000: {exc}", file=sys.stderr)
+                return 1
+            # Listening now: one request, which runserver answers once it accepts.
+            if not http_ok(f"{BASE}/api/auth/csrf/", max(deadline - time.monotonic(), 1.0)):
+                print("smoke: bin/dev listens on :8000 but did not answer HTTP", file=sys.stderr)
+                return 1
             print("smoke: HTTP answers on", BASE)
             subprocess.run(  # noqa: S603
                 [str(ROOT / ".venv/bin/python"), "manage.py", "createsuperuser", "--noinput"],
@@ -89,7 +107,8 @@ def main() -> int:
             return 0
         finally:
             os.killpg(server.pid, signal.SIGTERM)
-            server.wait(timeout=10)
+            server.process.wait(timeout=10)
+            server.finish()
 
 
 if __name__ == "__main__":

@@ -54,6 +54,11 @@ from websockets.asyncio.client import ClientConnection, connect
 from websockets.typing import Origin
 
 PROJECT_DIR = Path(__file__).resolve().parent.parent
+if str(PROJECT_DIR) not in sys.path:  # `python bench/server.py` puts bench/, not the root, first
+    sys.path.insert(0, str(PROJECT_DIR))
+
+from chat.tests import processes  # noqa: E402 - needs the root on sys.path
+
 PG_ADMIN_URL = os.environ.get("BENCH_PG_ADMIN_URL", "postgres://postgres@127.0.0.1:5432/postgres")
 BENCH_DB = "bench_server"
 SERVER_URL = "http://127.0.0.1"
@@ -218,31 +223,21 @@ def start_daphne(
     app: str, env: dict[str, str], log_path: Path
 ) -> tuple[subprocess.Popen[bytes], int]:
     port = free_port()
-    with log_path.open("wb") as log:
-        process = subprocess.Popen(
-            [sys.executable, "-m", "daphne", "-b", "127.0.0.1", "-p", str(port), app],
-            cwd=PROJECT_DIR,
-            env=env,
-            stdin=subprocess.DEVNULL,
-            stdout=log,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
-        )
-    deadline = time.monotonic() + READY_SECONDS
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise SystemExit(
-                f"daphne exited with {process.returncode}:\n{log_path.read_text()[-3000:]}"
-            )
-        try:
-            with socket.create_connection(("127.0.0.1", port), timeout=1):
-                return process, port
-        except OSError:
-            time.sleep(0.05)
-    stop(process)
-    raise SystemExit(
-        f"daphne not listening within {READY_SECONDS}s:\n{log_path.read_text()[-3000:]}"
+    watch = processes.start(
+        f"daphne {app} on :{port}",
+        [sys.executable, "-m", "daphne", "-b", "127.0.0.1", "-p", str(port), app],
+        log_path,
+        cwd=PROJECT_DIR,
+        # At INFO daphne logs "Listening on TCP address ...", which is waited for.
+        env={**env, "LOG_LEVEL": "INFO"},
+        start_new_session=True,
     )
+    try:
+        watch.wait_for(processes.DAPHNE_LISTENING, READY_SECONDS)
+    except processes.NotReady as exc:
+        stop(watch.process)
+        raise SystemExit(f"daphne not listening: {exc}") from None
+    return watch.process, port
 
 
 def stop(process: subprocess.Popen[bytes]) -> None:

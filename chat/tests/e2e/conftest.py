@@ -21,6 +21,8 @@ from typing import Any
 import pytest
 from playwright.sync_api import Browser, Playwright, sync_playwright
 
+from chat.tests import processes
+
 ROOT = Path(__file__).resolve().parents[3]
 SCREENSHOTS = ROOT / "docs" / "screenshots"
 PASSWORD = "a-long-e2e-password"
@@ -53,6 +55,7 @@ class Server:
         self.url = f"http://127.0.0.1:{self.port}"
         self.log_path = workdir / "daphne.log"
         self.process: subprocess.Popen[bytes] | None = None
+        self.watch: processes.WatchedProcess | None = None
         hidden = {"DJANGO_SETTINGS_MODULE", "DATABASE_URL", "REDIS_URL"}
         self.env = {key: value for key, value in os.environ.items() if key not in hidden}
         self.env.update(
@@ -64,7 +67,8 @@ class Server:
             ALLOWED_HOSTS="127.0.0.1",
             WEBSOCKET_ALLOWED_ORIGINS=self.url,
             CSRF_TRUSTED_ORIGINS=self.url,
-            LOG_LEVEL="WARNING",
+            # At INFO daphne logs "Listening on TCP address ...", which start() waits for.
+            LOG_LEVEL="INFO",
         )
 
     def manage(self, *args: str) -> str:
@@ -88,24 +92,32 @@ class Server:
 
     def start(self) -> None:
         command = [sys.executable, "-m", "daphne", "-b", "127.0.0.1", "-p", str(self.port)]
-        with self.log_path.open("ab") as log:
-            self.process = subprocess.Popen(  # noqa: S603 - our own interpreter
-                [*command, "config.asgi:application"],
-                cwd=ROOT,
-                env=self.env,
-                stdout=log,
-                stderr=subprocess.STDOUT,
-            )
+        self.watch = watch = processes.start(
+            f"daphne on :{self.port}",
+            [*command, "config.asgi:application"],
+            self.log_path,
+            append=True,  # one log across restarts
+            cwd=ROOT,
+            env=self.env,
+        )
+        self.process = watch.process
         deadline = time.monotonic() + START_SECONDS
-        while not self.answers():
-            if self.process.poll() is not None or time.monotonic() > deadline:
-                self.stop()
-                pytest.fail(f"daphne did not start:\n{self.log_path.read_text()[-3000:]}")
-            time.sleep(0.2)  # polling a port, not waiting on the page
-
-    def answers(self) -> bool:
         try:
-            with urllib.request.urlopen(f"{self.url}/login/", timeout=1) as response:  # noqa: S310 - loopback
+            watch.wait_for(processes.DAPHNE_LISTENING, START_SECONDS)
+        except processes.NotReady as exc:
+            self.stop()
+            pytest.fail(f"daphne did not start: {exc}")
+        # Listening now: one request, which daphne answers once it accepts.
+        if not self.answers(timeout=max(deadline - time.monotonic(), 1.0)):
+            self.stop()
+            pytest.fail(f"daphne is listening but /login/ did not answer 200:\n{self.log_tail()}")
+
+    def log_tail(self) -> str:
+        return self.log_path.read_text(errors="replace")[-3000:]
+
+    def answers(self, timeout: float = 1.0) -> bool:
+        try:
+            with urllib.request.urlopen(f"{self.url}/login/", timeout=timeout) as response:  # noqa: S310 - loopback
                 return bool(response.status == 200)
         except OSError:
             return False
@@ -115,7 +127,9 @@ class Server:
         if self.process is not None and self.process.poll() is None:
             self.process.kill()
             self.process.wait(timeout=10)
-        self.process = None
+        if self.watch is not None:
+            self.watch.finish()  # its last lines are in the log before another starts
+        self.process = self.watch = None
 
 
 @pytest.fixture(scope="session")

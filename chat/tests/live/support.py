@@ -29,6 +29,8 @@ from psycopg import sql
 from websockets.asyncio.client import ClientConnection, connect
 from websockets.typing import Origin
 
+from chat.tests import processes
+
 PROJECT_DIR = Path(__file__).resolve().parents[3]
 ENTRYPOINT = PROJECT_DIR / "bin" / "entrypoint"
 PG_ADMIN_URL = os.environ.get("LIVE_PG_ADMIN_URL", "postgres://postgres@127.0.0.1:5432/postgres")
@@ -81,7 +83,9 @@ def app_environment(database: str, redis_url: str) -> dict[str, str]:
         "CSRF_TRUSTED_ORIGINS": SERVER_URL,
         "SECURE_SSL_REDIRECT": "false",
         "AUTH_COOKIE_SECURE": "false",
-        "LOG_LEVEL": "WARNING",
+        # The image's default level: at INFO daphne logs "Listening on TCP
+        # address ...", the line Worker.wait_ready waits for.
+        "LOG_LEVEL": "INFO",
         # The one difference from the image: listen on loopback only.
         "WEB_BIND": "127.0.0.1",
         "WEB_WORKERS": "1",
@@ -103,6 +107,7 @@ class RedisServer:
     port: int
     log_path: Path
     process: "subprocess.Popen[bytes] | None" = None
+    watch: processes.WatchedProcess | None = None
 
     @property
     def url(self) -> str:
@@ -111,46 +116,46 @@ class RedisServer:
     def start(self) -> float:
         """Start it and wait until it answers PING; return how long that took (s)."""
         started = time.perf_counter()
-        with self.log_path.open("ab") as log:
-            self.process = subprocess.Popen(  # noqa: S603 - fixed argv
-                [
-                    redis_server_path(),
-                    "--port",
-                    str(self.port),
-                    "--bind",
-                    "127.0.0.1",
-                    "--save",
-                    "",
-                    "--appendonly",
-                    "no",
-                    "--daemonize",
-                    "no",
-                ],
-                stdin=subprocess.DEVNULL,
-                stdout=log,
-                stderr=subprocess.STDOUT,
-                start_new_session=True,
-            )
-        deadline = started + READY_SECONDS
-        client = redis.Redis(host="127.0.0.1", port=self.port, socket_timeout=1)
+        self.watch = processes.start(
+            f"redis-server on :{self.port}",
+            [
+                redis_server_path(),
+                "--port",
+                str(self.port),
+                "--bind",
+                "127.0.0.1",
+                "--save",
+                "",
+                "--appendonly",
+                "no",
+                "--daemonize",
+                "no",
+            ],
+            self.log_path,
+            append=True,  # one log across restarts
+            start_new_session=True,
+        )
+        self.process = self.watch.process
         try:
-            while time.perf_counter() < deadline:
-                if self.process.poll() is not None:
-                    pytest.fail(f"redis-server exited:\n{self.log_path.read_text()[-2000:]}")
-                try:
-                    if client.ping():
-                        return time.perf_counter() - started
-                except redis.ConnectionError:
-                    pass
-                time.sleep(0.05)
+            self.watch.wait_for(processes.REDIS_READY, READY_SECONDS)
+        except processes.NotReady as exc:
+            self.kill()
+            pytest.fail(str(exc))
+        client = redis.Redis(host="127.0.0.1", port=self.port, socket_timeout=READY_SECONDS)
+        try:
+            if not client.ping():
+                self.kill()
+                pytest.fail(f"redis-server on :{self.port} is ready but did not answer PING")
         finally:
             client.close()
-        pytest.fail(f"redis-server not answering within {READY_SECONDS}s")
+        return time.perf_counter() - started
 
     def kill(self) -> None:
         if self.process is not None and self.process.poll() is None:
             self.process.send_signal(signal.SIGKILL)
             self.process.wait(timeout=10)
+        if self.watch is not None:
+            self.watch.finish()
 
 
 @dataclass
@@ -159,6 +164,7 @@ class Worker:
     port: int
     process: "subprocess.Popen[bytes]"
     log_path: Path
+    watch: processes.WatchedProcess
     started: float = field(default_factory=time.perf_counter)
     ready_after: float = 0.0
 
@@ -174,25 +180,35 @@ class Worker:
         return self.log_path.read_text(errors="replace")[-3000:]
 
     def wait_ready(self) -> None:
-        """Poll until the app answers HTTP 200, the process dies, or the deadline."""
+        """Wait for daphne's "Listening on TCP address" line (the process dies or
+        the deadline passes first: fail), then check that the app answers HTTP 200."""
         deadline = self.started + READY_SECONDS
-        while time.perf_counter() < deadline:
-            if self.process.poll() is not None:
-                pytest.fail(
-                    f"worker {self.name} exited with {self.process.returncode}:\n{self.log_tail()}"
-                )
-            try:
-                with HTTP.open(f"{self.url}/api/auth/csrf/", timeout=2) as response:
-                    if response.status == 200:
-                        self.ready_after = time.perf_counter() - self.started
-                        return
-            except (urllib.error.URLError, OSError):
-                pass
-            time.sleep(0.1)
-        pytest.fail(f"worker {self.name} not ready in {READY_SECONDS}s:\n{self.log_tail()}")
+        try:
+            self.watch.wait_for(processes.DAPHNE_LISTENING, deadline - time.perf_counter())
+        except processes.NotReady as exc:
+            pytest.fail(str(exc))
+        # Listening now: one request (queued until daphne accepts it) is enough.
+        timeout = max(deadline - time.perf_counter(), 1.0)
+        try:
+            with HTTP.open(f"{self.url}/api/auth/csrf/", timeout=timeout) as response:
+                status = response.status
+        except (urllib.error.URLError, OSError) as exc:
+            pytest.fail(
+                f"worker {self.name} is listening but GET /api/auth/csrf/ failed: {exc}\n"
+                f"{self.log_tail()}"
+            )
+        if status != 200:
+            pytest.fail(f"worker {self.name} answered {status}:\n{self.log_tail()}")
+        self.ready_after = time.perf_counter() - self.started
 
     def stop(self, sig: signal.Signals = signal.SIGTERM, timeout: float = 10.0) -> int:
         """Signal the worker's process group; SIGKILL it if it outlives ``timeout``."""
+        try:
+            return self._stop(sig, timeout)
+        finally:
+            self.watch.finish()  # the log holds its last lines before anyone reads it
+
+    def _stop(self, sig: signal.Signals, timeout: float) -> int:
         if self.process.poll() is None:
             try:
                 os.killpg(self.process.pid, sig)
@@ -209,17 +225,15 @@ def start_worker(name: str, env: dict[str, str], log_dir: Path) -> Worker:
     """``bin/entrypoint`` as the container's CMD runs it, on a free port."""
     port = free_port()
     log_path = log_dir / f"worker-{name}.log"
-    with log_path.open("wb") as log:
-        process = subprocess.Popen(  # noqa: S603 - our own script, fixed argv
-            [sys.executable, str(ENTRYPOINT)],
-            cwd=PROJECT_DIR,
-            env={**env, "PORT": str(port)},
-            stdin=subprocess.DEVNULL,
-            stdout=log,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,  # its own process group: teardown kills it all
-        )
-    return Worker(name=name, port=port, process=process, log_path=log_path)
+    watch = processes.start(
+        f"worker {name} (bin/entrypoint on :{port})",
+        [sys.executable, str(ENTRYPOINT)],
+        log_path,
+        cwd=PROJECT_DIR,
+        env={**env, "PORT": str(port)},
+        start_new_session=True,  # its own process group: teardown kills it all
+    )
+    return Worker(name=name, port=port, process=watch.process, log_path=log_path, watch=watch)
 
 
 class StartWorker(Protocol):
