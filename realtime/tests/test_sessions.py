@@ -47,7 +47,8 @@ class SessionTestCase(WebsocketTestCase):
 class TestExpiry(SessionTestCase):
     async def test_the_socket_closes_when_its_token_expires(self) -> None:
         token = await sync_to_async(AccessToken.for_user)(self.user)
-        token["exp"] = int(time.time()) + 1
+        # JWT times are whole seconds: +2 leaves between 1 and 2 s to connect and ping.
+        token["exp"] = int(time.time()) + 2
         expiring = ws_headers({settings.AUTH_COOKIE_ACCESS: str(token)})
         communicator = await self.connected(headers=expiring)
         # Still served until then...
