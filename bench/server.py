@@ -38,7 +38,6 @@ import json
 import os
 import platform
 import signal
-import socket
 import statistics
 import subprocess
 import sys
@@ -58,10 +57,14 @@ if str(PROJECT_DIR) not in sys.path:  # `python bench/server.py` puts bench/, no
     sys.path.insert(0, str(PROJECT_DIR))
 
 from chat.tests import processes  # noqa: E402 - needs the root on sys.path
+from chat.tests.live.support import (  # noqa: E402
+    SERVER_URL,
+    app_environment,
+    free_port,
+    recreate_database,
+)
 
-PG_ADMIN_URL = os.environ.get("BENCH_PG_ADMIN_URL", "postgres://postgres@127.0.0.1:5432/postgres")
 BENCH_DB = "bench_server"
-SERVER_URL = "http://127.0.0.1"
 FRAME_SECONDS = 15.0
 READY_SECONDS = 60.0
 FAN_OUT_MEMBERS = 100
@@ -126,29 +129,6 @@ class Target:
 # Processes and databases
 
 
-def free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
-        probe.bind(("127.0.0.1", 0))
-        port: int = probe.getsockname()[1]
-        return port
-
-
-def pg_url(database: str) -> str:
-    return PG_ADMIN_URL.rsplit("/", 1)[0] + "/" + database
-
-
-def recreate_database(*, create: bool) -> None:
-    import psycopg
-    from psycopg import sql
-
-    with psycopg.connect(PG_ADMIN_URL, autocommit=True) as admin:
-        admin.execute(
-            sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(BENCH_DB))
-        )
-        if create:
-            admin.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(BENCH_DB)))
-
-
 def flush_redis(url: str) -> None:
     import redis
 
@@ -157,31 +137,6 @@ def flush_redis(url: str) -> None:
         client.flushdb()
     finally:
         client.close()
-
-
-def base_env(redis_url: str | None, bench_layer: str) -> dict[str, str]:
-    env = {
-        "PATH": f"{Path(sys.executable).parent}:/usr/local/bin:/usr/bin:/bin",
-        "HOME": os.environ.get("HOME", str(PROJECT_DIR)),
-        "LANG": "C.UTF-8",
-        "PYTHONUNBUFFERED": "1",
-        "DJANGO_SETTINGS_MODULE": "bench.settings",
-        "DEBUG": "false",
-        "SECRET_KEY": "bench-secret-key-used-for-nothing-else-0123456789abcdef",
-        "DATABASE_URL": pg_url(BENCH_DB),
-        "SERVER_URL": SERVER_URL,
-        "ALLOWED_HOSTS": "127.0.0.1",
-        "WEBSOCKET_ALLOWED_ORIGINS": SERVER_URL,
-        "CSRF_TRUSTED_ORIGINS": SERVER_URL,
-        "SECURE_SSL_REDIRECT": "false",
-        "AUTH_COOKIE_SECURE": "false",
-        "JWT_ACCESS_MINUTES": "600",
-        "LOG_LEVEL": "WARNING",
-        "BENCH_LAYER": bench_layer,
-    }
-    if redis_url:
-        env["REDIS_URL"] = redis_url
-    return env
 
 
 def manage(env: dict[str, str], *args: str) -> str:
@@ -212,7 +167,7 @@ print(json.dumps({"chat": chat.pk, "token": str(AccessToken.for_user(user))}))
 
 def prepare_database(env: dict[str, str]) -> tuple[int, str]:
     """A fresh database with one user in one chat; returns (chat pk, JWT)."""
-    recreate_database(create=True)
+    recreate_database(BENCH_DB, create=True)
     manage(env, "migrate", "--verbosity", "0")
     out = manage(env, "shell", "--verbosity", "0", "-c", FIXTURE_CODE)
     data = json.loads(out.strip().splitlines()[-1])
@@ -472,7 +427,15 @@ def failed(exc: Exception) -> Result:
 def run_layer(layer: str, plan: Plan, redis_db: int, workdir: Path) -> str:
     uses_redis, bench_layer = LAYERS[layer]
     redis_url = f"redis://127.0.0.1:6379/{redis_db}" if uses_redis else None
-    env = base_env(redis_url, bench_layer)
+    env = {
+        # What a container gets (the live tests' environment), on the bench's
+        # database and settings; the rate limit is raised in bench.settings.
+        **app_environment(BENCH_DB, redis_url or ""),
+        "DJANGO_SETTINGS_MODULE": "bench.settings",
+        "JWT_ACCESS_MINUTES": "600",
+        "LOG_LEVEL": "WARNING",
+        "BENCH_LAYER": bench_layer,
+    }
     chat_pk, token = prepare_database(env)
     cookie_header = f"jwt_auth_cookie={token}"
     results: dict[str, Result] = {}
@@ -529,7 +492,7 @@ def main(argv: list[str]) -> int:
             for layer in layers:
                 tables.append(run_layer(layer, plan, args.redis_db, Path(tmp)))
     finally:
-        recreate_database(create=False)
+        recreate_database(BENCH_DB, create=False)
     print(f"\nmachine: {machine()}")
     print(
         f"plan: {'quick' if args.quick else 'full'}; "
