@@ -60,9 +60,9 @@ from chat.tests import processes  # noqa: E402 - needs the root on sys.path
 from chat.tests.live.support import (  # noqa: E402
     SERVER_URL,
     app_environment,
-    free_port,
     recreate_database,
 )
+from chat.tests.processes import free_port  # noqa: E402
 
 BENCH_DB = "bench_server"
 FRAME_SECONDS = 15.0
@@ -139,21 +139,6 @@ def flush_redis(url: str) -> None:
         client.close()
 
 
-def manage(env: dict[str, str], *args: str) -> str:
-    result = subprocess.run(
-        [sys.executable, "manage.py", *args],
-        cwd=PROJECT_DIR,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=300,
-        check=False,
-    )
-    if result.returncode != 0:
-        raise SystemExit(f"manage.py {args[0]} failed:\n{result.stderr[-3000:]}")
-    return result.stdout
-
-
 FIXTURE_CODE = """
 import json
 from accounts.models import User
@@ -168,44 +153,29 @@ print(json.dumps({"chat": chat.pk, "token": str(AccessToken.for_user(user))}))
 def prepare_database(env: dict[str, str]) -> tuple[int, str]:
     """A fresh database with one user in one chat; returns (chat pk, JWT)."""
     recreate_database(BENCH_DB, create=True)
-    manage(env, "migrate", "--verbosity", "0")
-    out = manage(env, "shell", "--verbosity", "0", "-c", FIXTURE_CODE)
-    data = json.loads(out.strip().splitlines()[-1])
+    processes.manage(env, "migrate", "--verbosity", "0")
+    data = processes.manage_json(env, FIXTURE_CODE)
     return int(data["chat"]), str(data["token"])
 
 
 def start_daphne(
     app: str, env: dict[str, str], log_path: Path
-) -> tuple[subprocess.Popen[bytes], int]:
+) -> tuple[processes.WatchedProcess, int]:
     port = free_port()
     watch = processes.start(
         f"daphne {app} on :{port}",
         [sys.executable, "-m", "daphne", "-b", "127.0.0.1", "-p", str(port), app],
         log_path,
         cwd=PROJECT_DIR,
-        # At INFO daphne logs "Listening on TCP address ...", which is waited for.
-        env={**env, "LOG_LEVEL": "INFO"},
+        env=env,  # LOG_LEVEL=INFO: daphne then logs the listening line waited for
         start_new_session=True,
     )
     try:
         watch.wait_for(processes.DAPHNE_LISTENING, READY_SECONDS)
     except processes.NotReady as exc:
-        stop(watch.process)
+        watch.stop(group=True)
         raise SystemExit(f"daphne not listening: {exc}") from None
-    return watch.process, port
-
-
-def stop(process: subprocess.Popen[bytes]) -> None:
-    if process.poll() is not None:
-        return
-    try:
-        os.killpg(process.pid, signal.SIGTERM)
-        process.wait(timeout=10)
-    except subprocess.TimeoutExpired:
-        os.killpg(process.pid, signal.SIGKILL)
-        process.wait(timeout=10)
-    except ProcessLookupError:
-        pass
+    return watch, port
 
 
 def cpu_seconds(pid: int) -> float:
@@ -227,11 +197,11 @@ def running(
     name: str, app: str, env: dict[str, str], path: str, cookie: str, workdir: Path
 ) -> Iterator[Target]:
     log_path = workdir / f"{name}.log"
-    process, port = start_daphne(app, env, log_path)
+    watch, port = start_daphne(app, env, log_path)
     try:
-        yield Target(name, process, port, path, cookie, log_path)
+        yield Target(name, watch.process, port, path, cookie, log_path)
     finally:
-        stop(process)
+        watch.stop(group=True)
 
 
 # The client
@@ -433,7 +403,6 @@ def run_layer(layer: str, plan: Plan, redis_db: int, workdir: Path) -> str:
         **app_environment(BENCH_DB, redis_url or ""),
         "DJANGO_SETTINGS_MODULE": "bench.settings",
         "JWT_ACCESS_MINUTES": "600",
-        "LOG_LEVEL": "WARNING",
         "BENCH_LAYER": bench_layer,
     }
     chat_pk, token = prepare_database(env)

@@ -1,4 +1,5 @@
-"""Start a server process and wait for the line that says it is ready.
+"""Start a server process, wait for the line that says it is ready, stop it;
+and run ``manage.py`` against another process's settings.
 
 One helper for every test and tool that starts a server (the live tests, the
 browser tests, ``.ci/smoke.py``, ``bench/server.py``): no polling, no sleeps.
@@ -14,14 +15,22 @@ root can use it as ``chat.tests.processes``.
 """
 
 import collections
+import json
+import os
 import queue
 import re
+import signal
+import socket
 import subprocess
+import sys
 import threading
 import time
-from collections.abc import Sequence
+import urllib.request
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import IO, Any
+
+PROJECT_DIR = Path(__file__).resolve().parents[2]
 
 # daphne's ``daphne.server`` logger, at INFO, once its socket is listening
 # (``daphne`` itself, ``daphne --fd`` and ``manage.py runserver`` alike).
@@ -31,6 +40,18 @@ REDIS_READY = r"Ready to accept connections"
 
 TAIL_LINES = 30
 EXIT_SECONDS = 5.0  # after its output closes, how long a process gets to report its exit code
+STOP_SECONDS = 10.0  # after a signal, how long a process gets before SIGKILL
+
+# Loopback only: a proxy from the environment must not carry these requests.
+_LOOPBACK = urllib.request.build_opener(urllib.request.ProxyHandler({}))
+
+
+def free_port() -> int:
+    """A TCP port on 127.0.0.1 that nothing listens on right now."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+        probe.bind(("127.0.0.1", 0))
+        port: int = probe.getsockname()[1]
+        return port
 
 
 class NotReady(RuntimeError):
@@ -126,6 +147,36 @@ class WatchedProcess:
         where = f" (full log: {self.log_path})" if self.log_path is not None else ""
         return f"{self.name}: {missing}; {outcome}. Its last lines{where}:\n{shown}"
 
+    def wait_serving(self, url: str, timeout: float) -> None:
+        """Wait for daphne's listening line, then GET ``url``: it must answer 200
+        (once the socket listens, one request is enough). ``NotReady`` otherwise."""
+        deadline = time.monotonic() + timeout
+        self.wait_for(DAPHNE_LISTENING, timeout)
+        try:
+            with _LOOPBACK.open(url, timeout=max(deadline - time.monotonic(), 1.0)) as response:
+                status = response.status
+        except OSError as exc:
+            raise NotReady(self._failure(f"listening, but GET {url} failed: {exc}")) from None
+        if status != 200:
+            raise NotReady(self._failure(f"listening, but GET {url} answered {status}"))
+
+    def stop(self, sig: signal.Signals = signal.SIGTERM, *, group: bool = False) -> int:
+        """Send ``sig`` (to the whole process group with ``group``), SIGKILL if it
+        outlives STOP_SECONDS; wait until its last output is in the log. Its exit code."""
+        try:
+            if self.process.poll() is None:
+                send = (lambda s: os.killpg(self.pid, s)) if group else self.process.send_signal
+                try:
+                    send(sig)
+                    return self.process.wait(timeout=STOP_SECONDS)
+                except subprocess.TimeoutExpired:
+                    send(signal.SIGKILL)
+                except ProcessLookupError:
+                    pass
+            return self.process.wait(timeout=STOP_SECONDS)
+        finally:
+            self.finish()
+
     def finish(self, timeout: float = EXIT_SECONDS) -> None:
         """After the process has been stopped: wait (at most ``timeout``) until
         the reader has copied the last of its output into the log."""
@@ -160,3 +211,29 @@ def start(
             sink.close()
         raise
     return WatchedProcess(name, process, sink, log_path)
+
+
+class ManageFailed(RuntimeError):
+    """``manage.py`` exited non-zero; the message holds its stderr."""
+
+
+def manage(env: Mapping[str, str], *args: str, timeout: float = 300.0) -> str:
+    """Run ``manage.py *args`` with ``env`` (the settings of the server under
+    test, not this process's); return its stdout."""
+    result = subprocess.run(  # noqa: S603 - our own interpreter and manage.py
+        [sys.executable, "manage.py", *args],
+        cwd=PROJECT_DIR,
+        env=dict(env),
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        check=False,
+    )
+    if result.returncode != 0:
+        raise ManageFailed(f"manage.py {' '.join(args[:1])} failed:\n{result.stderr[-3000:]}")
+    return result.stdout
+
+
+def manage_json(env: Mapping[str, str], code: str) -> Any:
+    """Run ``code`` in ``manage.py shell``; the last line it prints is JSON."""
+    return json.loads(manage(env, "shell", "--verbosity", "0", "-c", code).splitlines()[-1])

@@ -9,7 +9,6 @@ import json
 import os
 import shutil
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -30,6 +29,7 @@ from websockets.asyncio.client import ClientConnection, connect
 from websockets.typing import Origin
 
 from chat.tests import processes
+from chat.tests.processes import free_port
 
 PROJECT_DIR = Path(__file__).resolve().parents[3]
 ENTRYPOINT = PROJECT_DIR / "bin" / "entrypoint"
@@ -46,13 +46,6 @@ HTTP = urllib.request.build_opener(urllib.request.ProxyHandler({}))
 
 def pg_url(database: str) -> str:
     return PG_ADMIN_URL.rsplit("/", 1)[0] + "/" + database
-
-
-def free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
-        probe.bind(("127.0.0.1", 0))
-        port: int = probe.getsockname()[1]
-        return port
 
 
 def recreate_database(name: str, *, create: bool) -> None:
@@ -106,7 +99,6 @@ class RedisServer:
 
     port: int
     log_path: Path
-    process: "subprocess.Popen[bytes] | None" = None
     watch: processes.WatchedProcess | None = None
 
     @property
@@ -135,7 +127,6 @@ class RedisServer:
             append=True,  # one log across restarts
             start_new_session=True,
         )
-        self.process = self.watch.process
         try:
             self.watch.wait_for(processes.REDIS_READY, READY_SECONDS)
         except processes.NotReady as exc:
@@ -151,22 +142,21 @@ class RedisServer:
         return time.perf_counter() - started
 
     def kill(self) -> None:
-        if self.process is not None and self.process.poll() is None:
-            self.process.send_signal(signal.SIGKILL)
-            self.process.wait(timeout=10)
         if self.watch is not None:
-            self.watch.finish()
+            self.watch.stop(signal.SIGKILL)
 
 
 @dataclass
 class Worker:
     name: str
     port: int
-    process: "subprocess.Popen[bytes]"
-    log_path: Path
     watch: processes.WatchedProcess
     started: float = field(default_factory=time.perf_counter)
     ready_after: float = 0.0
+
+    @property
+    def process(self) -> "subprocess.Popen[bytes]":
+        return self.watch.process
 
     @property
     def url(self) -> str:
@@ -177,48 +167,23 @@ class Worker:
         return f"ws://127.0.0.1:{self.port}"
 
     def log_tail(self) -> str:
-        return self.log_path.read_text(errors="replace")[-3000:]
+        return "\n".join(self.watch.tail())
 
     def wait_ready(self) -> None:
-        """Wait for daphne's "Listening on TCP address" line (the process dies or
-        the deadline passes first: fail), then check that the app answers HTTP 200."""
-        deadline = self.started + READY_SECONDS
+        """Wait until the worker listens and answers HTTP 200; fail the test if
+        the process dies or the deadline passes first."""
         try:
-            self.watch.wait_for(processes.DAPHNE_LISTENING, deadline - time.perf_counter())
+            self.watch.wait_serving(
+                f"{self.url}/healthz", self.started + READY_SECONDS - time.perf_counter()
+            )
         except processes.NotReady as exc:
             pytest.fail(str(exc))
-        # Listening now: one request (queued until daphne accepts it) is enough.
-        timeout = max(deadline - time.perf_counter(), 1.0)
-        try:
-            with HTTP.open(f"{self.url}/api/auth/csrf/", timeout=timeout) as response:
-                status = response.status
-        except (urllib.error.URLError, OSError) as exc:
-            pytest.fail(
-                f"worker {self.name} is listening but GET /api/auth/csrf/ failed: {exc}\n"
-                f"{self.log_tail()}"
-            )
-        if status != 200:
-            pytest.fail(f"worker {self.name} answered {status}:\n{self.log_tail()}")
         self.ready_after = time.perf_counter() - self.started
 
-    def stop(self, sig: signal.Signals = signal.SIGTERM, timeout: float = 10.0) -> int:
-        """Signal the worker's process group; SIGKILL it if it outlives ``timeout``."""
-        try:
-            return self._stop(sig, timeout)
-        finally:
-            self.watch.finish()  # the log holds its last lines before anyone reads it
-
-    def _stop(self, sig: signal.Signals, timeout: float) -> int:
-        if self.process.poll() is None:
-            try:
-                os.killpg(self.process.pid, sig)
-                return self.process.wait(timeout=timeout)
-            except subprocess.TimeoutExpired:
-                pass
-            except ProcessLookupError:
-                return self.process.wait(timeout=timeout)
-            os.killpg(self.process.pid, signal.SIGKILL)
-        return self.process.wait(timeout=timeout)
+    def stop(self, sig: signal.Signals = signal.SIGTERM) -> int:
+        """Signal the worker's process group (SIGKILL if it outlives a few
+        seconds); return its exit code."""
+        return self.watch.stop(sig, group=True)
 
 
 def start_worker(name: str, env: dict[str, str], log_dir: Path) -> Worker:
@@ -233,7 +198,7 @@ def start_worker(name: str, env: dict[str, str], log_dir: Path) -> Worker:
         env={**env, "PORT": str(port)},
         start_new_session=True,  # its own process group: teardown kills it all
     )
-    return Worker(name=name, port=port, process=watch.process, log_path=log_path, watch=watch)
+    return Worker(name=name, port=port, watch=watch)
 
 
 class StartWorker(Protocol):
@@ -260,21 +225,6 @@ def started_workers(
             worker.stop(stop_signal)
 
 
-def manage_shell(env: dict[str, str], code: str) -> Any:
-    """Run ``code`` in ``manage.py shell``; the last line it prints is JSON."""
-    result = subprocess.run(  # noqa: S603 - fixed argv
-        [sys.executable, "manage.py", "shell", "--verbosity", "0", "-c", code],
-        cwd=PROJECT_DIR,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
-    )
-    assert result.returncode == 0, result.stderr
-    return json.loads(result.stdout.strip().splitlines()[-1])
-
-
 def create_chat(env: dict[str, str], owner: str, member: str) -> dict[str, int]:
     """Two users and a group chat with both as members, made with the app's own
     services; returns their primary keys."""
@@ -288,7 +238,7 @@ chat = services.create_group_chat(creator=owner, name="Live")
 services.add_member(group_chat=chat, actor=owner, user=member)
 print(json.dumps({{"chat": chat.pk, "owner": owner.pk, "member": member.pk}}))
 """
-    ids: dict[str, int] = manage_shell(env, code)
+    ids: dict[str, int] = processes.manage_json(env, code)
     return ids
 
 

@@ -41,7 +41,6 @@ from chat.tests.live.support import (
     app_environment,
     contents_in_db,
     create_chat,
-    free_port,
     history,
     login,
     open_chat,
@@ -50,6 +49,7 @@ from chat.tests.live.support import (
     say,
     started_workers,
 )
+from chat.tests.processes import free_port
 
 pytestmark = pytest.mark.live
 
