@@ -4,7 +4,7 @@ from chanx_testing.auth import aforce_login_headers, force_login_headers
 from chanx_testing.communicator import CommunicatorFactory, FrameNotReceived, WebsocketCommunicator
 from chanx_testing.discovery import discover_websocket_application
 from chanx_testing.protocol import AuthenticationMessage, AuthenticationPayload, Protocol
-from chanx_testing.testcase import WebsocketTestCase
+from chanx_testing.testcase import RollbackWebsocketTestCase, WebsocketTestCase
 
 __all__ = [
     "AuthenticationMessage",
@@ -12,6 +12,7 @@ __all__ = [
     "CommunicatorFactory",
     "FrameNotReceived",
     "Protocol",
+    "RollbackWebsocketTestCase",
     "WebsocketCommunicator",
     "WebsocketTestCase",
     "aforce_login_headers",

@@ -9,23 +9,25 @@ and a consumer that crashes is reported at once, with its traceback.
 """
 
 import asyncio
+import contextvars
 import json
 from collections.abc import Awaitable, Callable, Iterator
 from contextlib import contextmanager
-from typing import Any, NamedTuple
+from typing import Any, Literal, NamedTuple, overload
 from unittest import mock
 from urllib.parse import unquote, urlparse
 
-from asgiref.sync import sync_to_async
+from asgiref.testing import ApplicationCommunicator
 from channels.layers import channel_layers
 from channels.testing import WebsocketCommunicator as ChannelsWebsocketCommunicator
+from django.conf import settings
 from pydantic import BaseModel
 
 from chanx_testing.discovery import ASGIApp, discover_websocket_application
 from chanx_testing.protocol import AuthenticationMessage, Frame, Headers, Protocol
 
 Event = dict[str, Any]
-HeadersSource = Headers | Callable[[], Headers]
+Handshake = Literal["not started", "pending", "accepted", "refused"]
 
 # Put on the output queue when the application task ends, so that a waiting receive
 # wakes up at once instead of at its deadline.
@@ -45,6 +47,9 @@ class _Deadline(NamedTuple):
     started: float
     at: float
 
+    def waited(self) -> float:
+        return asyncio.get_running_loop().time() - self.started
+
 
 class FrameNotReceived(AssertionError, TimeoutError):
     """What the test waited for did not arrive in time, or cannot arrive any more.
@@ -58,50 +63,119 @@ def _keep_connections() -> None:
 
 
 @contextmanager
-def _connections_kept_open() -> Iterator[None]:
-    # As channels' own communicator does while the consumer runs: closing "old" database
-    # connections from a consumer would close the test's own connection (and its
-    # transaction under pytest-django's non-transactional db fixture).
+def connections_kept_open() -> Iterator[None]:
+    """Keep consumers from closing the test's database connection while this is open.
+
+    channels closes "old" connections around every database hop of a consumer. Under a test,
+    that hop runs on the test's own thread, so it would close the test's connection, and
+    inside a test transaction mark it as broken. channels' communicator patches it out while
+    it waits; the test cases and fixtures keep it patched out for the whole test.
+    """
     with mock.patch("channels.db.close_old_connections", _keep_connections):
         yield
 
 
-class WebsocketCommunicator(ChannelsWebsocketCommunicator):  # type: ignore[misc]
+class _InputQueue(asyncio.Queue[Event]):
+    """The application's input; ``idle`` is set while it waits here with nothing to read."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.idle = asyncio.Event()
+
+    def put_nowait(self, item: Event) -> None:
+        super().put_nowait(item)
+        self.idle.clear()
+
+    async def get(self) -> Event:
+        if self.empty():
+            self.idle.set()
+        try:
+            return await super().get()
+        finally:
+            self.idle.clear()
+
+
+class _ApplicationStartedOnFirstUse(ApplicationCommunicator):
+    """asgiref's communicator, with the application started on first use on every asgiref.
+
+    asgiref before 3.9 starts the application in ``__init__`` (which then needs a running
+    loop and fixes the path before ``connect``); 3.9 and later start it on first use. Placed
+    between channels' communicator and asgiref's in the method order, this gives the lazy
+    start everywhere, and an input queue that tells when the application is idle.
+    """
+
+    def __init__(self, application: ASGIApp, scope: dict[str, Any]) -> None:
+        self.application = application
+        self.scope = scope
+        self._future: asyncio.Task[None] | None = None
+        self._inputs: _InputQueue | None = None
+        self._outputs: asyncio.Queue[Event] | None = None
+
+    @property
+    def input_queue(self) -> _InputQueue:
+        if self._inputs is None:
+            self._inputs = _InputQueue()
+        return self._inputs
+
+    @property
+    def output_queue(self) -> "asyncio.Queue[Event]":
+        if self._outputs is None:
+            self._outputs = asyncio.Queue()
+        return self._outputs
+
+    @property
+    def future(self) -> "asyncio.Task[None]":
+        """The application task, started on first use and watched for its end."""
+        task = self._future
+        if task is None:
+            # In an empty context, as asgiref does: the test's context variables stay out.
+            application = self.application(self.scope, self.input_queue.get, self.output_queue.put)
+            task = contextvars.Context().run(asyncio.create_task, application)
+            task.add_done_callback(lambda _: self.output_queue.put_nowait(_APPLICATION_ENDED))
+            self._future = task
+        return task
+
+    def stop(self, exceptions: bool = True) -> None:
+        """asgiref's stop(), without starting an application that never started."""
+        task = self._future
+        if task is None:
+            return
+        if not task.done():
+            task.cancel()
+        elif exceptions:
+            task.result()
+
+
+class WebsocketCommunicator(ChannelsWebsocketCommunicator, _ApplicationStartedOnFirstUse):  # type: ignore[misc]
     """channels' ``WebsocketCommunicator`` speaking the action/payload protocol.
 
     The application starts at ``connect()``, not at construction, so the path may still
-    change until then (``connect(ws_path=...)``). ``headers`` may be a callable: it is called
-    at ``connect()`` off the event loop, so it may use the ORM.
+    change until then (``connect(ws_path=...)``).
     """
 
     def __init__(
         self,
         application: ASGIApp,
         path: str = "",
-        headers: HeadersSource | None = None,
+        headers: Headers | None = None,
         subprotocols: list[str] | None = None,
         spec_version: str | None = None,
     ) -> None:
-        self._headers_source = headers if callable(headers) else None
-        super().__init__(
-            application,
-            path,
-            headers=None if callable(headers) else headers,
-            subprotocols=subprotocols,
-            spec_version=spec_version,
+        # channels' __init__ builds the scope, then hands it to the class above by super().
+        ChannelsWebsocketCommunicator.__init__(
+            self, application, path, headers, subprotocols, spec_version
         )
-        self.protocol = Protocol.from_settings()
         self.close_code: int | None = None
+        self.handshake: Handshake = "not started"
+        self._close_code_given = False
         self._authentication: AuthenticationMessage | None = None
+        self._markers_seen: set[str] = set()
         self._crash_reported = False
 
     @property
-    def future(self) -> "asyncio.Task[None]":
-        """The application task; created on first use, as in asgiref, and watched for its end."""
-        if self._future is None:
-            task: asyncio.Task[None] = super().future
-            task.add_done_callback(lambda _: self.output_queue.put_nowait(_APPLICATION_ENDED))
-        return self._future  # type: ignore[no-any-return]
+    def protocol(self) -> Protocol:
+        """The protocol names in the settings now (so ``override_settings`` applies)."""
+        return Protocol.from_settings()
 
     # -- connection --------------------------------------------------------------------
 
@@ -116,9 +190,6 @@ class WebsocketCommunicator(ChannelsWebsocketCommunicator):  # type: ignore[misc
                 "No WebSocket path to connect to: set ws_path on the test case, pass "
                 "ws_path= to create_communicator(), or call connect(ws_path=...)."
             )
-        if self._headers_source is not None:
-            self.scope["headers"] = await sync_to_async(self._headers_source)()
-            self._headers_source = None
         deadline = self._deadline(timeout)
         await self.send_input({"type": "websocket.connect"})
         event = await self._next_event(
@@ -145,23 +216,96 @@ class WebsocketCommunicator(ChannelsWebsocketCommunicator):  # type: ignore[misc
         self.scope["path"] = unquote(parsed.path)
         self.scope["query_string"] = parsed.query.encode("utf-8")
 
-    async def wait_for_auth(self, timeout: float | None = None) -> AuthenticationMessage:
-        """The authentication frame the consumer sends after accepting (read once, then kept)."""
+    @overload
+    async def wait_for_auth(
+        self,
+        send_authentication_message: Literal[True] | None = None,
+        max_auth_time: float | None = None,
+        after_auth_time: float | None = None,
+    ) -> AuthenticationMessage: ...
+
+    @overload
+    async def wait_for_auth(
+        self,
+        send_authentication_message: bool,
+        max_auth_time: float | None = None,
+        after_auth_time: float | None = None,
+    ) -> AuthenticationMessage | None: ...
+
+    async def wait_for_auth(
+        self,
+        send_authentication_message: bool | None = None,
+        max_auth_time: float | None = None,
+        after_auth_time: float | None = None,
+    ) -> AuthenticationMessage | None:
+        """The authentication frame, returned once the consumer has finished connecting.
+
+        As in chanx: ``send_authentication_message`` defaults to the settings, and without
+        authentication messages the result is None. The times are deadlines, not sleeps:
+        ``max_auth_time`` for the frame (or, without one, for the consumer to settle),
+        ``after_auth_time`` for the consumer to finish connecting after sending it (joining
+        groups, say), so that nothing sent to it next is lost. ``None`` is the default
+        timeout. The static type assumes the frame comes unless ``False`` is passed.
+        """
+        protocol = self.protocol
+        expected = (
+            protocol.send_authentication_message
+            if send_authentication_message is None
+            else send_authentication_message
+        )
+        if not expected:
+            await self._until_idle(
+                self._deadline(max_auth_time), "the consumer to finish connecting"
+            )
+            return None
         if self._authentication is None:
-            action = self.protocol.authentication_action
-            seen: list[Any] = []
-            frame = await self._next_frame(self._deadline(timeout), action, seen)
-            if self.protocol.action_of(frame) != action:
-                seen.append(frame)
-                raise self._failure(
-                    f"Expected the {action!r} frame first, but another frame came.", action, seen
-                )
-            self._authentication = AuthenticationMessage.from_frame(frame, self.protocol)
+            self._authentication = await self._read_authentication(
+                self._deadline(max_auth_time), protocol
+            )
+        await self._until_idle(
+            self._deadline(after_auth_time),
+            "the consumer to finish connecting after its authentication frame",
+        )
         return self._authentication
 
-    async def assert_authenticated_status_ok(self, timeout: float | None = None) -> None:
+    async def _read_authentication(
+        self, deadline: _Deadline, protocol: Protocol
+    ) -> AuthenticationMessage:
+        action = protocol.authentication_action
+        seen: list[Any] = []
+        frame = await self._next_frame(deadline, action, seen)
+        if protocol.action_of(frame) != action:
+            seen.append(frame)
+            raise self._failure(
+                f"Expected the {action!r} frame first, but another frame came.", action, seen
+            )
+        return AuthenticationMessage.from_frame(frame, protocol)
+
+    async def _until_idle(self, deadline: _Deadline, awaited: str) -> None:
+        """Return once the application waits for input with nothing left to read, or ended."""
+        task = self.future
+        idle = self.input_queue.idle
+        if idle.is_set() or task.done():
+            return
+        waiting = asyncio.ensure_future(idle.wait())
+        try:
+            with connections_kept_open():
+                remaining = deadline.at - asyncio.get_running_loop().time()
+                await asyncio.wait(
+                    {waiting, task}, timeout=max(remaining, 0), return_when=asyncio.FIRST_COMPLETED
+                )
+        finally:
+            waiting.cancel()
+        if not (idle.is_set() or task.done()):
+            raise FrameNotReceived(
+                f"Timed out after {deadline.waited():.2f}s waiting for {awaited}.\n"
+                "Likely cause: the consumer is still busy (a slow database or channel-layer "
+                "call in its connect()?), or it waits on something other than its input."
+            )
+
+    async def assert_authenticated_status_ok(self, max_auth_time: float | None = None) -> None:
         """Fail unless the authentication frame reports status 200."""
-        payload = (await self.wait_for_auth(timeout)).payload
+        payload = (await self.wait_for_auth(True, max_auth_time)).payload
         if payload.status_code != 200:
             raise AssertionError(
                 f"Authentication failed: status {payload.status_code} "
@@ -193,7 +337,7 @@ class WebsocketCommunicator(ChannelsWebsocketCommunicator):  # type: ignore[misc
             return
         if not task.done() and task.get_loop() is asyncio.get_running_loop():
             await self.input_queue.put({"type": "websocket.disconnect", "code": 1000})
-            with _connections_kept_open():
+            with connections_kept_open():
                 await asyncio.wait({task}, timeout=_STOP_TIMEOUT)
                 if not task.done():
                     task.cancel()
@@ -208,6 +352,8 @@ class WebsocketCommunicator(ChannelsWebsocketCommunicator):  # type: ignore[misc
         task = self.future
         if task.done() and not task.cancelled() and task.exception():
             raise self._crash(f"before {message['type']} could be sent", [])
+        if message["type"] == "websocket.connect":
+            self.handshake = "pending"
         await self.input_queue.put(message)
 
     async def send_message(self, message: BaseModel) -> None:
@@ -221,7 +367,7 @@ class WebsocketCommunicator(ChannelsWebsocketCommunicator):  # type: ignore[misc
         return await self._next_event(self._deadline(timeout), "a message from the application", [])
 
     async def receive_all_json(
-        self, timeout: float | None = None, wait_group: bool = False
+        self, timeout: float | None = None, *, wait_group: bool = False
     ) -> list[Frame]:
         """Frames up to the ``complete`` marker (``group_complete`` with ``wait_group``).
 
@@ -230,15 +376,22 @@ class WebsocketCommunicator(ChannelsWebsocketCommunicator):  # type: ignore[misc
         """
         protocol = self.protocol
         stop = protocol.group_complete_action if wait_group else protocol.complete_action
-        frames = await self._collect_until(stop, timeout)
-        return [frame for frame in frames if protocol.action_of(frame) not in protocol.markers]
+        return await self.receive_until_action(stop, timeout)
 
     async def receive_until_action(
-        self, action: str, inclusive: bool = False, timeout: float | None = None
+        self, stop_action: str, timeout: float | None = None, *, inclusive: bool = False
     ) -> list[Frame]:
-        """Every frame up to the first with ``action`` (included when ``inclusive``)."""
-        frames = await self._collect_until(action, timeout)
-        return frames if inclusive else frames[:-1]
+        """Every frame up to the first with ``stop_action``, as chanx returns them.
+
+        Completion markers are left out, the stop frame too unless ``inclusive`` (a marker
+        is left out even then).
+        """
+        markers = self.protocol.markers
+        *before, last = await self._collect_until(stop_action, timeout)
+        frames = [frame for frame in before if self.protocol.action_of(frame) not in markers]
+        if inclusive and stop_action not in markers:
+            frames.append(last)
+        return frames
 
     async def _collect_until(self, action: str, timeout: float | None) -> list[Frame]:
         deadline = self._deadline(timeout)
@@ -248,11 +401,15 @@ class WebsocketCommunicator(ChannelsWebsocketCommunicator):  # type: ignore[misc
         return frames
 
     async def _next_frame(self, deadline: _Deadline, action: str, seen: list[Any]) -> Any:
-        awaited = f"a frame with {self.protocol.action_key}={action!r}"
+        protocol = self.protocol
+        awaited = f"a frame with {protocol.action_key}={action!r}"
         event = await self._next_event(deadline, awaited, seen, action=action)
         if event["type"] == "websocket.close":
             raise self._failure(f"The connection closed while waiting for {awaited}.", action, seen)
-        return self._decode(event, awaited, seen)
+        frame = self._decode(event, awaited, seen)
+        if protocol.action_of(frame) in protocol.markers:
+            self._markers_seen.add(protocol.action_of(frame))
+        return frame
 
     def _decode(self, event: Event, awaited: str, seen: list[Any]) -> Any:
         if event["type"] != "websocket.send" or event.get("text") is None:
@@ -273,8 +430,12 @@ class WebsocketCommunicator(ChannelsWebsocketCommunicator):  # type: ignore[misc
         hint: str | None = None,
     ) -> Event:
         """The next ASGI event, waiting no later than ``deadline``."""
-        if self._future is None:
-            raise RuntimeError(f"Call connect() before waiting for {awaited}.")
+        if self.handshake == "not started":
+            started = " (frames were sent to it, but no websocket.connect)" if self._future else ""
+            raise RuntimeError(
+                f"Call connect() before waiting for {awaited}: this communicator was never "
+                f"connected{started}."
+            )
         queue = self.output_queue
         if queue.empty():
             if self.future.done():
@@ -284,18 +445,22 @@ class WebsocketCommunicator(ChannelsWebsocketCommunicator):  # type: ignore[misc
                     f"Waiting for {awaited}, but the connection is already closed.", action, seen
                 )
             try:
-                with _connections_kept_open():
+                with connections_kept_open():
                     async with asyncio.timeout_at(deadline.at):
                         event: Event = await queue.get()
             except TimeoutError:
-                waited = asyncio.get_running_loop().time() - deadline.started
-                summary = f"Timed out after {waited:.2f}s waiting for {awaited}."
+                summary = f"Timed out after {deadline.waited():.2f}s waiting for {awaited}."
                 raise self._failure(summary, action, seen, hint) from None
         else:
             event = queue.get_nowait()
         if event is _APPLICATION_ENDED:
             raise self._crash(f"while the test waited for {awaited}", seen)
-        if event["type"] == "websocket.close":
+        if event["type"] == "websocket.accept":
+            self.handshake = "accepted"
+        elif event["type"] == "websocket.close":
+            if self.handshake != "accepted":
+                self.handshake = "refused"
+            self._close_code_given = event.get("code") is not None
             self.close_code = event.get("code") or 1000
         return event
 
@@ -333,6 +498,8 @@ class WebsocketCommunicator(ChannelsWebsocketCommunicator):  # type: ignore[misc
 
     def _likely_cause(self, action: str | None, seen: list[Any], hint: str | None) -> str:
         protocol = self.protocol
+        if self.handshake == "refused":
+            return self._refusal_cause()
         if self.close_code is not None:
             cause = f"the consumer closed the connection with code {self.close_code}"
             if 4000 <= self.close_code < 5000:
@@ -341,23 +508,56 @@ class WebsocketCommunicator(ChannelsWebsocketCommunicator):  # type: ignore[misc
         if hint is not None:
             return hint
         if action == protocol.authentication_action:
+            if protocol.send_authentication_message is False:
+                return (
+                    "authentication messages are off in the settings "
+                    "(CHANX['SEND_AUTHENTICATION_MESSAGE'] is False)"
+                )
             return (
-                "authentication messages are disabled in the consumer's settings, or the "
-                "consumer names them differently (CHANX_TESTING['AUTHENTICATION_ACTION'])"
+                "the consumer sent no authentication frame: authentication messages are off, "
+                "or the consumer names them differently "
+                "(CHANX_TESTING['AUTHENTICATION_ACTION'])"
             )
+        if action in protocol.markers:
+            return self._missing_marker_cause(action, seen, protocol)
+        return f"the consumer never sent a frame with {protocol.action_key}={action!r}"
+
+    def _refusal_cause(self) -> str:
+        if self._close_code_given:
+            return (
+                f"the handshake was refused: the application closed with code "
+                f"{self.close_code} before accepting the connection"
+            )
+        origin = dict(self.scope["headers"]).get(b"origin")
+        sent = f"origin {origin.decode()!r}" if origin else "no origin header"
+        return (
+            "the handshake was refused before the connection was accepted, with no close code. "
+            "channels' OriginValidator and AllowedHostsOriginValidator refuse that way before "
+            f"any consumer runs: this handshake sent {sent}, and ALLOWED_HOSTS is "
+            f"{settings.ALLOWED_HOSTS!r}. A consumer's connect() refuses that way too when "
+            "it raises DenyConnection or calls close() without a code."
+        )
+
+    def _missing_marker_cause(self, action: str, seen: list[Any], protocol: Protocol) -> str:
         actions = {protocol.action_of(frame) for frame in seen}
         if action == protocol.group_complete_action and protocol.complete_action in actions:
             return (
                 f"{protocol.complete_action!r} came but no {action!r}: no group message "
-                "reached this connection (is it in the group?), or completion markers are "
-                "disabled in the settings"
+                "reached this connection (was it in the group when the message was sent?)"
             )
-        if action in protocol.markers:
+        if protocol.send_completion is False:
+            return "completion markers are off in the settings (CHANX['SEND_COMPLETION'])"
+        if self._markers_seen:
             return (
-                f"no {action!r} marker came: completion markers are disabled in the settings "
-                "(or named differently: CHANX_TESTING), or the consumer ignored what was sent"
+                f"markers are on (this connection received {sorted(self._markers_seen)} "
+                f"before), so the {action!r} for this wait never came: the consumer had not "
+                "finished what was sent, ignored it, or it never reached this connection"
             )
-        return f"the consumer never sent a frame with {protocol.action_key}={action!r}"
+        return (
+            "no marker has come on this connection yet: completion markers may be off in "
+            "the settings (CHANX['SEND_COMPLETION'], or named differently: CHANX_TESTING), or "
+            "the consumer ignored what was sent"
+        )
 
 
 async def flush_channel_layers() -> None:
@@ -379,7 +579,7 @@ class CommunicatorFactory:
     def __init__(
         self,
         ws_path: str = "",
-        headers: HeadersSource | None = None,
+        headers: Headers | None = None,
         subprotocols: list[str] | None = None,
         router: ASGIApp | None = None,
     ) -> None:
@@ -393,7 +593,7 @@ class CommunicatorFactory:
         self,
         ws_path: str | None = None,
         *,
-        headers: HeadersSource | None = None,
+        headers: Headers | None = None,
         subprotocols: list[str] | None = None,
         router: ASGIApp | None = None,
     ) -> WebsocketCommunicator:
@@ -406,6 +606,11 @@ class CommunicatorFactory:
         )
         self._communicators.append(communicator)
         return communicator
+
+    @property
+    def first(self) -> WebsocketCommunicator | None:
+        """The first communicator made since the last ``aclose()``, if any."""
+        return self._communicators[0] if self._communicators else None
 
     def __len__(self) -> int:
         return len(self._communicators)

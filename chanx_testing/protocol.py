@@ -1,9 +1,12 @@
-"""The wire-protocol names the harness relies on, read from ``settings.CHANX_TESTING``.
+"""The wire-protocol names the harness relies on, read from the settings.
 
 Consumers of other projects may call their keys and marker actions differently; every
-name the harness matches on lives here so that one settings dict adapts all of it.
+name the harness matches on lives here, so that one settings dict adapts all of it. A chanx
+project's own ``CHANX`` settings are honoured as chanx's harness honours them, so that the
+harness is a drop-in there; ``CHANX_TESTING`` overrides both.
 """
 
+import re
 from dataclasses import dataclass, fields
 from typing import Any
 
@@ -14,21 +17,41 @@ from pydantic import BaseModel
 Frame = dict[str, Any]
 Headers = list[tuple[bytes, bytes]]
 
+# chanx's setting names, and the Protocol fields they set.
+_FROM_CHANX = {
+    "MESSAGE_ACTION_KEY": "action_key",
+    "SEND_AUTHENTICATION_MESSAGE": "send_authentication_message",
+    "SEND_COMPLETION": "send_completion",
+    "CAMELIZE": "camelize",
+}
+
+_CAMEL_HUMP = re.compile(r"(?<=[a-z0-9])([A-Z])")
+
 
 @dataclass(frozen=True)
 class Protocol:
-    """Names of the frame keys and marker actions, plus the default wait in seconds."""
+    """Names of the frame keys and marker actions, what the consumer sends, the default wait.
+
+    ``send_completion`` is None when the settings do not say whether markers are sent.
+    """
 
     action_key: str = "action"
     payload_key: str = "payload"
     authentication_action: str = "authentication"
     complete_action: str = "complete"
     group_complete_action: str = "group_complete"
+    send_authentication_message: bool = True
+    send_completion: bool | None = None
+    camelize: bool = False
     timeout: float = 5.0
 
     @classmethod
     def from_settings(cls) -> "Protocol":
-        """Read ``CHANX_TESTING`` (upper-case field names); refuse unknown keys, likely typos."""
+        """``CHANX`` where chanx's names apply, then ``CHANX_TESTING`` (upper-case field names).
+
+        Unknown ``CHANX_TESTING`` keys are refused: they are likely typos.
+        """
+        chanx: dict[str, Any] = getattr(settings, "CHANX", None) or {}
         configured: dict[str, Any] = getattr(settings, "CHANX_TESTING", None) or {}
         known = {field.name.upper() for field in fields(cls)}
         unknown = sorted(set(configured) - known)
@@ -36,7 +59,9 @@ class Protocol:
             raise ImproperlyConfigured(
                 f"CHANX_TESTING has unknown keys {unknown}; known keys: {sorted(known)}"
             )
-        return cls(**{key.lower(): value for key, value in configured.items()})
+        values = {field: chanx[name] for name, field in _FROM_CHANX.items() if name in chanx}
+        values.update({key.lower(): value for key, value in configured.items()})
+        return cls(**values)
 
     @property
     def markers(self) -> frozenset[str]:
@@ -46,6 +71,18 @@ class Protocol:
     def action_of(self, frame: Any) -> Any:
         """The frame's action, or None for a frame that is not a JSON object."""
         return frame.get(self.action_key) if isinstance(frame, dict) else None
+
+
+def decamelize(value: Any) -> Any:
+    """``statusCode`` -> ``status_code`` in every key of nested dicts and lists."""
+    if isinstance(value, dict):
+        return {
+            _CAMEL_HUMP.sub(r"_\1", key).lower() if isinstance(key, str) else key: decamelize(item)
+            for key, item in value.items()
+        }
+    if isinstance(value, list):
+        return [decamelize(item) for item in value]
+    return value
 
 
 class AuthenticationPayload(BaseModel):
@@ -64,4 +101,7 @@ class AuthenticationMessage(BaseModel):
 
     @classmethod
     def from_frame(cls, frame: Frame, protocol: Protocol) -> "AuthenticationMessage":
+        """Read the frame with the protocol's key names (camelCase ones when it camelizes)."""
+        if protocol.camelize:
+            frame = decamelize(frame)
         return cls(action=frame[protocol.action_key], payload=frame[protocol.payload_key])

@@ -20,7 +20,11 @@ from collections.abc import Iterator
 import pytest
 from asgiref.sync import async_to_sync, iscoroutinefunction
 
-from chanx_testing.communicator import CommunicatorFactory, WebsocketCommunicator
+from chanx_testing.communicator import (
+    CommunicatorFactory,
+    WebsocketCommunicator,
+    connections_kept_open,
+)
 from chanx_testing.discovery import ASGIApp
 from chanx_testing.protocol import Headers
 
@@ -77,5 +81,6 @@ def pytest_pyfunc_call(pyfuncitem: pytest.Function) -> bool | None:
     factory = pyfuncitem.funcargs["ws_communicator_factory"]
     assert isinstance(factory, CommunicatorFactory)
     arguments = {name: pyfuncitem.funcargs[name] for name in inspect.signature(test).parameters}
-    async_to_sync(factory.run_then_close)(functools.partial(test, **arguments))
+    with connections_kept_open():
+        async_to_sync(factory.run_then_close)(functools.partial(test, **arguments))
     return True

@@ -11,9 +11,13 @@ from collections.abc import Callable, Generator
 from typing import Any, TypeVar
 
 from asgiref.sync import async_to_sync, iscoroutinefunction, sync_to_async
-from django.test import TransactionTestCase
+from django.test import TestCase, TransactionTestCase
 
-from chanx_testing.communicator import CommunicatorFactory, HeadersSource, WebsocketCommunicator
+from chanx_testing.communicator import (
+    CommunicatorFactory,
+    WebsocketCommunicator,
+    connections_kept_open,
+)
 from chanx_testing.discovery import ASGIApp
 from chanx_testing.protocol import Headers
 
@@ -57,9 +61,9 @@ class WebsocketTestCase(TransactionTestCase):
     """A TransactionTestCase whose communicators reach the project's WebSocket stack.
 
     The application is the ``websocket`` entry of ``settings.ASGI_APPLICATION`` unless
-    ``router`` (or ``create_communicator(router=...)``) names another one. It is a
-    TransactionTestCase because consumers query the database from other threads, which
-    would not see rows of an open test transaction.
+    ``router`` (or ``create_communicator(router=...)``) names another one. Rows a test
+    commits are seen by consumers on any thread, and the tables are flushed after each test;
+    ``RollbackWebsocketTestCase`` is the faster form for tests that need no real commit.
     """
 
     ws_path: str = ""
@@ -74,7 +78,6 @@ class WebsocketTestCase(TransactionTestCase):
     def __init__(self, methodName: str = "runTest") -> None:
         super().__init__(methodName)
         self._communicators = CommunicatorFactory()
-        self._auth_communicator: WebsocketCommunicator | None = None
         test = getattr(self, methodName, None)
         if iscoroutinefunction(test):
             # Per instance, so inherited and mixed-in tests are covered too; Django then
@@ -88,11 +91,18 @@ class WebsocketTestCase(TransactionTestCase):
 
         return run
 
+    def run(self, result: Any = None) -> Any:
+        """Run the test with consumers kept from closing the test's database connection."""
+        with connections_kept_open():
+            return super().run(result)
+
     # Typed to return Any so that subclasses may override with ``def`` or ``async def``.
     @_callable_from_sync_and_async
     def setUp(self) -> Any:
-        """Nothing of its own: it exists so that ``await super().setUp()`` always works."""
+        """Read ``ws_headers`` and ``subprotocols`` from their hooks, as chanx does."""
         super().setUp()
+        self.ws_headers: Headers = self.get_ws_headers()
+        self.subprotocols: list[str] = self.get_subprotocols()
 
     @_callable_from_sync_and_async
     def tearDown(self) -> Any:
@@ -102,31 +112,46 @@ class WebsocketTestCase(TransactionTestCase):
         super().tearDown()
 
     def get_ws_headers(self) -> Headers:
-        """Headers of the default communicators; called at their connect(), off the loop."""
+        """Headers of the default communicators (``self.ws_headers``), read in setUp."""
         return []
 
     def get_subprotocols(self) -> list[str]:
-        """Subprotocols the default communicators offer."""
+        """Subprotocols the default communicators offer (``self.subprotocols``)."""
         return []
 
     @property
     def auth_communicator(self) -> WebsocketCommunicator:
-        """The default communicator, created on first access (so with the ws_path of then)."""
-        if self._auth_communicator is None:
-            self._auth_communicator = self.create_communicator()
-        return self._auth_communicator
+        """The first communicator of the test, created on first use if there is none yet."""
+        return self._communicators.first or self.create_communicator()
 
     def create_communicator(
         self,
-        headers: HeadersSource | None = None,
-        ws_path: str | None = None,
-        subprotocols: list[str] | None = None,
+        *,
         router: ASGIApp | None = None,
+        ws_path: str | None = None,
+        headers: Headers | None = None,
+        subprotocols: list[str] | None = None,
     ) -> WebsocketCommunicator:
-        """Another tracked communicator (e.g. a second user), closed after the test."""
+        """Another tracked communicator (e.g. a second user), closed after the test.
+
+        Each argument defaults to the test's own: ``router``, ``ws_path``, ``ws_headers``,
+        ``subprotocols``.
+        """
         return self._communicators(
             self.ws_path if ws_path is None else ws_path,
-            headers=self.get_ws_headers if headers is None else headers,
-            subprotocols=self.get_subprotocols() if subprotocols is None else subprotocols,
+            headers=self.ws_headers if headers is None else headers,
+            subprotocols=self.subprotocols if subprotocols is None else subprotocols,
             router=router or self.router,
         )
+
+
+class RollbackWebsocketTestCase(WebsocketTestCase, TestCase):
+    """``WebsocketTestCase`` in a transaction that is rolled back after each test.
+
+    Django runs an async test's ``sync_to_async`` work, the consumers' database hops
+    included, on the thread that holds the test's connection, so consumers see the test's
+    rows and their writes are undone with it: no table flush. Not for tests that need real
+    commits (``transaction.on_commit``: use ``captureOnCommitCallbacks``), database work on
+    other threads (``thread_sensitive=False``, threads of one's own), or rows shared with
+    other processes.
+    """

@@ -94,11 +94,11 @@ class TestAuthentication(CommunicatorTestCase):
     async def test_wait_for_auth_timeout_suspects_disabled_authentication_messages(self) -> None:
         await self.auth_communicator.connect(ws_path="/ws/mute/")
         with pytest.raises(FrameNotReceived) as caught:
-            await self.auth_communicator.wait_for_auth(timeout=0.1)
+            await self.auth_communicator.wait_for_auth(max_auth_time=0.1)
         message = str(caught.value)
         assert "waiting for a frame with action='authentication'" in message
         assert "Frames received meanwhile: none." in message
-        assert "authentication messages are disabled" in message
+        assert "authentication messages are off" in message
 
     async def test_wait_for_auth_fails_when_another_frame_comes_first(self) -> None:
         await self.auth_communicator.connect(ws_path="/ws/renamed/")
@@ -119,15 +119,14 @@ class TestMessages(CommunicatorTestCase):
             {"action": "echo_response", "payload": {"content": "hi", "n": 1}}
         ]
 
-    async def test_receive_until_action_keeps_markers_and_the_stop_when_inclusive(self) -> None:
+    async def test_receive_until_action_leaves_markers_out_and_the_stop_unless_inclusive(
+        self,
+    ) -> None:
         communicator = self.auth_communicator
         await communicator.connect()
         assert await communicator.receive_until_action("authentication") == []
         await communicator.send_message(Ping())
-        assert await communicator.receive_until_action("complete", inclusive=True) == [
-            PONG,
-            COMPLETE,
-        ]
+        assert await communicator.receive_until_action("complete", inclusive=True) == [PONG]
         await communicator.send_message(Ping())
         await communicator.send_message(Ping())
         assert await communicator.receive_until_action("complete", inclusive=False) == [PONG]
@@ -210,7 +209,7 @@ class TestFailures(CommunicatorTestCase):
         assert "waiting for a frame with action='complete'" in message
         assert "Frames received meanwhile (2):" in message
         assert '{"action": "echo_response", "payload": {"n": 2}}' in message
-        assert "completion markers are disabled in the settings" in message
+        assert "no marker has come on this connection yet" in message
         # The consumer survived the timeout and still answers.
         await communicator.send_message(Ping())
         assert await communicator.receive_until_action("pong", inclusive=True) == [PONG]
@@ -322,4 +321,4 @@ class TestProtocolSettings(CommunicatorTestCase):
     @override_settings(CHANX_TESTING={"TIMEOUTS": 1})
     async def test_an_unknown_settings_key_is_refused(self) -> None:
         with pytest.raises(ImproperlyConfigured, match=r"unknown keys \['TIMEOUTS'\]"):
-            self.create_communicator()
+            await self.create_communicator().connect()

@@ -67,11 +67,12 @@ class TestWhoMayConnect(ChatDetailTestCase):
         membership = await sync_to_async(services.add_member)(
             group_chat=self.group_chat, actor=self.user, user=member
         )
+        owner = self.auth_communicator  # the first communicator of the test
         comm = self.create_communicator(headers=member_headers)
         await comm.connect()
         await comm.assert_authenticated_status_ok()
-        await self.auth_communicator.connect()
-        await self.auth_communicator.assert_authenticated_status_ok()
+        await owner.connect()
+        await owner.assert_authenticated_status_ok()
 
         await sync_to_async(services.remove_member)(membership=membership, actor=self.user)
 
@@ -85,8 +86,8 @@ class TestWhoMayConnect(ChatDetailTestCase):
         await comm.assert_closed(code=4403)
         # ...a new one is refused, and the owner's socket is untouched.
         await self.assert_refused(403, headers=member_headers)
-        await self.auth_communicator.send_json_to({"action": "ping"})
-        assert [r["action"] for r in await self.auth_communicator.receive_all_json()] == ["pong"]
+        await owner.send_json_to({"action": "ping"})
+        assert [r["action"] for r in await owner.receive_all_json()] == ["pong"]
 
     async def test_deleting_the_group_closes_every_members_socket(self) -> None:
         member, member_headers = await self.acreate_user_and_ws_headers()
@@ -154,9 +155,9 @@ class TestMessages(ChatDetailTestCase):
             stored_at_send.append(await row.aexists())
             await real_group_send(group, event)
 
-        other_comm = self.create_communicator(headers=other_headers)
         await self.auth_communicator.connect()
         await self.auth_communicator.assert_authenticated_status_ok()
+        other_comm = self.create_communicator(headers=other_headers)
         await other_comm.connect()
         await other_comm.assert_authenticated_status_ok()
         with patch.object(layer, "group_send", group_send_checking_the_row):

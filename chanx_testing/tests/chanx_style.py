@@ -1,0 +1,77 @@
+"""A consumer that behaves as chanx 0.13's do, for the drop-in tests.
+
+chanx's consumers accept, send the authentication frame, and only then finish connecting
+(here: a database hop, then joining the room's group). Frames follow chanx's settings:
+``CHANX["MESSAGE_ACTION_KEY"]``, ``SEND_AUTHENTICATION_MESSAGE``, ``SEND_COMPLETION`` and
+``CAMELIZE``. A test may put an ``asyncio.Event`` in the scope as ``"hold_connect"``: connect
+then waits on it after the authentication frame, as a consumer stuck on a slow call would.
+"""
+
+from typing import Any
+
+from channels.db import database_sync_to_async
+from channels.generic.websocket import AsyncJsonWebsocketConsumer
+from channels.routing import URLRouter
+from channels.security.websocket import OriginValidator
+from django.conf import settings
+from django.contrib.auth.models import Group
+from django.urls import path
+
+from chanx_testing.tests.asgi import ORIGIN
+
+
+def _chanx(name: str, default: Any) -> Any:
+    return (getattr(settings, "CHANX", None) or {}).get(name, default)
+
+
+class ChanxStyleConsumer(AsyncJsonWebsocketConsumer):  # type: ignore[misc]
+    async def connect(self) -> None:
+        await self.accept()
+        if _chanx("SEND_AUTHENTICATION_MESSAGE", True):
+            keys = (
+                ("statusCode", "statusText")
+                if _chanx("CAMELIZE", False)
+                else ("status_code", "status_text")
+            )
+            await self.send_frame("authentication", dict(zip(keys, (200, "OK"), strict=True)))
+        hold = self.scope.get("hold_connect")
+        if hold is not None:
+            await hold.wait()
+        self.room = f"room-{self.scope['url_route']['kwargs']['room']}"
+        self.groups_at_connect = await database_sync_to_async(Group.objects.count)()
+        await self.channel_layer.group_add(self.room, self.channel_name)
+
+    async def disconnect(self, code: int) -> None:
+        if hasattr(self, "room"):
+            await self.channel_layer.group_discard(self.room, self.channel_name)
+
+    async def send_frame(self, action: str, payload: Any, **extra: Any) -> None:
+        await self.send_json(
+            {_chanx("MESSAGE_ACTION_KEY", "action"): action, "payload": payload, **extra}
+        )
+
+    async def receive_json(self, content: dict[str, Any], **kwargs: Any) -> None:
+        action = content.get(_chanx("MESSAGE_ACTION_KEY", "action"))
+        if action == "ping":
+            await self.send_frame("pong", None)
+        elif action == "create_group":
+            name = content["payload"]
+            await database_sync_to_async(Group.objects.create)(name=name)
+            await self.send_frame("group_created", name)
+        elif action == "count_groups":
+            await self.send_frame(
+                "group_count", await database_sync_to_async(Group.objects.count)()
+            )
+        if _chanx("SEND_COMPLETION", False):
+            await self.send_frame("complete", None)
+
+    async def relay(self, event: dict[str, Any]) -> None:
+        await self.send_frame("group_message", event["payload"])
+        if _chanx("SEND_COMPLETION", False):
+            await self.send_frame("group_complete", None)
+
+
+router = URLRouter([path("ws/chanx/<str:room>/", ChanxStyleConsumer.as_asgi())])
+
+# The router behind an Origin check, as a project's ASGI module puts it.
+checked_router = OriginValidator(router, [ORIGIN])
