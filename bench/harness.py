@@ -11,9 +11,13 @@ communicators, channel-layer flush included, as a test would. Every run has a fr
 loop, as each async Django test has. Prints the median time per scenario of each and their
 ratio. It measures; it asserts no timing.
 
-It also prints what WebsocketTestCase's base, Django's TransactionTestCase, costs per test:
-the table flush after each test (with post_migrate, as Django runs it unless the test case
-sets ``available_apps``).
+Then it times a whole database-backed test (setUp, test, teardown: two users connect and
+authenticate, one sends a message that a consumer saves, both members receive its broadcast)
+in three forms, run as Django runs tests: plain channels' communicator in a
+TransactionTestCase, chanx_testing's WebsocketTestCase (a TransactionTestCase too, so each
+test ends with a table flush), and RollbackWebsocketTestCase (the test's transaction is rolled
+back instead). It also prints the bare flush (with post_migrate, as Django runs it unless the
+test case sets ``available_apps``).
 
 Django is set up here with config.settings_test, on a test database made for the run
 (SQLite in memory by default; DATABASE_URL and REDIS_URL are honoured). With REDIS_URL on
@@ -72,8 +76,10 @@ def setup_django() -> Callable[[], None]:
 def build_application() -> Any:
     """The bench's consumers behind AuthMiddlewareStack, as a project would route them."""
     from channels.auth import AuthMiddlewareStack
+    from channels.db import database_sync_to_async
     from channels.generic.websocket import AsyncJsonWebsocketConsumer
     from channels.routing import URLRouter
+    from django.contrib.auth.models import Group
     from django.urls import path
 
     class BenchConsumer(AsyncJsonWebsocketConsumer):  # type: ignore[misc]
@@ -101,7 +107,11 @@ def build_application() -> Any:
                 await self.send_json({"action": "pong", "payload": None})
             elif action == "echo":
                 await self.send_json({"action": "echo_response", "payload": payload})
-            elif action == "broadcast":
+            elif action in ("broadcast", "save"):
+                if action == "save":  # stored, then relayed, as a chat message is
+                    await database_sync_to_async(Group.objects.create)(
+                        name=content["payload"]["text"]
+                    )
                 await self.channel_layer.group_send(
                     "bench-room", {"type": "relay", "payload": payload, "sender": self.channel_name}
                 )
@@ -274,6 +284,96 @@ def measure(iterations: int) -> list[tuple[str, float, float]]:
     return rows
 
 
+def db_test_forms(application: Any) -> dict[str, type]:
+    """The database-backed test in each form, the test body written for its client."""
+    from channels.testing import WebsocketCommunicator
+    from django.contrib.auth import get_user_model
+    from django.contrib.auth.models import Group
+    from django.test import TransactionTestCase
+
+    from chanx_testing import RollbackWebsocketTestCase, WebsocketTestCase
+    from chanx_testing.auth import force_login_headers
+
+    class TwoUsers:
+        """setUp: two users logged in, their handshake headers in ``first`` and ``second``."""
+
+        first: Headers
+        second: Headers
+
+        def setUp(self) -> None:
+            super().setUp()  # type: ignore[misc]
+            users = get_user_model().objects
+            self.first = force_login_headers(users.create_user(username="alice"))
+            self.second = force_login_headers(users.create_user(username="bob"))
+
+    class Plain(TwoUsers, TransactionTestCase):
+        async def test_saved_message_reaches_both_members(self) -> None:
+            sender, receiver = (
+                WebsocketCommunicator(application, "/ws/bench/", headers=headers)
+                for headers in (self.first, self.second)
+            )
+            for communicator in (sender, receiver):
+                assert (await communicator.connect())[0]
+                auth = await communicator.receive_json_from()
+                assert auth["payload"]["status_code"] == 200
+            await sender.send_json_to({"action": "save", "payload": {"text": "saved"}})
+            sent = [(await sender.receive_json_from())["action"] for _ in range(3)]
+            assert sent == ["complete", "group_message", "group_complete"], sent
+            received = [(await receiver.receive_json_from())["action"] for _ in range(2)]
+            assert received == ["group_message", "group_complete"], received
+            assert await Group.objects.filter(name="saved").aexists()
+            await sender.disconnect()
+            await receiver.disconnect()
+
+    class Harness(TwoUsers):
+        router = application
+        ws_path = "/ws/bench/"
+
+        async def test_saved_message_reaches_both_members(self: Any) -> None:
+            sender = self.create_communicator(headers=self.first)
+            receiver = self.create_communicator(headers=self.second)
+            for communicator in (sender, receiver):
+                await communicator.connect()
+                await communicator.assert_authenticated_status_ok()
+            await sender.send_json_to({"action": "save", "payload": {"text": "saved"}})
+            [mine] = await sender.receive_all_json(wait_group=True)
+            [theirs] = await receiver.receive_all_json(wait_group=True)
+            assert (mine["is_mine"], theirs["is_mine"]) == (True, False)
+            assert await Group.objects.filter(name="saved").aexists()
+
+    class Flushed(Harness, WebsocketTestCase):
+        pass
+
+    class RolledBack(Harness, RollbackWebsocketTestCase):
+        pass
+
+    return {
+        "plain channels, TransactionTestCase": Plain,
+        "WebsocketTestCase (flush)": Flushed,
+        "RollbackWebsocketTestCase": RolledBack,
+    }
+
+
+def measure_db_tests(iterations: int) -> list[tuple[str, float]]:
+    """Median seconds of one whole test per form (setUp, test, teardown), interleaved."""
+    import unittest
+
+    forms = db_test_forms(build_application())
+    timings: dict[str, list[float]] = {name: [] for name in forms}
+    for index in range(iterations + 3):  # the first three warm up and are not counted
+        for name, form in forms.items():
+            suite = unittest.TestSuite([form("test_saved_message_reaches_both_members")])
+            result = unittest.TestResult()
+            started = time.perf_counter()
+            suite.run(result)
+            elapsed = time.perf_counter() - started
+            if result.errors or result.failures:
+                raise RuntimeError(f"{name}: {(result.errors + result.failures)[0][1]}")
+            if index >= 3:
+                timings[name].append(elapsed)
+    return [(name, statistics.median(values)) for name, values in timings.items()]
+
+
 def flush_cost(runs: int = 20) -> float:
     """Median seconds of the flush a TransactionTestCase does after every test."""
     from django.core.management import call_command
@@ -291,10 +391,15 @@ def main() -> None:
     parser.add_argument(
         "iterations", nargs="?", type=int, default=200, help="runs per scenario and client"
     )
-    iterations = parser.parse_args().iterations
+    parser.add_argument(
+        "--db-tests", type=int, default=50, help="runs of the whole database-backed test per form"
+    )
+    arguments = parser.parse_args()
+    iterations = arguments.iterations
     teardown = setup_django()
     try:
         rows = measure(iterations)
+        db_rows = measure_db_tests(arguments.db_tests)
         flush = flush_cost()
     finally:
         teardown()
@@ -306,6 +411,14 @@ def main() -> None:
     print(f"{'scenario':<28}{'plain ms':>10}{'harness ms':>12}{'ratio':>8}")
     for name, plain, harness in rows:
         print(f"{name:<28}{plain * 1000:>10.3f}{harness * 1000:>12.3f}{harness / plain:>8.2f}")
+    print()
+    print(
+        f"{arguments.db_tests} runs of a whole database-backed test (two members, a saved message)"
+    )
+    floor = db_rows[0][1]
+    print(f"{'form':<40}{'ms per test':>12}{'ratio':>8}")
+    for name, seconds in db_rows:
+        print(f"{name:<40}{seconds * 1000:>12.3f}{seconds / floor:>8.2f}")
     print(f"TransactionTestCase table flush after each test: {flush * 1000:.1f} ms ({database})")
 
 
