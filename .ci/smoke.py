@@ -19,7 +19,7 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:  # `python .ci/smoke.py` puts .ci/, not the root, on the path
     sys.path.insert(0, str(ROOT))
 
-from chat.tests import processes  # noqa: E402 - needs the root on sys.path
+from tests.support import processes  # noqa: E402 - needs the root on sys.path
 
 BASE = "http://localhost:8000"
 DEADLINE_SECONDS = 120

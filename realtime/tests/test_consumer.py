@@ -15,8 +15,8 @@ from rest_framework_simplejwt.tokens import AccessToken
 
 from accounts.factories.user import UserFactory
 from accounts.models import User
-from accounts.testing import Headers, jwt_cookies, ws_headers
 from realtime.tests.consumers import application
+from tests.support.auth import Headers, jwt_cookies, ws_headers
 
 TIMEOUT = 3
 PONG = {"action": "pong", "payload": None}

@@ -11,10 +11,10 @@ from django.urls import reverse
 from rest_framework_simplejwt.tokens import AccessToken, RefreshToken
 
 from accounts.factories.user import UserFactory
-from accounts.testing import Headers, jwt_cookies, ws_headers
 from chanx_testing import WebsocketCommunicator, WebsocketTestCase
 from realtime.sessions import end_user_sessions
 from realtime.tests.consumers import application
+from tests.support.auth import Headers, jwt_cookies, ws_headers
 
 
 class SessionTestCase(WebsocketTestCase):

@@ -7,8 +7,8 @@ from django.urls import reverse
 from rest_framework.test import APIClient
 
 from accounts.models import User
-from accounts.testing import jwt_cookies
 from chat.models import ChatMember, GroupChat
+from tests.support.auth import jwt_cookies
 
 Role = ChatMember.ChatMemberRole
 ClientFor = Callable[[User], APIClient]

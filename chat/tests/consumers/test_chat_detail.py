@@ -11,12 +11,12 @@ from channels.layers import get_channel_layer
 from django.conf import settings
 from rest_framework_simplejwt.tokens import AccessToken
 
-from accounts.testing import ws_headers
 from chat import services
 from chat.messages.chat import MessagePayload, NewChatMessage
 from chat.models import ChatMember, ChatMessage, GroupChat
 from chat.models.chat_message import MAX_MESSAGE_LENGTH
-from chat.tests.base import WebsocketTestCase
+from tests.support.auth import ws_headers
+from tests.support.testcase import WebsocketTestCase
 
 
 class ChatDetailTestCase(WebsocketTestCase):

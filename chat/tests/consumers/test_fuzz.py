@@ -13,8 +13,8 @@ from hypothesis import strategies as st
 from chat import services
 from chat.models import ChatMessage
 from chat.models.chat_message import MAX_MESSAGE_LENGTH
-from chat.tests.base import WebsocketTestCase
 from realtime.settings import RealtimeSettings
+from tests.support.testcase import WebsocketTestCase
 
 FRAMES_PER_CONNECTION = 100
 CONNECTIONS = 100  # 100 x 100 = 10,000 frames

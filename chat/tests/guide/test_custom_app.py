@@ -7,7 +7,7 @@ from django.utils import timezone
 
 from chat.messages.chat import MessagePayload, NewChatMessage
 from chat.models import ChatMember, ChatMessage, GroupChat
-from chat.tests.base import WebsocketTestCase
+from tests.support.testcase import WebsocketTestCase
 
 
 class ChatTestCase(WebsocketTestCase):

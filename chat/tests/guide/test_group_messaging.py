@@ -2,7 +2,7 @@
 against the broadcast demo room ``/ws/broadcast/room1/``."""
 
 from chat.messages.echo import ChatMessage
-from chat.tests.base import WebsocketTestCase
+from tests.support.testcase import WebsocketTestCase
 
 
 class TestBroadcastConsumer(WebsocketTestCase):

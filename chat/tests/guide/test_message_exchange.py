@@ -4,9 +4,9 @@ against the demo room ``/ws/chat/room1/`` (``chat.consumers.echo``)."""
 from django.conf import settings
 
 from chat.messages.echo import ChatMessage
-from chat.tests.base import WebsocketTestCase
 from realtime.messages.incoming import PingMessage
 from realtime.messages.outgoing import PongMessage
+from tests.support.testcase import WebsocketTestCase
 
 
 class TestChatConsumer(WebsocketTestCase):

@@ -2,7 +2,7 @@
 
 from django.conf import settings
 
-from chat.tests.base import WebsocketTestCase
+from tests.support.testcase import WebsocketTestCase
 
 
 class TestMyConsumer(WebsocketTestCase):

@@ -8,7 +8,7 @@ from collections.abc import Callable, Iterator
 import pytest
 from playwright.sync_api import Browser, ConsoleMessage, Page, ViewportSize, expect
 
-from chat.tests.e2e.conftest import PASSWORD, SCREENSHOTS, Server
+from tests.e2e.conftest import PASSWORD, SCREENSHOTS, Server
 
 pytestmark = pytest.mark.e2e
 
