@@ -9,7 +9,7 @@ from django.db import IntegrityError, transaction
 from accounts.models import User
 from chat.models import ChatMember, ChatMessage, GroupChat
 from chat.models.chat_message import MAX_MESSAGE_LENGTH
-from realtime.sessions import end_user_sessions
+from realtime.groups import end_sessions
 
 Role = ChatMember.ChatMemberRole
 
@@ -54,17 +54,12 @@ def rename_group_chat(*, group_chat: GroupChat, actor: User, name: str) -> Group
 @transaction.atomic
 def delete_group_chat(*, group_chat: GroupChat, actor: User) -> None:
     _require_role(actor, group_chat, {Role.OWNER}, "Only owners delete a group chat.")
-    member_pks = list(group_chat.members.values_list("user_id", flat=True))
     group = group_chat.group_name
     group_chat.delete()
-
-    def close_open_sockets() -> None:
-        for user_pk in member_pks:
-            end_user_sessions(
-                user_pk, group=group, status_code=404, reason="This group chat was deleted."
-            )
-
-    transaction.on_commit(close_open_sockets)
+    # One event to the chat's group closes every member's socket in it.
+    transaction.on_commit(
+        lambda: end_sessions(group=group, status_code=404, reason="This group chat was deleted.")
+    )
 
 
 def _require_manager(actor: User, group_chat: GroupChat, *, role: str) -> ChatMember:
@@ -127,7 +122,7 @@ def remove_member(*, membership: ChatMember, actor: User) -> None:
     # Permission was checked at connect; an open socket learns of the removal here.
     user_pk, group = membership.user_id, membership.group_chat.group_name
     transaction.on_commit(
-        lambda: end_user_sessions(user_pk, group=group, reason="You left or were removed.")
+        lambda: end_sessions(user_pk=user_pk, group=group, reason="You left or were removed.")
     )
 
 

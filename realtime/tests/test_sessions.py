@@ -12,7 +12,7 @@ from rest_framework_simplejwt.tokens import AccessToken, RefreshToken
 
 from accounts.factories.user import UserFactory
 from chanx_testing import WebsocketCommunicator, WebsocketTestCase
-from realtime.sessions import end_user_sessions
+from realtime.groups import end_sessions
 from realtime.tests.consumers import application
 from tests.support.auth import Headers, jwt_cookies, ws_headers
 
@@ -68,7 +68,7 @@ class TestEndUserSessions(SessionTestCase):
         bystander = await self.connected(
             headers=await sync_to_async(lambda: ws_headers(jwt_cookies(other_user)))()
         )
-        await sync_to_async(end_user_sessions)(self.user.pk, reason="Go away.")
+        await sync_to_async(end_sessions)(user_pk=self.user.pk, reason="Go away.")
         await self.assert_session_ended(first, 403, "Go away.")
         await self.assert_session_ended(second, 403, "Go away.")
         await bystander.send_json_to({"action": "ping"})

@@ -5,7 +5,7 @@ from unittest.mock import patch
 
 from django.utils import timezone
 
-from chat.messages.chat import MessagePayload, NewChatMessage
+from chat.messages.chat_detail import MessagePayload, NewChatMessage
 from chat.models import ChatMember, ChatMessage, GroupChat
 from tests.support.testcase import WebsocketTestCase
 
