@@ -184,6 +184,8 @@ REST_FRAMEWORK = {
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    # Django's ValidationError from a service is a 400, in every app's views.
+    "EXCEPTION_HANDLER": "config.exceptions.exception_handler",
 }
 
 SIMPLE_JWT = {

@@ -2,7 +2,7 @@ from channels.db import database_sync_to_async
 from rest_framework.permissions import IsAuthenticated
 
 from chat import services
-from chat.messages.chat_detail import MemberMessage, MemberPayload, NewChatMessage
+from chat.messages.chat_detail import NewChatMessage
 from chat.models import GroupChat
 from chat.permissions import IsGroupChatMember
 from realtime.consumers import RealtimeConsumer
@@ -11,8 +11,9 @@ from realtime.consumers import RealtimeConsumer
 class ChatDetailConsumer(RealtimeConsumer[NewChatMessage, GroupChat]):
     """``/ws/chat/<pk>/``: a group chat, open to its members only.
 
-    A new message is saved first and relayed to the group after, so every
-    message a member receives is already in the history.
+    A new message goes to ``chat.services.post_message``, which saves it and then
+    pushes it to the chat's group, so every message a member receives is already
+    in the history.
     """
 
     permission_classes = (IsAuthenticated, IsGroupChatMember)
@@ -22,8 +23,9 @@ class ChatDetailConsumer(RealtimeConsumer[NewChatMessage, GroupChat]):
         return [self.obj.group_name]
 
     async def receive_message(self, message: NewChatMessage) -> None:
-        # Looked up on the module at call time, so tests can patch it.
-        saved = await database_sync_to_async(services.save_message)(
-            group_chat=self.obj, sender=self.authenticated_user, content=message.payload.content
+        await database_sync_to_async(services.post_message)(
+            group_chat=self.obj,
+            sender=self.authenticated_user,
+            content=message.payload.content,
+            sender_channel=self.channel_name,
         )
-        await self.send_group_message(MemberMessage(payload=MemberPayload.from_message(saved)))

@@ -10,7 +10,7 @@ from accounts.models import User
 from chat.models import ChatMember, GroupChat
 from tests.support.auth import jwt_cookies
 
-Role = ChatMember.ChatMemberRole
+Role = ChatMember.Role
 ClientFor = Callable[[User], APIClient]
 
 

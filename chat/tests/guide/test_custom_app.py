@@ -19,7 +19,7 @@ class ChatTestCase(WebsocketTestCase):
         self.member = await ChatMember.objects.acreate(
             user=self.user,
             group_chat=self.group_chat,
-            chat_role=ChatMember.ChatMemberRole.ADMIN,
+            role=ChatMember.Role.ADMIN,
         )
 
     async def test_connect_and_send_message(self) -> None:
