@@ -4,7 +4,6 @@ every other path (never an HTTP 500 with a traceback)."""
 from typing import Any
 
 import pytest
-from asgiref.sync import sync_to_async
 from channels.testing import WebsocketCommunicator
 from django.conf import settings
 
@@ -52,12 +51,17 @@ async def test_an_unknown_path_is_told_404_and_closed_with_4404(path: str) -> No
     assert closed == {"type": "websocket.close", "code": 4404}
 
 
+@pytest.fixture
+def logged_in(db: None) -> Headers:
+    """Handshake headers of a real user's JWT cookies (made here, in the test's
+    transaction: the refusal reads nothing from the database)."""
+    return ws_headers(jwt_cookies(UserFactory.create()))
+
+
 @pytest.mark.asyncio
-@pytest.mark.django_db(transaction=True)
 @pytest.mark.parametrize("path", UNKNOWN_PATHS)
-async def test_a_logged_in_user_gets_the_same_refusal(path: str) -> None:
+async def test_a_logged_in_user_gets_the_same_refusal(path: str, logged_in: Headers) -> None:
     """The demo rooms were an open relay for anyone logged in: gone for them too."""
-    headers = await sync_to_async(lambda: ws_headers(jwt_cookies(UserFactory.create())))()
-    frame, closed = await refused_frames(path, headers)
+    frame, closed = await refused_frames(path, logged_in)
     assert frame["payload"]["status_code"] == 404
     assert closed == {"type": "websocket.close", "code": 4404}
