@@ -20,6 +20,8 @@ RUN groupadd --system --gid 10001 app \
 COPY requirements.txt ./
 RUN pip install --no-cache-dir -r requirements.txt
 
+# The app only: .dockerignore leaves out tests, the harness, bench/, docs/ and the
+# development tools (bin/lint-deploy checks the context runs without them).
 COPY . .
 
 # With DEBUG off the settings serve static files through WhiteNoise's manifest

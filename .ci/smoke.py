@@ -1,5 +1,6 @@
 """Smoke test of the README's app command: `bin/dev` serves HTTP on the
-default port and a logged-in WebSocket client gets pong for ping.
+default port and a logged-in member of a group chat gets pong for ping on
+its WebSocket.
 
 Runs against a throwaway SQLite file; every wait is bounded.
 """
@@ -19,10 +20,17 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:  # `python .ci/smoke.py` puts .ci/, not the root, on the path
     sys.path.insert(0, str(ROOT))
 
-from chat.tests import processes  # noqa: E402 - needs the root on sys.path
+from tests.support import processes  # noqa: E402 - needs the root on sys.path
 
 BASE = "http://localhost:8000"
 DEADLINE_SECONDS = 120
+# A group chat of the smoke user's, made with the app's own service; prints its pk.
+CREATE_CHAT = """
+from accounts.models import User
+from chat import services
+chat = services.create_group_chat(creator=User.objects.get(username="smoke"), name="Smoke")
+print(chat.pk)
+"""
 
 
 def log_in(username: str, password: str) -> str:
@@ -38,9 +46,9 @@ def log_in(username: str, password: str) -> str:
     return "; ".join(f"{name}={morsel.value}" for name, morsel in jar.items())
 
 
-async def ping(cookie: str) -> None:
+async def ping(cookie: str, chat_pk: int) -> None:
     async with websockets.connect(
-        "ws://localhost:8000/ws/chat/room1/",
+        f"ws://localhost:8000/ws/chat/{chat_pk}/",
         additional_headers={"Cookie": cookie},
         origin=websockets.Origin(BASE),
         open_timeout=5,
@@ -81,8 +89,10 @@ def main() -> int:
                 print(f"smoke: bin/dev did not serve HTTP on :8000: {exc}", file=sys.stderr)
                 return 1
             print("smoke: HTTP answers on", BASE)
-            processes.manage({**env, "DEBUG": "true"}, "createsuperuser", "--noinput")
-            asyncio.run(ping(log_in("smoke", "smoke-password-1")))
+            dev_env = {**env, "DEBUG": "true"}
+            processes.manage(dev_env, "createsuperuser", "--noinput")
+            chat_pk = processes.manage_json(dev_env, CREATE_CHAT)
+            asyncio.run(ping(log_in("smoke", "smoke-password-1"), chat_pk))
             return 0
         finally:
             server.stop(group=True)

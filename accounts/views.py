@@ -29,7 +29,7 @@ from accounts.authentication import COOKIE_CHALLENGE
 from accounts.cookies import clear_token_cookies, set_token_cookies
 from accounts.models import User
 from accounts.serializers import UserSerializer
-from realtime.sessions import end_user_sessions
+from realtime.groups import end_sessions
 
 
 class TokenCookieView(APIView):
@@ -102,8 +102,8 @@ class LogoutView(TokenCookieView):
                 token = RefreshToken(raw)  # type: ignore[arg-type]
                 token.blacklist()
                 # The user's open sockets were authenticated at connect: end them too.
-                end_user_sessions(
-                    token[jwt_settings.USER_ID_CLAIM],
+                end_sessions(
+                    user_pk=token[jwt_settings.USER_ID_CLAIM],
                     status_code=status.HTTP_401_UNAUTHORIZED,
                     reason="Logged out.",
                 )

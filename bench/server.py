@@ -56,13 +56,13 @@ PROJECT_DIR = Path(__file__).resolve().parent.parent
 if str(PROJECT_DIR) not in sys.path:  # `python bench/server.py` puts bench/, not the root, first
     sys.path.insert(0, str(PROJECT_DIR))
 
-from chat.tests import processes  # noqa: E402 - needs the root on sys.path
-from chat.tests.live.support import (  # noqa: E402
+from tests.support import processes  # noqa: E402 - needs the root on sys.path
+from tests.support.live import (  # noqa: E402
     SERVER_URL,
     app_environment,
     recreate_database,
 )
-from chat.tests.processes import free_port  # noqa: E402
+from tests.support.processes import free_port  # noqa: E402
 
 BENCH_DB = "bench_server"
 FRAME_SECONDS = 15.0

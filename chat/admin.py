@@ -35,8 +35,8 @@ class GroupChatAdmin(GroupChatAdminBase):
 
 @admin.register(ChatMember)
 class ChatMemberAdmin(ChatMemberAdminBase):
-    list_display = ["user", "group_chat", "chat_role", "joined_at"]
-    list_filter = ["chat_role"]
+    list_display = ["user", "group_chat", "role", "joined_at"]
+    list_filter = ["role"]
     list_select_related = ["user", "group_chat"]
     search_fields = ["user__username", "group_chat__name"]
     raw_id_fields = ["user", "group_chat"]

@@ -5,6 +5,8 @@ The views check no login themselves: the API decides what each user may see,
 and the page's script sends a visitor to /login/ when the API answers 401.
 """
 
+from typing import Any
+
 from django.utils.decorators import method_decorator
 from django.views.decorators.csrf import ensure_csrf_cookie
 from django.views.generic import TemplateView
@@ -13,15 +15,27 @@ from django.views.generic import TemplateView
 @method_decorator(ensure_csrf_cookie, name="dispatch")
 class Page(TemplateView):
     """Sets the ``csrftoken`` cookie that the script echoes in X-CSRFToken
-    on every cookie-authenticated write."""
+    on every cookie-authenticated write.
+
+    ``page`` names the page for the script (``<body data-page>``), ``title`` is the
+    document's title; ``chat/base.html`` puts both in place.
+    """
+
+    page: str
+    title: str
+
+    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
+        return {**super().get_context_data(**kwargs), "page": self.page, "title": self.title}
 
 
 class LoginPage(Page):
     template_name = "chat/login.html"
+    page, title = "login", "Log in"
 
 
 class GroupListPage(Page):
     template_name = "chat/groups.html"
+    page, title = "groups", "My groups"
 
 
 class GroupChatPage(Page):
@@ -29,3 +43,4 @@ class GroupChatPage(Page):
     may see it is the API's answer (404 for non-members), shown by the script."""
 
     template_name = "chat/group.html"
+    page, title = "group", "Group chat"

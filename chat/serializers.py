@@ -1,14 +1,12 @@
-"""REST shapes of the chat app; writes are delegated to ``chat.services``."""
-
-from typing import Any
+"""REST shapes of the chat app: what a request may carry and how a response
+looks. They write nothing; the views hand validated data to ``chat.services``."""
 
 from rest_framework import serializers
 
 from accounts.models import User
-from chat import selectors, services
 from chat.models import ChatMember, ChatMessage, GroupChat
 
-Role = ChatMember.ChatMemberRole
+Role = ChatMember.Role
 
 
 class UserSummarySerializer(serializers.ModelSerializer[User]):
@@ -31,37 +29,20 @@ class GroupChatSerializer(serializers.ModelSerializer[GroupChat]):
         fields = ["id", "name", "created_by", "created_at", "updated_at", "my_role"]
         read_only_fields = ["id", "created_at", "updated_at"]
 
-    def create(self, validated_data: dict[str, Any]) -> GroupChat:
-        creator: User = validated_data["actor"]
-        group_chat = services.create_group_chat(creator=creator, name=validated_data["name"])
-        # Read back through the selector for the creator's ``my_role``.
-        return selectors.member_group_chats(creator).get(pk=group_chat.pk)
-
-    def update(self, instance: GroupChat, validated_data: dict[str, Any]) -> GroupChat:
-        return services.rename_group_chat(
-            group_chat=instance,
-            actor=validated_data["actor"],
-            name=validated_data.get("name", instance.name),
-        )
-
 
 class ChatMemberSerializer(serializers.ModelSerializer[ChatMember]):
-    """A membership; only its role can change (``PATCH``)."""
+    """A membership; only its role can change (``PATCH``). The API calls the
+    model's ``role`` ``chat_role``, as it always has."""
 
     user = UserSummarySerializer(read_only=True)
     # Declared, not derived from the model: the model's default would make it
     # optional, and a role change without a role means nothing.
-    chat_role = serializers.ChoiceField(choices=Role.choices)
+    chat_role = serializers.ChoiceField(source="role", choices=Role.choices)
 
     class Meta:
         model = ChatMember
         fields = ["id", "user", "chat_role", "joined_at"]
         read_only_fields = ["id", "joined_at"]
-
-    def update(self, instance: ChatMember, validated_data: dict[str, Any]) -> ChatMember:
-        return services.change_role(
-            membership=instance, actor=validated_data["actor"], role=validated_data["chat_role"]
-        )
 
 
 class NewChatMemberSerializer(ChatMemberSerializer):
@@ -70,18 +51,10 @@ class NewChatMemberSerializer(ChatMemberSerializer):
     username = serializers.SlugRelatedField(
         source="user", slug_field="username", queryset=User.objects.all(), write_only=True
     )
-    chat_role = serializers.ChoiceField(choices=Role.choices, default=Role.MEMBER)
+    chat_role = serializers.ChoiceField(source="role", choices=Role.choices, default=Role.MEMBER)
 
     class Meta(ChatMemberSerializer.Meta):
         fields = [*ChatMemberSerializer.Meta.fields, "username"]
-
-    def create(self, validated_data: dict[str, Any]) -> ChatMember:
-        return services.add_member(
-            group_chat=validated_data["group_chat"],
-            actor=validated_data["actor"],
-            user=validated_data["user"],
-            role=validated_data["chat_role"],
-        )
 
 
 class ChatMessageSerializer(serializers.ModelSerializer[ChatMessage]):

@@ -1,17 +1,19 @@
 """Every write of the chat app, in one place: REST views and consumers alike
 call these, so the rules (roles, the last owner, message validation) hold
-whichever way a change arrives. Blocking ORM code: call from a worker thread
-in async code (``database_sync_to_async``)."""
+whichever way a change arrives, and the members' open sockets hear of it
+(``realtime.groups``). Blocking ORM code: call from a worker thread in async
+code (``database_sync_to_async``)."""
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
 
 from accounts.models import User
+from chat import selectors
+from chat.messages.chat_detail import MemberMessage, MemberPayload
 from chat.models import ChatMember, ChatMessage, GroupChat
-from chat.models.chat_message import MAX_MESSAGE_LENGTH
-from realtime.sessions import end_user_sessions
+from realtime.groups import Sender, end_sessions, push
 
-Role = ChatMember.ChatMemberRole
+Role = ChatMember.Role
 
 
 class LastOwnerError(ValidationError):
@@ -27,17 +29,13 @@ def create_group_chat(*, creator: User, name: str) -> GroupChat:
     group_chat = GroupChat(name=name, created_by=creator)
     group_chat.full_clean()
     group_chat.save()
-    ChatMember.objects.create(user=creator, group_chat=group_chat, chat_role=Role.OWNER)
+    ChatMember.objects.create(user=creator, group_chat=group_chat, role=Role.OWNER)
     return group_chat
 
 
-def membership_of(user: User, group_chat: GroupChat) -> ChatMember | None:
-    return ChatMember.objects.filter(user=user, group_chat=group_chat).first()
-
-
 def _require_role(actor: User, group_chat: GroupChat, roles: set[str], why: str) -> ChatMember:
-    membership = membership_of(actor, group_chat)
-    if membership is None or membership.chat_role not in roles:
+    membership = selectors.membership(actor, group_chat)
+    if membership is None or membership.role not in roles:
         raise PermissionDenied(why)
     return membership
 
@@ -54,17 +52,12 @@ def rename_group_chat(*, group_chat: GroupChat, actor: User, name: str) -> Group
 @transaction.atomic
 def delete_group_chat(*, group_chat: GroupChat, actor: User) -> None:
     _require_role(actor, group_chat, {Role.OWNER}, "Only owners delete a group chat.")
-    member_pks = list(group_chat.members.values_list("user_id", flat=True))
     group = group_chat.group_name
     group_chat.delete()
-
-    def close_open_sockets() -> None:
-        for user_pk in member_pks:
-            end_user_sessions(
-                user_pk, group=group, status_code=404, reason="This group chat was deleted."
-            )
-
-    transaction.on_commit(close_open_sockets)
+    # One event to the chat's group closes every member's socket in it.
+    transaction.on_commit(
+        lambda: end_sessions(group=group, status_code=404, reason="This group chat was deleted.")
+    )
 
 
 def _require_manager(actor: User, group_chat: GroupChat, *, role: str) -> ChatMember:
@@ -72,7 +65,7 @@ def _require_manager(actor: User, group_chat: GroupChat, *, role: str) -> ChatMe
     membership = _require_role(
         actor, group_chat, {Role.OWNER, Role.ADMIN}, "Only owners and admins manage members."
     )
-    if role != Role.MEMBER and membership.chat_role != Role.OWNER:
+    if role != Role.MEMBER and membership.role != Role.OWNER:
         raise PermissionDenied("Only owners give or take the admin and owner roles.")
     return membership
 
@@ -85,7 +78,7 @@ def add_member(
     try:
         # A savepoint: the unique constraint decides, even between two racing adds.
         with transaction.atomic():
-            return ChatMember.objects.create(group_chat=group_chat, user=user, chat_role=role)
+            return ChatMember.objects.create(group_chat=group_chat, user=user, role=role)
     except IntegrityError:
         raise ValidationError(f"{user.username} is already a member.") from None
 
@@ -93,7 +86,7 @@ def add_member(
 def _owners_left_without(membership: ChatMember) -> int:
     return (
         ChatMember.objects.select_for_update()
-        .filter(group_chat_id=membership.group_chat_id, chat_role=Role.OWNER)
+        .filter(group_chat_id=membership.group_chat_id, role=Role.OWNER)
         .exclude(pk=membership.pk)
         .count()
     )
@@ -102,16 +95,16 @@ def _owners_left_without(membership: ChatMember) -> int:
 @transaction.atomic
 def change_role(*, membership: ChatMember, actor: User, role: str) -> ChatMember:
     # Changing anyone to or from admin/owner is an owner's decision.
-    touches_privileged = role != Role.MEMBER or membership.chat_role != Role.MEMBER
+    touches_privileged = role != Role.MEMBER or membership.role != Role.MEMBER
     _require_manager(
         actor, membership.group_chat, role=Role.OWNER if touches_privileged else Role.MEMBER
     )
-    demotes_an_owner = membership.chat_role == Role.OWNER and role != Role.OWNER
+    demotes_an_owner = membership.role == Role.OWNER and role != Role.OWNER
     if demotes_an_owner and _owners_left_without(membership) == 0:
         raise LastOwnerError()
-    membership.chat_role = role
+    membership.role = role
     membership.full_clean()
-    membership.save(update_fields=["chat_role"])
+    membership.save(update_fields=["role"])
     return membership
 
 
@@ -120,27 +113,36 @@ def remove_member(*, membership: ChatMember, actor: User) -> None:
     """Remove a member, or let a member leave (``actor`` is that member)."""
     if membership.user_id != actor.pk:
         # Removing an admin or owner is an owner's decision.
-        _require_manager(actor, membership.group_chat, role=membership.chat_role)
-    if membership.chat_role == Role.OWNER and _owners_left_without(membership) == 0:
+        _require_manager(actor, membership.group_chat, role=membership.role)
+    if membership.role == Role.OWNER and _owners_left_without(membership) == 0:
         raise LastOwnerError()
     membership.delete()
     # Permission was checked at connect; an open socket learns of the removal here.
     user_pk, group = membership.user_id, membership.group_chat.group_name
     transaction.on_commit(
-        lambda: end_user_sessions(user_pk, group=group, reason="You left or were removed.")
+        lambda: end_sessions(user_pk=user_pk, group=group, reason="You left or were removed.")
     )
 
 
 def save_message(*, group_chat: GroupChat, sender: User, content: str) -> ChatMessage:
-    """Validate and store a message; it is committed when this returns, so it
-    is in the database before anyone is told about it."""
-    content = content.strip()
-    # A TextField's max_length only sizes form widgets; full_clean ignores it.
-    if len(content) > MAX_MESSAGE_LENGTH:
-        raise ValidationError(
-            {"content": f"A message is at most {MAX_MESSAGE_LENGTH} characters long."}
-        )
-    message = ChatMessage(group_chat=group_chat, sender=sender, content=content)
+    """Validate (the model's rules: not blank, at most MAX_MESSAGE_LENGTH) and
+    store a message, trimmed."""
+    message = ChatMessage(group_chat=group_chat, sender=sender, content=content.strip())
     message.full_clean()
     message.save()
+    return message
+
+
+def post_message(
+    *, group_chat: GroupChat, sender: User, content: str, sender_channel: str | None = None
+) -> ChatMessage:
+    """Say something in a chat: store it (``save_message``), then push it to every
+    member's open sockets as ``member_message``, after the commit, so no member
+    hears of a message the history lacks. ``sender_channel`` is the socket it came
+    from, if any: that one is told ``is_current``, the sender's others ``is_mine``."""
+    # Looked up on the module at call time, so tests can stand in for it.
+    message = save_message(group_chat=group_chat, sender=sender, content=content)
+    member_message = MemberMessage(payload=MemberPayload.from_message(message))
+    sent_by = Sender(user_pk=sender.pk, channel=sender_channel)
+    transaction.on_commit(lambda: push(group_chat.group_name, member_message, sender=sent_by))
     return message

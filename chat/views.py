@@ -2,18 +2,19 @@
 
 Every view starts from the requester's own memberships (``chat.selectors``),
 so another group's chat is a 404, never a 403 that would confirm it exists.
-Role rules live in ``chat.services``; views only translate their errors.
+Serializers validate and shape; the views hand what they validated to
+``chat.services``, where the role rules live. A service's PermissionDenied is
+a 403 and its ValidationError a 400 (``config.exceptions``).
 """
 
 from typing import Any
 
-from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db.models import QuerySet
 from django.shortcuts import get_object_or_404
-from rest_framework import exceptions, generics
+from rest_framework import generics
 from rest_framework.request import Request
 from rest_framework.response import Response
-from rest_framework.serializers import BaseSerializer, as_serializer_error
+from rest_framework.serializers import BaseSerializer
 from rest_framework.views import APIView
 
 from accounts.models import User
@@ -29,17 +30,7 @@ from chat.serializers import (
 
 
 class ChatAPIView(APIView):
-    """Base of the chat views: the one place service errors become responses.
-
-    DRF already answers Django's PermissionDenied with 403 and its message;
-    Django's ValidationError (LastOwnerError included) it would let through
-    as a 500, so it becomes a 400 carrying the service's message here.
-    """
-
-    def handle_exception(self, exc: Exception) -> Response:
-        if isinstance(exc, DjangoValidationError):
-            exc = exceptions.ValidationError(as_serializer_error(exc))
-        return super().handle_exception(exc)
+    """Base of the chat views."""
 
     @property
     def actor(self) -> User:
@@ -72,7 +63,11 @@ class GroupChatListView(ChatAPIView, generics.ListCreateAPIView[GroupChat]):
         return selectors.member_group_chats(self.actor)
 
     def perform_create(self, serializer: BaseSerializer[GroupChat]) -> None:
-        serializer.save(actor=self.actor)
+        created = services.create_group_chat(
+            creator=self.actor, name=serializer.validated_data["name"]
+        )
+        # Read back through the selector for the creator's ``my_role``.
+        serializer.instance = self.get_queryset().get(pk=created.pk)
 
 
 class GroupChatDetailView(ChatAPIView, generics.RetrieveUpdateDestroyAPIView[GroupChat]):
@@ -85,7 +80,13 @@ class GroupChatDetailView(ChatAPIView, generics.RetrieveUpdateDestroyAPIView[Gro
         return selectors.member_group_chats(self.actor)
 
     def perform_update(self, serializer: BaseSerializer[GroupChat]) -> None:
-        serializer.save(actor=self.actor)
+        group_chat = serializer.instance
+        assert group_chat is not None  # UpdateModelMixin built the serializer with it
+        services.rename_group_chat(
+            group_chat=group_chat,
+            actor=self.actor,
+            name=serializer.validated_data.get("name", group_chat.name),
+        )
 
     def perform_destroy(self, instance: GroupChat) -> None:
         services.delete_group_chat(group_chat=instance, actor=self.actor)
@@ -103,7 +104,12 @@ class ChatMemberListView(GroupChatScopedView, generics.ListCreateAPIView[ChatMem
         return NewChatMemberSerializer if self.request.method == "POST" else ChatMemberSerializer
 
     def perform_create(self, serializer: BaseSerializer[ChatMember]) -> None:
-        serializer.save(actor=self.actor, group_chat=self.group_chat)
+        serializer.instance = services.add_member(
+            group_chat=self.group_chat,
+            actor=self.actor,
+            user=serializer.validated_data["user"],
+            role=serializer.validated_data["role"],
+        )
 
 
 class ChatMemberDetailView(
@@ -124,7 +130,11 @@ class ChatMemberDetailView(
         return self.update(request, *args, **kwargs)
 
     def perform_update(self, serializer: BaseSerializer[ChatMember]) -> None:
-        serializer.save(actor=self.actor)
+        membership = serializer.instance
+        assert membership is not None  # UpdateModelMixin built the serializer with it
+        services.change_role(
+            membership=membership, actor=self.actor, role=serializer.validated_data["role"]
+        )
 
     def perform_destroy(self, instance: ChatMember) -> None:
         services.remove_member(membership=instance, actor=self.actor)

@@ -1,4 +1,8 @@
-"""Every app's WebSocket routes, gathered in one list for config.asgi."""
+"""Every app's WebSocket routes, gathered in one list for config.asgi.
+
+``realtime.asgi.websocket_application`` adds the last route, which refuses any other
+path with 4404.
+"""
 
 from django.urls import URLPattern, URLResolver
 

@@ -184,6 +184,8 @@ REST_FRAMEWORK = {
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    # Django's ValidationError from a service is a 400, in every app's views.
+    "EXCEPTION_HANDLER": "config.exceptions.exception_handler",
 }
 
 SIMPLE_JWT = {
@@ -201,10 +203,8 @@ AUTH_COOKIE_REFRESH = "jwt_auth_refresh_cookie"
 AUTH_COOKIE_REFRESH_PATH = "/api/auth/"
 AUTH_COOKIE_SECURE = env_bool("AUTH_COOKIE_SECURE", default=not DEBUG)
 
-# The WebSocket consumer layer (see realtime/settings.py for what each means).
-REALTIME = {
-    "SEND_COMPLETION": env_bool("REALTIME_SEND_COMPLETION", default=False),
-}
+# The WebSocket consumer layer reads REALTIME with defaults (realtime/settings.py);
+# production keeps them. The test settings turn on the completion markers.
 
 # Production hardening; `manage.py check --deploy` passes with DEBUG off.
 if not DEBUG:

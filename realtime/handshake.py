@@ -9,45 +9,48 @@ import io
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from http import HTTPStatus
-from typing import Any
+from typing import TYPE_CHECKING, Any, ClassVar
 
-from django.contrib.auth.base_user import AbstractBaseUser
 from django.contrib.auth.models import AnonymousUser
 from django.core.handlers.asgi import ASGIRequest
-from django.db.models import Model, QuerySet
+from django.db.models import QuerySet
 from django.http import Http404
 from rest_framework.authentication import BaseAuthentication
 from rest_framework.exceptions import APIException
 from rest_framework.generics import GenericAPIView
 from rest_framework.permissions import BasePermission
 
+if TYPE_CHECKING:
+    # django-stubs' placeholder for the project's user model (AUTH_USER_MODEL) or AnonymousUser.
+    from django.contrib.auth.models import _AnyUser
 
-@dataclass(frozen=True)
+
 class HandshakePolicy:
-    """What a consumer requires of a connection, in DRF's terms."""
+    """What a consumer requires of a connection, declared as on a DRF view.
+
+    ``RealtimeConsumer`` inherits it, so a consumer declares these class attributes
+    and nothing else; ``check_handshake`` reads them.
+    """
 
     # None keeps DRF's defaults (DEFAULT_AUTHENTICATION_CLASSES and so on).
-    authentication_classes: Sequence[type[BaseAuthentication]] | None = None
-    permission_classes: Sequence[type[BasePermission]] | None = None
+    authentication_classes: ClassVar[Sequence[type[BaseAuthentication]] | None] = None
+    permission_classes: ClassVar[Sequence[type[BasePermission]] | None] = None
     # When set, the object named by the URL route kwargs is looked up (404 if
     # missing) and the permission classes' object checks run against it.
-    queryset: QuerySet[Any] | None = None
-    lookup_field: str = "pk"
-    lookup_url_kwarg: str | None = None
+    queryset: ClassVar[QuerySet[Any] | None] = None
+    lookup_field: ClassVar[str] = "pk"
+    lookup_url_kwarg: ClassVar[str | None] = None
 
 
 @dataclass(frozen=True)
 class HandshakeResult:
-    status_code: int
-    user: AbstractBaseUser | AnonymousUser
-    obj: Model | None = None
+    status: HTTPStatus
+    user: "_AnyUser"
+    # The object the queryset named (a model instance), or None without a queryset.
+    obj: Any = None
     detail: Any = None
     # When the credential expires (epoch seconds), if it says: a JWT's ``exp``.
     expires_at: float | None = None
-
-    @property
-    def ok(self) -> bool:
-        return self.status_code == HTTPStatus.OK
 
 
 def http_request_from_scope(scope: Mapping[str, Any]) -> ASGIRequest:
@@ -82,7 +85,7 @@ def check_handshake(policy: HandshakePolicy, scope: Mapping[str, Any]) -> Handsh
         view.check_throttles(request)
         obj = view.get_object() if policy.queryset is not None else None
     except APIException as exc:
-        return HandshakeResult(exc.status_code, request.user, detail=exc.detail)
+        return HandshakeResult(HTTPStatus(exc.status_code), request.user, detail=exc.detail)
     except Http404:
         return HandshakeResult(HTTPStatus.NOT_FOUND, request.user, detail="Not found.")
     return HandshakeResult(

@@ -19,7 +19,7 @@ class ChatMemberFactory(DjangoModelFactory[ChatMember]):
 
     user = factory.SubFactory(UserFactory)
     group_chat = factory.SubFactory(GroupChatFactory)
-    chat_role = ChatMember.ChatMemberRole.MEMBER
+    role = ChatMember.Role.MEMBER
 
 
 class ChatMessageFactory(DjangoModelFactory[ChatMessage]):

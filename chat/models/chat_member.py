@@ -8,7 +8,7 @@ class ChatMember(models.Model):
     """A user's membership of a group chat, with the role that decides what
     they may manage."""
 
-    class ChatMemberRole(models.TextChoices):
+    class Role(models.TextChoices):
         OWNER = "owner", "Owner"
         ADMIN = "admin", "Admin"
         MEMBER = "member", "Member"
@@ -17,9 +17,7 @@ class ChatMember(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="chat_memberships"
     )
     group_chat = models.ForeignKey(GroupChat, on_delete=models.CASCADE, related_name="members")
-    chat_role = models.CharField(
-        max_length=10, choices=ChatMemberRole.choices, default=ChatMemberRole.MEMBER
-    )
+    role = models.CharField(max_length=10, choices=Role.choices, default=Role.MEMBER)
     joined_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -29,4 +27,4 @@ class ChatMember(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.user_id} in {self.group_chat_id} ({self.chat_role})"
+        return f"{self.user_id} in {self.group_chat_id} ({self.role})"

@@ -1,4 +1,5 @@
 from django.conf import settings
+from django.core.validators import MaxLengthValidator
 from django.db import models
 
 from chat.models.group_chat import GroupChat
@@ -16,7 +17,11 @@ class ChatMessage(models.Model):
         null=True,
         related_name="chat_messages",
     )
-    content = models.TextField(max_length=MAX_MESSAGE_LENGTH)
+    # A TextField's max_length only sizes form widgets; the validator is what
+    # full_clean() enforces (chat.services.save_message runs it before saving).
+    content = models.TextField(
+        max_length=MAX_MESSAGE_LENGTH, validators=[MaxLengthValidator(MAX_MESSAGE_LENGTH)]
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

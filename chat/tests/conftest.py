@@ -8,7 +8,7 @@ from accounts.models import User
 from chat import services
 from chat.models import ChatMember, GroupChat
 
-Role = ChatMember.ChatMemberRole
+Role = ChatMember.Role
 
 
 @pytest.fixture

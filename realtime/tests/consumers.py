@@ -10,7 +10,7 @@ from rest_framework.request import Request
 from accounts.models import User
 from realtime.asgi import websocket_application
 from realtime.consumers import RealtimeConsumer
-from realtime.messages.base import BaseMessage
+from realtime.messages import BaseMessage, GroupMessage
 
 
 class EchoPayload(BaseModel):
@@ -30,13 +30,15 @@ class BreakMessage(BaseMessage):
     payload: None = None
 
 
-class ShoutMessage(BaseMessage):
+class ShoutMessage(GroupMessage):
+    """Received, and relayed as it is to the room."""
+
     action: Literal["shout"] = "shout"
     payload: EchoPayload
     exclude_current: bool = False
 
 
-class EchoConsumer(RealtimeConsumer[EchoMessage | BreakMessage]):
+class EchoConsumer(RealtimeConsumer[EchoMessage | BreakMessage, None]):
     async def receive_message(self, message: EchoMessage | BreakMessage) -> None:
         if isinstance(message, BreakMessage):
             raise RuntimeError("secret internal detail")
@@ -44,7 +46,7 @@ class EchoConsumer(RealtimeConsumer[EchoMessage | BreakMessage]):
             await self.send_message(message)
 
 
-class RoomConsumer(RealtimeConsumer[ShoutMessage]):
+class RoomConsumer(RealtimeConsumer[ShoutMessage, None]):
     async def get_groups(self) -> list[str]:
         return ["test-room"]
 
@@ -57,7 +59,7 @@ class IsSelf(BasePermission):
         return bool(obj == request.user)
 
 
-class ProfileConsumer(RealtimeConsumer[EchoMessage]):
+class ProfileConsumer(RealtimeConsumer[EchoMessage, User]):
     """Object permissions: only the user named in the URL may connect."""
 
     permission_classes = (IsAuthenticated, IsSelf)

@@ -15,8 +15,9 @@ from rest_framework_simplejwt.tokens import AccessToken
 
 from accounts.factories.user import UserFactory
 from accounts.models import User
-from accounts.testing import Headers, jwt_cookies, ws_headers
-from realtime.tests.consumers import application
+from realtime.groups import push
+from realtime.tests.consumers import EchoPayload, ShoutMessage, application
+from tests.support.auth import Headers, jwt_cookies, ws_headers
 
 TIMEOUT = 3
 PONG = {"action": "pong", "payload": None}
@@ -300,3 +301,20 @@ class GroupMessageTests(ConsumerTestCase):
             # Bob's copy has arrived, so Alice's would have too: none came.
             await alice.send_json_to({"action": "ping"})
             assert await alice.receive_json_from(timeout=TIMEOUT) == PONG
+
+    async def test_push_from_sync_code_reaches_every_socket_in_the_group(self) -> None:
+        """The public push API, as a service or a management command calls it."""
+        _, alice_headers = await self.asetup_user()
+        _, bob_headers = await self.asetup_user()
+        async with (
+            self.socket(alice_headers, "/ws/room/") as alice,
+            self.socket(bob_headers, "/ws/room/") as bob,
+        ):
+            await self.auth(alice)
+            await self.auth(bob)
+            message = ShoutMessage(payload=EchoPayload(text="from a service"))
+            await sync_to_async(push)("test-room", message)
+            for ws in (alice, bob):
+                received = ShoutMessage.model_validate(await ws.receive_json_from(timeout=TIMEOUT))
+                assert received == message  # from nobody: not mine, not current
+                assert await ws.receive_json_from(timeout=TIMEOUT) == GROUP_COMPLETE

@@ -7,10 +7,10 @@ from django.urls import reverse
 from rest_framework.test import APIClient
 
 from accounts.models import User
-from accounts.testing import jwt_cookies
 from chat.models import ChatMember, GroupChat
+from tests.support.auth import jwt_cookies
 
-Role = ChatMember.ChatMemberRole
+Role = ChatMember.Role
 ClientFor = Callable[[User], APIClient]
 
 

@@ -6,11 +6,11 @@ from pytest_django import DjangoAssertNumQueries
 from rest_framework.test import APIClient
 
 from accounts.models import User
-from accounts.testing import jwt_cookies
 from chat import services
 from chat.factories.group_chat import ChatMemberFactory, GroupChatFactory
 from chat.models import ChatMember, GroupChat
 from chat.tests.api.conftest import ClientFor
+from tests.support.auth import jwt_cookies
 
 pytestmark = pytest.mark.django_db
 

@@ -13,7 +13,7 @@ from chat.tests.api.conftest import ClientFor
 
 pytestmark = pytest.mark.django_db
 
-Role = ChatMember.ChatMemberRole
+Role = ChatMember.Role
 MemberUrl = Callable[[User], str]
 
 
@@ -24,7 +24,7 @@ def members_url(group_chat: GroupChat) -> str:
 
 def role_of(group_chat: GroupChat, user: User) -> str | None:
     membership = ChatMember.objects.filter(group_chat=group_chat, user=user).first()
-    return membership.chat_role if membership else None
+    return membership.role if membership else None
 
 
 def test_unauthenticated_gets_401(
@@ -51,7 +51,7 @@ def test_member_lists_members_in_join_order(
         {
             "id": m.pk,
             "user": {"id": m.user.pk, "username": m.user.username},
-            "chat_role": m.chat_role,
+            "chat_role": m.role,
             "joined_at": m.joined_at.isoformat().replace("+00:00", "Z"),
         }
         for m in memberships

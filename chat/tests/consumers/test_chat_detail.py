@@ -11,12 +11,12 @@ from channels.layers import get_channel_layer
 from django.conf import settings
 from rest_framework_simplejwt.tokens import AccessToken
 
-from accounts.testing import ws_headers
 from chat import services
-from chat.messages.chat import MessagePayload, NewChatMessage
+from chat.messages.chat_detail import MessagePayload, NewChatMessage
 from chat.models import ChatMember, ChatMessage, GroupChat
 from chat.models.chat_message import MAX_MESSAGE_LENGTH
-from chat.tests.base import WebsocketTestCase
+from tests.support.auth import ws_headers
+from tests.support.testcase import WebsocketTestCase
 
 
 class ChatDetailTestCase(WebsocketTestCase):
@@ -99,12 +99,19 @@ class TestWhoMayConnect(ChatDetailTestCase):
             await comm.connect()
             await comm.assert_authenticated_status_ok()
 
-        await sync_to_async(services.delete_group_chat)(group_chat=self.group_chat, actor=self.user)
+        group = self.group_chat.group_name
+        layer = get_channel_layer()
+        with patch.object(layer, "group_send", wraps=layer.group_send) as group_send:
+            await sync_to_async(services.delete_group_chat)(
+                group_chat=self.group_chat, actor=self.user
+            )
 
-        for comm in sockets:
-            (*_, ended) = await comm.receive_until_action("authentication", inclusive=True)
-            assert ended["payload"]["data"] == "This group chat was deleted."
-            await comm.assert_closed(code=4404)
+            for comm in sockets:
+                (*_, ended) = await comm.receive_until_action("authentication", inclusive=True)
+                assert ended["payload"]["data"] == "This group chat was deleted."
+                await comm.assert_closed(code=4404)
+        # One event to the chat's group, however many members it had.
+        assert [call.args[0] for call in group_send.await_args_list] == [group]
 
 
 class TestMessages(ChatDetailTestCase):

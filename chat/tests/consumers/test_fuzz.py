@@ -1,6 +1,9 @@
-"""Fuzzing the group chat consumer: 10,000 generated bad frames (random JSON,
-near-valid messages, huge strings, deep nesting, wrong types, binary frames).
-Each gets exactly one ``error``, the socket stays open, nothing is written."""
+"""Fuzzing the group chat consumer: generated bad frames (random JSON, near-valid
+messages, huge strings, deep nesting, wrong types, binary frames), 100 per
+connection. Each gets exactly one ``error``, the socket stays open, nothing is
+written. The hypothesis profile sets the number of connections: 100 (10,000
+frames) under ``ci``, which .ci/run selects; a few by default
+(tests/support/profiles.py)."""
 
 import json
 from typing import Any
@@ -13,11 +16,10 @@ from hypothesis import strategies as st
 from chat import services
 from chat.models import ChatMessage
 from chat.models.chat_message import MAX_MESSAGE_LENGTH
-from chat.tests.base import WebsocketTestCase
 from realtime.settings import RealtimeSettings
+from tests.support.testcase import WebsocketTestCase
 
 FRAMES_PER_CONNECTION = 100
-CONNECTIONS = 100  # 100 x 100 = 10,000 frames
 MAX_FRAME_CHARS = RealtimeSettings().max_frame_chars
 
 Frame = tuple[str, Any]  # ("text", str) or ("bytes", bytes): the ASGI event key and data
@@ -121,15 +123,17 @@ class TestFuzzChatDetail(WebsocketTestCase):
     def test_every_bad_frame_gets_an_error_and_nothing_is_written(self) -> None:
         # Hypothesis drives a nested function: its per-example database reset
         # (hypothesis.extra.django) would flush the user and group of setUp.
-        @settings(
-            max_examples=CONNECTIONS,
-            deadline=None,
-            derandomize=True,
-            suppress_health_check=list(HealthCheck),
-        )
+        # One example is one connection; the profile says how many.
+        connections = 0
+
+        @settings(deadline=None, suppress_health_check=list(HealthCheck))
         @given(st.lists(bad_frames, min_size=FRAMES_PER_CONNECTION, max_size=FRAMES_PER_CONNECTION))
         def one_connection(frames: list[Frame]) -> None:
+            nonlocal connections
             async_to_sync(self.send_batch)(frames)
             assert not ChatMessage.objects.exists()
+            connections += 1
 
         one_connection()
+        # Every example the profile asks for was sent (10,000 frames under ``ci``).
+        assert connections == settings().max_examples

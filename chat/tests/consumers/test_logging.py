@@ -8,7 +8,7 @@ from unittest.mock import patch
 from asgiref.sync import sync_to_async
 
 from chat import services
-from chat.tests.base import WebsocketTestCase
+from tests.support.testcase import WebsocketTestCase
 
 SECRET = "my-bank-pin-is-4242"
 

@@ -5,9 +5,9 @@ from unittest.mock import patch
 
 from django.utils import timezone
 
-from chat.messages.chat import MessagePayload, NewChatMessage
+from chat.messages.chat_detail import MessagePayload, NewChatMessage
 from chat.models import ChatMember, ChatMessage, GroupChat
-from chat.tests.base import WebsocketTestCase
+from tests.support.testcase import WebsocketTestCase
 
 
 class ChatTestCase(WebsocketTestCase):
@@ -19,7 +19,7 @@ class ChatTestCase(WebsocketTestCase):
         self.member = await ChatMember.objects.acreate(
             user=self.user,
             group_chat=self.group_chat,
-            chat_role=ChatMember.ChatMemberRole.ADMIN,
+            role=ChatMember.Role.ADMIN,
         )
 
     async def test_connect_and_send_message(self) -> None:

@@ -1,12 +1,15 @@
 """Guide: "Creating Multiple Communicators" and "Testing Group Messaging",
 against the broadcast demo room ``/ws/broadcast/room1/``."""
 
-from chat.messages.echo import ChatMessage
-from chat.tests.base import WebsocketTestCase
+from chat.tests.guide import demo
+from chat.tests.guide.demo import ChatMessage
+from tests.support.testcase import WebsocketTestCase
 
 
 class TestBroadcastConsumer(WebsocketTestCase):
     ws_path = "/ws/broadcast/room1/"
+    # The guide's demo rooms, routed for the guide's tests only
+    router = demo.router
 
     async def test_multi_user_scenario(self) -> None:
         """Guide, "Creating Multiple Communicators"."""

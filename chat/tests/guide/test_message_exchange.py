@@ -1,16 +1,18 @@
 """Guide: "Testing Message Exchange" and "WebsocketCommunicator Features",
-against the demo room ``/ws/chat/room1/`` (``chat.consumers.echo``)."""
+against the demo room ``/ws/chat/room1/`` (``chat.tests.guide.demo``)."""
 
 from django.conf import settings
 
-from chat.messages.echo import ChatMessage
-from chat.tests.base import WebsocketTestCase
-from realtime.messages.incoming import PingMessage
-from realtime.messages.outgoing import PongMessage
+from chat.tests.guide import demo
+from chat.tests.guide.demo import ChatMessage
+from realtime.messages import PingMessage, PongMessage
+from tests.support.testcase import WebsocketTestCase
 
 
 class TestChatConsumer(WebsocketTestCase):
     ws_path = "/ws/chat/room1/"
+    # The guide's demo rooms, routed for the guide's tests only
+    router = demo.router
 
     async def test_ping_pong(self) -> None:
         """Guide, "Testing Message Exchange": ping gets pong."""
@@ -57,6 +59,8 @@ class TestCommunicatorFeatures(WebsocketTestCase):
     """Guide, "WebsocketCommunicator Features", one feature after another."""
 
     ws_path = "/ws/broadcast/features/"
+    # The guide's demo rooms, routed for the guide's tests only
+    router = demo.router
 
     async def test_features(self) -> None:
         communicator = self.auth_communicator

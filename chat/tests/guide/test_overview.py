@@ -2,7 +2,8 @@
 
 from django.conf import settings
 
-from chat.tests.base import WebsocketTestCase
+from chat.tests.guide import demo
+from tests.support.testcase import WebsocketTestCase
 
 
 class TestMyConsumer(WebsocketTestCase):
@@ -10,6 +11,8 @@ class TestMyConsumer(WebsocketTestCase):
 
     # Path to test (required)
     ws_path = "/ws/chat/room1/"
+    # The guide's demo rooms, routed for the guide's tests only
+    router = demo.router
 
     async def test_connect(self) -> None:
         """Guide, "WebsocketTestCase": connect and authenticate."""
@@ -35,6 +38,8 @@ class TestSessionAuthentication(WebsocketTestCase):
     Django's test client instead of JWT cookies."""
 
     ws_path = "/ws/chat/room1/"
+    # The guide's demo rooms, routed for the guide's tests only
+    router = demo.router
 
     def get_ws_headers(self) -> list[tuple[bytes, bytes]]:
         # Create a session using Django's test client

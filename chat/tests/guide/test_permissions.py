@@ -2,7 +2,7 @@
 adapted to GroupChat/ChatMember and ``/ws/rooms/<id>/`` to ``/ws/chat/<id>/``."""
 
 from chat.models import ChatMember, GroupChat
-from chat.tests.base import WebsocketTestCase
+from tests.support.testcase import WebsocketTestCase
 
 
 class TestRoomAccess(WebsocketTestCase):

@@ -9,14 +9,14 @@ from chat.models import ChatMember, GroupChat
 
 pytestmark = pytest.mark.django_db
 
-Role = ChatMember.ChatMemberRole
+Role = ChatMember.Role
 
 
 def test_the_creator_is_the_first_owner(owner: User) -> None:
     group_chat = services.create_group_chat(creator=owner, name="Team")
 
     assert group_chat.created_by == owner
-    assert list(group_chat.members.values_list("user", "chat_role")) == [(owner.pk, Role.OWNER)]
+    assert list(group_chat.members.values_list("user", "role")) == [(owner.pk, Role.OWNER)]
 
 
 @pytest.mark.parametrize("name", ["", "x" * 101])

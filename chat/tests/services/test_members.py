@@ -10,7 +10,7 @@ from chat.services import LastOwnerError
 
 pytestmark = pytest.mark.django_db
 
-Role = ChatMember.ChatMemberRole
+Role = ChatMember.Role
 
 
 def membership(group_chat: GroupChat, user: User) -> ChatMember:
@@ -19,7 +19,7 @@ def membership(group_chat: GroupChat, user: User) -> ChatMember:
 
 def role_of(group_chat: GroupChat, user: User) -> str | None:
     found = ChatMember.objects.filter(group_chat=group_chat, user=user).first()
-    return found.chat_role if found else None
+    return found.role if found else None
 
 
 def test_admin_adds_a_member(group_chat: GroupChat, admin: User, outsider: User) -> None:

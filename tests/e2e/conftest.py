@@ -17,10 +17,10 @@ from typing import Any
 import pytest
 from playwright.sync_api import Browser, Playwright, sync_playwright
 
-from chat.tests import processes
-from chat.tests.processes import free_port
+from tests.support import processes
+from tests.support.processes import free_port
 
-ROOT = Path(__file__).resolve().parents[3]
+ROOT = processes.PROJECT_DIR
 SCREENSHOTS = ROOT / "docs" / "screenshots"
 PASSWORD = "a-long-e2e-password"
 START_SECONDS = 30

@@ -11,7 +11,7 @@ On failure the exception says what was awaited, how the process ended, and
 its last lines.
 
 This module imports nothing from Django, so scripts run from the repository
-root can use it as ``chat.tests.processes``.
+root can use it as ``tests.support.processes``.
 """
 
 import collections

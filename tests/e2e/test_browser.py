@@ -8,7 +8,7 @@ from collections.abc import Callable, Iterator
 import pytest
 from playwright.sync_api import Browser, ConsoleMessage, Page, ViewportSize, expect
 
-from chat.tests.e2e.conftest import PASSWORD, SCREENSHOTS, Server
+from tests.e2e.conftest import PASSWORD, SCREENSHOTS, Server
 
 pytestmark = pytest.mark.e2e
 
@@ -164,7 +164,7 @@ def test_owner_manages_members(server: Server, new_page: OpenPage) -> None:
     roles = server.run_django(
         "import json; from chat.models import ChatMember; "
         f"print(json.dumps(list(ChatMember.objects.filter(group_chat_id={group_id}, "
-        f"user__username={dave!r}).values_list('chat_role', flat=True))))"
+        f"user__username={dave!r}).values_list('role', flat=True))))"
     )
     assert roles == ["admin"]
 

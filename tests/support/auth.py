@@ -1,7 +1,8 @@
 """Credentials for tests: JWT cookies and WebSocket handshake headers.
 
-Used by the project's tests and benchmarks; the guide's test base builds the
-same headers by hand, which is what this module saves everyone else from.
+What a browser would carry after logging in, made without the login round trip:
+the API tests' clients, the consumer tests' handshakes and the guide's test base
+(``tests.support.testcase``) all build their credentials here.
 """
 
 from collections.abc import Mapping

@@ -18,7 +18,7 @@ import redis
 from websockets.asyncio.client import ClientConnection
 from websockets.exceptions import ConnectionClosed
 
-from chat.tests.live.support import (
+from tests.support.live import (
     FRAME_SECONDS,
     StartWorker,
     app_environment,

@@ -1,12 +1,15 @@
 """The project's WebSocket test base: the guide's "Authentication in Testing"
-example, a user with JWT cookies created for every test."""
+example, a user with JWT cookies created for every test.
+
+Every app's consumer tests and the guide's examples stand on it.
+"""
 
 from asgiref.sync import sync_to_async
 
 from accounts.factories.user import UserFactory
 from accounts.models import User
-from accounts.testing import Headers, jwt_cookies, ws_headers
 from chanx_testing import WebsocketTestCase as BaseWebsocketTestCase
+from tests.support.auth import Headers, jwt_cookies, ws_headers
 
 
 class WebsocketTestCase(BaseWebsocketTestCase):

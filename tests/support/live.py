@@ -28,10 +28,10 @@ from psycopg import sql
 from websockets.asyncio.client import ClientConnection, connect
 from websockets.typing import Origin
 
-from chat.tests import processes
-from chat.tests.processes import free_port
+from tests.support import processes
+from tests.support.processes import free_port
 
-PROJECT_DIR = Path(__file__).resolve().parents[3]
+PROJECT_DIR = processes.PROJECT_DIR
 ENTRYPOINT = PROJECT_DIR / "bin" / "entrypoint"
 PG_ADMIN_URL = os.environ.get("LIVE_PG_ADMIN_URL", "postgres://postgres@127.0.0.1:5432/postgres")
 SERVER_URL = "http://127.0.0.1"

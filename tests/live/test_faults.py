@@ -34,7 +34,7 @@ import pytest
 from websockets.asyncio.client import ClientConnection
 from websockets.exceptions import ConnectionClosed, InvalidHandshake
 
-from chat.tests.live.support import (
+from tests.support.live import (
     FRAME_SECONDS,
     RedisServer,
     StartWorker,
@@ -49,7 +49,7 @@ from chat.tests.live.support import (
     say,
     started_workers,
 )
-from chat.tests.processes import free_port
+from tests.support.processes import free_port
 
 pytestmark = pytest.mark.live
 

@@ -1,0 +1,93 @@
+"""From a WebSocket frame to one typed message, or an ``error`` saying why not.
+
+A frame is refused when it comes too often (a token bucket per connection), is binary,
+is too large, or does not validate as one of the consumer's messages (a pydantic
+discriminated union on ``action``). The error says what is wrong without echoing the
+frame's content back.
+"""
+
+from typing import Annotated, Any, Generic, TypeVar, Union, get_args
+
+from pydantic import Field, TypeAdapter, ValidationError
+
+from realtime.messages import BaseMessage, ErrorDetail, ErrorPayload, PingMessage
+from realtime.rate_limit import TokenBucket
+from realtime.settings import RealtimeSettings
+
+IncomingT = TypeVar("IncomingT", bound=BaseMessage)
+
+# Summaries for the first validation error a frame hits, by pydantic's error type.
+_SUMMARIES = {
+    "json_invalid": "Malformed JSON.",
+    "dict_type": "A message must be a JSON object with an 'action' key.",
+    "model_type": "A message must be a JSON object with an 'action' key.",
+    "union_tag_not_found": "The message has no 'action'.",
+    "union_tag_invalid": "Unknown action.",
+}
+
+
+class InvalidFrame(Exception):
+    """A frame that is not one of the messages this consumer accepts."""
+
+    def __init__(self, payload: ErrorPayload) -> None:
+        super().__init__(payload.message)
+        self.payload = payload
+
+
+def incoming_adapter(incoming: Any) -> TypeAdapter[Any]:
+    """One validator for a consumer's messages (a class or a union of them),
+    discriminated on ``action``. Ping is always understood, listed or not."""
+    members = tuple(dict.fromkeys((*(get_args(incoming) or (incoming,)), PingMessage)))
+    if len(members) == 1:
+        return TypeAdapter(members[0])
+    union: Any = Union[members]  # noqa: UP007 - built from a runtime tuple
+    return TypeAdapter(Annotated[union, Field(discriminator="action")])
+
+
+def frame_error(exc: ValidationError) -> ErrorPayload:
+    """Say what is wrong with a frame, without echoing its content back."""
+    errors = exc.errors(include_url=False, include_input=False, include_context=False)
+    return ErrorPayload(
+        message=_SUMMARIES.get(errors[0]["type"], "Invalid message."),
+        errors=[
+            ErrorDetail(loc=list(error["loc"]), msg=error["msg"], type=error["type"])
+            for error in errors
+        ],
+    )
+
+
+class FrameReader(Generic[IncomingT]):
+    """One connection's incoming frames: rate-limited, size-checked, validated."""
+
+    def __init__(self, adapter: TypeAdapter[Any], config: RealtimeSettings) -> None:
+        self.adapter = adapter
+        self.config = config
+        self.rate_limit = TokenBucket(config.rate_per_second, config.rate_burst)
+        self.violations = 0
+
+    @property
+    def exhausted(self) -> bool:
+        """Too many frames over the rate: the client is to be disconnected."""
+        return self.violations >= self.config.max_violations
+
+    def read(self, text_data: str | None, bytes_data: bytes | None) -> PingMessage | IncomingT:
+        """The frame as one of the consumer's messages, or InvalidFrame saying why not."""
+        if not self.rate_limit.take():
+            self.violations += 1
+            rate = f"{self.config.rate_per_second:g} per second"
+            raise InvalidFrame(ErrorPayload(message=f"Too many messages: at most {rate}."))
+        if text_data is None:
+            raise InvalidFrame(
+                ErrorPayload(message="Binary frames are not accepted; send JSON text.")
+            )
+        if len(text_data) > self.config.max_frame_chars:
+            raise InvalidFrame(
+                ErrorPayload(
+                    message=f"Frame too large: at most {self.config.max_frame_chars} characters."
+                )
+            )
+        try:
+            message: PingMessage | IncomingT = self.adapter.validate_json(text_data)
+        except ValidationError as exc:
+            raise InvalidFrame(frame_error(exc)) from None
+        return message
