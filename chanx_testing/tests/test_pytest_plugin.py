@@ -112,7 +112,7 @@ class TestDiscoveredApplication:
 
     @pytest.fixture(autouse=True)
     def asgi_application(self) -> Iterator[None]:
-        # Not pytest-django's `settings` fixture: its type was renamed in 4.12.
+        # Not pytest-django's `settings` fixture: its type is named Settings only from 4.13.
         with override_settings(ASGI_APPLICATION="chanx_testing.tests.asgi.application"):
             yield
 
