@@ -306,12 +306,14 @@ class TestProtocolSettings(CommunicatorTestCase):
     )
     async def test_other_protocol_names_come_from_the_settings(self) -> None:
         communicator = self.auth_communicator
-        await communicator.connect(ws_path="/ws/renamed/")
-        await communicator.assert_authenticated_status_ok()
+        # The waits meant to succeed get 5 s: on a Redis layer, joining a group or relaying
+        # a group message can take longer than the 0.1 s default set here.
+        await communicator.connect(timeout=5, ws_path="/ws/renamed/")
+        await communicator.assert_authenticated_status_ok(5)
         await communicator.send_json_to({"type": "ping"})
-        assert await communicator.receive_all_json() == [{"type": "pong", "data": None}]
+        assert await communicator.receive_all_json(timeout=5) == [{"type": "pong", "data": None}]
         await communicator.send_json_to({"type": "broadcast", "data": "x"})
-        group = await communicator.receive_all_json(wait_group=True)
+        group = await communicator.receive_all_json(timeout=5, wait_group=True)
         assert [frame["type"] for frame in group] == ["group_message"]
         started = time.monotonic()
         with pytest.raises(FrameNotReceived, match=r"Timed out after 0\.1"):

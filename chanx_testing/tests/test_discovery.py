@@ -1,23 +1,29 @@
-"""The WebSocket application comes from settings.ASGI_APPLICATION, with every layer kept."""
+"""The WebSocket application comes from settings.ASGI_APPLICATION, with every layer kept.
+
+Every test names its own ASGI_APPLICATION (the stacks in ``asgi.py``), so the host project's
+own ASGI module, whatever its shape, plays no part.
+"""
 
 import pytest
-from channels.routing import ProtocolTypeRouter
-from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 from django.test import override_settings
-from django.utils.module_loading import import_string
 
 from chanx_testing import WebsocketTestCase, discover_websocket_application
 from chanx_testing.protocol import Headers
-from chanx_testing.tests.asgi import ORIGIN_HEADER
+from chanx_testing.tests.asgi import ORIGIN_HEADER, function_application, websocket_stack
 
 TEST_ASGI = "chanx_testing.tests.asgi"
 
 
-def test_it_is_the_websocket_entry_of_the_configured_application() -> None:
-    application = import_string(settings.ASGI_APPLICATION)
-    assert isinstance(application, ProtocolTypeRouter)
-    assert discover_websocket_application() is application.application_mapping["websocket"]
+@override_settings(ASGI_APPLICATION=f"{TEST_ASGI}.application")
+def test_of_a_protocol_type_router_it_is_the_websocket_entry() -> None:
+    assert discover_websocket_application() is websocket_stack
+
+
+@override_settings(ASGI_APPLICATION=f"{TEST_ASGI}.function_application")
+def test_a_function_application_is_used_as_it_is() -> None:
+    # cookiecutter-django's shape: the function gets the websocket scope, as from a server.
+    assert discover_websocket_application() is function_application
 
 
 @override_settings(ASGI_APPLICATION=None)
@@ -63,3 +69,8 @@ class TestDiscoveredStack(WebsocketTestCase):
     async def test_the_test_case_reports_a_missing_application(self) -> None:
         with pytest.raises(ImproperlyConfigured, match="ASGI_APPLICATION is not set"):
             self.create_communicator()
+
+
+@override_settings(ASGI_APPLICATION=f"{TEST_ASGI}.function_application")
+class TestDiscoveredFunction(TestDiscoveredStack):
+    """The same stack behind cookiecutter-django's function: the same tests, through it."""

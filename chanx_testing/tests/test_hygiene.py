@@ -1,15 +1,18 @@
 """What a finished test leaves behind: nothing, whether it passed, failed or crashed a consumer.
 
 Each check runs a small WebsocketTestCase through unittest, as Django's runner would, and
-looks at its result and at what the consumers and the channel layer saw.
+looks at its result and at what the consumers and the channel layer saw. Any channel layer
+will do: the flush is watched through the layer's own ``flush()``, not its storage.
 """
 
 import unittest
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
+from unittest import mock
 
 import pytest
-from asgiref.sync import async_to_sync
-from channels.layers import InMemoryChannelLayer, get_channel_layer
+from channels.layers import get_channel_layer
 from django.contrib.auth.models import Group
 
 from chanx_testing import WebsocketTestCase
@@ -29,14 +32,19 @@ def run(case: type[unittest.TestCase], *names: str) -> unittest.TestResult:
     return result
 
 
-async def _layer_leftovers() -> Any:
-    """Groups and queued messages the channel layer still holds."""
+@contextmanager
+def _layer_flushes() -> Iterator[list[list[str]]]:
+    """Each flush of the default channel layer, as the consumer events that came before it."""
     layer = get_channel_layer()
-    if isinstance(layer, InMemoryChannelLayer):
-        return {**layer.groups, **layer.channels}
-    keys = await layer.connection(0).keys(f"{layer.prefix}*")
-    await layer.close_pools()
-    return keys
+    flush = layer.flush  # the in-memory and both Redis layers have one
+    flushes: list[list[str]] = []
+
+    async def recorded_flush() -> None:
+        flushes.append(sorted(events))
+        await flush()
+
+    with mock.patch.object(layer, "flush", recorded_flush):
+        yield flushes
 
 
 def test_a_failing_test_still_disconnects_its_consumers_and_flushes_the_layer() -> None:
@@ -50,13 +58,15 @@ def test_a_failing_test_still_disconnects_its_consumers_and_flushes_the_layer() 
             await self.auth_communicator.assert_authenticated_status_ok()
             raise AssertionError("the test failed on purpose")
 
-    result = run(Failing, "test_fails_with_two_connections_open")
+    with _layer_flushes() as flushes:
+        result = run(Failing, "test_fails_with_two_connections_open")
 
     assert [error for _, error in result.errors] == []
     [(_, failure)] = result.failures
     assert "the test failed on purpose" in failure
-    assert sorted(events) == [f"connect {ROOM}"] * 2 + [f"disconnect {ROOM}"] * 2
-    assert not async_to_sync(_layer_leftovers)()
+    everything = [f"connect {ROOM}"] * 2 + [f"disconnect {ROOM}"] * 2
+    assert sorted(events) == everything
+    assert flushes == [everything]  # flushed once, after both consumers had disconnected
 
 
 def test_a_consumer_left_running_does_not_poison_the_next_test() -> None:

@@ -1,8 +1,11 @@
 """The pytest fixtures: the test case's powers for plain async test functions."""
 
+from collections.abc import Iterator
+from typing import Any
+
 import pytest
-from django.contrib.auth import get_user_model
-from pytest_django.fixtures import Settings
+from asgiref.sync import async_to_sync, sync_to_async
+from django.test import override_settings
 
 from chanx_testing import CommunicatorFactory, WebsocketCommunicator
 from chanx_testing.auth import aforce_login_headers
@@ -10,6 +13,7 @@ from chanx_testing.discovery import ASGIApp
 from chanx_testing.protocol import Headers
 from chanx_testing.tests.asgi import ORIGIN_HEADER, router
 from chanx_testing.tests.consumers import Broadcast, Ping, events
+from chanx_testing.tests.users import make_user
 
 PONG = {"action": "pong", "payload": None}
 
@@ -63,10 +67,10 @@ async def test_aclose_disconnects_every_communicator_and_raises_what_a_consumer_
 async def test_orm_work_shares_the_tests_transaction_with_the_consumer(
     ws_communicator_factory: CommunicatorFactory,
 ) -> None:
-    user = await get_user_model().objects.acreate(username="carol")
+    user = await sync_to_async(make_user)("carol")
     communicator = ws_communicator_factory("/ws/user/", headers=await aforce_login_headers(user))
     await communicator.connect()
-    assert (await communicator.wait_for_auth()).payload.data == {"username": "carol"}
+    assert (await communicator.wait_for_auth()).payload.data == {"username": "carol@example.com"}
 
 
 async def test_run_then_close_reports_what_the_test_and_the_consumers_did(
@@ -107,8 +111,10 @@ class TestDiscoveredApplication:
         return [ORIGIN_HEADER]
 
     @pytest.fixture(autouse=True)
-    def asgi_application(self, settings: Settings) -> None:
-        settings.ASGI_APPLICATION = "chanx_testing.tests.asgi.application"
+    def asgi_application(self) -> Iterator[None]:
+        # Not pytest-django's `settings` fixture: its type is named Settings only from 4.13.
+        with override_settings(ASGI_APPLICATION="chanx_testing.tests.asgi.application"):
+            yield
 
     async def test_headers_come_from_the_ws_headers_fixture(
         self, ws_communicator: WebsocketCommunicator
@@ -118,10 +124,25 @@ class TestDiscoveredApplication:
 
 
 @pytest.mark.asyncio
-async def test_a_test_run_by_pytest_asyncio_still_works_and_is_cleaned_up(
+async def test_a_test_marked_for_pytest_asyncio_works_with_or_without_it(
     ws_communicator: WebsocketCommunicator,
 ) -> None:
+    """pytest-asyncio, where installed, runs it in its own loop; the fixture cleans up after."""
     await ws_communicator.connect()
     await ws_communicator.assert_authenticated_status_ok()
     await ws_communicator.send_message(Ping())
     assert await ws_communicator.receive_all_json() == [PONG]
+
+
+def test_a_sync_test_may_drive_the_fixtures_through_async_to_sync(
+    ws_communicator: WebsocketCommunicator,
+) -> None:
+    """The test's loop is gone at teardown, as under pytest-asyncio: the fixture checks alone."""
+
+    async def scenario() -> Any:
+        await ws_communicator.connect()
+        await ws_communicator.assert_authenticated_status_ok()
+        await ws_communicator.send_message(Ping())
+        return await ws_communicator.receive_all_json()
+
+    assert async_to_sync(scenario)() == [PONG]

@@ -1,12 +1,12 @@
 """WebsocketTestCase: the lazy auth_communicator, its hooks, and every setUp form of the guide."""
 
 import asyncio
-from typing import Any
+from typing import Any, cast
 
 import pytest
-from asgiref.sync import async_to_sync
+from asgiref.sync import async_to_sync, sync_to_async
 from channels.routing import URLRouter
-from django.contrib.auth import get_user_model
+from django.conf import settings
 from django.contrib.auth.models import Group
 from django.urls import path
 
@@ -15,6 +15,7 @@ from chanx_testing.auth import aforce_login_headers
 from chanx_testing.protocol import Headers
 from chanx_testing.tests.asgi import router
 from chanx_testing.tests.consumers import Ping, ProtocolConsumer
+from chanx_testing.tests.users import make_user
 
 
 def _event_loop_running() -> bool:
@@ -58,14 +59,15 @@ class TestHooks(WebsocketTestCase):
     ws_path = "/ws/user/"
 
     def setUp(self) -> None:
-        get_user_model().objects.create_user(username="testuser", password="password")
+        self.user = make_user("testuser")
         super().setUp()
 
     def get_ws_headers(self) -> Headers:
         # The guide's session example: it uses the ORM, so it runs off the event loop.
-        self.client.login(username="testuser", password="password")
-        cookies = self.client.cookies
-        return [(b"cookie", f"sessionid={cookies['sessionid'].value}".encode())]
+        # Django's stubs expect the configured user model, which this app cannot name.
+        self.client.force_login(cast(Any, self.user))
+        session = self.client.cookies[settings.SESSION_COOKIE_NAME]
+        return [(b"cookie", f"{session.key}={session.value}".encode())]
 
     def get_subprotocols(self) -> list[str]:
         return ["chat.v2"]
@@ -73,7 +75,7 @@ class TestHooks(WebsocketTestCase):
     async def test_the_default_communicator_uses_both_hooks(self) -> None:
         assert await self.auth_communicator.connect() == (True, "chat.v2")
         auth = await self.auth_communicator.wait_for_auth()
-        assert auth.payload.data == {"username": "testuser"}
+        assert auth.payload.data == {"username": "testuser@example.com"}
 
     async def test_explicit_headers_replace_the_hook(self) -> None:
         anonymous = self.create_communicator(headers=[])
@@ -82,10 +84,10 @@ class TestHooks(WebsocketTestCase):
         await anonymous.assert_closed(code=4401)
 
     async def test_force_login_headers_log_a_user_in_without_building_cookies(self) -> None:
-        user = await get_user_model().objects.acreate(username="bob")
+        user = await sync_to_async(make_user)("bob")
         communicator = self.create_communicator(headers=await aforce_login_headers(user))
         await communicator.connect()
-        assert (await communicator.wait_for_auth()).payload.data == {"username": "bob"}
+        assert (await communicator.wait_for_auth()).payload.data == {"username": "bob@example.com"}
 
 
 class GuideStyleBase(WebsocketTestCase):
