@@ -55,7 +55,7 @@ def is_json(text: str) -> bool:
 not_an_object = json_values.filter(lambda v: not isinstance(v, dict)).map(as_text)
 no_known_action = (
     st.dictionaries(st.text(max_size=8), json_values, max_size=4)
-    .filter(lambda d: d.get("action") not in {"ping", "new_message"})
+    .filter(lambda d: d.get("action") not in ("ping", "new_message"))
     .map(as_text)
 )
 bad_content = st.one_of(
