@@ -11,6 +11,7 @@ and a consumer that crashes is reported at once, with its traceback.
 import asyncio
 import contextvars
 import json
+import sys
 from collections.abc import Awaitable, Callable, Iterator
 from contextlib import contextmanager
 from typing import Any, Literal, NamedTuple, overload
@@ -35,10 +36,29 @@ _APPLICATION_ENDED: Event = {"type": "chanx_testing.application_ended"}
 
 
 # How long a disconnected application may take to stop before it is cancelled, as in
-# channels' disconnect(). Kept short because some never stop by themselves: on Python 3.11,
-# asyncio.wait_for (which redis-py uses to write) can swallow a cancellation, leaving a
-# channels_redis receive blocked in BZPOPMIN for its whole timeout (5 s).
+# channels' disconnect(): only an application that ignores its disconnect waits that long.
 _STOP_TIMEOUT = 1.0
+
+# Set in the context the harness starts an application in, so in all of its tasks.
+_in_application = contextvars.ContextVar("chanx_testing_in_application", default=False)
+
+if sys.version_info < (3, 12):
+    # 3.11's wait_for returns the result, dropping a cancellation that comes as the awaited
+    # future completes (gh-86296, fixed in 3.12). redis-py sends every command under it, so a
+    # channels_redis receive cancelled at disconnect could go on to block in BZPOPMIN.
+    _wait_for = asyncio.wait_for
+
+    async def _wait_for_keeping_cancellation(fut: Any, timeout: float | None) -> Any:
+        task = asyncio.current_task()
+        if task is None or not _in_application.get():
+            return await _wait_for(fut, timeout)
+        cancellations = task.cancelling()
+        result = await _wait_for(fut, timeout)
+        if task.cancelling() > cancellations:
+            raise asyncio.CancelledError
+        return result
+
+    asyncio.wait_for = _wait_for_keeping_cancellation
 
 
 class _Deadline(NamedTuple):
@@ -130,7 +150,9 @@ class _ApplicationStartedOnFirstUse(ApplicationCommunicator):
         if task is None:
             # In an empty context, as asgiref does: the test's context variables stay out.
             application = self.application(self.scope, self.input_queue.get, self.output_queue.put)
-            task = contextvars.Context().run(asyncio.create_task, application)
+            context = contextvars.Context()
+            context.run(_in_application.set, True)
+            task = context.run(asyncio.create_task, application)
             task.add_done_callback(lambda _: self.output_queue.put_nowait(_APPLICATION_ENDED))
             self._future = task
         return task
@@ -571,6 +593,11 @@ async def flush_channel_layers() -> None:
         flush = getattr(layer, "flush", None)
         if flush is not None:
             await flush()
+        # channels_redis never drops a per-channel lock whose acquire was cancelled; bound to
+        # this loop, it would fail a later test's consumer ("bound to a different event loop").
+        locks = getattr(layer, "receive_clean_locks", None)
+        if locks is not None and not getattr(layer, "receive_count", 0):
+            layer.receive_clean_locks = type(locks)()
 
 
 class CommunicatorFactory:

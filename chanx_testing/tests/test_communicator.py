@@ -1,5 +1,6 @@
 """Every public method of the communicator, and what each failure message says."""
 
+import asyncio
 import time
 from typing import Any
 
@@ -324,3 +325,28 @@ class TestProtocolSettings(CommunicatorTestCase):
     async def test_an_unknown_settings_key_is_refused(self) -> None:
         with pytest.raises(ImproperlyConfigured, match=r"unknown keys \['TIMEOUTS'\]"):
             await self.create_communicator().connect()
+
+
+async def _waits_for_a_future(scope: Any, receive: Any, send: Any) -> None:
+    """Accepts, then awaits ``scope["future"]`` under asyncio.wait_for, as redis-py's sends do."""
+    await receive()
+    await send({"type": "websocket.accept"})
+    scope["waiting"].set()
+    await asyncio.wait_for(scope["future"], 10)
+    await receive()
+
+
+class TestCancellation(CommunicatorTestCase):
+    async def test_a_cancellation_arriving_as_wait_for_completes_is_not_lost(self) -> None:
+        """Python 3.11's wait_for drops a cancellation that comes as its future completes
+        (fixed in 3.12); in an application under test it is kept, so a channels_redis receive
+        cancelled at disconnect stops instead of blocking in Redis until a second cancel."""
+        communicator = self.create_communicator(router=_waits_for_a_future)
+        communicator.scope["waiting"] = waiting = asyncio.Event()
+        communicator.scope["future"] = future = asyncio.get_running_loop().create_future()
+        await communicator.connect()
+        await waiting.wait()
+        future.set_result(None)
+        communicator.future.cancel()
+        await asyncio.wait({communicator.future}, timeout=5)
+        assert communicator.future.cancelled(), "the application did not stop on its cancel"
