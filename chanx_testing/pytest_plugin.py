@@ -27,6 +27,7 @@ from chanx_testing.communicator import (
 )
 from chanx_testing.discovery import ASGIApp
 from chanx_testing.protocol import Headers
+from chanx_testing.transactions import commits_emulated
 
 
 @pytest.fixture
@@ -81,6 +82,6 @@ def pytest_pyfunc_call(pyfuncitem: pytest.Function) -> bool | None:
     factory = pyfuncitem.funcargs["ws_communicator_factory"]
     assert isinstance(factory, CommunicatorFactory)
     arguments = {name: pyfuncitem.funcargs[name] for name in inspect.signature(test).parameters}
-    with connections_kept_open():
+    with connections_kept_open(), commits_emulated():
         async_to_sync(factory.run_then_close)(functools.partial(test, **arguments))
     return True

@@ -20,6 +20,7 @@ from chanx_testing.communicator import (
 )
 from chanx_testing.discovery import ASGIApp
 from chanx_testing.protocol import Headers
+from chanx_testing.transactions import commits_emulated
 
 _Method = TypeVar("_Method", bound=Callable[..., Any])
 
@@ -150,8 +151,13 @@ class RollbackWebsocketTestCase(WebsocketTestCase, TestCase):
 
     Django runs an async test's ``sync_to_async`` work, the consumers' database hops
     included, on the thread that holds the test's connection, so consumers see the test's
-    rows and their writes are undone with it: no table flush. Not for tests that need real
-    commits (``transaction.on_commit``: use ``captureOnCommitCallbacks``), database work on
-    other threads (``thread_sensitive=False``, threads of one's own), or rows shared with
-    other processes.
+    rows and their writes are undone with it: no table flush. ``transaction.on_commit``
+    callbacks run when the code's own transaction ends, as after a real commit (see
+    ``chanx_testing.transactions``). Not for tests whose rows another connection or process
+    must read, or whose database work runs on other threads (``thread_sensitive=False``,
+    threads of one's own).
     """
+
+    def run(self, result: Any = None) -> Any:
+        with commits_emulated():
+            return super().run(result)

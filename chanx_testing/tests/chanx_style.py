@@ -9,12 +9,14 @@ then waits on it after the authentication frame, as a consumer stuck on a slow c
 
 from typing import Any
 
+from asgiref.sync import async_to_sync
 from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
 from channels.routing import URLRouter
 from channels.security.websocket import OriginValidator
 from django.conf import settings
 from django.contrib.auth.models import Group
+from django.db import transaction
 from django.urls import path
 
 from chanx_testing.tests.asgi import ORIGIN
@@ -58,12 +60,30 @@ class ChanxStyleConsumer(AsyncJsonWebsocketConsumer):  # type: ignore[misc]
             name = content["payload"]
             await database_sync_to_async(Group.objects.create)(name=name)
             await self.send_frame("group_created", name)
+        elif action == "save_then_announce":
+            name = content["payload"]
+            try:
+                await database_sync_to_async(self.save_then_announce)(name)
+            except ValueError as error:
+                await self.send_frame("error", str(error))
         elif action == "count_groups":
             await self.send_frame(
                 "group_count", await database_sync_to_async(Group.objects.count)()
             )
         if _chanx("SEND_COMPLETION", False):
             await self.send_frame("complete", None)
+
+    def save_then_announce(self, name: str) -> None:
+        """Saves a row and tells the room once it is committed; a name of "fail" rolls back."""
+        with transaction.atomic():
+            Group.objects.create(name=name)
+            transaction.on_commit(
+                lambda: async_to_sync(self.channel_layer.group_send)(
+                    self.room, {"type": "relay", "payload": f"{name} committed"}
+                )
+            )
+            if name == "fail":
+                raise ValueError("rolled back on purpose")
 
     async def relay(self, event: dict[str, Any]) -> None:
         await self.send_frame("group_message", event["payload"])

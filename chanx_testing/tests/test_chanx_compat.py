@@ -262,7 +262,8 @@ class TestDiagnostics(ChanxTestCase):
 class TestRollbackWebsocketTestCase(TransactionTestCase):
     def test_consumers_share_the_tests_transaction_and_it_is_rolled_back(self) -> None:
         """The fast form: consumers see the test's uncommitted rows, the test sees theirs,
-        and nothing is left after the test, without a table flush."""
+        on_commit callbacks run when the consumer's own transaction commits (not when one
+        rolls back), and nothing is left after the tests, without a table flush."""
 
         @override_settings(CHANX=MARKERS_ON)
         class Inner(RollbackWebsocketTestCase):
@@ -284,7 +285,23 @@ class TestRollbackWebsocketTestCase(TransactionTestCase):
                 assert frames[-1]["payload"] == 2
                 assert await Group.objects.filter(name="made by the consumer").aexists()
 
+            async def test_on_commit_runs_when_the_codes_transaction_ends(self) -> None:
+                communicator = self.auth_communicator
+                await communicator.connect()
+                await communicator.assert_authenticated_status_ok()
+                for name in ("fail", "kept"):
+                    await communicator.send_json_to(
+                        {"action": "save_then_announce", "payload": name}
+                    )
+                assert await communicator.receive_all_json() == [
+                    {"action": "error", "payload": "rolled back on purpose"}
+                ]
+                assert await communicator.receive_all_json(wait_group=True) == [
+                    {"action": "group_message", "payload": "kept committed"}
+                ]
+                assert not await Group.objects.filter(name="fail").aexists()
+
         result = unittest.TestResult()
         unittest.defaultTestLoader.loadTestsFromTestCase(Inner).run(result)
-        assert (result.errors, result.failures, result.testsRun) == ([], [], 1), result.failures
+        assert (result.errors, result.failures, result.testsRun) == ([], [], 2), result.failures
         assert Group.objects.count() == 0

@@ -1,14 +1,17 @@
 """The project's WebSocket test base: the guide's "Authentication in Testing"
 example, a user with JWT cookies created for every test.
 
-Every app's consumer tests and the guide's examples stand on it.
+Every app's consumer tests and the guide's examples stand on it. It is the harness's fast
+form: each test runs in a transaction rolled back at its end, the consumers inside it, and
+``on_commit`` callbacks (the services' pushes to the sockets) run when the service's own
+transaction ends, as after a commit.
 """
 
 from asgiref.sync import sync_to_async
 
 from accounts.factories.user import UserFactory
 from accounts.models import User
-from chanx_testing import WebsocketTestCase as BaseWebsocketTestCase
+from chanx_testing import RollbackWebsocketTestCase as BaseWebsocketTestCase
 from tests.support.auth import Headers, jwt_cookies, ws_headers
 
 
