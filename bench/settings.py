@@ -10,12 +10,18 @@ different channel-layer configuration to compare.
 import os
 
 from config.settings import *  # noqa: F403
-from config.settings import REDIS_URL
+from config.settings import REALTIME, REDIS_URL
 
 # A benchmark client sends as fast as the server answers; the token bucket
-# would refuse it after the burst. Everything else about frames stays checked,
-# and the markers stay off, as in production.
-REALTIME = {"RATE_PER_SECOND": 1_000_000.0, "RATE_BURST": 1_000_000}
+# would refuse it after the burst. All its sockets are one user's, beyond the cap
+# on sockets per user. Everything else about frames stays checked (the frames in
+# flight too), and the markers stay off, as in production.
+REALTIME = {
+    **REALTIME,
+    "RATE_PER_SECOND": 1_000_000.0,
+    "RATE_BURST": 1_000_000,
+    "MAX_SOCKETS_PER_USER": 1_000_000,
+}
 
 _layer = os.environ.get("BENCH_LAYER", "core")
 if REDIS_URL and _layer == "pubsub":

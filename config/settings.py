@@ -204,7 +204,18 @@ AUTH_COOKIE_REFRESH_PATH = "/api/auth/"
 AUTH_COOKIE_SECURE = env_bool("AUTH_COOKIE_SECURE", default=not DEBUG)
 
 # The WebSocket consumer layer reads REALTIME with defaults (realtime/settings.py);
-# production keeps them. The test settings turn on the completion markers.
+# the bounds on one socket's and one user's work come from the environment. The test
+# settings add the completion markers.
+REALTIME: dict[str, object] = {
+    "MAX_FRAME_CHARS": env_int("REALTIME_MAX_FRAME_CHARS", 32 * 1024),
+    "MAX_IN_FLIGHT": env_int("REALTIME_MAX_IN_FLIGHT", 8),
+    "MAX_SOCKETS_PER_USER": env_int("REALTIME_MAX_SOCKETS_PER_USER", 10),
+}
+# daphne (runserver, and bin/entrypoint's command line) refuses a WebSocket message
+# larger than any frame the layer accepts (4 bytes per character in UTF-8), instead of
+# reading up to its default of 1 MiB into memory first.
+DAPHNE_WEBSOCKET_MAX_MESSAGE_SIZE = 4 * env_int("REALTIME_MAX_FRAME_CHARS", 32 * 1024)
+DAPHNE_WEBSOCKET_MAX_FRAME_SIZE = DAPHNE_WEBSOCKET_MAX_MESSAGE_SIZE
 
 # Production hardening; `manage.py check --deploy` passes with DEBUG off.
 if not DEBUG:

@@ -10,11 +10,11 @@ os.environ.setdefault("SECRET_KEY", "tests-only-not-a-secret-but-long-enough-for
 os.environ.setdefault("SECURE_SSL_REDIRECT", "false")
 
 from config.settings import *  # noqa: F403
-from config.settings import STORAGES
+from config.settings import REALTIME, STORAGES
 
 # The complete / group_complete markers the harness's receive_all_json() waits for:
 # a test-only switch, so it is here and not in the environment.
-REALTIME = {"SEND_COMPLETION": True}
+REALTIME = {**REALTIME, "SEND_COMPLETION": True}
 
 # Hashing passwords properly is slow by design; tests do not need it.
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]

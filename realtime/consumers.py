@@ -3,15 +3,23 @@
 connect: DRF authenticates and permits the handshake (``realtime.handshake``), the
 socket joins its groups, and the client is told ``authentication`` 200; or it is told
 the status and closed with 4000 + status.
-receive: each frame becomes one typed message (``realtime.frames``); ping is answered
-here, the app's own messages go to ``receive_message``.
-disconnect: channels leaves the groups; the expiry timer is cancelled.
+receive: each frame is counted when it arrives (``websocket_receive``, before any await):
+the rate limit and the cap on frames in flight answer a flood (an ``error``, then close
+4429) however slow the handler is. Counted frames wait in a small per-socket inbox and
+are handled in order by one task per socket (``work``): each becomes one typed message
+(``realtime.frames``); ping is answered here, the app's own messages go to
+``receive_message``.
+A user may hold ``max_sockets_per_user`` sockets open in one worker process; one more is
+refused at connect (``authentication`` 429, close 4429).
+disconnect: channels leaves the groups; the expiry timer, the user's socket slot and the
+frames not yet handled are given up.
 Group messages (``realtime.groups``) reach the client with ``is_mine`` / ``is_current``.
 """
 
 import asyncio
 import logging
 import time
+from collections import deque
 from collections.abc import Sequence
 from http import HTTPStatus
 from typing import TYPE_CHECKING, Any, ClassVar, Generic, TypeVar, get_args, get_origin
@@ -45,6 +53,7 @@ from realtime.messages import (
     PingMessage,
     PongMessage,
 )
+from realtime.rate_limit import open_sockets
 from realtime.settings import RealtimeSettings, realtime_settings
 
 if TYPE_CHECKING:
@@ -106,6 +115,20 @@ class RealtimeConsumer(
     user_key: str | None = None
     expiry_timer: asyncio.TimerHandle | None = None
     expiry_task: "asyncio.Future[None] | None" = None
+    # The user key counted in ``open_sockets`` for this socket, once counted.
+    socket_slot: str | None = None
+    # Frames counted on arrival and not yet handled (those in ``inbox`` plus the one
+    # being handled), and the task handling them in order (None while there are none).
+    # Group messages that come while it works wait in the inbox too, so that a client
+    # gets everything in the order it happened (a frame's ``complete`` before the
+    # relay of the next group message).
+    inbox: "deque[tuple[str | None, bytes | None] | GroupMessageEvent]"
+    in_flight: int = 0
+    worker: "asyncio.Task[None] | None" = None
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.inbox = deque()
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
@@ -117,6 +140,14 @@ class RealtimeConsumer(
 
     # The lifecycle
 
+    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
+        try:
+            await super().__call__(scope, receive, send)
+        finally:
+            # However the consumer ends (a disconnect, a crash, cancelled by the
+            # server): the user's slot is given back and no queued frame runs on.
+            self.give_up_work()
+
     async def connect(self) -> None:
         self.config = realtime_settings()
         await self.accept()
@@ -126,6 +157,15 @@ class RealtimeConsumer(
         if result.status != HTTPStatus.OK:
             await self.end_session(result.status, result.detail)
             return
+        if self.user_key is not None:
+            if not open_sockets.acquire(self.user_key, self.config.max_sockets_per_user):
+                await self.end_session(
+                    HTTPStatus.TOO_MANY_REQUESTS,
+                    f"Too many open connections: at most {self.config.max_sockets_per_user} "
+                    "per user.",
+                )
+                return
+            self.socket_slot = self.user_key
         # Join before announcing success, so that a client told "200" never misses a
         # group message sent right after. The user's own group is how a logout or a
         # removal reaches this socket (realtime.groups.end_sessions).
@@ -141,7 +181,68 @@ class RealtimeConsumer(
         await self.send_message(AuthenticationMessage.for_status(HTTPStatus.OK))
         self.ready = True
 
+    async def websocket_receive(self, message: dict[str, Any]) -> None:
+        """A frame arrives: count it before anything is awaited, then queue it for
+        ``work``. A flood is answered here, never behind a slow handler."""
+        if not self.ready:
+            return
+        try:
+            self.frames.count()
+        except InvalidFrame as exc:
+            # Over the rate: refused, never queued.
+            await self.send_message(ErrorMessage(payload=exc.payload))
+            if self.frames.exhausted:
+                await self.end_session(
+                    HTTPStatus.TOO_MANY_REQUESTS,
+                    "Too many messages, too often: connection closed.",
+                )
+            elif self.config.send_completion:
+                await self.send(text_data=COMPLETE_TEXT)
+            return
+        if self.in_flight >= self.config.max_in_flight:
+            # A client this far ahead of its answers is not waiting for them: closed,
+            # so that it reconnects and catches up, rather than dropping frames it
+            # believes sent.
+            limit = self.config.max_in_flight
+            await self.send_message(
+                ErrorMessage(
+                    payload=ErrorPayload(
+                        message=f"Too many messages waiting: at most {limit} unanswered."
+                    )
+                )
+            )
+            await self.end_session(
+                HTTPStatus.TOO_MANY_REQUESTS, "Too many messages waiting: connection closed."
+            )
+            return
+        self.in_flight += 1
+        self.inbox.append((message.get("text"), message.get("bytes")))
+        if self.worker is None:
+            self.worker = asyncio.create_task(self.work())
+
+    async def work(self) -> None:
+        """Handle the queued frames in order, one at a time."""
+        try:
+            while self.inbox and self.ready:
+                item = self.inbox.popleft()
+                if not isinstance(item, tuple):
+                    await self.relay(item)
+                    continue
+                try:
+                    await self.receive(*item)
+                finally:
+                    self.in_flight -= 1
+        except Exception:
+            # A bug in the layer, not in a handler (handle() catches those): the
+            # socket cannot go on in order, so it is closed.
+            logger.exception("Handling frames failed on %s", self.scope.get("path"))
+            self.ready = False
+            await self.close(code=1011)
+        finally:
+            self.worker = None
+
     async def receive(self, text_data: str | None = None, bytes_data: bytes | None = None) -> None:
+        """Handle one counted frame."""
         if not self.ready:
             return
         try:
@@ -150,16 +251,18 @@ class RealtimeConsumer(
             await self.send_message(ErrorMessage(payload=exc.payload))
         else:
             await self.handle(message)
-        if self.frames.exhausted:
-            await self.end_session(
-                HTTPStatus.TOO_MANY_REQUESTS, "Too many messages, too often: connection closed."
-            )
-        elif self.config.send_completion:
+        if self.config.send_completion and self.ready:
             await self.send(text_data=COMPLETE_TEXT)
 
     async def disconnect(self, code: int) -> None:
         if self.expiry_timer is not None:
             self.expiry_timer.cancel()
+        worker = self.worker
+        self.give_up_work()
+        if worker is not None:
+            # The frame being handled is cancelled too (a database write already
+            # running in its thread completes); wait, so that nothing outlives us.
+            await asyncio.wait([worker])
 
     # What a subclass provides
 
@@ -206,12 +309,24 @@ class RealtimeConsumer(
         )
 
     async def end_session(self, status: HTTPStatus, detail: Any) -> None:
-        """Tell the client why (an ``authentication`` message), then close."""
+        """Tell the client why (an ``authentication`` message), then close. Frames
+        still queued are dropped."""
         self.ready = False
+        self.inbox.clear()
         await self.send_message(AuthenticationMessage.for_status(status, detail))
         await self.close(code=CLOSE_CODE_BASE + status)
 
     # Inside
+
+    def give_up_work(self) -> None:
+        """Give back the user's socket slot and drop the frames not yet handled."""
+        self.ready = False
+        if self.socket_slot is not None:
+            open_sockets.release(self.socket_slot)
+            self.socket_slot = None
+        self.inbox.clear()
+        if self.worker is not None:
+            self.worker.cancel()
 
     async def handle(self, message: PingMessage | IncomingT) -> None:
         try:
@@ -260,7 +375,14 @@ class RealtimeConsumer(
     # Channel-layer events
 
     async def realtime_group_message(self, event: GroupMessageEvent) -> None:
-        """Relay a group message to this client, saying whose it is."""
+        """Relay a group message to this client, saying whose it is: now, or after
+        the frames already in flight."""
+        if self.worker is not None:
+            self.inbox.append(event)
+            return
+        await self.relay(event)
+
+    async def relay(self, event: GroupMessageEvent) -> None:
         text = relayed_text(event, channel=self.channel_name, user=self.user_key)
         if text is None:
             return

@@ -1,9 +1,9 @@
 """From a WebSocket frame to one typed message, or an ``error`` saying why not.
 
-A frame is refused when it comes too often (a token bucket per connection), is binary,
-is too large, or does not validate as one of the consumer's messages (a pydantic
-discriminated union on ``action``). The error says what is wrong without echoing the
-frame's content back.
+A frame is refused when it comes too often (a token bucket per connection, counted when
+the frame arrives: ``FrameReader.count``), is binary, is too large, or does not validate
+as one of the consumer's messages (a pydantic discriminated union on ``action``). The
+error says what is wrong without echoing the frame's content back.
 """
 
 from typing import Annotated, Any, Generic, TypeVar, Union, get_args
@@ -70,12 +70,17 @@ class FrameReader(Generic[IncomingT]):
         """Too many frames over the rate: the client is to be disconnected."""
         return self.violations >= self.config.max_violations
 
-    def read(self, text_data: str | None, bytes_data: bytes | None) -> PingMessage | IncomingT:
-        """The frame as one of the consumer's messages, or InvalidFrame saying why not."""
+    def count(self) -> None:
+        """Count one arriving frame against the rate; InvalidFrame if it is over.
+        Synchronous on purpose: called before any await, however slow the handler."""
         if not self.rate_limit.take():
             self.violations += 1
             rate = f"{self.config.rate_per_second:g} per second"
             raise InvalidFrame(ErrorPayload(message=f"Too many messages: at most {rate}."))
+
+    def read(self, text_data: str | None, bytes_data: bytes | None) -> PingMessage | IncomingT:
+        """The frame (already counted) as one of the consumer's messages, or
+        InvalidFrame saying why not. The size is checked on the raw frame, as sent."""
         if text_data is None:
             raise InvalidFrame(
                 ErrorPayload(message="Binary frames are not accepted; send JSON text.")

@@ -7,20 +7,38 @@ from dataclasses import dataclass
 
 from django.conf import settings
 
+# The most bytes one character takes in UTF-8: a frame of N characters is at most
+# 4 * N bytes on the wire (see ``max_frame_bytes``).
+UTF8_MAX_BYTES_PER_CHAR = 4
+
 
 @dataclass(frozen=True)
 class RealtimeSettings:
     # Send ``complete`` after each handled message and ``group_complete`` after
     # each relayed group message: what test harnesses wait for. Off in production.
     send_completion: bool = False
-    # Largest text frame accepted, in characters; bigger frames get an error.
-    max_frame_chars: int = 64 * 1024
-    # Per-connection rate limit (a token bucket): on average ``rate_per_second``
-    # frames, bursts of up to ``rate_burst``. Frames over it get an error; after
-    # ``max_violations`` of those the socket is closed (4429).
+    # Largest text frame accepted, in characters; bigger frames get an error. The
+    # default fits the largest message of the chat (4,000 characters, JSON-escaped)
+    # and refuses a frame padded far beyond it.
+    max_frame_chars: int = 32 * 1024
+    # Per-connection rate limit (a token bucket), counted when a frame arrives: on
+    # average ``rate_per_second`` frames, bursts of up to ``rate_burst``. Frames over
+    # it get an error; after ``max_violations`` of those the socket is closed (4429).
     rate_per_second: float = 10.0
     rate_burst: int = 30
     max_violations: int = 20
+    # Frames a socket may have received but not yet handled; one more and it is
+    # closed (an error, then 4429). Bounds what one socket can queue in the worker.
+    max_in_flight: int = 8
+    # Open sockets per user in one worker process; one more is refused at connect
+    # (``authentication`` 429, close 4429).
+    max_sockets_per_user: int = 10
+
+    @property
+    def max_frame_bytes(self) -> int:
+        """The most bytes a frame the layer accepts can take on the wire: what the
+        server (daphne's ``--websocket_max_message_size``) should refuse beyond."""
+        return self.max_frame_chars * UTF8_MAX_BYTES_PER_CHAR
 
 
 def realtime_settings() -> RealtimeSettings:
@@ -32,4 +50,8 @@ def realtime_settings() -> RealtimeSettings:
         rate_per_second=float(configured.get("RATE_PER_SECOND", defaults.rate_per_second)),
         rate_burst=int(configured.get("RATE_BURST", defaults.rate_burst)),
         max_violations=int(configured.get("MAX_VIOLATIONS", defaults.max_violations)),
+        max_in_flight=int(configured.get("MAX_IN_FLIGHT", defaults.max_in_flight)),
+        max_sockets_per_user=int(
+            configured.get("MAX_SOCKETS_PER_USER", defaults.max_sockets_per_user)
+        ),
     )

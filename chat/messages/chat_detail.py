@@ -3,16 +3,28 @@
 from datetime import datetime
 from typing import Annotated, Literal
 
-from pydantic import StringConstraints
+from pydantic import AfterValidator, StringConstraints
+from pydantic_core import PydanticCustomError
 
 from chat.models import ChatMessage
 from chat.models.chat_message import MAX_MESSAGE_LENGTH
 from realtime.messages import BaseMessage, BasePayload, GroupMessage
 
+
+def stripped_not_blank(value: str) -> str:
+    stripped = value.strip()
+    if not stripped:
+        raise PydanticCustomError(
+            "string_too_short", "String should have at least 1 character besides whitespace"
+        )
+    return stripped
+
+
 # The model's rule (``ChatMessage.content``), checked at the edge: a frame that breaks
-# it is refused with an ``error`` before any handler or query runs.
+# it is refused with an ``error`` before any handler or query runs. The length is
+# checked on what was sent, before stripping, so padding does not ride through.
 MessageContent = Annotated[
-    str, StringConstraints(strip_whitespace=True, min_length=1, max_length=MAX_MESSAGE_LENGTH)
+    str, StringConstraints(max_length=MAX_MESSAGE_LENGTH), AfterValidator(stripped_not_blank)
 ]
 
 

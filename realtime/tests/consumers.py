@@ -1,6 +1,7 @@
 """Small consumers on the base class, routed only in these tests."""
 
-from typing import Any, Literal
+import asyncio
+from typing import Any, ClassVar, Literal
 
 from django.urls import path, re_path
 from pydantic import BaseModel, Field
@@ -54,6 +55,19 @@ class RoomConsumer(RealtimeConsumer[ShoutMessage, None]):
         await self.send_group_message(message, exclude_current=message.exclude_current)
 
 
+class GatedConsumer(RealtimeConsumer[EchoMessage, None]):
+    """A slow handler the test controls: each echo waits until ``release`` is set;
+    ``entered`` is set once the first one is being handled."""
+
+    entered: ClassVar[asyncio.Event]
+    release: ClassVar[asyncio.Event]
+
+    async def receive_message(self, message: EchoMessage) -> None:
+        type(self).entered.set()
+        await type(self).release.wait()
+        await self.send_message(message)
+
+
 class IsSelf(BasePermission):
     def has_object_permission(self, request: Request, view: Any, obj: Any) -> bool:
         return bool(obj == request.user)
@@ -73,6 +87,7 @@ application = websocket_application(
     [
         path("ws/echo/", EchoConsumer.as_asgi()),
         path("ws/room/", RoomConsumer.as_asgi()),
+        path("ws/gated/", GatedConsumer.as_asgi()),
         re_path(r"^ws/profile/(?P<pk>\d+)/$", ProfileConsumer.as_asgi()),
     ]
 )

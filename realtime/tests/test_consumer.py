@@ -1,6 +1,7 @@
 """The base consumer, through the same Origin check and middleware as production,
 driven by plain ``channels.testing.WebsocketCommunicator``."""
 
+import asyncio
 import json
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -16,7 +17,8 @@ from rest_framework_simplejwt.tokens import AccessToken
 from accounts.factories.user import UserFactory
 from accounts.models import User
 from realtime.groups import push
-from realtime.tests.consumers import EchoPayload, ShoutMessage, application
+from realtime.settings import realtime_settings
+from realtime.tests.consumers import EchoPayload, GatedConsumer, ShoutMessage, application
 from tests.support.auth import Headers, jwt_cookies, ws_headers
 
 TIMEOUT = 3
@@ -150,6 +152,7 @@ class MessageTests(ConsumerTestCase):
     async def test_each_kind_of_invalid_input_gets_an_error_and_the_socket_stays_open(
         self,
     ) -> None:
+        limit = realtime_settings().max_frame_chars
         cases: list[tuple[str, str, str]] = [
             ("not json", "{oops", "Malformed JSON."),
             ("a list", "[1, 2]", "A message must be a JSON object with an 'action' key."),
@@ -173,8 +176,8 @@ class MessageTests(ConsumerTestCase):
             ),
             (
                 "oversized frame",
-                "x" * (64 * 1024 + 1),
-                "Frame too large: at most 65536 characters.",
+                "x" * (limit + 1),
+                f"Frame too large: at most {limit} characters.",
             ),
         ]
         _, headers = await self.asetup_user()
@@ -318,3 +321,111 @@ class GroupMessageTests(ConsumerTestCase):
                 received = ShoutMessage.model_validate(await ws.receive_json_from(timeout=TIMEOUT))
                 assert received == message  # from nobody: not mine, not current
                 assert await ws.receive_json_from(timeout=TIMEOUT) == GROUP_COMPLETE
+
+
+def echo(text: str) -> dict[str, Any]:
+    return {"action": "echo", "payload": {"text": text, "times": 1}}
+
+
+class BoundedWorkTests(ConsumerTestCase):
+    """Frames are counted when they arrive, so a flood is answered however slow the
+    handler is; a socket's frames in flight and a user's open sockets are capped."""
+
+    def setUp(self) -> None:
+        super().setUp()
+        GatedConsumer.entered = asyncio.Event()
+        GatedConsumer.release = asyncio.Event()
+
+    async def until_closed(self, ws: WebsocketCommunicator) -> tuple[list[Any], int]:
+        """Every frame up to the close, and the close code."""
+        frames: list[Any] = []
+        while True:
+            event = await ws.receive_output(timeout=TIMEOUT)
+            if event["type"] == "websocket.close":
+                return frames, event["code"]
+            frames.append(json.loads(event["text"]))
+
+    async def blocked_socket(self, ws: WebsocketCommunicator) -> None:
+        """Authenticated, with its first echo stuck in the handler."""
+        await self.auth(ws)
+        await ws.send_json_to(echo("first"))
+        await GatedConsumer.entered.wait()
+
+    @override_settings(
+        REALTIME={
+            "SEND_COMPLETION": True,
+            "RATE_BURST": 2,
+            "RATE_PER_SECOND": 0.001,
+            "MAX_VIOLATIONS": 3,
+            "MAX_IN_FLIGHT": 100,
+        }
+    )
+    async def test_a_flood_is_answered_with_errors_then_4429_while_the_handler_is_blocked(
+        self,
+    ) -> None:
+        _, headers = await self.asetup_user()
+        async with self.socket(headers, "/ws/gated/") as ws:
+            await self.blocked_socket(ws)
+            for n in range(5):  # one more within the burst, then three over the rate
+                await ws.send_json_to(echo(f"flood {n}"))
+            frames, code = await self.until_closed(ws)
+            assert code == 4429
+            errors = [f["payload"]["message"] for f in frames if f["action"] == "error"]
+            assert errors == ["Too many messages: at most 0.001 per second."] * 3
+            assert frames[-1]["action"] == "authentication"
+            assert frames[-1]["payload"]["status_code"] == 429
+            # Answered while the first frame was still in its handler.
+            assert not GatedConsumer.release.is_set()
+            assert "echo" not in [f["action"] for f in frames]
+
+    @override_settings(REALTIME={"SEND_COMPLETION": True, "MAX_IN_FLIGHT": 2})
+    async def test_one_frame_over_the_in_flight_cap_closes_the_socket_with_4429(self) -> None:
+        _, headers = await self.asetup_user()
+        async with self.socket(headers, "/ws/gated/") as ws:
+            await self.blocked_socket(ws)
+            await ws.send_json_to(echo("queued"))  # two in flight: the cap
+            await ws.send_json_to(echo("one too many"))
+            frames, code = await self.until_closed(ws)
+            assert code == 4429
+            assert [f["action"] for f in frames] == ["error", "authentication"]
+            assert frames[0]["payload"]["message"] == (
+                "Too many messages waiting: at most 2 unanswered."
+            )
+            assert frames[1]["payload"]["status_code"] == 429
+            assert not GatedConsumer.release.is_set()
+
+    @override_settings(REALTIME={"SEND_COMPLETION": True, "MAX_IN_FLIGHT": 3})
+    async def test_frames_within_the_cap_are_all_handled_in_order(self) -> None:
+        _, headers = await self.asetup_user()
+        async with self.socket(headers, "/ws/gated/") as ws:
+            await self.blocked_socket(ws)
+            await ws.send_json_to(echo("second"))
+            await ws.send_json_to({"action": "ping"})
+            GatedConsumer.release.set()
+            received = [await ws.receive_json_from(timeout=TIMEOUT) for _ in range(6)]
+            assert received == [echo("first"), COMPLETE, echo("second"), COMPLETE, PONG, COMPLETE]
+            # The frames were handled: the count went down, the socket takes more.
+            await ws.send_json_to({"action": "ping"})
+            assert await ws.receive_json_from(timeout=TIMEOUT) == PONG
+
+    @override_settings(REALTIME={"SEND_COMPLETION": True, "MAX_SOCKETS_PER_USER": 2})
+    async def test_a_user_over_the_socket_cap_is_refused_with_4429(self) -> None:
+        _, headers = await self.asetup_user()
+        _, other_headers = await self.asetup_user()
+        async with self.socket(headers) as first, self.socket(headers) as second:
+            assert (await self.auth(first))["status_code"] == 200
+            assert (await self.auth(second))["status_code"] == 200
+            async with self.socket(headers) as third:
+                refused = await self.auth(third)
+                assert refused["status_code"] == 429
+                assert refused["data"] == "Too many open connections: at most 2 per user."
+                closed = await third.receive_output(timeout=TIMEOUT)
+                assert closed == {"type": "websocket.close", "code": 4429}
+            # Another user is not counted against this one.
+            async with self.socket(other_headers) as other:
+                assert (await self.auth(other))["status_code"] == 200
+            await second.disconnect()
+        # Closed sockets give their slots back.
+        async with self.socket(headers) as again, self.socket(headers) as and_again:
+            assert (await self.auth(again))["status_code"] == 200
+            assert (await self.auth(and_again))["status_code"] == 200

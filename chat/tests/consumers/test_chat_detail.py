@@ -15,6 +15,7 @@ from chat import services
 from chat.messages.chat_detail import MessagePayload, NewChatMessage
 from chat.models import ChatMember, ChatMessage, GroupChat
 from chat.models.chat_message import MAX_MESSAGE_LENGTH
+from realtime.settings import realtime_settings
 from tests.support.auth import ws_headers
 from tests.support.testcase import WebsocketTestCase
 
@@ -145,6 +146,30 @@ class TestMessages(ChatDetailTestCase):
         (relayed,) = await self.auth_communicator.receive_all_json(wait_group=True)
         assert relayed["payload"]["content"] == "fine"
         assert await ChatMessage.objects.acount() == 1
+
+    async def test_a_padded_message_is_refused_on_what_was_sent_and_nothing_is_saved(
+        self,
+    ) -> None:
+        """60,000 spaces and one letter strip to a one-character message: refused on the
+        raw frame (the frame limit), and padding under it on the content as sent."""
+        await self.auth_communicator.connect()
+        await self.auth_communicator.assert_authenticated_status_ok()
+        limit = realtime_settings().max_frame_chars
+        padded_frame = {"action": "new_message", "payload": {"content": " " * 60_000 + "x"}}
+        await self.auth_communicator.send_json_to(padded_frame)
+        (error,) = await self.auth_communicator.receive_all_json()
+        assert error["action"] == "error"
+        assert error["payload"]["message"] == f"Frame too large: at most {limit} characters."
+
+        padded_content = " " * MAX_MESSAGE_LENGTH + "x"  # a frame well under the limit
+        await self.auth_communicator.send_json_to(
+            {"action": "new_message", "payload": {"content": padded_content}}
+        )
+        (error,) = await self.auth_communicator.receive_all_json()
+        assert error["action"] == "error"
+        assert error["payload"]["errors"][0]["loc"] == ["new_message", "payload", "content"]
+        assert error["payload"]["errors"][0]["type"] == "string_too_long"
+        assert await ChatMessage.objects.acount() == 0
 
     async def test_the_message_is_stored_before_any_member_receives_it(self) -> None:
         """At the moment of the group send (before any socket can receive the
