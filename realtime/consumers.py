@@ -5,7 +5,10 @@ socket joins its groups, and the client is told ``authentication`` 200; or it is
 the status and closed with 4000 + status.
 receive: each frame becomes one typed message (``realtime.frames``); ping is answered
 here, the app's own messages go to ``receive_message``.
-disconnect: channels leaves the groups; the expiry timer is cancelled.
+disconnect: the socket leaves its groups; the expiry timer is cancelled. A consumer
+stopped any other way (daphne cancels every consumer on shutdown, a task is cancelled,
+a handler raises) leaves its groups too, in ``__call__``'s ``finally``: a member left
+behind would stay in a Redis group until the group expires (a day by default).
 Group messages (``realtime.groups``) reach the client with ``is_mine`` / ``is_current``.
 """
 
@@ -18,6 +21,7 @@ from typing import TYPE_CHECKING, Any, ClassVar, Generic, TypeVar, get_args, get
 
 from channels.consumer import get_handler_name
 from channels.db import aclose_old_connections, database_sync_to_async
+from channels.exceptions import StopConsumer
 from channels.generic.websocket import AsyncWebsocketConsumer
 from django.db.models import Model
 from pydantic import TypeAdapter
@@ -65,6 +69,10 @@ _NO_DATABASE_EVENTS = frozenset(
     {"websocket.receive", "realtime.group_message", "realtime.end_session"}
 )
 
+# How long a stopping consumer may spend leaving its groups (a layer that is down must
+# not hold up a shutdown).
+LEAVE_GROUPS_SECONDS = 5.0
+
 # Frames that never vary, serialised once.
 PONG_TEXT = PongMessage().model_dump_json()
 COMPLETE_TEXT = CompleteMessage().model_dump_json()
@@ -104,6 +112,9 @@ class RealtimeConsumer(
     message_groups: list[str]
     # user_key(self.user.pk), computed once: compared on every relayed message.
     user_key: str | None = None
+    # The groups joined and not yet left (recorded before each group_add returns, so a
+    # consumer cancelled mid-join still leaves it).
+    joined_groups: list[str]
     expiry_timer: asyncio.TimerHandle | None = None
     expiry_task: "asyncio.Future[None] | None" = None
 
@@ -116,6 +127,14 @@ class RealtimeConsumer(
                     cls.incoming_adapter = incoming_adapter(incoming)
 
     # The lifecycle
+
+    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
+        self.joined_groups = []
+        try:
+            await super().__call__(scope, receive, send)
+        finally:
+            # Cancelled (daphne's shutdown), or failed: the disconnect handler never ran.
+            await self.leave_groups()
 
     async def connect(self) -> None:
         self.config = realtime_settings()
@@ -134,6 +153,7 @@ class RealtimeConsumer(
         if self.user_key is not None:
             self.groups.append(user_group(self.user_key))
         for group in self.groups:
+            self.joined_groups.append(group)
             await self.channel_layer.group_add(group, self.channel_name)
         self.frames = FrameReader(self.incoming_adapter, self.config)
         if result.expires_at is not None:
@@ -157,9 +177,28 @@ class RealtimeConsumer(
         elif self.config.send_completion:
             await self.send(text_data=COMPLETE_TEXT)
 
+    async def websocket_disconnect(self, message: dict[str, Any]) -> None:
+        """channels' own, leaving only the groups still joined."""
+        await self.leave_groups()
+        await self.disconnect(message["code"])
+        raise StopConsumer
+
     async def disconnect(self, code: int) -> None:
         if self.expiry_timer is not None:
             self.expiry_timer.cancel()
+
+    async def leave_groups(self) -> None:
+        """Leave every group still joined; once only. Bounded by LEAVE_GROUPS_SECONDS,
+        and a layer that fails is logged, not raised: the consumer is stopping anyway."""
+        groups, self.joined_groups = self.joined_groups, []
+        if not groups:
+            return
+        try:
+            async with asyncio.timeout(LEAVE_GROUPS_SECONDS):
+                for group in groups:
+                    await self.channel_layer.group_discard(group, self.channel_name)
+        except Exception:
+            logger.exception("Leaving groups %r failed on %s", groups, self.scope.get("path"))
 
     # What a subclass provides
 
