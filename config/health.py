@@ -45,7 +45,7 @@ async def check_channel_layer() -> None:
     if layer is None:
         raise RuntimeError("no channel layer is configured")
     async with asyncio.timeout(CHECK_SECONDS):
-        channel = await layer.new_channel("readyz.")
+        channel = await layer.new_channel("readyz")
         await layer.send(channel, READY_EVENT)
         received = await layer.receive(channel)
     if received.get("type") != READY_EVENT["type"]:
