@@ -34,7 +34,8 @@ RUN SECRET_KEY=collectstatic-at-build-time-only DEBUG=false \
 USER 10001:10001
 EXPOSE 8000
 
-# No curl in slim images: the entry script GETs the app with urllib.
+# No curl in slim images: the entry script GETs the app's readiness probe (/readyz:
+# database and channel layer) with urllib.
 HEALTHCHECK --interval=10s --timeout=5s --start-period=30s --retries=3 \
     CMD ["python", "bin/entrypoint", "healthcheck"]
 

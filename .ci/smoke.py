@@ -84,7 +84,7 @@ def main() -> int:
         )
         try:
             try:
-                server.wait_serving(f"{BASE}/healthz", DEADLINE_SECONDS)
+                server.wait_serving(f"{BASE}/readyz", DEADLINE_SECONDS)
             except processes.NotReady as exc:
                 print(f"smoke: bin/dev did not serve HTTP on :8000: {exc}", file=sys.stderr)
                 return 1

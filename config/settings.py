@@ -113,13 +113,35 @@ TEMPLATES = [
     },
 ]
 
+# Under ASGI each HTTP request runs its sync code on a thread of its own, so a
+# persistent connection (CONN_MAX_AGE > 0) is never reused: it stays open, idle, one
+# per thread, until PostgreSQL refuses new clients (300 GETs at concurrency 20 opened
+# 90). So connections close when the request ends (CONN_MAX_AGE 0) and, on PostgreSQL,
+# go back to a pool of at most DATABASE_POOL_MAX_SIZE per worker process (psycopg's
+# pool, Django's OPTIONS["pool"]): the most a deployment opens is
+# DATABASE_POOL_MAX_SIZE x workers, which must stay below PostgreSQL's max_connections.
+# DATABASE_POOL_MAX_SIZE=0 turns the pool off (one connection per request).
+DATABASE_CONN_MAX_AGE = env_int("DATABASE_CONN_MAX_AGE", 0)
+DATABASE_POOL_MAX_SIZE = env_int("DATABASE_POOL_MAX_SIZE", 10)
 DATABASES = {
     "default": dj_database_url.parse(
         os.environ.get("DATABASE_URL") or f"sqlite:///{BASE_DIR / 'db.sqlite3'}",
-        conn_max_age=env_int("DATABASE_CONN_MAX_AGE", 60),
+        conn_max_age=DATABASE_CONN_MAX_AGE,
         conn_health_checks=True,
     )
 }
+if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql" and DATABASE_POOL_MAX_SIZE:
+    if DATABASE_CONN_MAX_AGE:
+        raise ImproperlyConfigured(
+            "DATABASE_CONN_MAX_AGE must be 0 with the connection pool "
+            "(set DATABASE_POOL_MAX_SIZE=0 to turn the pool off)"
+        )
+    DATABASES["default"].setdefault("OPTIONS", {})["pool"] = {
+        "min_size": min(env_int("DATABASE_POOL_MIN_SIZE", 2), DATABASE_POOL_MAX_SIZE),
+        "max_size": DATABASE_POOL_MAX_SIZE,
+        # How long a request waits for a free connection before failing.
+        "timeout": env_int("DATABASE_POOL_TIMEOUT", 10),
+    }
 
 REDIS_URL = os.environ.get("REDIS_URL", "")
 if REDIS_URL:

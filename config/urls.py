@@ -1,12 +1,13 @@
-"""HTTP routes: the health probe, the admin, each app's API and the pages."""
+"""HTTP routes: the health probes, the admin, each app's API and the pages."""
 
 from django.contrib import admin
 from django.urls import include, path
 
-from config.health import healthz
+from config.health import healthz, readyz
 
 urlpatterns = [
     path("healthz", healthz, name="healthz"),
+    path("readyz", readyz, name="readyz"),
     path("admin/", admin.site.urls),
     path("api/auth/", include("accounts.urls")),
     path("api/", include("chat.urls")),

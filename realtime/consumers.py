@@ -11,8 +11,11 @@ are handled in order by one task per socket (``work``): each becomes one typed m
 ``receive_message``.
 A user may hold ``max_sockets_per_user`` sockets open in one worker process; one more is
 refused at connect (``authentication`` 429, close 4429).
-disconnect: channels leaves the groups; the expiry timer, the user's socket slot and the
-frames not yet handled are given up.
+disconnect: the socket leaves its groups; the expiry timer, the user's socket slot and the
+frames not yet handled are given up. A consumer stopped any other way (daphne cancels
+every consumer on shutdown, a task is cancelled, a handler raises) gives them up and
+leaves its groups too, in ``__call__``'s ``finally``: a member left behind would stay in a
+Redis group until the group expires (a day by default).
 Group messages (``realtime.groups``) reach the client with ``is_mine`` / ``is_current``.
 """
 
@@ -26,6 +29,7 @@ from typing import TYPE_CHECKING, Any, ClassVar, Generic, TypeVar, get_args, get
 
 from channels.consumer import get_handler_name
 from channels.db import aclose_old_connections, database_sync_to_async
+from channels.exceptions import StopConsumer
 from channels.generic.websocket import AsyncWebsocketConsumer
 from django.db.models import Model
 from pydantic import TypeAdapter
@@ -74,6 +78,10 @@ _NO_DATABASE_EVENTS = frozenset(
     {"websocket.receive", "realtime.group_message", "realtime.end_session"}
 )
 
+# How long a stopping consumer may spend leaving its groups (a layer that is down must
+# not hold up a shutdown).
+LEAVE_GROUPS_SECONDS = 5.0
+
 # Frames that never vary, serialised once.
 PONG_TEXT = PongMessage().model_dump_json()
 COMPLETE_TEXT = CompleteMessage().model_dump_json()
@@ -113,6 +121,9 @@ class RealtimeConsumer(
     message_groups: list[str]
     # user_key(self.user.pk), computed once: compared on every relayed message.
     user_key: str | None = None
+    # The groups joined and not yet left (recorded before each group_add returns, so a
+    # consumer cancelled mid-join still leaves it).
+    joined_groups: list[str]
     expiry_timer: asyncio.TimerHandle | None = None
     expiry_task: "asyncio.Future[None] | None" = None
     # The user key counted in ``open_sockets`` for this socket, once counted.
@@ -141,12 +152,15 @@ class RealtimeConsumer(
     # The lifecycle
 
     async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
+        self.joined_groups = []
         try:
             await super().__call__(scope, receive, send)
         finally:
-            # However the consumer ends (a disconnect, a crash, cancelled by the
-            # server): the user's slot is given back and no queued frame runs on.
+            # However the consumer ends (a disconnect, a crash, cancelled by the server's
+            # shutdown): the user's slot is given back, no queued frame runs on, and the
+            # groups the disconnect handler may never have left are left.
             self.give_up_work()
+            await self.leave_groups()
 
     async def connect(self) -> None:
         self.config = realtime_settings()
@@ -174,6 +188,7 @@ class RealtimeConsumer(
         if self.user_key is not None:
             self.groups.append(user_group(self.user_key))
         for group in self.groups:
+            self.joined_groups.append(group)
             await self.channel_layer.group_add(group, self.channel_name)
         self.frames = FrameReader(self.incoming_adapter, self.config)
         if result.expires_at is not None:
@@ -254,6 +269,12 @@ class RealtimeConsumer(
         if self.config.send_completion and self.ready:
             await self.send(text_data=COMPLETE_TEXT)
 
+    async def websocket_disconnect(self, message: dict[str, Any]) -> None:
+        """channels' own, leaving only the groups still joined."""
+        await self.leave_groups()
+        await self.disconnect(message["code"])
+        raise StopConsumer
+
     async def disconnect(self, code: int) -> None:
         if self.expiry_timer is not None:
             self.expiry_timer.cancel()
@@ -263,6 +284,19 @@ class RealtimeConsumer(
             # The frame being handled is cancelled too (a database write already
             # running in its thread completes); wait, so that nothing outlives us.
             await asyncio.wait([worker])
+
+    async def leave_groups(self) -> None:
+        """Leave every group still joined; once only. Bounded by LEAVE_GROUPS_SECONDS,
+        and a layer that fails is logged, not raised: the consumer is stopping anyway."""
+        groups, self.joined_groups = self.joined_groups, []
+        if not groups:
+            return
+        try:
+            async with asyncio.timeout(LEAVE_GROUPS_SECONDS):
+                for group in groups:
+                    await self.channel_layer.group_discard(group, self.channel_name)
+        except Exception:
+            logger.exception("Leaving groups %r failed on %s", groups, self.scope.get("path"))
 
     # What a subclass provides
 

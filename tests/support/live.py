@@ -170,11 +170,12 @@ class Worker:
         return "\n".join(self.watch.tail())
 
     def wait_ready(self) -> None:
-        """Wait until the worker listens and answers HTTP 200; fail the test if
-        the process dies or the deadline passes first."""
+        """Wait until the worker listens and is ready (``/readyz`` answers 200: its
+        database and channel layer answer); fail the test if the process dies or
+        the deadline passes first."""
         try:
             self.watch.wait_serving(
-                f"{self.url}/healthz", self.started + READY_SECONDS - time.perf_counter()
+                f"{self.url}/readyz", self.started + READY_SECONDS - time.perf_counter()
             )
         except processes.NotReady as exc:
             pytest.fail(str(exc))
