@@ -143,7 +143,8 @@ class TestMessages(ChatDetailTestCase):
         await self.auth_communicator.send_message(
             NewChatMessage(payload=MessagePayload(content="  fine  "))
         )
-        (relayed,) = await self.auth_communicator.receive_all_json(wait_group=True)
+        saved, relayed = await self.auth_communicator.receive_all_json(wait_group=True)
+        assert [saved["action"], relayed["action"]] == ["message_saved", "member_message"]
         assert relayed["payload"]["content"] == "fine"
         assert await ChatMessage.objects.acount() == 1
 
