@@ -15,9 +15,11 @@ class ChatDetailConsumer(RealtimeConsumer[NewChatMessage, GroupChat]):
 
     A new message goes to ``chat.services.post_message``, which saves it and then
     pushes it to the chat's group, so every message a member receives is already
-    in the history. The sending socket is answered ``message_saved`` once the
-    message is stored, whether or not the push reached the members (``relayed``):
-    a saved message is never reported to its sender as failed.
+    in the history. A sender that gave a ``client_id`` is answered ``message_saved``
+    once the message is stored, whether or not the push reached the members
+    (``relayed``); any sender is, when the push failed: a saved message is never
+    reported to its sender as failed. A sender without a ``client_id`` whose message
+    was relayed learns it from its own copy (``is_mine``), as the guide's clients do.
     """
 
     permission_classes = (IsAuthenticated, IsGroupChatMember)
@@ -40,6 +42,8 @@ class ChatDetailConsumer(RealtimeConsumer[NewChatMessage, GroupChat]):
             await self.send_message(
                 ErrorMessage(payload=ErrorPayload(message=" ".join(exc.messages)))
             )
+            return
+        if message.payload.client_id is None and posted.relayed:
             return
         await self.send_message(
             MessageSaved(

@@ -46,7 +46,8 @@ class MessagePayload(BasePayload):
 
 class NewChatMessage(BaseMessage):
     """Say something to the group; saved, then relayed as ``member_message``, and the
-    sending socket is answered ``message_saved``."""
+    sending socket is answered ``message_saved`` when it gave a ``client_id`` (or the
+    relay failed)."""
 
     action: Literal["new_message"] = "new_message"
     payload: MessagePayload

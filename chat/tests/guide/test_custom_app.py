@@ -39,11 +39,9 @@ class ChatTestCase(WebsocketTestCase):
         messages = await self.auth_communicator.receive_all_json(wait_group=True)
 
         # Check the message was received and has the correct content
-        # (adapted: the sender is first answered message_saved, the acknowledgement)
-        assert len(messages) == 2
-        assert messages[0]["action"] == "message_saved"
-        assert messages[1]["action"] == "member_message"
-        assert messages[1]["payload"]["content"] == message_content
+        assert len(messages) == 1
+        assert messages[0]["action"] == "member_message"
+        assert messages[0]["payload"]["content"] == message_content
 
         # Verify the message was stored in the database
         db_messages = await ChatMessage.objects.acount()
@@ -52,11 +50,10 @@ class ChatTestCase(WebsocketTestCase):
     async def test_database_integration(self) -> None:
         """Guide, "Mocking in WebSocket Tests".
 
-        Adapted in three places: the mock returns an unsaved ChatMessage (the
-        consumer relays the saved row's fields, which an AsyncMock lacks), the
-        mock is checked after the reply arrives, because right after
-        send_message the consumer may not have read the frame yet, and the
-        sender's acknowledgement (``message_saved``) comes before the broadcast.
+        Adapted in two places: the mock returns an unsaved ChatMessage (the
+        consumer relays the saved row's fields, which an AsyncMock lacks), and
+        the mock is checked after the reply arrives, because right after
+        send_message the consumer may not have read the frame yet.
         """
         # Mock the database operation
         with patch("chat.services.save_message") as mock_save:
@@ -78,9 +75,8 @@ class ChatTestCase(WebsocketTestCase):
 
             # Check response
             responses = await self.auth_communicator.receive_all_json(wait_group=True)
-            assert len(responses) == 2  # message_saved, then the broadcast
-            assert responses[0]["payload"]["message"]["id"] == 123
-            assert responses[1]["payload"]["id"] == 123
+            assert len(responses) == 1
+            assert responses[0]["payload"]["id"] == 123
 
             # Verify the mock was called
             mock_save.assert_called_once()
