@@ -4,6 +4,9 @@ whichever way a change arrives, and the members' open sockets hear of it
 (``realtime.groups``). Blocking ORM code: call from a worker thread in async
 code (``database_sync_to_async``)."""
 
+import logging
+from dataclasses import dataclass
+
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
 
@@ -14,6 +17,8 @@ from chat.models import ChatMember, ChatMessage, GroupChat
 from realtime.groups import Sender, end_sessions, push
 
 Role = ChatMember.Role
+
+logger = logging.getLogger(__name__)
 
 
 class LastOwnerError(ValidationError):
@@ -124,25 +129,101 @@ def remove_member(*, membership: ChatMember, actor: User) -> None:
     )
 
 
-def save_message(*, group_chat: GroupChat, sender: User, content: str) -> ChatMessage:
+class AlreadySaved(Exception):
+    """The sender already saved a message under this ``client_id``: ``message``."""
+
+    def __init__(self, message: ChatMessage) -> None:
+        super().__init__(message.pk)
+        self.message = message
+
+
+def save_message(
+    *, group_chat: GroupChat, sender: User, content: str, client_id: str | None = None
+) -> ChatMessage:
     """Validate (the model's rules: not blank, at most MAX_MESSAGE_LENGTH) and
-    store a message, trimmed."""
-    message = ChatMessage(group_chat=group_chat, sender=sender, content=content.strip())
-    message.full_clean()
-    message.save()
+    store a message, trimmed.
+
+    ``client_id`` is the sender's own id for it: if the sender already saved one
+    under that id, nothing is stored and ``AlreadySaved`` carries the original. The
+    unique constraint decides, at the insert, so two racing resends store one row.
+    The same id for a message in another chat is refused (``ValidationError``).
+    """
+    message = ChatMessage(
+        group_chat=group_chat, sender=sender, content=content.strip(), client_id=client_id
+    )
+    # The constraint is the database's to check, at the insert: a lookup first could
+    # race with a concurrent resend.
+    message.full_clean(validate_constraints=False)
+    try:
+        with transaction.atomic():  # a savepoint inside a caller's transaction
+            message.save()
+    except IntegrityError:
+        if client_id is None:
+            raise
+        original = (
+            ChatMessage.objects.select_related("sender")
+            .filter(sender=sender, client_id=client_id)
+            .first()
+        )
+        if original is None:
+            raise
+        if original.group_chat_id != group_chat.pk:
+            raise ValidationError(
+                {"client_id": "This client id names a message in another chat."}
+            ) from None
+        raise AlreadySaved(original) from None
     return message
+
+
+@dataclass
+class PostedMessage:
+    """What ``post_message`` did with a message."""
+
+    message: ChatMessage
+    # False: a resend of a client_id already saved; ``message`` is the original.
+    created: bool
+    # Pushed to the chat's open sockets, after the commit. Known when post_message
+    # returns outside a transaction (as consumers call it); inside one, set when it
+    # commits.
+    relayed: bool = False
 
 
 def post_message(
-    *, group_chat: GroupChat, sender: User, content: str, sender_channel: str | None = None
-) -> ChatMessage:
+    *,
+    group_chat: GroupChat,
+    sender: User,
+    content: str,
+    client_id: str | None = None,
+    sender_channel: str | None = None,
+) -> PostedMessage:
     """Say something in a chat: store it (``save_message``), then push it to every
     member's open sockets as ``member_message``, after the commit, so no member
     hears of a message the history lacks. ``sender_channel`` is the socket it came
-    from, if any: that one is told ``is_current``, the sender's others ``is_mine``."""
-    # Looked up on the module at call time, so tests can stand in for it.
-    message = save_message(group_chat=group_chat, sender=sender, content=content)
+    from, if any: that one is told ``is_current``, the sender's others ``is_mine``.
+
+    A resend (a ``client_id`` the sender already used in this chat) stores and pushes
+    nothing and answers the original. A push that fails (the channel layer is down)
+    is logged, not raised: the message is saved, and members catch up from the
+    history; ``relayed`` says which happened."""
+    try:
+        # Looked up on the module at call time, so tests can stand in for it.
+        message = save_message(
+            group_chat=group_chat, sender=sender, content=content, client_id=client_id
+        )
+    except AlreadySaved as already:
+        return PostedMessage(message=already.message, created=False)
+    posted = PostedMessage(message=message, created=True)
     member_message = MemberMessage(payload=MemberPayload.from_message(message))
     sent_by = Sender(user_pk=sender.pk, channel=sender_channel)
-    transaction.on_commit(lambda: push(group_chat.group_name, member_message, sender=sent_by))
-    return message
+    group = group_chat.group_name
+
+    def relay() -> None:
+        try:
+            push(group, member_message, sender=sent_by)
+        except Exception:
+            logger.exception("Saved message %s was not relayed to %s", message.pk, group)
+            return
+        posted.relayed = True
+
+    transaction.on_commit(relay)
+    return posted

@@ -7,7 +7,7 @@ from pydantic import AfterValidator, StringConstraints
 from pydantic_core import PydanticCustomError
 
 from chat.models import ChatMessage
-from chat.models.chat_message import MAX_MESSAGE_LENGTH
+from chat.models.chat_message import CLIENT_ID_MAX_LENGTH, CLIENT_ID_PATTERN, MAX_MESSAGE_LENGTH
 from realtime.messages import BaseMessage, BasePayload, GroupMessage
 
 
@@ -27,16 +27,27 @@ MessageContent = Annotated[
     str, StringConstraints(max_length=MAX_MESSAGE_LENGTH), AfterValidator(stripped_not_blank)
 ]
 
+# The sender's own id for a message (a UUID fits), the model's rule at the edge.
+ClientId = Annotated[
+    str,
+    StringConstraints(min_length=1, max_length=CLIENT_ID_MAX_LENGTH, pattern=CLIENT_ID_PATTERN),
+]
+
 
 # Received
 
 
 class MessagePayload(BasePayload):
     content: MessageContent
+    # Optional. A resend with the same id stores nothing new and is answered with
+    # the message first saved under it.
+    client_id: ClientId | None = None
 
 
 class NewChatMessage(BaseMessage):
-    """Say something to the group; saved, then relayed as ``member_message``."""
+    """Say something to the group; saved, then relayed as ``member_message``, and the
+    sending socket is answered ``message_saved`` when it gave a ``client_id`` (or the
+    relay failed)."""
 
     action: Literal["new_message"] = "new_message"
     payload: MessagePayload
@@ -56,6 +67,9 @@ class MemberPayload(BasePayload):
     content: str
     sender: SenderPayload | None
     created_at: datetime
+    # The sender's own id for the message, if it gave one: how its page matches the
+    # message to what it sent.
+    client_id: str | None = None
 
     @classmethod
     def from_message(cls, message: ChatMessage) -> "MemberPayload":
@@ -66,6 +80,7 @@ class MemberPayload(BasePayload):
             content=message.content,
             sender=SenderPayload(id=sender.pk, username=sender.username) if sender else None,
             created_at=message.created_at,
+            client_id=message.client_id,
         )
 
 
@@ -75,3 +90,24 @@ class MemberMessage(GroupMessage):
 
     action: Literal["member_message"] = "member_message"
     payload: MemberPayload
+
+
+# Sent to the sending socket
+
+
+class SavedPayload(BasePayload):
+    message: MemberPayload
+    # Whether this send reached the chat's open sockets live. False when the channel
+    # layer failed (the members catch up from the history) and for a duplicate.
+    relayed: bool
+    # A resend of a client_id already saved: ``message`` is the original, nothing
+    # new was stored or relayed.
+    duplicate: bool
+
+
+class MessageSaved(BaseMessage):
+    """The answer to ``new_message`` once the message is in the history: a saved
+    message is never reported to its sender as failed."""
+
+    action: Literal["message_saved"] = "message_saved"
+    payload: SavedPayload

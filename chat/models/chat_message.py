@@ -1,10 +1,14 @@
 from django.conf import settings
-from django.core.validators import MaxLengthValidator
+from django.core.validators import MaxLengthValidator, RegexValidator
 from django.db import models
 
 from chat.models.group_chat import GroupChat
 
 MAX_MESSAGE_LENGTH = 4000
+
+# A client's own id for a message it sends (a UUID fits): letters, digits, "-" and "_".
+CLIENT_ID_MAX_LENGTH = 64
+CLIENT_ID_PATTERN = r"^[A-Za-z0-9_-]+$"
 
 
 class ChatMessage(models.Model):
@@ -23,11 +27,27 @@ class ChatMessage(models.Model):
         max_length=MAX_MESSAGE_LENGTH, validators=[MaxLengthValidator(MAX_MESSAGE_LENGTH)]
     )
     created_at = models.DateTimeField(auto_now_add=True)
+    # The sender's own id for the message, so that a resend stores nothing new
+    # (chat.services.save_message). NULL, not "": the unique constraint below treats
+    # NULLs as distinct, so messages sent without one never collide.
+    client_id = models.CharField(  # noqa: DJ001
+        max_length=CLIENT_ID_MAX_LENGTH,
+        null=True,
+        blank=True,
+        default=None,
+        validators=[RegexValidator(CLIENT_ID_PATTERN)],
+    )
 
     class Meta:
         # Ids grow with time; history is read and paged per chat by id.
         ordering = ["id"]
         indexes = [models.Index(fields=["group_chat", "id"], name="chat_message_history")]
+        constraints = [
+            # What makes a resend idempotent, even between two racing inserts.
+            models.UniqueConstraint(
+                fields=["sender", "client_id"], name="chat_message_one_per_client_id"
+            )
+        ]
 
     def __str__(self) -> str:
         return f"{self.sender_id} in {self.group_chat_id}: {self.content[:30]}"

@@ -3,10 +3,20 @@ two users, the access-denied state, member management and reconnection."""
 
 import itertools
 import json
+import re
+import time
 from collections.abc import Callable, Iterator
+from typing import Any
 
 import pytest
-from playwright.sync_api import Browser, ConsoleMessage, Page, ViewportSize, expect
+from playwright.sync_api import (
+    Browser,
+    ConsoleMessage,
+    Page,
+    ViewportSize,
+    WebSocketRoute,
+    expect,
+)
 
 from tests.e2e.conftest import PASSWORD, SCREENSHOTS, Server
 
@@ -218,3 +228,62 @@ print("null")
 
     say(page, "Back online")
     expect(page.locator(".message", has_text="Back online")).to_be_visible(timeout=1000)
+
+
+def test_a_message_whose_answer_was_lost_is_resent_with_its_id_and_shown_once(
+    server: Server, new_page: OpenPage
+) -> None:
+    """The socket drops after the server saved a message but before its
+    ``message_saved`` reached the page: the page reconnects, sends it again with
+    the same client id, and the server stores it once; the page shows it once."""
+    group_id, (alice, _) = create_group(server, "alice", ["bob"])
+    page = new_page()
+    sent: list[dict[str, str]] = []
+    answers: list[dict[str, Any]] = []
+    connections = itertools.count()
+
+    def route(ws: WebSocketRoute) -> None:
+        first = next(connections) == 0
+        upstream = ws.connect_to_server()
+
+        def to_server(message: str | bytes) -> None:
+            frame = json.loads(message)
+            if frame.get("action") == "new_message":
+                sent.append(frame["payload"])
+            upstream.send(message)
+
+        def to_page(message: str | bytes) -> None:
+            frame = json.loads(message)
+            if frame.get("action") == "message_saved":
+                if first:
+                    # Saved, but the answer is lost with the connection.
+                    upstream.close()
+                    ws.close(code=4000, reason="dropped")
+                    return
+                answers.append(frame["payload"])
+            ws.send(message)
+
+        ws.on_message(to_server)
+        upstream.on_message(to_page)
+
+    page.route_web_socket(re.compile(r"/ws/chat/"), route)
+    log_in(page, server, alice)
+    open_group(page, server, group_id)
+    say(page, "Said once")
+
+    expect(page.locator(".message", has_text="Said once")).to_have_count(1)
+    # Playwright delivers the route's events while the page is being driven.
+    deadline = time.monotonic() + 10
+    while not answers and time.monotonic() < deadline:
+        page.wait_for_timeout(50)
+    (answer,) = answers
+    assert answer["duplicate"] is True
+    shown = page.locator(".message", has_text="Said once")
+    assert shown.get_attribute("data-id") == str(answer["message"]["id"])
+    assert [payload["content"] for payload in sent] == ["Said once", "Said once"]
+    assert sent[0]["client_id"] == sent[1]["client_id"]
+    stored = server.run_django(
+        f"from chat.models import ChatMessage; import json; print(json.dumps("
+        f"ChatMessage.objects.filter(group_chat_id={group_id}, content='Said once').count()))"
+    )
+    assert stored == 1

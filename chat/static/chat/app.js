@@ -262,9 +262,21 @@ class MessageList {
   }
 }
 
+/** A new id for a message this page sends (the server stores it once per id). */
+function newClientId() {
+  if (crypto.randomUUID) return crypto.randomUUID();
+  // Outside a secure context: 128 random bits as hex.
+  const bytes = crypto.getRandomValues(new Uint8Array(16));
+  return [...bytes].map((byte) => byte.toString(16).padStart(2, '0')).join('');
+}
+
 /**
  * The group's socket: reconnects with growing, jittered delays after a drop,
  * refreshes the session on 4401, and gives up for good on 4403/4404.
+ *
+ * Every message sent carries a client id and stays pending until the server
+ * answers message_saved; after a reconnect the pending ones are sent again
+ * with the same ids, so a message whose answer was lost is not stored twice.
  */
 class ChatSocket {
   constructor(groupId, handlers) {
@@ -273,6 +285,7 @@ class ChatSocket {
     this.handlers = handlers; // onState(state, text), onLive(), onMessage(payload, isMine), onError(payload), onDenied()
     this.failures = 0;
     this.live = false;
+    this.pending = new Map(); // client id -> content, in the order sent
   }
 
   connect() {
@@ -292,12 +305,25 @@ class ChatSocket {
           this.live = true;
           this.handlers.onState('live', 'Connected');
           this.handlers.onLive();
+          for (const clientId of this.pending.keys()) this.transmit(clientId);
         }
+        break;
+      case 'message_saved':
+        // Stored (a resend is answered with the original); shown even if the
+        // relay to the members failed.
+        this.pending.delete(frame.payload.message.client_id);
+        this.handlers.onMessage(frame.payload.message, true);
         break;
       case 'member_message':
         this.handlers.onMessage(frame.payload, frame.is_mine);
         break;
       case 'error':
+        // Frames are answered in order: a refused new_message is the oldest
+        // pending one, and sending it again would be refused again.
+        if (frame.payload.errors?.[0]?.loc?.[0] === 'new_message') {
+          const [oldest] = this.pending.keys();
+          this.pending.delete(oldest);
+        }
         this.handlers.onError(frame.payload);
         break;
       default: // pong, and completion markers should a server send them
@@ -325,8 +351,15 @@ class ChatSocket {
   /** Send a message; false when not connected (the caller keeps the text). */
   say(content) {
     if (!this.live) return false;
-    this.socket.send(JSON.stringify({ action: 'new_message', payload: { content } }));
+    const clientId = newClientId();
+    this.pending.set(clientId, content);
+    this.transmit(clientId);
     return true;
+  }
+
+  transmit(clientId) {
+    const content = this.pending.get(clientId);
+    this.socket.send(JSON.stringify({ action: 'new_message', payload: { content, client_id: clientId } }));
   }
 }
 

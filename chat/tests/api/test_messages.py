@@ -61,6 +61,19 @@ def test_member_reads_history_newest_first(
     assert response.json()["next"] is None
 
 
+def test_the_history_gives_the_senders_client_id_back(
+    client_for: ClientFor, owner: User, group_chat: GroupChat, messages_url: str
+) -> None:
+    """A page that reloads matches what it sent by its own id."""
+    sent = services.save_message(
+        group_chat=group_chat, sender=owner, content="hello", client_id="page-1"
+    )
+
+    (newest,) = client_for(owner).get(messages_url).json()["results"]
+
+    assert (newest["id"], newest["client_id"]) == (sent.pk, "page-1")
+
+
 def test_a_message_has_the_websocket_payload_shape(
     client_for: ClientFor, member: User, messages_url: str, history: list[ChatMessage]
 ) -> None:

@@ -24,12 +24,12 @@ class TestPostMessage(WebsocketTestCase):
             await socket.assert_authenticated_status_ok()
 
         # As a view, a signal handler or a management command would: no consumer involved.
-        saved = await sync_to_async(services.post_message)(
+        posted = await sync_to_async(services.post_message)(
             group_chat=group_chat, sender=member, content="  from a service  "
         )
 
         assert (await ChatMessage.objects.aget()).content == "from a service"
-        payload = MemberPayload.from_message(saved)
+        payload = MemberPayload.from_message(posted.message)
         for socket, mine in ((owner_socket, False), (member_socket, True)):
             (frame,) = await socket.receive_all_json(wait_group=True)
             received = MemberMessage.model_validate(frame)
