@@ -127,13 +127,17 @@ REDIS_URL = os.environ.get("REDIS_URL", "")
 #   pubsub  RedisPubSubChannelLayer: Redis PUBLISH, one per group message
 CHANNEL_LAYER_BACKEND = os.environ.get("CHANNEL_LAYER_BACKEND", "").strip() or "core"
 # The core layer keeps ONE Redis list per worker process for all of its sockets'
-# channels ("specific.<worker>!<socket>"), and group_send drops a message for that
-# whole worker once the list holds ``capacity`` entries. One chat message to 110
-# members on one worker is 110 entries, so the default of 100 lost 43% of messages
-# (bench/fanout.py; README, Benchmarks). The worker's list gets its own, larger bound;
-# other channels (and each socket's in-process buffer) keep CHANNEL_LAYER_CAPACITY.
+# channels ("specific.<worker>!<socket>"); a group message is one entry there (naming
+# the worker's member sockets), taken off by the worker's receive loop. When a busy
+# worker falls ``capacity`` group messages behind, group_send drops the message for
+# the whole worker ("over capacity"): at the default of 100 that was 91.8% delivered
+# at 100 readers + 10 senders x 3 msg/s, 57% at 50 + 10 x 5 msg/s (issue 10). The
+# worker's list gets 1,000 (about 30 s of backlog at the ceiling of one worker's
+# saves, 40-55 msg/s; entries older than the layer's 60 s expiry go anyway, and an
+# entry is ~8 KB with 110 members named, so at most ~8 MB per worker in Redis).
+# Each socket's in-process buffer (and any other channel) keeps CHANNEL_LAYER_CAPACITY.
 CHANNEL_LAYER_CAPACITY = env_int("CHANNEL_LAYER_CAPACITY", 100)
-CHANNEL_LAYER_WORKER_CAPACITY = env_int("CHANNEL_LAYER_WORKER_CAPACITY", 20_000)
+CHANNEL_LAYER_WORKER_CAPACITY = env_int("CHANNEL_LAYER_WORKER_CAPACITY", 1000)
 if REDIS_URL:
     from redis.exceptions import ConnectionError as RedisConnectionError
 

@@ -62,6 +62,7 @@ class FanoutResult:
     delivered: int  # (stored message, member) pairs received live, once each
     missed_messages: int  # stored messages at least one member never received
     duplicates: int
+    closed: int  # member sockets the server closed (e.g. 4429: too many frames waiting)
     send_seconds: float
     # From the sender's send to each member's receipt (the save included), and from
     # the message's created_at (set as it is saved) to receipt: the relay alone.
@@ -111,7 +112,7 @@ async def run_fanout(
     latencies: list[float] = []
     relay: list[float] = []
     errors: list[str] = []
-    counters = {"unique": 0, "duplicates": 0}
+    counters = {"unique": 0, "duplicates": 0, "closed": 0}
     progress = asyncio.Event()
 
     async def read(index: int, ws: ClientConnection) -> None:
@@ -138,6 +139,7 @@ async def run_fanout(
                     progress.set()
         except ConnectionClosed as exc:
             errors.append(f"member {index}: closed {exc.rcvd}")
+            counters["closed"] += 1
             progress.set()
 
     async def send(index: int, ws: ClientConnection, start: float) -> None:
@@ -189,6 +191,7 @@ async def run_fanout(
         delivered=delivered,
         missed_messages=missed,
         duplicates=counters["duplicates"],
+        closed=counters["closed"],
         send_seconds=send_seconds,
         latencies_ms=latencies,
         relay_ms=relay,
