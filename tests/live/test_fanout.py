@@ -15,14 +15,12 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-import redis
 
 from tests.support.fanout import connect_members, create_fanout_chat, run_fanout
 from tests.support.live import (
     StartWorker,
-    app_environment,
     contents_in_db,
-    recreate_database,
+    fresh_environment,
     started_workers,
 )
 
@@ -39,15 +37,8 @@ SECONDS = 5.0
 
 @pytest.fixture(scope="module")
 def fanout_env() -> Iterator[dict[str, str]]:
-    recreate_database(FANOUT_DB, create=True)
-    layer = redis.Redis.from_url(FANOUT_REDIS_URL)
-    layer.flushdb()
-    try:
-        yield app_environment(FANOUT_DB, FANOUT_REDIS_URL)
-    finally:
-        layer.flushdb()
-        layer.close()
-        recreate_database(FANOUT_DB, create=False)
+    with fresh_environment(FANOUT_DB, FANOUT_REDIS_URL) as env:
+        yield env
 
 
 @pytest.fixture
