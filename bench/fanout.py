@@ -96,7 +96,10 @@ def row(rate: float, workers: int, result: FanoutResult, cpu_s: float, client_s:
     cpu_us = cpu_s / result.delivered * 1e6 if result.delivered else float("nan")
     saved_per_worker = result.stored / result.send_seconds / workers
     errors = (
-        f" errors: {len(result.errors)}, e.g. {result.errors[0][:120]}" if result.errors else ""
+        f" {len(result.errors)} errors, {result.closed} sockets closed,"
+        f" e.g. {result.errors[0][:90]}"
+        if result.errors
+        else ""
     )
     return (
         f"| {rate:>4g} | {SENDERS * rate * (READERS + SENDERS):>8,.0f} | "
