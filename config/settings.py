@@ -144,31 +144,63 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql" and DATABAS
     }
 
 REDIS_URL = os.environ.get("REDIS_URL", "")
+# Which channels-redis layer carries group messages (only with REDIS_URL):
+#   core    RedisChannelLayer: messages wait in Redis lists, one per worker process
+#   pubsub  RedisPubSubChannelLayer: Redis PUBLISH, one per group message
+CHANNEL_LAYER_BACKEND = os.environ.get("CHANNEL_LAYER_BACKEND", "").strip() or "core"
+# The core layer keeps ONE Redis list per worker process for all of its sockets'
+# channels ("specific.<worker>!<socket>"); a group message is one entry there (naming
+# the worker's member sockets), taken off by the worker's receive loop. When a busy
+# worker falls ``capacity`` group messages behind, group_send drops the message for
+# the whole worker ("over capacity"): at the default of 100 that was 91.8% delivered
+# at 100 readers + 10 senders x 3 msg/s, 57% at 50 + 10 x 5 msg/s (issue 10). The
+# worker's list gets 1,000 (about 30 s of backlog at the ceiling of one worker's
+# saves, 40-55 msg/s; entries older than the layer's 60 s expiry go anyway, and an
+# entry is ~8 KB with 110 members named, so at most ~8 MB per worker in Redis).
+# Each socket's in-process buffer (and any other channel) keeps CHANNEL_LAYER_CAPACITY.
+CHANNEL_LAYER_CAPACITY = env_int("CHANNEL_LAYER_CAPACITY", 100)
+CHANNEL_LAYER_WORKER_CAPACITY = env_int("CHANNEL_LAYER_WORKER_CAPACITY", 1000)
 if REDIS_URL:
     from redis.exceptions import ConnectionError as RedisConnectionError
 
-    CHANNEL_LAYERS = {
-        "default": {
-            "BACKEND": "channels_redis.core.RedisChannelLayer",
-            "CONFIG": {
-                "hosts": [
-                    {
-                        "address": REDIS_URL,
-                        # The layer blocks on Redis for up to 5 s waiting for messages;
-                        # redis-py reads with a 5 s timeout by default, so an idle worker's
-                        # wait timed out and its consumers died (close 1011). Stay above 5.
-                        "socket_timeout": 10,
-                        # 500 sockets opened at once exhausted redis-py's default pool of 100.
-                        "max_connections": env_int("REDIS_MAX_CONNECTIONS", 1000),
-                        # After a Redis restart every pooled connection is dead: retry a
-                        # command once on a fresh connection instead of failing the consumer.
-                        "retry_on_error": [RedisConnectionError],
-                    }
-                ],
-                "prefix": os.environ.get("CHANNEL_LAYER_PREFIX", "asgi"),
-            },
-        }
+    _redis_host: dict[str, object] = {
+        "address": REDIS_URL,
+        # The core layer blocks on Redis for up to 5 s waiting for messages;
+        # redis-py reads with a 5 s timeout by default, so an idle worker's
+        # wait timed out and its consumers died (close 1011). Stay above 5.
+        "socket_timeout": 10,
+        # 500 sockets opened at once exhausted redis-py's default pool of 100.
+        "max_connections": env_int("REDIS_MAX_CONNECTIONS", 1000),
+        # After a Redis restart every pooled connection is dead: retry a
+        # command once on a fresh connection instead of failing the consumer.
+        "retry_on_error": [RedisConnectionError],
     }
+    _prefix = os.environ.get("CHANNEL_LAYER_PREFIX", "asgi")
+    if CHANNEL_LAYER_BACKEND == "core":
+        CHANNEL_LAYERS = {
+            "default": {
+                "BACKEND": "channels_redis.core.RedisChannelLayer",
+                "CONFIG": {
+                    "hosts": [_redis_host],
+                    "prefix": _prefix,
+                    "capacity": CHANNEL_LAYER_CAPACITY,
+                    "channel_capacity": {"specific.*": CHANNEL_LAYER_WORKER_CAPACITY},
+                },
+            }
+        }
+    elif CHANNEL_LAYER_BACKEND == "pubsub":
+        # No capacity: a worker keeps an unbounded in-process queue per socket, and a
+        # message published while Redis is away is lost (nothing waits in Redis).
+        CHANNEL_LAYERS = {
+            "default": {
+                "BACKEND": "channels_redis.pubsub.RedisPubSubChannelLayer",
+                "CONFIG": {"hosts": [_redis_host], "prefix": _prefix},
+            }
+        }
+    else:
+        raise ImproperlyConfigured(
+            f"CHANNEL_LAYER_BACKEND={CHANNEL_LAYER_BACKEND!r}: expected core or pubsub"
+        )
 else:
     CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
 

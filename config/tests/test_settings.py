@@ -136,3 +136,39 @@ def test_a_kept_connection_with_the_pool_is_refused() -> None:
     with pytest.raises(subprocess.CalledProcessError) as failure:
         settings_in_subprocess({**POSTGRES, "DATABASE_CONN_MAX_AGE": "60"}, "DATABASES")
     assert "DATABASE_CONN_MAX_AGE must be 0 with the connection pool" in failure.value.stderr
+
+
+def test_a_workers_channel_holds_more_than_a_burst_of_group_messages() -> None:
+    """The core layer drops a group message for a whole worker once that worker's
+    one channel holds ``capacity`` messages: 100 lost 8% of a busy chat (issue 10)."""
+    from channels_redis.core import RedisChannelLayer
+
+    values = settings_in_subprocess(
+        {**PRODUCTION, "REDIS_URL": "redis://127.0.0.1:6379/0"}, "CHANNEL_LAYERS"
+    )
+    config = values["CHANNEL_LAYERS"]["default"]["CONFIG"]  # type: ignore[index]
+    layer = RedisChannelLayer(
+        hosts=config["hosts"],
+        capacity=config["capacity"],
+        channel_capacity=config["channel_capacity"],
+    )
+    # A socket's channel, as the layer names them: "specific.<worker>!<socket>".
+    assert layer.get_capacity("specific.0123abcd!4567ef") == 1000
+    assert layer.get_capacity("other") == 100
+
+
+def test_the_channel_layer_backend_is_chosen_by_name() -> None:
+    redis = {**PRODUCTION, "REDIS_URL": "redis://127.0.0.1:6379/0"}
+    pubsub = settings_in_subprocess({**redis, "CHANNEL_LAYER_BACKEND": "pubsub"}, "CHANNEL_LAYERS")
+    layer = pubsub["CHANNEL_LAYERS"]["default"]  # type: ignore[index]
+    assert layer["BACKEND"] == "channels_redis.pubsub.RedisPubSubChannelLayer"
+    assert layer["CONFIG"]["hosts"][0]["socket_timeout"] == 10
+    with pytest.raises(subprocess.CalledProcessError) as refused:
+        settings_in_subprocess({**redis, "CHANNEL_LAYER_BACKEND": "kafka"}, "CHANNEL_LAYERS")
+    assert "expected core or pubsub" in refused.value.stderr
+    custom = settings_in_subprocess(
+        {**redis, "CHANNEL_LAYER_CAPACITY": "50", "CHANNEL_LAYER_WORKER_CAPACITY": "5000"},
+        "CHANNEL_LAYERS",
+    )
+    config = custom["CHANNEL_LAYERS"]["default"]["CONFIG"]  # type: ignore[index]
+    assert (config["capacity"], config["channel_capacity"]) == (50, {"specific.*": 5000})

@@ -14,20 +14,18 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-import redis
 from websockets.asyncio.client import ClientConnection
 from websockets.exceptions import ConnectionClosed
 
 from tests.support.live import (
     FRAME_SECONDS,
     StartWorker,
-    app_environment,
     contents_in_db,
     create_chat,
+    fresh_environment,
     get_json,
     login,
     open_chat,
-    recreate_database,
     recv_json,
     say,
     started_workers,
@@ -43,15 +41,8 @@ LIVE_REDIS_URL = os.environ.get("LIVE_REDIS_URL", "redis://127.0.0.1:6379/3")
 @pytest.fixture(scope="module")
 def app_env() -> Iterator[dict[str, str]]:
     """The container's environment, pointing at a fresh database and Redis db."""
-    recreate_database(LIVE_DB_NAME, create=True)
-    layer = redis.Redis.from_url(LIVE_REDIS_URL)
-    layer.flushdb()
-    try:
-        yield app_environment(LIVE_DB_NAME, LIVE_REDIS_URL)
-    finally:
-        layer.flushdb()
-        layer.close()
-        recreate_database(LIVE_DB_NAME, create=False)
+    with fresh_environment(LIVE_DB_NAME, LIVE_REDIS_URL) as env:
+        yield env
 
 
 @pytest.fixture

@@ -85,6 +85,21 @@ def app_environment(database: str, redis_url: str) -> dict[str, str]:
     }
 
 
+@contextmanager
+def fresh_environment(database: str, redis_url: str) -> Iterator[dict[str, str]]:
+    """The container's environment (``app_environment``) on a database created fresh
+    and a Redis database flushed, both cleaned up after."""
+    recreate_database(database, create=True)
+    layer = redis.Redis.from_url(redis_url)
+    layer.flushdb()
+    try:
+        yield app_environment(database, redis_url)
+    finally:
+        layer.flushdb()
+        layer.close()
+        recreate_database(database, create=False)
+
+
 def redis_server_path() -> str:
     path = shutil.which("redis-server")
     if path is None:

@@ -1,0 +1,236 @@
+"""Benchmark: live fan-out in one group chat, on each channel layer, 1 and 2 workers.
+
+    .venv/bin/python -m bench.fanout            # full run (about 5 minutes)
+    .venv/bin/python -m bench.fanout --quick    # short run (about a minute)
+    .venv/bin/python -m bench.fanout --layers redis,redis-pubsub --workers 1 --rates 3,10
+
+The app starts as the container starts it (``bin/entrypoint``, production
+settings, ``WEB_WORKERS`` daphne processes on one port) on PostgreSQL
+``wtfanout`` (created fresh, dropped at the end) and Redis
+redis://127.0.0.1:6379/<--redis-db> (prefix ``wtfanout``, flushed before and
+after). 110 users in one group chat: 100 readers and 10 senders, each with
+its own socket (``tests/support/fanout.py``). For each layer and worker count,
+a ladder of rates per sender; per step it prints the messages stored, the live
+delivery ratio (every stored message to every member), p50/p99 latency from send
+to receipt, and the daphne processes' CPU per delivery (/proc). The ladder stops
+at the first step that loses a message or has p99 >= 200 ms. It asserts nothing.
+
+Layers: ``redis-100`` (the core RedisChannelLayer with a worker's channel capped at
+100, as before: what lost 43%), ``redis`` (the core layer as config.settings
+configures it), ``redis-pubsub`` (RedisPubSubChannelLayer), ``memory`` (in-memory;
+one worker only, it cannot cross processes). The rate limit of production (10
+frames/s per socket, burst 30) bounds a sender at 10 msg/s.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import signal
+import sys
+import tempfile
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from types import FrameType
+
+import pytest
+
+PROJECT_DIR = Path(__file__).resolve().parent.parent
+if str(PROJECT_DIR) not in sys.path:  # `python bench/fanout.py` puts bench/, not the root, first
+    sys.path.insert(0, str(PROJECT_DIR))
+
+from bench.server import cpu_seconds, flush_redis, machine  # noqa: E402
+from tests.support import processes  # noqa: E402
+from tests.support.fanout import (  # noqa: E402
+    FanoutResult,
+    connect_members,
+    create_fanout_chat,
+    run_fanout,
+)
+from tests.support.live import (  # noqa: E402
+    Worker,
+    app_environment,
+    contents_in_db,
+    recreate_database,
+    started_workers,
+)
+
+BENCH_DB = "wtfanout"
+READERS = 100
+SENDERS = 10
+P99_LIMIT_MS = 200.0
+
+LAYERS: dict[str, dict[str, str]] = {
+    # name: what the app's environment changes (REDIS_URL="" means in-memory)
+    "redis-100": {"CHANNEL_LAYER_BACKEND": "core", "CHANNEL_LAYER_WORKER_CAPACITY": "100"},
+    "redis": {},
+    "redis-pubsub": {"CHANNEL_LAYER_BACKEND": "pubsub"},
+    "memory": {"REDIS_URL": ""},
+}
+
+
+@dataclass
+class Plan:
+    rates: list[float]
+    first_seconds: float  # the first step (3 msg/s): the acceptance load, 15 s
+    seconds: float  # each later step
+    workers: list[int]
+
+
+FULL = Plan(rates=[3, 5, 8, 10], first_seconds=15.0, seconds=8.0, workers=[1, 2])
+QUICK = Plan(rates=[3, 10], first_seconds=5.0, seconds=5.0, workers=[1])
+
+
+def daphne_pids(worker: Worker, count: int) -> list[int]:
+    """With one worker, bin/entrypoint execs daphne (same pid); with more, they are
+    its children."""
+    if count == 1:
+        return [worker.process.pid]
+    children = Path(f"/proc/{worker.process.pid}/task/{worker.process.pid}/children")
+    return [int(pid) for pid in children.read_text().split()]
+
+
+def row(rate: float, workers: int, result: FanoutResult, cpu_s: float, client_s: float) -> str:
+    deliveries_per_s = result.delivered / result.send_seconds
+    cpu_us = cpu_s / result.delivered * 1e6 if result.delivered else float("nan")
+    saved_per_worker = result.stored / result.send_seconds / workers
+    errors = (
+        f" {len(result.errors)} errors, {result.closed} sockets closed,"
+        f" e.g. {result.errors[0][:90]}"
+        if result.errors
+        else ""
+    )
+    return (
+        f"| {rate:>4g} | {SENDERS * rate * (READERS + SENDERS):>8,.0f} | "
+        f"{result.sent:>5} | {result.stored:>6} | {saved_per_worker:>9.1f} | "
+        f"{result.ratio * 100:>7.2f}% | {result.missed_messages:>6} | "
+        f"{deliveries_per_s:>8,.0f} | {result.quantile_ms(50):>7.1f} | "
+        f"{result.quantile_ms(99):>7.1f} | {result.quantile_ms(50, relay=True):>7.1f} | "
+        f"{result.quantile_ms(99, relay=True):>7.1f} | {cpu_us:>6.0f} | "
+        f"{client_s / result.send_seconds * 100:>4.0f}% |{errors}"
+    )
+
+
+HEADER = (
+    "| rate | offered deliveries/s | sent | stored | saved/s/worker | live ratio | missed "
+    "| delivered/s | p50 ms | p99 ms | relay p50 | relay p99 | server CPU us/delivery "
+    "| client CPU |\n"
+    "|" + " ---: |" * 14
+)
+
+
+async def ladder(
+    worker: Worker, workers: int, chat_pk: int, cookies: list[str], plan: Plan, label: str
+) -> list[str]:
+    pids = daphne_pids(worker, workers)
+    sockets = await connect_members(worker, chat_pk, cookies)
+    lines: list[str] = []
+    try:
+        for step, rate in enumerate(plan.rates):
+            seconds = plan.first_seconds if step == 0 else plan.seconds
+            cpu, client = sum(cpu_seconds(pid) for pid in pids), time.process_time()
+            result = await run_fanout(
+                sockets,
+                SENDERS,
+                rate,
+                seconds,
+                f"{label} r{rate:g}",
+                lambda: contents_in_db(BENCH_DB, chat_pk),
+            )
+            cpu = sum(cpu_seconds(pid) for pid in pids) - cpu
+            lines.append(row(rate, workers, result, cpu, time.process_time() - client))
+            print(f"  {label}: {lines[-1]}", file=sys.stderr, flush=True)
+            if not result.complete or result.quantile_ms(99) >= P99_LIMIT_MS:
+                break
+    finally:
+        await asyncio.gather(*(ws.close() for ws in sockets), return_exceptions=True)
+    return lines
+
+
+def run_layer(
+    layer: str,
+    workers: int,
+    base_env: dict[str, str],
+    chat: tuple[int, list[str]],
+    plan: Plan,
+    workdir: Path,
+) -> str:
+    env = {**base_env, **LAYERS[layer]}
+    redis_url = env["REDIS_URL"]
+    if redis_url:
+        flush_redis(redis_url)
+    label = f"{layer} x{workers}"
+    try:
+        with started_workers(env, workdir) as start:
+            worker = start(label.replace(" ", "-"), WEB_WORKERS=str(workers))
+            worker.wait_ready()
+            lines = asyncio.run(ladder(worker, workers, chat[0], chat[1], plan, label))
+            worker.stop()
+            log = worker.watch.log_path.read_text() if worker.watch.log_path else ""
+            drops = log.count("over capacity")
+    except (Exception, pytest.fail.Exception) as exc:  # reported; the run goes on
+        return f"{label}: FAILED {exc!r}"[:500]
+    finally:
+        if redis_url:
+            flush_redis(redis_url)
+    note = f" (channels-redis logged 'over capacity' {drops} times)" if drops else ""
+    return "\n".join([f"layer {layer}, {workers} worker(s){note}", HEADER, *lines])
+
+
+def main(argv: list[str]) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--quick", action="store_true", help="a short run")
+    parser.add_argument("--layers", default=",".join(LAYERS), help=f"of {', '.join(LAYERS)}")
+    parser.add_argument("--workers", help="comma-separated worker counts (default 1,2; quick 1)")
+    parser.add_argument("--rates", help="comma-separated msg/s per sender (default 3,5,8,10)")
+    parser.add_argument("--redis-db", type=int, default=8, help="Redis database to use (flushed)")
+    args = parser.parse_args(argv)
+    plan = QUICK if args.quick else FULL
+    if args.workers:
+        plan.workers = [int(n) for n in args.workers.split(",")]
+    if args.rates:
+        plan.rates = [float(r) for r in args.rates.split(",")]
+    layers = [layer.strip() for layer in args.layers.split(",") if layer.strip()]
+    unknown = sorted(set(layers) - set(LAYERS))
+    if unknown:
+        parser.error(f"unknown layers: {unknown}")
+
+    def on_term(signum: int, _frame: FrameType | None) -> None:
+        raise SystemExit(128 + signum)  # unwinds through every finally: daphne is stopped
+
+    signal.signal(signal.SIGTERM, on_term)
+    base_env = {
+        **app_environment(BENCH_DB, f"redis://127.0.0.1:6379/{args.redis_db}"),
+        "CHANNEL_LAYER_PREFIX": "wtfanout",
+        "JWT_ACCESS_MINUTES": "600",
+    }
+    started = time.perf_counter()
+    tables: list[str] = []
+    try:
+        recreate_database(BENCH_DB, create=True)
+        processes.manage(base_env, "migrate", "--verbosity", "0")
+        chat = create_fanout_chat(base_env, READERS + SENDERS, "fan")
+        with tempfile.TemporaryDirectory(prefix="bench-fanout-") as tmp:
+            for layer in layers:
+                for workers in plan.workers:
+                    if layer == "memory" and workers > 1:
+                        continue  # the in-memory layer cannot reach another process
+                    tables.append(run_layer(layer, workers, base_env, chat, plan, Path(tmp)))
+    finally:
+        recreate_database(BENCH_DB, create=False)
+    print(f"\nmachine: {machine()}")
+    print(
+        f"plan: {'quick' if args.quick else 'full'}; {READERS} readers + {SENDERS} senders in "
+        f"one chat; rates {plan.rates} msg/s per sender, first step {plan.first_seconds:g} s, "
+        f"others {plan.seconds:g} s; PostgreSQL ({BENCH_DB}), production settings; "
+        f"{time.perf_counter() - started:.0f} s in all"
+    )
+    for text in tables:
+        print()
+        print(text)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))

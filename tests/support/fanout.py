@@ -1,0 +1,199 @@
+"""Fan-out in one group chat, as a busy team uses it: every member has a socket
+open, some of them send at a steady rate, and every stored message must reach
+every member live. Used by ``tests/live/test_fanout.py`` (which fails on a single
+miss) and ``bench/fanout.py`` (which prints the figures).
+
+The members are real users with their own JWT cookie, on the real
+``/ws/chat/<pk>/`` endpoint, through ``bin/entrypoint``'s daphne; the client is the
+``websockets`` library. Senders are paced (the only sleeps here: a rate needs a
+clock); everything else waits for frames, with a deadline.
+"""
+
+import asyncio
+import json
+import statistics
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from websockets.asyncio.client import ClientConnection
+from websockets.exceptions import ConnectionClosed
+
+from tests.support import processes
+from tests.support.live import Worker, open_chat
+
+# After the last send, how long members get to receive what is still on its way.
+DRAIN_SECONDS = 10.0
+
+_FIXTURE_CODE = """
+import json
+from accounts.models import User
+from chat import services
+from rest_framework_simplejwt.tokens import AccessToken
+users = [User.objects.create_user(f"{prefix}-{{number}}") for number in range({members})]
+chat = services.create_group_chat(creator=users[0], name="Fan-out")
+for user in users[1:]:
+    services.add_member(group_chat=chat, actor=users[0], user=user)
+print(json.dumps({{"chat": chat.pk, "tokens": [str(AccessToken.for_user(u)) for u in users]}}))
+"""
+
+
+def create_fanout_chat(env: dict[str, str], members: int, prefix: str) -> tuple[int, list[str]]:
+    """``members`` users (no password: they never log in by form) in one group chat,
+    made with the app's own services; returns the chat's pk and each member's Cookie
+    header (an access token minted as login does, JWT_ACCESS_MINUTES long)."""
+    data = processes.manage_json(env, _FIXTURE_CODE.format(prefix=prefix, members=members))
+    return int(data["chat"]), [f"jwt_auth_cookie={token}" for token in data["tokens"]]
+
+
+async def connect_members(
+    worker: Worker, chat_pk: int, cookies: list[str]
+) -> list[ClientConnection]:
+    """One authenticated socket per member, opened at once."""
+    return list(await asyncio.gather(*(open_chat(worker, chat_pk, cookie) for cookie in cookies)))
+
+
+@dataclass
+class FanoutResult:
+    members: int
+    sent: int
+    stored: int  # messages of this run in the database
+    delivered: int  # (stored message, member) pairs received live, once each
+    missed_messages: int  # stored messages at least one member never received
+    duplicates: int
+    closed: int  # member sockets the server closed (e.g. 4429: too many frames waiting)
+    send_seconds: float
+    # From the sender's send to each member's receipt (the save included), and from
+    # the message's created_at (set as it is saved) to receipt: the relay alone.
+    latencies_ms: list[float] = field(repr=False)
+    relay_ms: list[float] = field(repr=False)
+    errors: list[str] = field(default_factory=list)
+
+    @property
+    def expected(self) -> int:
+        return self.stored * self.members
+
+    @property
+    def ratio(self) -> float:
+        return self.delivered / self.expected if self.expected else float("nan")
+
+    @property
+    def complete(self) -> bool:
+        return self.stored == self.sent and self.delivered == self.expected and not self.errors
+
+    def quantile_ms(self, q: int, *, relay: bool = False) -> float:
+        """The q-th percentile of latency over every delivery: send to receipt, or
+        with ``relay``, saved to receipt."""
+        values = self.relay_ms if relay else self.latencies_ms
+        if len(values) < 2:
+            return float("nan")
+        return statistics.quantiles(values, n=100, method="inclusive")[q - 1]
+
+
+async def run_fanout(
+    sockets: list[ClientConnection],
+    senders: int,
+    rate: float,
+    seconds: float,
+    tag: str,
+    stored_contents: Callable[[], list[str]],
+    drain_seconds: float = DRAIN_SECONDS,
+) -> FanoutResult:
+    """The first ``senders`` sockets each send ``rate`` messages a second for
+    ``seconds`` (contents start with ``tag``); every socket reads. Returns when every
+    member has every message sent, or ``drain_seconds`` after the last send.
+    ``stored_contents`` (blocking; run in a thread) lists the chat's contents in the
+    database at the end."""
+    members = len(sockets)
+    per_sender = max(1, round(rate * seconds))
+    sent_at: dict[str, float] = {}
+    received: list[set[str]] = [set() for _ in sockets]
+    latencies: list[float] = []
+    relay: list[float] = []
+    errors: list[str] = []
+    counters = {"unique": 0, "duplicates": 0, "closed": 0}
+    progress = asyncio.Event()
+
+    async def read(index: int, ws: ClientConnection) -> None:
+        try:
+            async for raw in ws:
+                frame = json.loads(raw)
+                action = frame.get("action")
+                if action == "member_message":
+                    content = frame["payload"]["content"]
+                    if not content.startswith(tag):
+                        continue
+                    got = received[index]
+                    if content in got:
+                        counters["duplicates"] += 1
+                        continue
+                    got.add(content)
+                    latencies.append((time.perf_counter() - sent_at[content]) * 1000)
+                    saved = datetime.fromisoformat(frame["payload"]["created_at"])
+                    relay.append((time.time() - saved.timestamp()) * 1000)
+                    counters["unique"] += 1
+                    progress.set()
+                elif action == "error":
+                    errors.append(f"member {index}: {frame.get('payload')}")
+                    progress.set()
+        except ConnectionClosed as exc:
+            errors.append(f"member {index}: closed {exc.rcvd}")
+            counters["closed"] += 1
+            progress.set()
+
+    async def send(index: int, ws: ClientConnection, start: float) -> None:
+        # Senders are spread over the first interval, not all at once.
+        offset = index / (senders * rate)
+        for number in range(per_sender):
+            delay = start + offset + number / rate - time.perf_counter()
+            if delay > 0:
+                await asyncio.sleep(delay)
+            content = f"{tag} {index}-{number}"
+            sent_at[content] = time.perf_counter()
+            frame = {"action": "new_message", "payload": {"content": content}}
+            try:
+                await ws.send(json.dumps(frame))
+            except ConnectionClosed as exc:
+                errors.append(f"sender {index}: closed {exc.rcvd} after {number} messages")
+                progress.set()
+                return
+
+    readers = [asyncio.create_task(read(i, ws)) for i, ws in enumerate(sockets)]
+    try:
+        start = time.perf_counter()
+        await asyncio.gather(*(send(i, sockets[i], start) for i in range(senders)))
+        send_seconds = time.perf_counter() - start
+        deadline = time.perf_counter() + drain_seconds
+        # Done early when every member has every message sent; a message refused
+        # (an error frame) never comes, so then the drain runs to its deadline.
+        while counters["unique"] < len(sent_at) * members:
+            remaining = deadline - time.perf_counter()
+            if remaining <= 0:
+                break
+            progress.clear()
+            try:
+                await asyncio.wait_for(progress.wait(), remaining)
+            except TimeoutError:
+                break
+    finally:
+        for reader in readers:
+            reader.cancel()
+        await asyncio.gather(*readers, return_exceptions=True)
+
+    stored = {c for c in await asyncio.to_thread(stored_contents) if c.startswith(tag)}
+    delivered = sum(len(got & stored) for got in received)
+    missed = sum(1 for content in stored if any(content not in got for got in received))
+    return FanoutResult(
+        members=members,
+        sent=len(sent_at),
+        stored=len(stored),
+        delivered=delivered,
+        missed_messages=missed,
+        duplicates=counters["duplicates"],
+        closed=counters["closed"],
+        send_seconds=send_seconds,
+        latencies_ms=latencies,
+        relay_ms=relay,
+        errors=errors,
+    )
