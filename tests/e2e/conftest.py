@@ -22,6 +22,15 @@ from tests.support.processes import free_port
 
 ROOT = processes.PROJECT_DIR
 SCREENSHOTS = ROOT / "docs" / "screenshots"
+
+
+def save_screenshot(page: Any, name: str) -> None:
+    """Refresh ``docs/screenshots/NAME`` when asked (``SAVE_SCREENSHOTS=1``), so that a
+    test run leaves the work tree clean."""
+    if os.environ.get("SAVE_SCREENSHOTS") == "1":
+        page.screenshot(path=SCREENSHOTS / name)
+
+
 PASSWORD = "a-long-e2e-password"
 START_SECONDS = 30
 

@@ -18,7 +18,7 @@ from playwright.sync_api import (
     expect,
 )
 
-from tests.e2e.conftest import PASSWORD, SCREENSHOTS, Server
+from tests.e2e.conftest import PASSWORD, Server, save_screenshot
 
 pytestmark = pytest.mark.e2e
 
@@ -87,7 +87,7 @@ def log_in(page: Page, server: Server, username: str, *, screenshot: bool = Fals
     # Not logged in: the groups page sends the visitor to log in, and back after.
     expect(page).to_have_url(f"{server.url}/login/?next=%2Fgroups%2F")
     if screenshot:
-        page.screenshot(path=SCREENSHOTS / "login.png")
+        save_screenshot(page, "login.png")
     page.get_by_label("Username").fill(username)
     page.get_by_label("Password").fill(PASSWORD)
     page.get_by_role("button", name="Log in").click()
@@ -112,7 +112,7 @@ def test_two_users_chat_live(server: Server, new_page: OpenPage) -> None:
     alice_page.get_by_label("Group name").fill("Design review")
     alice_page.get_by_role("button", name="Create").click()
     expect(alice_page.locator(".group-item")).to_have_count(2)
-    alice_page.screenshot(path=SCREENSHOTS / "groups.png")
+    save_screenshot(alice_page, "groups.png")
     log_in(bob_page, server, bob)
 
     open_group(alice_page, server, group_id)
@@ -130,7 +130,7 @@ def test_two_users_chat_live(server: Server, new_page: OpenPage) -> None:
 
     say(bob_page, "Green since 10:42, shipping it.")
     expect(alice_page.locator(".message", has_text="shipping it")).to_be_visible(timeout=1000)
-    alice_page.screenshot(path=SCREENSHOTS / "group-chat.png")
+    save_screenshot(alice_page, "group-chat.png")
 
 
 def test_server_error_is_shown(server: Server, new_page: OpenPage) -> None:
