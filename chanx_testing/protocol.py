@@ -8,10 +8,13 @@ harness is a drop-in there; ``CHANX_TESTING`` overrides both.
 
 import re
 from dataclasses import dataclass, fields
+from functools import cache
 from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
+from django.core.signals import setting_changed
+from django.dispatch import receiver
 from pydantic import BaseModel
 
 Frame = dict[str, Any]
@@ -49,8 +52,13 @@ class Protocol:
     def from_settings(cls) -> "Protocol":
         """``CHANX`` where chanx's names apply, then ``CHANX_TESTING`` (upper-case field names).
 
-        Unknown ``CHANX_TESTING`` keys are refused: they are likely typos.
+        Unknown ``CHANX_TESTING`` keys are refused: they are likely typos. Read once, and
+        again after ``override_settings`` changes either dict.
         """
+        return _configured_protocol()
+
+    @classmethod
+    def _read_settings(cls) -> "Protocol":
         chanx: dict[str, Any] = getattr(settings, "CHANX", None) or {}
         configured: dict[str, Any] = getattr(settings, "CHANX_TESTING", None) or {}
         known = {field.name.upper() for field in fields(cls)}
@@ -71,6 +79,17 @@ class Protocol:
     def action_of(self, frame: Any) -> Any:
         """The frame's action, or None for a frame that is not a JSON object."""
         return frame.get(self.action_key) if isinstance(frame, dict) else None
+
+
+@cache
+def _configured_protocol() -> Protocol:
+    return Protocol._read_settings()
+
+
+@receiver(setting_changed)
+def _forget_the_protocol(*, setting: str, **kwargs: Any) -> None:
+    if setting in ("CHANX", "CHANX_TESTING"):
+        _configured_protocol.cache_clear()
 
 
 def decamelize(value: Any) -> Any:
