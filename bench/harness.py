@@ -1,6 +1,6 @@
 """Benchmark: chanx_testing's communicator against plain channels.testing.WebsocketCommunicator.
 
-    python bench/harness.py [N]        # N iterations per scenario and client (default 200)
+    .venv/bin/python bench/harness.py [N] [--db-tests M]  # N runs a scenario (200), M a form (50)
 
 Runs the testing guide's scenarios (connect + authentication, ping/pong, echo, a two-user
 group broadcast, a refused connection that closes) N times with each client, interleaved,
