@@ -2,7 +2,8 @@
 call these, so the rules (roles, the last owner, message validation) hold
 whichever way a change arrives, and the members' open sockets hear of it
 (``realtime.groups``). Blocking ORM code: call from a worker thread in async
-code (``database_sync_to_async``)."""
+code (``realtime.database.database_sync_to_async``); ``apost_message`` is the one
+written for async callers."""
 
 import logging
 from dataclasses import dataclass
@@ -14,7 +15,8 @@ from accounts.models import User
 from chat import selectors
 from chat.messages.chat_detail import MemberMessage, MemberPayload
 from chat.models import ChatMember, ChatMessage, GroupChat
-from realtime.groups import Sender, end_sessions, push
+from realtime.database import database_sync_to_async
+from realtime.groups import Sender, apush, end_sessions, push
 
 Role = ChatMember.Role
 
@@ -152,8 +154,9 @@ def save_message(
         group_chat=group_chat, sender=sender, content=content.strip(), client_id=client_id
     )
     # The constraint is the database's to check, at the insert: a lookup first could
-    # race with a concurrent resend.
-    message.full_clean(validate_constraints=False)
+    # race with a concurrent resend. The chat and the sender are rows the caller holds:
+    # checking that they exist would cost two queries per message.
+    message.full_clean(exclude=["group_chat", "sender"], validate_constraints=False)
     try:
         with transaction.atomic():  # a savepoint inside a caller's transaction
             message.save()
@@ -196,10 +199,11 @@ def post_message(
     client_id: str | None = None,
     sender_channel: str | None = None,
 ) -> PostedMessage:
-    """Say something in a chat: store it (``save_message``), then push it to every
-    member's open sockets as ``member_message``, after the commit, so no member
-    hears of a message the history lacks. ``sender_channel`` is the socket it came
-    from, if any: that one is told ``is_current``, the sender's others ``is_mine``.
+    """Say something in a chat, from sync code (a view, a command): store it
+    (``save_message``), then push it to every member's open sockets as
+    ``member_message``, after the commit, so no member hears of a message the history
+    lacks. ``sender_channel`` is the socket it came from, if any: that one is told
+    ``is_current``, the sender's others ``is_mine``.
 
     A resend (a ``client_id`` the sender already used in this chat) stores and pushes
     nothing and answers the original. A push that fails (the channel layer is down)
@@ -213,17 +217,60 @@ def post_message(
     except AlreadySaved as already:
         return PostedMessage(message=already.message, created=False)
     posted = PostedMessage(message=message, created=True)
-    member_message = MemberMessage(payload=MemberPayload.from_message(message))
-    sent_by = Sender(user_pk=sender.pk, channel=sender_channel)
-    group = group_chat.group_name
 
     def relay() -> None:
+        group, member_message, sent_by = _member_push(message, sender_channel)
         try:
             push(group, member_message, sender=sent_by)
         except Exception:
-            logger.exception("Saved message %s was not relayed to %s", message.pk, group)
+            _log_not_relayed(message)
             return
         posted.relayed = True
 
     transaction.on_commit(relay)
     return posted
+
+
+async def apost_message(
+    *,
+    group_chat: GroupChat,
+    sender: User,
+    content: str,
+    client_id: str | None = None,
+    sender_channel: str | None = None,
+) -> PostedMessage:
+    """``post_message`` for async code (a consumer). The save runs where
+    ``realtime.database`` says (concurrently with other sockets' saves, on PostgreSQL)
+    and has committed when it returns; the push then runs on the event loop, so a
+    database thread never waits on the channel layer."""
+    try:
+        message = await database_sync_to_async(save_message)(
+            group_chat=group_chat, sender=sender, content=content, client_id=client_id
+        )
+    except AlreadySaved as already:
+        return PostedMessage(message=already.message, created=False)
+    group, member_message, sent_by = _member_push(message, sender_channel)
+    try:
+        await apush(group, member_message, sender=sent_by)
+    except Exception:
+        _log_not_relayed(message)
+        return PostedMessage(message=message, created=True, relayed=False)
+    return PostedMessage(message=message, created=True, relayed=True)
+
+
+def _member_push(
+    message: ChatMessage, sender_channel: str | None
+) -> tuple[str, MemberMessage, Sender]:
+    """The group, message and sender a new chat message is pushed with."""
+    return (
+        message.group_chat.group_name,
+        MemberMessage(payload=MemberPayload.from_message(message)),
+        Sender(user_pk=message.sender_id, channel=sender_channel),
+    )
+
+
+def _log_not_relayed(message: ChatMessage) -> None:
+    # Without the content: what users say stays out of the logs.
+    logger.exception(
+        "Saved message %s was not relayed to %s", message.pk, message.group_chat.group_name
+    )

@@ -130,7 +130,10 @@ DATABASES = {
         conn_health_checks=True,
     )
 }
-if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql" and DATABASE_POOL_MAX_SIZE:
+_POOLED = DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql" and bool(
+    DATABASE_POOL_MAX_SIZE
+)
+if _POOLED:
     if DATABASE_CONN_MAX_AGE:
         raise ImproperlyConfigured(
             "DATABASE_CONN_MAX_AGE must be 0 with the connection pool "
@@ -260,11 +263,24 @@ AUTH_COOKIE_SECURE = env_bool("AUTH_COOKIE_SECURE", default=not DEBUG)
 # The WebSocket consumer layer reads REALTIME with defaults (realtime/settings.py);
 # the bounds on one socket's and one user's work come from the environment. The test
 # settings add the completion markers.
+REALTIME_DATABASE_THREADS = env_int(
+    "REALTIME_DATABASE_THREADS", min(4, DATABASE_POOL_MAX_SIZE - 1) if _POOLED else 0
+)
 REALTIME: dict[str, object] = {
     "MAX_FRAME_CHARS": env_int("REALTIME_MAX_FRAME_CHARS", 32 * 1024),
     "MAX_IN_FLIGHT": env_int("REALTIME_MAX_IN_FLIGHT", 8),
     "MAX_SOCKETS_PER_USER": env_int("REALTIME_MAX_SOCKETS_PER_USER", 10),
+    # Consumers' database work (the handshake's checks, saving a message) runs on this
+    # many threads per worker, concurrently (realtime/database.py); each holds a pooled
+    # connection only while it runs. 0 is channels' single thread, which SQLite needs.
+    "DATABASE_THREADS": REALTIME_DATABASE_THREADS,
 }
+# Those threads must leave the pool a connection for HTTP requests.
+if _POOLED and REALTIME_DATABASE_THREADS >= DATABASE_POOL_MAX_SIZE:
+    raise ImproperlyConfigured(
+        "REALTIME_DATABASE_THREADS must be below DATABASE_POOL_MAX_SIZE "
+        "(HTTP requests need a connection too)"
+    )
 # daphne (runserver, and bin/entrypoint's command line) refuses a WebSocket message
 # larger than any frame the layer accepts (4 bytes per character in UTF-8), instead of
 # reading up to its default of 1 MiB into memory first.

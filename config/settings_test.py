@@ -14,7 +14,10 @@ from config.settings import REALTIME, STORAGES
 
 # The complete / group_complete markers the harness's receive_all_json() waits for:
 # a test-only switch, so it is here and not in the environment.
-REALTIME = {**REALTIME, "SEND_COMPLETION": True}
+# Consumers' database work on the test's own thread (realtime/database.py), so that
+# the rollback test case's transaction is the one they see; tests of the thread pool
+# turn it on with override_settings in a test case that commits.
+REALTIME = {**REALTIME, "SEND_COMPLETION": True, "DATABASE_THREADS": 0}
 
 # Hashing passwords properly is slow by design; tests do not need it.
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]

@@ -28,12 +28,13 @@ from http import HTTPStatus
 from typing import TYPE_CHECKING, Any, ClassVar, Generic, TypeVar, get_args, get_origin
 
 from channels.consumer import get_handler_name
-from channels.db import aclose_old_connections, database_sync_to_async
+from channels.db import aclose_old_connections
 from channels.exceptions import StopConsumer
 from channels.generic.websocket import AsyncWebsocketConsumer
 from django.db.models import Model
 from pydantic import TypeAdapter
 
+from realtime.database import database_sync_to_async
 from realtime.frames import FrameReader, IncomingT, InvalidFrame, incoming_adapter
 from realtime.groups import (
     EndSessionEvent,
@@ -103,7 +104,7 @@ class RealtimeConsumer(
     """
 
     # The one switch for channels' per-event database hop. Off: stale connections are
-    # closed only where the database is used, by database_sync_to_async in its own
+    # closed only where the database is used, by realtime.database's wrapper in its own
     # thread (what every consumer here does). On: also before every receive_message(),
     # for handlers that use Django's async ORM (``await Model.objects.aget()``).
     close_old_connections_per_message: ClassVar[bool] = False

@@ -33,6 +33,9 @@ class RealtimeSettings:
     # Open sockets per user in one worker process; one more is refused at connect
     # (``authentication`` 429, close 4429).
     max_sockets_per_user: int = 10
+    # Threads a worker process runs consumers' database work on (realtime.database);
+    # 0: channels' single thread-sensitive thread.
+    database_threads: int = 0
 
     @property
     def max_frame_bytes(self) -> int:
@@ -54,4 +57,5 @@ def realtime_settings() -> RealtimeSettings:
         max_sockets_per_user=int(
             configured.get("MAX_SOCKETS_PER_USER", defaults.max_sockets_per_user)
         ),
+        database_threads=int(configured.get("DATABASE_THREADS", defaults.database_threads)),
     )

@@ -1,4 +1,3 @@
-from channels.db import database_sync_to_async
 from django.core.exceptions import ValidationError
 from rest_framework.permissions import IsAuthenticated
 
@@ -13,7 +12,7 @@ from realtime.messages import ErrorMessage, ErrorPayload
 class ChatDetailConsumer(RealtimeConsumer[NewChatMessage, GroupChat]):
     """``/ws/chat/<pk>/``: a group chat, open to its members only.
 
-    A new message goes to ``chat.services.post_message``, which saves it and then
+    A new message goes to ``chat.services.apost_message``, which saves it and then
     pushes it to the chat's group, so every message a member receives is already
     in the history. A sender that gave a ``client_id`` is answered ``message_saved``
     once the message is stored, whether or not the push reached the members
@@ -30,7 +29,7 @@ class ChatDetailConsumer(RealtimeConsumer[NewChatMessage, GroupChat]):
 
     async def receive_message(self, message: NewChatMessage) -> None:
         try:
-            posted = await database_sync_to_async(services.post_message)(
+            posted = await services.apost_message(
                 group_chat=self.obj,
                 sender=self.authenticated_user,
                 content=message.payload.content,

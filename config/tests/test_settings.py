@@ -132,6 +132,22 @@ def test_the_pool_is_sized_from_the_environment_or_turned_off() -> None:
     assert database["CONN_MAX_AGE"] == 0
 
 
+def test_consumers_database_threads_fit_in_the_pool() -> None:
+    """Consumers' database work runs on 4 threads on pooled PostgreSQL (fewer with a
+    smaller pool, leaving HTTP requests a connection), on channels' one thread with
+    SQLite, and a count the pool cannot hold is refused."""
+
+    def threads(environment: dict[str, str]) -> object:
+        return settings_in_subprocess(environment, "REALTIME")["REALTIME"]["DATABASE_THREADS"]  # type: ignore[index]
+
+    assert threads(POSTGRES) == 4
+    assert threads({**POSTGRES, "DATABASE_POOL_MAX_SIZE": "3"}) == 2
+    assert threads(PRODUCTION) == 0
+    with pytest.raises(subprocess.CalledProcessError) as failure:
+        threads({**POSTGRES, "REALTIME_DATABASE_THREADS": "10"})
+    assert "REALTIME_DATABASE_THREADS must be below DATABASE_POOL_MAX_SIZE" in failure.value.stderr
+
+
 def test_a_kept_connection_with_the_pool_is_refused() -> None:
     with pytest.raises(subprocess.CalledProcessError) as failure:
         settings_in_subprocess({**POSTGRES, "DATABASE_CONN_MAX_AGE": "60"}, "DATABASES")

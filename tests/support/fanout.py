@@ -91,6 +91,21 @@ class FanoutResult:
         return statistics.quantiles(values, n=100, method="inclusive")[q - 1]
 
 
+async def drain(done: Callable[[], bool], progress: asyncio.Event, seconds: float) -> None:
+    """Return once ``done()``, checked each time ``progress`` is set, or after
+    ``seconds``: what is still on its way after the last send."""
+    deadline = time.perf_counter() + seconds
+    while not done():
+        remaining = deadline - time.perf_counter()
+        if remaining <= 0:
+            return
+        progress.clear()
+        try:
+            await asyncio.wait_for(progress.wait(), remaining)
+        except TimeoutError:
+            return
+
+
 async def run_fanout(
     sockets: list[ClientConnection],
     senders: int,
@@ -164,18 +179,9 @@ async def run_fanout(
         start = time.perf_counter()
         await asyncio.gather(*(send(i, sockets[i], start) for i in range(senders)))
         send_seconds = time.perf_counter() - start
-        deadline = time.perf_counter() + drain_seconds
         # Done early when every member has every message sent; a message refused
         # (an error frame) never comes, so then the drain runs to its deadline.
-        while counters["unique"] < len(sent_at) * members:
-            remaining = deadline - time.perf_counter()
-            if remaining <= 0:
-                break
-            progress.clear()
-            try:
-                await asyncio.wait_for(progress.wait(), remaining)
-            except TimeoutError:
-                break
+        await drain(lambda: counters["unique"] >= len(sent_at) * members, progress, drain_seconds)
     finally:
         for reader in readers:
             reader.cancel()

@@ -1,21 +1,24 @@
-"""The project's WebSocket test base: the guide's "Authentication in Testing"
+"""The project's WebSocket test bases: the guide's "Authentication in Testing"
 example, a user with JWT cookies created for every test.
 
-Every app's consumer tests and the guide's examples stand on it. It is the harness's fast
-form: each test runs in a transaction rolled back at its end, the consumers inside it, and
-``on_commit`` callbacks (the services' pushes to the sockets) run when the service's own
-transaction ends, as after a commit.
+``WebsocketTestCase``, which every app's consumer tests and the guide's examples stand
+on, is the harness's fast form: each test runs in a transaction rolled back at its end,
+the consumers inside it, and ``on_commit`` callbacks (the services' pushes to the
+sockets) run when the service's own transaction ends, as after a commit.
+``CommittingWebsocketTestCase`` is the harness's other form, for what must really
+commit: database work on other threads (``realtime.database``) sees only committed rows.
 """
 
 from asgiref.sync import sync_to_async
 
 from accounts.factories.user import UserFactory
 from accounts.models import User
-from chanx_testing import RollbackWebsocketTestCase as BaseWebsocketTestCase
+from chanx_testing import RollbackWebsocketTestCase
+from chanx_testing import WebsocketTestCase as TransactionWebsocketTestCase
 from tests.support.auth import Headers, jwt_cookies, ws_headers
 
 
-class WebsocketTestCase(BaseWebsocketTestCase):
+class _UserWithHeaders(TransactionWebsocketTestCase):
     def setUp(self) -> None:
         # Create a user and authentication headers during setup
         self.user, self.ws_headers = self.create_user_and_ws_headers()
@@ -35,3 +38,11 @@ class WebsocketTestCase(BaseWebsocketTestCase):
     def get_ws_headers(self) -> Headers:
         """Provide headers for the default auth_communicator"""
         return self.ws_headers
+
+
+class WebsocketTestCase(_UserWithHeaders, RollbackWebsocketTestCase):
+    """Each test in a transaction rolled back at its end."""
+
+
+class CommittingWebsocketTestCase(_UserWithHeaders):
+    """Each test commits; the tables are emptied after it (slower)."""
