@@ -66,5 +66,5 @@ class ChatMessageSerializer(serializers.ModelSerializer[ChatMessage]):
 
     class Meta:
         model = ChatMessage
-        fields = ["id", "group_chat_id", "content", "sender", "created_at", "client_id"]
+        fields = ["id", "group_chat_id", "seq", "content", "sender", "created_at", "client_id"]
         read_only_fields = fields

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
+from django.db.models import F
 
 from accounts.models import User
 from chat import selectors
@@ -159,6 +160,7 @@ def save_message(
     message.full_clean(exclude=["group_chat", "sender"], validate_constraints=False)
     try:
         with transaction.atomic():  # a savepoint inside a caller's transaction
+            message.seq = _next_seq(group_chat)
             message.save()
     except IntegrityError:
         if client_id is None:
@@ -176,6 +178,16 @@ def save_message(
             ) from None
         raise AlreadySaved(original) from None
     return message
+
+
+def _next_seq(group_chat: GroupChat) -> int:
+    """The chat's next message ``seq``. The UPDATE locks the chat's row until the
+    transaction ends, so the chat's messages are numbered (and given ids) one at a
+    time, in the order they commit; a rollback gives the number back."""
+    chats = GroupChat.objects.filter(pk=group_chat.pk)
+    chats.update(last_seq=F("last_seq") + 1)
+    group_chat.last_seq = chats.values_list("last_seq", flat=True).get()
+    return group_chat.last_seq
 
 
 @dataclass

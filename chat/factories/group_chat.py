@@ -1,7 +1,10 @@
+from typing import Any
+
 import factory
 from factory.django import DjangoModelFactory
 
 from accounts.factories.user import UserFactory
+from chat import services
 from chat.models import ChatMember, ChatMessage, GroupChat
 
 
@@ -29,3 +32,9 @@ class ChatMessageFactory(DjangoModelFactory[ChatMessage]):
     group_chat = factory.SubFactory(GroupChatFactory)
     sender = factory.SubFactory(UserFactory)
     content = factory.Faker("sentence")
+
+    @classmethod
+    def _create(cls, model_class: type[ChatMessage], *args: Any, **kwargs: Any) -> ChatMessage:
+        """Saved as the app saves one (``chat.services.save_message``), which numbers it
+        in its chat (``seq``)."""
+        return services.save_message(**kwargs)

@@ -64,6 +64,9 @@ class SenderPayload(BasePayload):
 class MemberPayload(BasePayload):
     id: int
     group_chat_id: int
+    # The message's place in its chat: 1, 2, 3... with no holes, so a client that
+    # sees one skipped knows to fetch it (``?after=`` the id of the last it has in order).
+    seq: int
     content: str
     sender: SenderPayload | None
     created_at: datetime
@@ -77,6 +80,7 @@ class MemberPayload(BasePayload):
         return cls(
             id=message.pk,
             group_chat_id=message.group_chat_id,
+            seq=message.seq,
             content=message.content,
             sender=SenderPayload(id=sender.pk, username=sender.username) if sender else None,
             created_at=message.created_at,

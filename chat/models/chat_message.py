@@ -27,6 +27,10 @@ class ChatMessage(models.Model):
         max_length=MAX_MESSAGE_LENGTH, validators=[MaxLengthValidator(MAX_MESSAGE_LENGTH)]
     )
     created_at = models.DateTimeField(auto_now_add=True)
+    # 1, 2, 3... within the chat, with no holes: a client that has seen 7 and gets 9
+    # knows it missed one, and fetches it (``?after=``). Given with the id, under the
+    # chat row's lock, so ids and seqs are in the same order within a chat.
+    seq = models.PositiveBigIntegerField(editable=False)
     # The sender's own id for the message, so that a resend stores nothing new
     # (chat.services.save_message). NULL, not "": the unique constraint below treats
     # NULLs as distinct, so messages sent without one never collide.
@@ -46,7 +50,8 @@ class ChatMessage(models.Model):
             # What makes a resend idempotent, even between two racing inserts.
             models.UniqueConstraint(
                 fields=["sender", "client_id"], name="chat_message_one_per_client_id"
-            )
+            ),
+            models.UniqueConstraint(fields=["group_chat", "seq"], name="chat_message_one_per_seq"),
         ]
 
     def __str__(self) -> str:

@@ -15,6 +15,9 @@ class GroupChat(models.Model):
     )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
+    # The ``seq`` of the chat's latest message: raised, under the row's lock, by each
+    # message saved (``chat.services.save_message``).
+    last_seq = models.PositiveBigIntegerField(default=0, editable=False)
 
     class Meta:
         ordering = ["-updated_at"]

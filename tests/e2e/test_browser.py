@@ -287,3 +287,49 @@ def test_a_message_whose_answer_was_lost_is_resent_with_its_id_and_shown_once(
         f"ChatMessage.objects.filter(group_chat_id={group_id}, content='Said once').count()))"
     )
     assert stored == 1
+
+
+def test_a_live_message_lost_on_its_way_is_fetched_when_the_next_shows_the_gap(
+    server: Server, new_page: OpenPage
+) -> None:
+    """Between the server and Alice's page, Bob's first message is dropped (a relay
+    lost, as a channel layer over capacity loses one). His next message arrives with a
+    seq one too far: the page sees the hole and fetches it (``?after=``), without a
+    reload and without reconnecting, and shows both in the order they were said."""
+    group_id, (alice, bob) = create_group(server, "alice", ["bob"])
+    alice_page, bob_page = new_page(), new_page()
+    dropped: list[str] = []
+    fetched: list[str] = []
+
+    def route(ws: WebSocketRoute) -> None:
+        upstream = ws.connect_to_server()
+        ws.on_message(upstream.send)
+
+        def to_page(message: str | bytes) -> None:
+            frame = json.loads(message)
+            if frame.get("action") == "member_message" and not dropped:
+                dropped.append(frame["payload"]["content"])
+                return
+            ws.send(message)
+
+        upstream.on_message(to_page)
+
+    alice_page.route_web_socket(re.compile(r"/ws/chat/"), route)
+    alice_page.on(
+        "request", lambda request: fetched.append(request.url) if "after=" in request.url else None
+    )
+    log_in(alice_page, server, alice)
+    log_in(bob_page, server, bob)
+    open_group(alice_page, server, group_id)
+    open_group(bob_page, server, group_id)
+
+    say(bob_page, "Lost on its way")
+    expect(bob_page.locator(".message", has_text="Lost on its way")).to_be_visible()
+    say(bob_page, "Shows the hole")
+
+    expect(alice_page.locator(".message", has_text="Lost on its way")).to_be_visible(timeout=5000)
+    assert dropped == ["Lost on its way"]
+    texts = alice_page.locator(".message .content").all_text_contents()
+    assert texts == ["Lost on its way", "Shows the hole"], json.dumps(texts)
+    assert fetched, "the page showed the message without fetching it: was it dropped?"
+    expect(alice_page.locator("#connection")).to_have_attribute("data-state", "live")

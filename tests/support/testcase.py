@@ -13,8 +13,10 @@ from asgiref.sync import sync_to_async
 
 from accounts.factories.user import UserFactory
 from accounts.models import User
-from chanx_testing import RollbackWebsocketTestCase
+from chanx_testing import RollbackWebsocketTestCase, WebsocketCommunicator
 from chanx_testing import WebsocketTestCase as TransactionWebsocketTestCase
+from chat import services
+from chat.models import GroupChat
 from tests.support.auth import Headers, jwt_cookies, ws_headers
 
 
@@ -38,6 +40,23 @@ class _UserWithHeaders(TransactionWebsocketTestCase):
     def get_ws_headers(self) -> Headers:
         """Provide headers for the default auth_communicator"""
         return self.ws_headers
+
+    async def chat_with_member_sockets(
+        self,
+    ) -> tuple[GroupChat, User, WebsocketCommunicator, WebsocketCommunicator]:
+        """A group chat owned by the test's user with one more member, and each one's
+        socket on it, authenticated: (chat, member, owner's socket, member's socket)."""
+        group_chat = await sync_to_async(services.create_group_chat)(creator=self.user, name="T")
+        member, member_headers = await self.acreate_user_and_ws_headers()
+        await sync_to_async(services.add_member)(
+            group_chat=group_chat, actor=self.user, user=member
+        )
+        self.ws_path = f"/ws/chat/{group_chat.pk}/"
+        sockets = (self.auth_communicator, self.create_communicator(headers=member_headers))
+        for socket in sockets:
+            await socket.connect()
+            await socket.assert_authenticated_status_ok()
+        return group_chat, member, *sockets
 
 
 class WebsocketTestCase(_UserWithHeaders, RollbackWebsocketTestCase):

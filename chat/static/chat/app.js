@@ -13,6 +13,11 @@ const $ = (selector) => document.querySelector(selector);
 const ROLES = ['member', 'admin', 'owner'];
 const BACKOFF_FIRST_MS = 500;
 const BACKOFF_MAX_MS = 10_000;
+// A hole in the seqs waits this long before it is fetched: a message relayed out of
+// order fills it by itself.
+const GAP_GRACE_MS = 1000;
+// A socket that has heard nothing for this long fetches what it may have missed.
+const IDLE_CHECK_MS = 30_000;
 
 // ---------------------------------------------------------------- the API
 
@@ -226,18 +231,53 @@ async function groupsPage() {
 
 // ---------------------------------------------------------------- group page
 
-/** The conversation: one <li> per message id, kept in id order. */
+/**
+ * The conversation: one <li> per message id, kept in id order.
+ *
+ * Each message carries its place in the chat (seq: 1, 2, 3... with no holes). The list
+ * knows the last message it holds with nothing missing before it (inOrder), so a hole
+ * (a live message lost on its way, or relayed out of order) shows as hasGap(), and
+ * what to fetch is everything after inOrder.id.
+ */
 class MessageList {
   constructor(element, me) {
     this.element = element;
     this.me = me;
     this.byId = new Map();
+    this.idBySeq = new Map();
     this.lastId = 0;
+    this.highestSeq = 0;
+    this.inOrder = { seq: 0, id: 0 };
+  }
+
+  /** The history shown starts at seq (older pages are not loaded): no hole before it. */
+  startAt(seq) {
+    this.inOrder = { seq: seq - 1, id: 0 };
+  }
+
+  hasGap() {
+    return this.highestSeq > this.inOrder.seq;
+  }
+
+  /** The server answered everything after inOrder up to seq: a hole left below it is a
+   * message the server no longer has, not one on its way. */
+  settleUpTo(seq) {
+    const last = [...this.idBySeq.keys()].filter((known) => known <= seq);
+    if (last.length) this.advance(Math.max(...last));
+  }
+
+  advance(seq) {
+    let current = seq;
+    while (this.idBySeq.has(current + 1)) current += 1;
+    this.inOrder = { seq: current, id: this.idBySeq.get(current) ?? this.inOrder.id };
   }
 
   /** Add a message unless it is already shown (history and socket overlap). */
   add(message, isMine = message.sender?.id === this.me.id) {
     if (this.byId.has(message.id)) return;
+    this.idBySeq.set(message.seq, message.id);
+    this.highestSeq = Math.max(this.highestSeq, message.seq);
+    if (message.seq === this.inOrder.seq + 1) this.advance(message.seq);
     const item = make('li', isMine ? 'message mine' : 'message');
     item.dataset.id = message.id;
     const meta = make('div', 'meta');
@@ -451,13 +491,47 @@ async function groupPage() {
   const messages = new MessageList($('#messages'), me);
   const loadRecent = async () => {
     const page = await api('GET', `${base}/messages/`);
-    [...page.results].reverse().forEach((message) => messages.add(message));
+    const oldestFirst = [...page.results].reverse();
+    if (page.next && oldestFirst.length) messages.startAt(oldestFirst[0].seq);
+    oldestFirst.forEach((message) => messages.add(message));
   };
-  const catchUp = async () => {
-    if (messages.lastId === 0) return loadRecent();
-    for await (const batch of pages(`${base}/messages/?after=${messages.lastId}`)) {
-      batch.forEach((message) => messages.add(message));
+  const fetchMissed = async () => {
+    if (messages.byId.size === 0) return loadRecent();
+    let newest = messages.inOrder.seq;
+    for await (const batch of pages(`${base}/messages/?after=${messages.inOrder.id}`)) {
+      batch.forEach((message) => {
+        messages.add(message);
+        newest = Math.max(newest, message.seq);
+      });
     }
+    messages.settleUpTo(newest);
+  };
+  // One fetch at a time; a hole seen meanwhile is looked at again once it ends.
+  let fetching = null;
+  let gapTimer = null;
+  const catchUp = () => {
+    fetching ??= fetchMissed().finally(() => {
+      fetching = null;
+      if (messages.hasGap()) repairSoon();
+    });
+    return fetching;
+  };
+  const repairSoon = () => {
+    if (gapTimer !== null) return;
+    gapTimer = setTimeout(() => {
+      gapTimer = null;
+      if (messages.hasGap()) catchUp().catch((failure) => showError(chatError, failure));
+    }, GAP_GRACE_MS);
+  };
+  // A message lost after the chat's last one leaves no hole to see: a quiet socket
+  // checks the history now and then.
+  let idleTimer = null;
+  const watchIdle = () => {
+    clearTimeout(idleTimer);
+    idleTimer = setTimeout(() => {
+      if (socket.live) catchUp().catch((failure) => showError(chatError, failure));
+      watchIdle();
+    }, IDLE_CHECK_MS);
   };
 
   const connection = $('#connection');
@@ -468,8 +542,15 @@ async function groupPage() {
   };
   const socket = new ChatSocket(groupId, {
     onState: setState,
-    onLive: () => catchUp().catch((failure) => showError(chatError, failure)),
-    onMessage: (payload, isMine) => messages.add(payload, isMine),
+    onLive() {
+      watchIdle();
+      catchUp().catch((failure) => showError(chatError, failure));
+    },
+    onMessage(payload, isMine) {
+      messages.add(payload, isMine);
+      watchIdle();
+      if (messages.hasGap()) repairSoon();
+    },
     onError(payload) {
       const details = (payload.errors ?? []).map((error) => error.msg);
       showError(chatError, [payload.message, ...details].join(' '));

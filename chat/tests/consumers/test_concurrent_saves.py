@@ -9,11 +9,9 @@ import threading
 from typing import Any
 from unittest.mock import patch
 
-from asgiref.sync import sync_to_async
 from django.conf import settings
 from django.test import override_settings
 
-from chanx_testing import WebsocketCommunicator
 from chat import services
 from chat.messages.chat_detail import MemberMessage, MessagePayload, NewChatMessage
 from chat.models import ChatMessage
@@ -29,18 +27,7 @@ class TestConcurrentSaves(CommittingWebsocketTestCase):
         """Two members send at once. Each save waits, inside the save, until the other
         has started too: on one database thread the second could start only after the
         first returned, so both would time out. Both are stored and relayed to both."""
-        member, member_headers = await self.acreate_user_and_ws_headers()
-        group_chat = await sync_to_async(services.create_group_chat)(creator=self.user, name="T")
-        await sync_to_async(services.add_member)(
-            group_chat=group_chat, actor=self.user, user=member
-        )
-        self.ws_path = f"/ws/chat/{group_chat.pk}/"
-        sockets: list[WebsocketCommunicator] = []
-        for headers in (self.ws_headers, member_headers):
-            comm = self.create_communicator(headers=headers)
-            await comm.connect()
-            await comm.assert_authenticated_status_ok()
-            sockets.append(comm)
+        _, _, *sockets = await self.chat_with_member_sockets()
 
         both_started = threading.Barrier(2, timeout=MEET_SECONDS)
         saving_threads: set[str] = set()

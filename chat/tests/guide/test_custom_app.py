@@ -59,6 +59,7 @@ class ChatTestCase(WebsocketTestCase):
         with patch("chat.services.save_message") as mock_save:
             mock_save.return_value = ChatMessage(
                 id=123,
+                seq=1,
                 content="Test",
                 group_chat=self.group_chat,
                 sender=self.user,

@@ -11,17 +11,7 @@ from tests.support.testcase import WebsocketTestCase
 
 class TestPostMessage(WebsocketTestCase):
     async def test_every_members_socket_gets_the_typed_message_from_the_service(self) -> None:
-        group_chat = await sync_to_async(services.create_group_chat)(creator=self.user, name="T")
-        member, member_headers = await self.acreate_user_and_ws_headers()
-        await sync_to_async(services.add_member)(
-            group_chat=group_chat, actor=self.user, user=member
-        )
-        self.ws_path = f"/ws/chat/{group_chat.pk}/"
-        owner_socket = self.auth_communicator
-        member_socket = self.create_communicator(headers=member_headers)
-        for socket in (owner_socket, member_socket):
-            await socket.connect()
-            await socket.assert_authenticated_status_ok()
+        group_chat, member, owner_socket, member_socket = await self.chat_with_member_sockets()
 
         # As a view, a signal handler or a management command would: no consumer involved.
         posted = await sync_to_async(services.post_message)(
