@@ -62,7 +62,7 @@ from tests.support.live import (  # noqa: E402
     app_environment,
     recreate_database,
 )
-from tests.support.processes import free_port  # noqa: E402
+from tests.support.processes import free_port, rss_mib  # noqa: E402
 
 BENCH_DB = "bench_server"
 FRAME_SECONDS = 15.0
@@ -183,13 +183,6 @@ def cpu_seconds(pid: int) -> float:
     fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
     utime, stime = int(fields[11]), int(fields[12])
     return (utime + stime) / os.sysconf("SC_CLK_TCK")
-
-
-def rss_mib(pid: int) -> float:
-    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-        if line.startswith("VmRSS:"):
-            return int(line.split()[1]) / 1024
-    return 0.0
 
 
 @contextmanager
