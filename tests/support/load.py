@@ -175,6 +175,7 @@ def fire_gets(url: str, cookie: str, database: str, requests: int, concurrency: 
 class Flooded:
     """One flooding connection: what it sent and what the server answered."""
 
+    socket: int  # which of the flood's sockets (each is opened again when closed)
     sent: int = 0  # padded frames
     errors: int = 0  # ``error`` frames received
     told_429: bool = False  # ``authentication`` 429 before the close
@@ -236,8 +237,8 @@ class FloodResult:
         return sum(c.sent for c in self.connections)
 
 
-async def _flood_one(ws: ClientConnection, deadline: float) -> Flooded:
-    flooded = Flooded()
+async def _flood_one(ws: ClientConnection, socket: int, deadline: float) -> Flooded:
+    flooded = Flooded(socket)
 
     async def read() -> None:
         try:
@@ -265,12 +266,15 @@ async def _flood_one(ws: ClientConnection, deadline: float) -> Flooded:
     return flooded
 
 
-async def _flooder(url: str, cookie: str, deadline: float, result: FloodResult) -> None:
+async def _flooder(
+    socket: int, url: str, cookie: str, deadline: float, result: FloodResult
+) -> None:
     """One flooding socket, opened again whenever the server closes it."""
     while time.perf_counter() < deadline:
         try:
             ws, first = await connect_socket(url, cookie)
-        except (OSError, InvalidHandshake, TimeoutError) as exc:
+        except (OSError, InvalidHandshake, TimeoutError, ConnectionClosed) as exc:
+            # No answer to the handshake, or closed before the authentication frame.
             result.connect_failures[f"{type(exc).__name__}: {exc}"[:120]] += 1
             continue
         if first.get("payload", {}).get("status_code") != 200:
@@ -278,7 +282,7 @@ async def _flooder(url: str, cookie: str, deadline: float, result: FloodResult) 
             result.refused_at_connect += 1
             await ws.close()
             continue
-        result.connections.append(await _flood_one(ws, deadline))
+        result.connections.append(await _flood_one(ws, socket, deadline))
 
 
 def ping_process(conn: Connection, url: str, cookie: str) -> None:
@@ -346,7 +350,9 @@ async def run_flood(
             return result
         result.rss_before_mib = rss_mib(daphne_pid)
         deadline = time.perf_counter() + seconds
-        await asyncio.gather(*(_flooder(url, c, deadline, result) for c in flood_cookies))
+        await asyncio.gather(
+            *(_flooder(i, url, c, deadline, result) for i, c in enumerate(flood_cookies))
+        )
         result.rss_end_mib = rss_mib(daphne_pid)
         ours.send("stop")
         report = await _answer(ours, "report")
