@@ -33,13 +33,11 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import signal
 import sys
 import tempfile
 import time
 from dataclasses import dataclass
 from pathlib import Path
-from types import FrameType
 
 import pytest
 
@@ -49,7 +47,7 @@ if str(PROJECT_DIR) not in sys.path:  # `python bench/flood.py` puts bench/, not
 
 from bench.fanout import LAYERS  # noqa: E402
 from bench.rest import HEADER, max_connections, row  # noqa: E402
-from bench.server import flush_redis, machine  # noqa: E402
+from bench.server import flushed, machine, stop_on_sigterm  # noqa: E402
 from tests.support import processes  # noqa: E402
 from tests.support.fanout import create_fanout_chat  # noqa: E402
 from tests.support.live import (  # noqa: E402
@@ -179,10 +177,7 @@ def main(argv: list[str]) -> int:
     if unknown:
         parser.error(f"unknown layers: {unknown}")
 
-    def on_term(signum: int, _frame: FrameType | None) -> None:
-        raise SystemExit(128 + signum)  # unwinds through every finally: daphne is stopped
-
-    signal.signal(signal.SIGTERM, on_term)
+    stop_on_sigterm()
     base_env = {
         **app_environment(BENCH_DB, f"redis://127.0.0.1:6379/{args.redis_db}"),
         "CHANNEL_LAYER_PREFIX": "wtflood",
@@ -199,16 +194,11 @@ def main(argv: list[str]) -> int:
         with tempfile.TemporaryDirectory(prefix="bench-flood-") as tmp:
             for layer in layers:
                 env = {**base_env, **LAYERS[layer]}
-                redis_url = env["REDIS_URL"]
-                if redis_url:
-                    flush_redis(redis_url)
                 try:
-                    runs[layer] = run_layer(layer, env, chat_pk, cookies, plan, Path(tmp))
+                    with flushed(env["REDIS_URL"]):
+                        runs[layer] = run_layer(layer, env, chat_pk, cookies, plan, Path(tmp))
                 except (Exception, pytest.fail.Exception) as exc:  # reported; the run goes on
                     runs[layer] = f"{layer}: FAILED {exc!r}"[:500]
-                finally:
-                    if redis_url:
-                        flush_redis(redis_url)
         connections_limit = max_connections()
     finally:
         recreate_database(BENCH_DB, create=False)

@@ -139,6 +139,29 @@ def flush_redis(url: str) -> None:
         client.close()
 
 
+def stop_on_sigterm() -> None:
+    """From now on SIGTERM raises SystemExit, which unwinds through every ``finally``:
+    every daphne started is stopped."""
+
+    def on_term(signum: int, _frame: FrameType | None) -> None:
+        raise SystemExit(128 + signum)
+
+    signal.signal(signal.SIGTERM, on_term)
+
+
+@contextmanager
+def flushed(redis_url: str) -> Iterator[None]:
+    """The Redis database ``redis_url`` flushed before and after the block (nothing to
+    do for ``""``: the in-memory layer)."""
+    if redis_url:
+        flush_redis(redis_url)
+    try:
+        yield
+    finally:
+        if redis_url:
+            flush_redis(redis_url)
+
+
 FIXTURE_CODE = """
 import json
 from accounts.models import User
@@ -444,10 +467,7 @@ def main(argv: list[str]) -> int:
         parser.error(f"unknown layers: {unknown}")
     plan = QUICK if args.quick else FULL
 
-    def on_term(signum: int, _frame: FrameType | None) -> None:
-        raise SystemExit(128 + signum)  # unwinds through every finally: daphne is stopped
-
-    signal.signal(signal.SIGTERM, on_term)
+    stop_on_sigterm()
     tables: list[str] = []
     try:
         with tempfile.TemporaryDirectory(prefix="bench-server-") as tmp:
