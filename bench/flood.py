@@ -1,6 +1,6 @@
 """Benchmark: the padded-frame flood and concurrent REST GETs, on each channel layer.
 
-    .venv/bin/python -m bench.flood            # full run (about 3 minutes)
+    .venv/bin/python -m bench.flood            # full run (about 2 minutes)
     .venv/bin/python -m bench.flood --quick    # short run (about a minute)
     .venv/bin/python -m bench.flood --layers redis,redis-pubsub,memory
 
@@ -215,8 +215,8 @@ def main(argv: list[str]) -> int:
     for layer, run in runs.items():
         print(run if isinstance(run, str) else flood_row(layer, run))
     for layer, run in runs.items():
-        if not isinstance(run, str):
-            print("\n".join(notes(layer, run)))
+        for line in [] if isinstance(run, str) else notes(layer, run):
+            print(line)
     print(
         f"\n{REQUESTS} GETs of /api/groups/<pk>/messages/ at concurrency {CONCURRENCY}, after "
         f"the flood; bound {bound} connections (PostgreSQL max_connections {connections_limit})"
