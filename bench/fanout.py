@@ -26,13 +26,11 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import signal
 import sys
 import tempfile
 import time
 from dataclasses import dataclass
 from pathlib import Path
-from types import FrameType
 
 import pytest
 
@@ -40,7 +38,7 @@ PROJECT_DIR = Path(__file__).resolve().parent.parent
 if str(PROJECT_DIR) not in sys.path:  # `python bench/fanout.py` puts bench/, not the root, first
     sys.path.insert(0, str(PROJECT_DIR))
 
-from bench.server import cpu_seconds, flush_redis, machine  # noqa: E402
+from bench.server import cpu_seconds, flushed, machine, stop_on_sigterm  # noqa: E402
 from tests.support import processes  # noqa: E402
 from tests.support.fanout import (  # noqa: E402
     FanoutResult,
@@ -157,12 +155,9 @@ def run_layer(
     workdir: Path,
 ) -> str:
     env = {**base_env, **LAYERS[layer]}
-    redis_url = env["REDIS_URL"]
-    if redis_url:
-        flush_redis(redis_url)
     label = f"{layer} x{workers}"
     try:
-        with started_workers(env, workdir) as start:
+        with flushed(env["REDIS_URL"]), started_workers(env, workdir) as start:
             worker = start(label.replace(" ", "-"), WEB_WORKERS=str(workers))
             worker.wait_ready()
             lines = asyncio.run(ladder(worker, workers, chat[0], chat[1], plan, label))
@@ -171,9 +166,6 @@ def run_layer(
             drops = log.count("over capacity")
     except (Exception, pytest.fail.Exception) as exc:  # reported; the run goes on
         return f"{label}: FAILED {exc!r}"[:500]
-    finally:
-        if redis_url:
-            flush_redis(redis_url)
     note = f" (channels-redis logged 'over capacity' {drops} times)" if drops else ""
     return "\n".join([f"layer {layer}, {workers} worker(s){note}", HEADER, *lines])
 
@@ -196,10 +188,7 @@ def main(argv: list[str]) -> int:
     if unknown:
         parser.error(f"unknown layers: {unknown}")
 
-    def on_term(signum: int, _frame: FrameType | None) -> None:
-        raise SystemExit(128 + signum)  # unwinds through every finally: daphne is stopped
-
-    signal.signal(signal.SIGTERM, on_term)
+    stop_on_sigterm()
     base_env = {
         **app_environment(BENCH_DB, f"redis://127.0.0.1:6379/{args.redis_db}"),
         "CHANNEL_LAYER_PREFIX": "wtfanout",

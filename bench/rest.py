@@ -27,15 +27,8 @@ from __future__ import annotations
 
 import argparse
 import os
-import statistics
 import sys
 import tempfile
-import threading
-import time
-import urllib.error
-import urllib.request
-from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field
 from pathlib import Path
 
 import psycopg
@@ -51,11 +44,9 @@ from tests.support.live import (  # noqa: E402
     app_environment,
     recreate_database,
 )
+from tests.support.load import GetsResult, fire_gets, percentile  # noqa: E402
 
 BENCH_DB = os.environ.get("BENCH_REST_DB", "bench_rest")
-SAMPLE_SECONDS = 0.01
-REQUEST_SECONDS = 30.0
-HTTP = urllib.request.build_opener(urllib.request.ProxyHandler({}))  # loopback only
 
 OPTIONS = {
     "max-age-60": {"DATABASE_CONN_MAX_AGE": "60", "DATABASE_POOL_MAX_SIZE": "0"},
@@ -83,88 +74,40 @@ def option_env(name: str) -> dict[str, str]:
     raise SystemExit(f"unknown option {name!r}: max-age-60, max-age-0 or pool-N")
 
 
-@dataclass
-class Result:
-    statuses: dict[int, int] = field(default_factory=dict)
-    failures: list[str] = field(default_factory=list)
-    latencies: list[float] = field(default_factory=list)
-    seconds: float = 0.0
-    peak_connections: int = 0
-    final_connections: int = 0
-
-
-class ConnectionSampler(threading.Thread):
-    """Counts the bench database's connections until stopped; keeps the peak."""
-
-    def __init__(self) -> None:
-        super().__init__(name="pg_stat_activity sampler", daemon=True)
-        self.stopped = threading.Event()
-        self.peak = 0
-        self.conn = psycopg.connect(PG_ADMIN_URL, autocommit=True)
-
-    def count(self) -> int:
-        row = self.conn.execute(
-            "SELECT count(*) FROM pg_stat_activity WHERE datname = %s", [BENCH_DB]
-        ).fetchone()
-        return int(row[0]) if row else 0
-
-    def run(self) -> None:
-        while not self.stopped.is_set():
-            self.peak = max(self.peak, self.count())
-            self.stopped.wait(SAMPLE_SECONDS)
-
-    def stop(self) -> int:
-        self.stopped.set()
-        self.join()
-        final = self.count()
-        self.conn.close()
-        return final
-
-
-def get(url: str, cookie: str) -> tuple[int | str, float]:
-    request = urllib.request.Request(url, headers={"Cookie": cookie})
-    started = time.perf_counter()
-    try:
-        with HTTP.open(request, timeout=REQUEST_SECONDS) as response:
-            response.read()
-            status: int | str = response.status
-    except urllib.error.HTTPError as exc:
-        status = exc.code
-    except OSError as exc:
-        status = type(exc).__name__
-    return status, time.perf_counter() - started
-
-
 def run_option(
     name: str, base_env: dict[str, str], chat_pk: int, cookie: str, args: argparse.Namespace
-) -> Result:
+) -> GetsResult:
     env = {**base_env, **option_env(name)}
-    result = Result()
     with tempfile.TemporaryDirectory(prefix="bench-rest-") as tmp:
         watch, port = start_daphne("config.asgi:application", env, Path(tmp) / "daphne.log")
         try:
             url = f"http://127.0.0.1:{port}/api/groups/{chat_pk}/messages/"
-            sampler = ConnectionSampler()
-            sampler.start()
-            started = time.perf_counter()
-            with ThreadPoolExecutor(args.concurrency) as pool:
-                answers = list(pool.map(lambda _: get(url, cookie), range(args.requests)))
-            result.seconds = time.perf_counter() - started
-            result.final_connections = sampler.stop()
-            result.peak_connections = sampler.peak
+            return fire_gets(url, cookie, BENCH_DB, args.requests, args.concurrency)
         finally:
             watch.stop(group=True)
-    for status, seconds in answers:
-        if isinstance(status, int):
-            result.statuses[status] = result.statuses.get(status, 0) + 1
-        else:
-            result.failures.append(status)
-        result.latencies.append(seconds)
-    return result
 
 
-def percentile(values: list[float], q: int) -> float:
-    return statistics.quantiles(values, n=100)[q - 1] if len(values) > 1 else values[0]
+HEADER = (
+    "| {label} | 5xx | other failures | req/s | p50 (ms) | p99 (ms) | peak conns | left open |\n"
+    "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |"
+)
+
+
+def row(label: str, r: GetsResult) -> str:
+    """One line of the table under HEADER."""
+    return (
+        f"| {label} | {r.server_errors} | {r.other_failures} | {r.requests / r.seconds:,.0f} "
+        f"| {percentile(r.latencies, 50) * 1000:.1f} "
+        f"| {percentile(r.latencies, 99) * 1000:.1f} "
+        f"| {r.peak_connections} | {r.final_connections} |"
+    )
+
+
+def max_connections() -> str:
+    """PostgreSQL's ``max_connections``."""
+    with psycopg.connect(PG_ADMIN_URL, autocommit=True) as admin:
+        found = admin.execute("SHOW max_connections").fetchone()
+    return str(found[0]) if found else "?"
 
 
 def main(argv: list[str]) -> int:
@@ -187,29 +130,16 @@ def main(argv: list[str]) -> int:
         processes.manage(base_env, "migrate", "--verbosity", "0")
         data = processes.manage_json(base_env, FIXTURE_CODE)
         chat_pk, cookie = int(data["chat"]), f"jwt_auth_cookie={data['token']}"
-        with psycopg.connect(PG_ADMIN_URL, autocommit=True) as admin:
-            row = admin.execute("SHOW max_connections").fetchone()
-        max_connections = row[0] if row else "?"
         results = {name: run_option(name, base_env, chat_pk, cookie, args) for name in names}
     finally:
         recreate_database(BENCH_DB, create=False)
 
-    print(f"\nmachine: {machine()}; PostgreSQL max_connections {max_connections}")
+    print(f"\nmachine: {machine()}; PostgreSQL max_connections {max_connections()}")
     print(f"{args.requests} GETs of /api/groups/<pk>/messages/ at concurrency {args.concurrency}")
     print("one daphne worker, production settings\n")
-    print(
-        "| option | 5xx | other failures | req/s | p50 (ms) | p99 (ms) | peak conns | left open |"
-    )
-    print("| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |")
-    for name, r in results.items():
-        five = sum(count for status, count in r.statuses.items() if status >= 500)
-        other = sum(c for s, c in r.statuses.items() if s != 200 and s < 500) + len(r.failures)
-        print(
-            f"| {name} | {five} | {other} | {args.requests / r.seconds:,.0f} "
-            f"| {percentile(r.latencies, 50) * 1000:.1f} "
-            f"| {percentile(r.latencies, 99) * 1000:.1f} "
-            f"| {r.peak_connections} | {r.final_connections} |"
-        )
+    print(HEADER.format(label="option"))
+    for name, result in results.items():
+        print(row(name, result))
     return 0
 
 

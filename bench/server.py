@@ -62,7 +62,7 @@ from tests.support.live import (  # noqa: E402
     app_environment,
     recreate_database,
 )
-from tests.support.processes import free_port  # noqa: E402
+from tests.support.processes import free_port, rss_mib  # noqa: E402
 
 BENCH_DB = "bench_server"
 FRAME_SECONDS = 15.0
@@ -139,6 +139,29 @@ def flush_redis(url: str) -> None:
         client.close()
 
 
+def stop_on_sigterm() -> None:
+    """From now on SIGTERM raises SystemExit, which unwinds through every ``finally``:
+    every daphne started is stopped."""
+
+    def on_term(signum: int, _frame: FrameType | None) -> None:
+        raise SystemExit(128 + signum)
+
+    signal.signal(signal.SIGTERM, on_term)
+
+
+@contextmanager
+def flushed(redis_url: str) -> Iterator[None]:
+    """The Redis database ``redis_url`` flushed before and after the block (nothing to
+    do for ``""``: the in-memory layer)."""
+    if redis_url:
+        flush_redis(redis_url)
+    try:
+        yield
+    finally:
+        if redis_url:
+            flush_redis(redis_url)
+
+
 FIXTURE_CODE = """
 import json
 from accounts.models import User
@@ -183,13 +206,6 @@ def cpu_seconds(pid: int) -> float:
     fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
     utime, stime = int(fields[11]), int(fields[12])
     return (utime + stime) / os.sysconf("SC_CLK_TCK")
-
-
-def rss_mib(pid: int) -> float:
-    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-        if line.startswith("VmRSS:"):
-            return int(line.split()[1]) / 1024
-    return 0.0
 
 
 @contextmanager
@@ -451,10 +467,7 @@ def main(argv: list[str]) -> int:
         parser.error(f"unknown layers: {unknown}")
     plan = QUICK if args.quick else FULL
 
-    def on_term(signum: int, _frame: FrameType | None) -> None:
-        raise SystemExit(128 + signum)  # unwinds through every finally: daphne is stopped
-
-    signal.signal(signal.SIGTERM, on_term)
+    stop_on_sigterm()
     tables: list[str] = []
     try:
         with tempfile.TemporaryDirectory(prefix="bench-server-") as tmp:

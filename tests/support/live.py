@@ -308,15 +308,25 @@ def contents_in_db(database: str, chat_pk: int) -> list[str]:
     return [str(row[0]) for row in rows]
 
 
-async def open_chat(worker: Worker, chat_pk: int, cookie: str) -> ClientConnection:
+async def connect_socket(url: str, cookie: str) -> tuple[ClientConnection, dict[str, Any]]:
+    """Open the WebSocket at ``url`` as a browser on SERVER_URL does; return it and its
+    first frame (the ``authentication`` answer: 200, or a refusal before the close)."""
     ws = await connect(
-        f"{worker.ws_url}/ws/chat/{chat_pk}/",
+        url,
         origin=Origin(SERVER_URL),
         additional_headers={"Cookie": cookie},
         proxy=None,
         open_timeout=FRAME_SECONDS,
     )
-    first = await recv_json(ws)
+    return ws, await recv_json(ws)
+
+
+def chat_ws_url(worker: Worker, chat_pk: int) -> str:
+    return f"{worker.ws_url}/ws/chat/{chat_pk}/"
+
+
+async def open_chat(worker: Worker, chat_pk: int, cookie: str) -> ClientConnection:
+    ws, first = await connect_socket(chat_ws_url(worker, chat_pk), cookie)
     assert first["action"] == "authentication", first
     assert first["payload"]["status_code"] == 200, first
     return ws

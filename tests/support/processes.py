@@ -54,6 +54,14 @@ def free_port() -> int:
         return port
 
 
+def rss_mib(pid: int) -> float:
+    """The resident memory of process ``pid`` (``VmRSS`` in /proc), in MiB."""
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) / 1024
+    return 0.0
+
+
 class NotReady(RuntimeError):
     """The awaited line did not come; the message says why."""
 

@@ -1,0 +1,174 @@
+"""Load and abuse on a worker started as the container starts it: no worker knocked over.
+
+Why (issue 10): one logged-in user's 40 sockets sending valid 60 KB frames (60,000
+spaces and one letter) grew daphne from 225 to 1,406 MiB in 30 s, with no error frame
+and no close, and the frames were still being written 10 s after the client left;
+and 300 REST GETs at concurrency 20 ran PostgreSQL out of connections (HTTP 500).
+
+On PostgreSQL and Redis, one worker (``bin/entrypoint``, production settings):
+
+- a smaller flood (2 users x 5 sockets, 4 s, each socket opened again when closed)
+  while a third member's socket pings. It fails if the worker's RSS grows by more
+  than RSS_GROWTH_LIMIT_MIB, if a flooding socket is not answered with error frames
+  and then ``authentication`` 429 and close 4429, if the pinging member is not
+  answered, or if anything is written after the flooding clients left;
+- 300 GETs of a chat's messages at concurrency 20: it fails on any 5xx or on more
+  PostgreSQL connections than README's bound (DATABASE_POOL_MAX_SIZE x workers).
+
+Correctness bounds only: the figures are printed (``-s``), no timing is asserted.
+``bench/flood.py`` runs the full-size flood (40 sockets, 15 s) on every layer.
+"""
+
+import asyncio
+import json
+import os
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.support.fanout import create_fanout_chat
+from tests.support.live import (
+    FRAME_SECONDS,
+    StartWorker,
+    Worker,
+    contents_in_db,
+    fresh_environment,
+    open_chat,
+    say,
+    started_workers,
+)
+from tests.support.load import fire_gets, run_flood, sampling_rss
+
+pytestmark = pytest.mark.live
+
+LOAD_DB = os.environ.get("LIVE_LOAD_DB", "live_load")
+# A Redis database no other live test uses; flushed before and after.
+LOAD_REDIS_URL = os.environ.get("LIVE_LOAD_REDIS_URL", "redis://127.0.0.1:6379/5")
+
+FLOOD_USERS = 2
+SOCKETS_PER_USER = 5  # under the cap of 10 per user, with room for the reconnects
+FLOOD_SECONDS = 4.0
+RSS_GROWTH_LIMIT_MIB = 150.0  # generous: the flood that knocked a worker over grew it ~1.2 GiB
+REQUESTS = 300
+CONCURRENCY = 20
+
+
+@pytest.fixture(scope="module")
+def load_env() -> Iterator[dict[str, str]]:
+    with fresh_environment(LOAD_DB, LOAD_REDIS_URL) as env:
+        yield env
+
+
+@pytest.fixture
+def start_worker(load_env: dict[str, str], tmp_path: Path) -> Iterator[StartWorker]:
+    with started_workers(load_env, tmp_path) as start:
+        yield start
+
+
+def rows(chat_pk: int) -> int:
+    return len(contents_in_db(LOAD_DB, chat_pk))
+
+
+async def say_and_hear(worker: Worker, chat_pk: int, cookie: str, content: str) -> None:
+    """Say ``content`` on a new socket and wait for its ``member_message``: the worker
+    has then finished every database write queued before it (they run in order on one
+    thread)."""
+    ws = await open_chat(worker, chat_pk, cookie)
+    arrived: list[dict[str, Any]] = []
+    try:
+        await say(ws, content)
+        async with asyncio.timeout(FRAME_SECONDS):
+            while True:
+                arrived.append(json.loads(await ws.recv()))
+                if arrived[-1].get("payload", {}).get("content") == content:
+                    return
+    except TimeoutError:
+        pytest.fail(
+            f"awaited the member_message {content!r} for {FRAME_SECONDS:g}s after the flood; "
+            f"arrived instead: {arrived or 'nothing'}. The worker is still busy with the "
+            f"flood (or lost the message). Its log:\n{worker.log_tail()}"
+        )
+    finally:
+        await ws.close()
+
+
+def test_padded_frame_flood_is_answered_and_bounded(
+    load_env: dict[str, str], start_worker: StartWorker
+) -> None:
+    worker = start_worker("flood")
+    worker.wait_ready()  # bin/entrypoint has migrated the database by now
+    chat_pk, cookies = create_fanout_chat(load_env, FLOOD_USERS + 1, "flood")
+    flood_cookies = [cookie for cookie in cookies[:FLOOD_USERS] for _ in range(SOCKETS_PER_USER)]
+    rows_before = rows(chat_pk)
+
+    async def scenario() -> None:
+        with sampling_rss(worker.process.pid) as rss:  # one worker: bin/entrypoint execs daphne
+            result = await run_flood(
+                worker, chat_pk, flood_cookies, cookies[-1], FLOOD_SECONDS, worker.process.pid
+            )
+            rows_left = rows(chat_pk)
+            await say_and_hear(worker, chat_pk, cookies[-1], "after the flood")
+            rows_after = rows(chat_pk) - 1  # without "after the flood"
+        growth = rss.peak - result.rss_before_mib
+        print(
+            f"\nflood: {result.sockets} sockets x {FLOOD_SECONDS:g} s, {result.frames_sent} "
+            f"frames sent on {len(result.connections)} connections; {result.answered} answered "
+            f"error(s) then 4429, {len(result.unanswered)} closed otherwise, "
+            f"{result.still_open} open at the end, {result.refused_at_connect} refused at "
+            f"connect, connect failures {dict(result.connect_failures)}; RSS "
+            f"{result.rss_before_mib:.0f} -> peak {rss.peak:.0f} MiB (+{growth:.0f}); rows "
+            f"during {rows_left - rows_before}, after the clients left {rows_after - rows_left}; "
+            f"{len(result.pings.round_trips_ms)} pings answered, failures {result.pings.failures}"
+        )
+        assert result.pings.connected, f"the pinging member was not admitted: {result.pings}"
+        assert not result.pings.failures, "the pinging member was not answered"
+        assert not result.connect_failures, "flooding sockets could not connect"
+        never_answered = [
+            [c.describe() for c in result.connections if c.socket == socket]
+            for socket in range(result.sockets)
+            if not any(c.answered for c in result.connections if c.socket == socket)
+        ]
+        assert not never_answered, (
+            f"{len(never_answered)} of {result.sockets} flooding sockets were never answered "
+            f"with error frames then 4429 in {FLOOD_SECONDS:g}s: {never_answered[:3]}"
+        )
+        assert not result.unanswered, (
+            "the server closed flooding sockets without error frames then 4429: "
+            f"{[c.describe() for c in result.unanswered[:5]]}"
+        )
+        assert growth < RSS_GROWTH_LIMIT_MIB, (
+            f"the flood grew the worker by {growth:.0f} MiB ({result.rss_before_mib:.0f} -> "
+            f"{rss.peak:.0f}), over the bound of {RSS_GROWTH_LIMIT_MIB:g} MiB"
+        )
+        assert rows_after == rows_left, (
+            f"{rows_after - rows_left} rows were written after the flooding clients left"
+        )
+
+    asyncio.run(scenario())
+
+
+def test_concurrent_gets_answer_without_5xx_within_the_connection_bound(
+    load_env: dict[str, str], start_worker: StartWorker
+) -> None:
+    worker = start_worker("rest")
+    worker.wait_ready()
+    chat_pk, cookies = create_fanout_chat(load_env, 1, "rest")
+    # README, "Database connections": at most DATABASE_POOL_MAX_SIZE per daphne process.
+    bound = int(load_env.get("DATABASE_POOL_MAX_SIZE", "10")) * int(load_env["WEB_WORKERS"])
+    url = f"{worker.url}/api/groups/{chat_pk}/messages/"
+    result = fire_gets(url, cookies[0], LOAD_DB, REQUESTS, CONCURRENCY)
+    print(
+        f"\n{REQUESTS} GETs at concurrency {CONCURRENCY}: statuses {dict(result.statuses)}, "
+        f"no answer {dict(result.failures)}, {REQUESTS / result.seconds:.0f} req/s; "
+        f"PostgreSQL connections peak {result.peak_connections} (bound {bound}), "
+        f"left open {result.final_connections}"
+    )
+    assert result.server_errors == 0, f"5xx answers: {dict(result.statuses)}"
+    assert result.other_failures == 0, (
+        f"GETs not answered 200: {dict(result.statuses)}, {dict(result.failures)}"
+    )
+    assert result.peak_connections <= bound, (
+        f"{result.peak_connections} PostgreSQL connections, over the bound of {bound}"
+    )
