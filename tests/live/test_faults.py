@@ -25,6 +25,7 @@ is killed in teardown. Figures are printed (run with ``-s`` to see them).
 """
 
 import asyncio
+import os
 import signal
 import time
 from collections import Counter
@@ -54,7 +55,7 @@ from tests.support.processes import free_port
 
 pytestmark = pytest.mark.live
 
-FAULTS_DB = "live_faults"
+FAULTS_DB = os.environ.get("LIVE_FAULTS_DB", "live_faults")
 RECOVERY_SECONDS = 30.0
 PROBE_SECONDS = 2.0
 
