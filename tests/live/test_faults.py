@@ -34,11 +34,13 @@ import asyncio
 import os
 import signal
 import time
+import uuid
 from collections import Counter
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -67,6 +69,8 @@ PROBE_SECONDS = 2.0
 # with more than 8), and a socket sends fewer than the rate limit's burst (30).
 WINDOW = 6
 STREAM_SECONDS = 30.0
+# Pairs of sockets sending one client id at once.
+RACES = 5
 
 
 @pytest.fixture(scope="module")
@@ -341,3 +345,53 @@ def test_redis_restarted_mid_stream_loses_no_message_and_stores_none_twice(
     assert two.b.process.poll() is None
     figures.update(check_each_message_stored_once(clients, two.b, two.chat_pk, two.member_cookie))
     print_figures("faults: Redis restarted mid-stream under two workers", figures)
+
+
+def test_a_retried_client_id_stores_one_row(
+    faults_env: dict[str, str], workers: StartWorker
+) -> None:
+    two = two_workers(faults_env, workers, "ivy", "jack")
+    stored_by: Counter[str] = Counter()
+
+    async def answers(client: ChatClient, client_id: str, count: int) -> list[dict[str, Any]]:
+        await client.wait_until(
+            f"{count} message_saved for client id {client_id}",
+            lambda: len(client.answers(client_id)) >= count,
+            FRAME_SECONDS,
+            "a resend of a known client id is not answered",
+        )
+        return client.answers(client_id)
+
+    async def scenario() -> list[ChatClient]:
+        # Two sockets of one user, one on each worker.
+        on_a = ChatClient("ivy on A", [two.a], two.chat_pk, two.owner_cookie)
+        on_b = ChatClient("ivy on B", [two.b], two.chat_pk, two.owner_cookie)
+        await on_a.open()
+        await on_b.open()
+        try:
+            # Twice on one socket, as a client resends when an answer is late.
+            client_id = await on_a.say("said twice on one socket")
+            await on_a.say("said twice on one socket", client_id)
+            twice = await answers(on_a, client_id, 2)
+            assert [saved["duplicate"] for saved in twice] == [False, True], twice
+            # At once on both sockets: two workers race to insert the same client id.
+            for number in range(RACES):
+                client_id = uuid.uuid4().hex
+                content = f"said at once on A and B {number}"
+                await asyncio.gather(on_a.say(content, client_id), on_b.say(content, client_id))
+                on_each = {
+                    client.name: await answers(client, client_id, 1) for client in (on_a, on_b)
+                }
+                flags = sorted(saved["duplicate"] for got in on_each.values() for saved in got)
+                assert flags == [False, True], on_each
+                stored_by.update(
+                    name for name, got in on_each.items() for saved in got if not saved["duplicate"]
+                )
+        finally:
+            await asyncio.gather(on_a.close(), on_b.close())
+        return [on_a, on_b]
+
+    clients = asyncio.run(scenario())
+    figures = check_each_message_stored_once(clients, two.a, two.chat_pk, two.owner_cookie)
+    figures["races won (stored first)"] = dict(stored_by)
+    print_figures("faults: one client id sent twice", figures)
