@@ -51,6 +51,7 @@ from tests.support.live import (
     StartWorker,
     Worker,
     app_environment,
+    connected,
     create_chat,
     history,
     login,
@@ -260,12 +261,8 @@ def test_a_killed_worker_loses_no_message_and_stores_none_twice(
         # gina on A (her reconnects go to B once A is gone), hank on B.
         gina = ChatClient("gina", [two.a, two.b], two.chat_pk, two.owner_cookie)
         hank = ChatClient("hank", [two.b], two.chat_pk, two.member_cookie)
-        await gina.open()
-        await hank.open()
-        try:
+        async with connected(gina, hank):
             await asyncio.gather(stream(gina, total), stream(hank, total), kill_a(gina, hank))
-        finally:
-            await asyncio.gather(gina.close(), hank.close())
         return [gina, hank]
 
     clients = asyncio.run(scenario())
@@ -323,9 +320,7 @@ def test_redis_restarted_mid_stream_loses_no_message_and_stores_none_twice(
     async def scenario() -> list[ChatClient]:
         erin = ChatClient("erin", [two.a], two.chat_pk, two.owner_cookie)
         frank = ChatClient("frank", [two.b], two.chat_pk, two.member_cookie)
-        await erin.open()
-        await frank.open()
-        try:
+        async with connected(erin, frank):
             await cross(erin, frank, "before the restart")
             await asyncio.gather(
                 stream(erin, total), stream(frank, total), restart_redis(erin, frank)
@@ -335,8 +330,6 @@ def test_redis_restarted_mid_stream_loses_no_message_and_stores_none_twice(
                 await cross(erin, frank, f"erin after the restart {number}")
                 await cross(frank, erin, f"frank after the restart {number}")
             await asyncio.gather(settled(erin), settled(frank))
-        finally:
-            await asyncio.gather(erin.close(), frank.close())
         return [erin, frank]
 
     clients = asyncio.run(scenario())
@@ -366,9 +359,7 @@ def test_a_retried_client_id_stores_one_row(
         # Two sockets of one user, one on each worker.
         on_a = ChatClient("ivy on A", [two.a], two.chat_pk, two.owner_cookie)
         on_b = ChatClient("ivy on B", [two.b], two.chat_pk, two.owner_cookie)
-        await on_a.open()
-        await on_b.open()
-        try:
+        async with connected(on_a, on_b):
             # Twice on one socket, as a client resends when an answer is late.
             client_id = await on_a.say("said twice on one socket")
             await on_a.say("said twice on one socket", client_id)
@@ -387,8 +378,6 @@ def test_a_retried_client_id_stores_one_row(
                 stored_by.update(
                     name for name, got in on_each.items() for saved in got if not saved["duplicate"]
                 )
-        finally:
-            await asyncio.gather(on_a.close(), on_b.close())
         return [on_a, on_b]
 
     clients = asyncio.run(scenario())

@@ -15,8 +15,8 @@ import time
 import urllib.error
 import urllib.request
 import uuid
-from collections.abc import Callable, Iterator, Sequence
-from contextlib import contextmanager, suppress
+from collections.abc import AsyncIterator, Callable, Iterator, Sequence
+from contextlib import asynccontextmanager, contextmanager, suppress
 from dataclasses import dataclass, field
 from http.cookies import SimpleCookie
 from pathlib import Path
@@ -529,3 +529,14 @@ class ChatClient:
                 await self.transmit(client_id)
             return
         raise RuntimeError(f"{self.name} could not reconnect: {self.refused[-3:]}")
+
+
+@asynccontextmanager
+async def connected(*clients: ChatClient) -> AsyncIterator[None]:
+    """Open each client's socket; close them all after, whatever happened."""
+    try:
+        for client in clients:
+            await client.open()
+        yield
+    finally:
+        await asyncio.gather(*(client.close() for client in clients))
