@@ -52,6 +52,7 @@ from tests.support.live import (
     Worker,
     app_environment,
     connected,
+    contents_in_db,
     create_chat,
     history,
     login,
@@ -182,6 +183,14 @@ def check_each_message_stored_once(
     twice = {client_id: count for client_id, count in rows.items() if count != 1}
     assert not twice, f"rows per client id, where not one: {twice}"
     assert set(rows) <= set(tried), f"rows nobody sent: {set(rows) - set(tried)}"
+    # Each message a client typed has its own content: stored twice under two ids
+    # is a duplicate too (a client that resends under a new id).
+    repeated = {
+        text: count
+        for text, count in Counter(contents_in_db(FAULTS_DB, chat_pk)).items()
+        if count > 1
+    }
+    assert not repeated, f"messages stored more than once: {repeated}"
 
     reported_failed = [
         (client.name, client_id, error)
