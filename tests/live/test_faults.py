@@ -138,8 +138,8 @@ async def stream(client: ChatClient, total: int) -> None:
             f"an answer freeing the window for message {number}",
             lambda: len(client.pending) < WINDOW,
             STREAM_SECONDS,
-            "message_saved stopped coming: a message lost, or a socket neither answering "
-            "nor closed",
+            "message_saved stopped coming: a message lost, answered only with an error (see "
+            "errors), or a socket neither answering nor closed",
         )
         await client.say(f"{client.name} {number}")
     await settled(client)
@@ -151,7 +151,7 @@ async def settled(client: ChatClient) -> None:
         "message_saved for every message",
         lambda: not client.pending,
         STREAM_SECONDS,
-        "a message lost, or a resend never answered",
+        "a message lost, a resend never answered, or one answered only with an error (see errors)",
     )
 
 
