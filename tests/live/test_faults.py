@@ -3,60 +3,76 @@
 Two workers (A and B, one daphne each, on their own free ports on 127.0.0.1)
 share a PRIVATE ``redis-server`` (started here on a free port; the machine's
 Redis on 6379 is never touched) and a dedicated PostgreSQL database
-(``live_faults``, dropped at the end).
+(``live_faults``, or ``LIVE_FAULTS_DB``; dropped at the end).
 
-What the app guarantees, and these tests check:
+The clients behave as the web page does (``tests.support.live.ChatClient``):
+every message carries a client id and stays pending until ``message_saved``
+answers it; a client whose socket closes opens another at once and sends every
+pending message again, with the same id. What the app guarantees, and these
+tests check, for every client id a client tried:
 
-- A message is *acknowledged* when its ``member_message`` comes back to the
-  sender's socket. The app saves a message before it relays it, so every
-  acknowledged message is in the database and in the REST history.
-- A message whose relay failed (Redis down, worker killed) may be saved
-  without reaching the members live: it is in the history, never lost silently,
-  and a client catches up from the history after it reconnects. Its sender is
-  told ``message_saved`` with ``relayed: false``, never an error.
+- It is stored exactly once (rows counted per client id in SQL): nothing a
+  client tried is lost, and a resend of a message saved before its answer was
+  lost (worker killed, socket closed by the server) stores nothing new: it is
+  answered ``duplicate: true`` with the original message.
+- Every answer for one client id names the same message, and that message is in
+  the REST history, which equals the database; a message saved while its relay
+  failed (Redis down) is answered ``relayed: false`` and is in the history too.
+- No sender is ever sent an ``error`` for a message that was saved.
 - After Redis restarts, messages flow between the workers again without
   restarting daphne. Redis keeps the group memberships, so a restarted
   Redis has forgotten them: a socket opened before the restart must be
   reconnected to hear the group again (the server closes it, or the client
   reconnects when it notices it was told nothing); new sockets work at once.
 
-Every wait has a deadline and every loop a bound; every process started here
-is killed in teardown. Figures are printed (run with ``-s`` to see them).
+Every wait is for an event, with a deadline, and every loop has a bound; every
+process started here is killed in teardown. Figures are printed (run with
+``-s`` to see them).
 """
 
 import asyncio
+import os
 import signal
 import time
+import uuid
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
+from typing import Any
 
 import pytest
-from websockets.asyncio.client import ClientConnection
-from websockets.exceptions import ConnectionClosed, InvalidHandshake
 
 from tests.support.live import (
     FRAME_SECONDS,
+    ChatClient,
     RedisServer,
     StartWorker,
+    Worker,
     app_environment,
+    connected,
     contents_in_db,
     create_chat,
     history,
     login,
-    open_chat,
     recreate_database,
-    recv_json,
-    say,
+    rows_per_client_id,
     started_workers,
 )
 from tests.support.processes import free_port
 
 pytestmark = pytest.mark.live
 
-FAULTS_DB = "live_faults"
+FAULTS_DB = os.environ.get("LIVE_FAULTS_DB", "live_faults")
 RECOVERY_SECONDS = 30.0
 PROBE_SECONDS = 2.0
+# A stream keeps at most WINDOW messages unanswered (the server closes a socket
+# with more than 8), and a socket sends fewer than the rate limit's burst (30).
+WINDOW = 6
+STREAM_SECONDS = 30.0
+# Pairs of sockets sending one client id at once.
+RACES = 5
 
 
 @pytest.fixture(scope="module")
@@ -84,23 +100,70 @@ def workers(faults_env: dict[str, str], tmp_path: Path) -> Iterator[StartWorker]
         yield start
 
 
-async def wait_member_message(
-    ws: ClientConnection, content: str, seconds: float
-) -> dict[str, object] | None:
-    """Read frames until the ``member_message`` carrying ``content``; None when
-    ``seconds`` pass first. A closed socket raises ConnectionClosed."""
-    deadline = time.perf_counter() + seconds
-    for _ in range(10_000):
-        left = deadline - time.perf_counter()
-        if left <= 0:
-            return None
-        try:
-            frame = await recv_json(ws, left)
-        except TimeoutError:
-            return None
-        if frame.get("action") == "member_message" and frame["payload"]["content"] == content:
-            return frame
-    return None
+@dataclass
+class TwoWorkers:
+    """Workers A and B, ready, and a chat of two members: the owner logged in on A,
+    the member on B (a cookie works on either worker)."""
+
+    a: Worker
+    b: Worker
+    chat_pk: int
+    owner_cookie: str
+    member_cookie: str
+
+
+def two_workers(env: dict[str, str], workers: StartWorker, owner: str, member: str) -> TwoWorkers:
+    worker_a, worker_b = workers("A"), workers("B")
+    worker_a.wait_ready()
+    worker_b.wait_ready()
+    chat_pk = create_chat(env, owner, member)["chat"]
+    return TwoWorkers(worker_a, worker_b, chat_pk, login(worker_a, owner), login(worker_b, member))
+
+
+async def answered(client: ChatClient, count: int) -> None:
+    """Wait until ``client`` has had ``count`` answers (``message_saved``)."""
+    await client.wait_until(
+        f"{count} answers",
+        lambda: len(client.saved) >= count,
+        STREAM_SECONDS,
+        f"its worker ({client.workers[0].name}) does not answer",
+    )
+
+
+async def stream(client: ChatClient, total: int) -> None:
+    """Say ``total`` messages with at most ``WINDOW`` unanswered, the next as each
+    answer comes; return once every one is answered."""
+    for number in range(total):
+        await client.wait_until(
+            f"an answer freeing the window for message {number}",
+            lambda: len(client.pending) < WINDOW,
+            STREAM_SECONDS,
+            "message_saved stopped coming: a message lost, answered only with an error (see "
+            "errors), or a socket neither answering nor closed",
+        )
+        await client.say(f"{client.name} {number}")
+    await settled(client)
+
+
+async def settled(client: ChatClient) -> None:
+    """Wait until every message the client sent is answered ``message_saved``."""
+    await client.wait_until(
+        "message_saved for every message",
+        lambda: not client.pending,
+        STREAM_SECONDS,
+        "a message lost, a resend never answered, or one answered only with an error (see errors)",
+    )
+
+
+async def cross(sender: ChatClient, receiver: ChatClient, content: str) -> None:
+    """``sender`` says ``content``; wait until ``receiver`` (on the other worker) hears it."""
+    client_id = await sender.say(content)
+    await receiver.wait_until(
+        f"{sender.name}'s {content!r} as member_message",
+        partial(receiver.has_heard, client_id),
+        FRAME_SECONDS,
+        "the channel layer does not carry messages between the workers",
+    )
 
 
 def print_figures(title: str, figures: dict[str, object]) -> None:
@@ -109,173 +172,224 @@ def print_figures(title: str, figures: dict[str, object]) -> None:
         print(f"  {name}: {value:.1f}" if isinstance(value, float) else f"  {name}: {value}")
 
 
-def test_messages_flow_again_after_redis_restarts(
-    faults_env: dict[str, str], redis_server: RedisServer, workers: StartWorker
-) -> None:
-    worker_a, worker_b = workers("A"), workers("B")
-    worker_a.wait_ready()
-    worker_b.wait_ready()
-    chat_pk = create_chat(faults_env, "erin", "frank")["chat"]
-    erin_cookie, frank_cookie = login(worker_a, "erin"), login(worker_b, "frank")
-    acknowledged: list[str] = []
-    figures: dict[str, object] = {}
+def check_each_message_stored_once(
+    clients: Sequence[ChatClient], worker: Worker, chat_pk: int, cookie: str
+) -> dict[str, object]:
+    """The assertions every test here makes once its clients are done; the figures."""
+    rows = rows_per_client_id(FAULTS_DB, chat_pk)
+    tried = {client_id: client.name for client in clients for client_id in client.sent}
+    lost = [client_id for client_id in tried if client_id not in rows]
+    assert not lost, f"tried but not stored: {[(tried[cid], cid) for cid in lost]}"
+    twice = {client_id: count for client_id, count in rows.items() if count != 1}
+    assert not twice, f"rows per client id, where not one: {twice}"
+    # Each message a client typed has its own content: stored twice under two ids
+    # is a duplicate too (a client that resends under a new id).
+    repeated = {
+        text: count
+        for text, count in Counter(contents_in_db(FAULTS_DB, chat_pk)).items()
+        if count > 1
+    }
+    assert not repeated, f"messages stored more than once: {repeated}"
+    assert set(rows) <= set(tried), f"rows nobody sent: {set(rows) - set(tried)}"
 
-    async def exchange(erin: ClientConnection, frank: ClientConnection, content: str) -> bool:
-        """erin (on A) says ``content``; True once frank (on B) has it and erin
-        has her acknowledgement."""
-        await say(erin, content)
-        on_b = await wait_member_message(frank, content, PROBE_SECONDS)
-        own = await wait_member_message(erin, content, PROBE_SECONDS)
-        if own is not None and own["is_current"] is True:
-            acknowledged.append(content)
-        return on_b is not None and own is not None
+    reported_failed = [
+        (client.name, client_id, error)
+        for client in clients
+        for client_id, error in client.errors
+        if client_id in rows
+    ]
+    assert not reported_failed, f"error frames for saved messages: {reported_failed}"
 
-    async def scenario() -> None:
-        erin = await open_chat(worker_a, chat_pk, erin_cookie)
-        frank = await open_chat(worker_b, chat_pk, frank_cookie)
-        try:
-            for number in range(3):
-                assert await exchange(erin, frank, f"before the restart {number}")
+    answer_ids: dict[str, set[int]] = {}
+    for client in clients:
+        for saved in client.saved:
+            answer_ids.setdefault(saved["message"]["client_id"], set()).add(saved["message"]["id"])
+    split = {client_id: ids for client_id, ids in answer_ids.items() if len(ids) != 1}
+    assert not split, f"answers naming different messages for one client id: {split}"
 
-            redis_server.kill()
-            # A message said while Redis is down is saved, but its relay fails:
-            # erin is told it was saved and not relayed (or her socket closes),
-            # never that it failed.
-            outcome = "no answer"
-            try:
-                await say(erin, "while Redis is down")
-                frame = await recv_json(erin, FRAME_SECONDS)
-                outcome = f"{frame['action']}: {frame['payload']}"
-                assert frame["action"] == "message_saved", frame
-                assert frame["payload"]["relayed"] is False, frame
-            except ConnectionClosed as exc:
-                outcome = f"socket closed ({exc.rcvd.code if exc.rcvd else 'no close frame'})"
-            figures["message while Redis is down"] = outcome
+    in_history = history(worker, chat_pk, cookie)
+    assert Counter(message["client_id"] for message in in_history) == Counter(rows), (
+        "the REST history differs from the database"
+    )
+    history_ids = {message["id"] for message in in_history}
+    answers = [saved for client in clients for saved in client.saved]
+    not_relayed = [saved for saved in answers if not saved["relayed"] and not saved["duplicate"]]
+    missing = [saved for saved in not_relayed if saved["message"]["id"] not in history_ids]
+    assert not missing, f"saved with relayed false, not in the history: {missing}"
+    missing = [saved for saved in answers if saved["message"]["id"] not in history_ids]
+    assert not missing, f"acknowledged but not in the history: {missing}"
+    unheard = [
+        message
+        for client in clients
+        for message in client.heard
+        if message["id"] not in history_ids
+    ]
+    assert not unheard, f"relayed but not in the history: {unheard}"
 
-            figures["Redis restart to PING (ms)"] = redis_server.start() * 1000
-            restarted = time.perf_counter()
-            outcomes: list[str] = []
-            recovered = False
-            for attempt in range(int(RECOVERY_SECONDS / PROBE_SECONDS) + 1):
-                if time.perf_counter() - restarted > RECOVERY_SECONDS:
-                    break
-                probe_started = time.perf_counter()
-                try:
-                    if await exchange(erin, frank, f"after the restart, probe {attempt}"):
-                        recovered = True
-                        break
-                    outcome = "not heard"
-                except ConnectionClosed as exc:
-                    outcome = f"closed {exc.rcvd.code if exc.rcvd else '-'}"
-                outcomes.append(
-                    f"{outcome} after {(time.perf_counter() - probe_started) * 1000:.0f} ms"
-                )
-                # Not heard (or closed): the client's reconnect, to the same workers.
-                await asyncio.gather(erin.close(), frank.close())
-                try:
-                    erin = await open_chat(worker_a, chat_pk, erin_cookie)
-                    frank = await open_chat(worker_b, chat_pk, frank_cookie)
-                except (ConnectionClosed, InvalidHandshake, OSError, TimeoutError) as exc:
-                    outcomes.append(f"reconnect refused ({type(exc).__name__}: {exc})")
-            assert recovered, f"no message crossed the workers {RECOVERY_SECONDS}s after"
-            figures["Redis up -> first message A->B (ms)"] = (
-                time.perf_counter() - restarted
-            ) * 1000
-            figures["client reconnects needed"] = sum(
-                not outcome.startswith("reconnect") for outcome in outcomes
-            )
-            figures["failed probes and reconnects"] = "; ".join(outcomes) or "none"
-
-            # Both ways, on the same daphne processes as before.
-            for number in range(3):
-                assert await exchange(erin, frank, f"after the restart {number}")
-                assert await exchange(frank, erin, f"frank after the restart {number}")
-        finally:
-            await asyncio.gather(erin.close(), frank.close())
-
-    asyncio.run(scenario())
-    # Neither daphne was restarted.
-    assert worker_a.process.poll() is None
-    assert worker_b.process.poll() is None
-
-    in_history = history(worker_b, chat_pk, frank_cookie)
-    in_db = contents_in_db(FAULTS_DB, chat_pk)
-    assert Counter(in_history) == Counter(in_db)
-    missing = [content for content in acknowledged if content not in in_history]
-    assert not missing, missing
-    figures["acknowledged / in history"] = f"{len(acknowledged)} / {len(in_history)}"
-    print_figures("faults: Redis restarted under two workers", figures)
+    return {
+        "tried / rows / acknowledged": f"{len(tried)} / {sum(rows.values())} / {len(answer_ids)}",
+        "answers: duplicate / not relayed": (
+            f"{sum(saved['duplicate'] for saved in answers)} / {len(not_relayed)}"
+        ),
+        "error frames": sum(len(client.errors) for client in clients),
+        "socket closes (codes)": {
+            client.name: [how for _, how in client.closes] for client in clients
+        },
+        "resends / sockets opened / reconnects refused": (
+            f"{sum(client.resent for client in clients)} / "
+            f"{sum(client.connections for client in clients)} / "
+            f"{sum(len(client.refused) for client in clients)}"
+        ),
+    }
 
 
-def test_a_killed_worker_loses_no_persisted_message(
+def test_a_killed_worker_loses_no_message_and_stores_none_twice(
     faults_env: dict[str, str], workers: StartWorker
 ) -> None:
-    worker_a, worker_b = workers("A"), workers("B")
-    worker_a.wait_ready()
-    worker_b.wait_ready()
-    chat_pk = create_chat(faults_env, "gina", "hank")["chat"]
-    gina_cookie, hank_cookie = login(worker_a, "gina"), login(worker_b, "hank")
-    # Within the per-connection rate limit's burst (30), so every frame is handled.
-    total, window, kill_after = 28, 6, 16
-    sent: list[str] = []
-    acknowledged: list[str] = []
-    heard_on_b: list[str] = []
+    two = two_workers(faults_env, workers, "gina", "hank")
+    total, kill_after = 24, 10
     figures: dict[str, object] = {}
 
-    async def scenario() -> None:
-        gina = await open_chat(worker_a, chat_pk, gina_cookie)
-        hank = await open_chat(worker_b, chat_pk, hank_cookie)
-        closed = asyncio.Event()
-        killed_at = 0.0
+    async def kill_a(gina: ChatClient, hank: ChatClient) -> None:
+        await answered(gina, kill_after)
+        figures["unanswered when A was killed (gina / hank)"] = (
+            f"{len(gina.pending)} / {len(hank.pending)}"
+        )
+        killed = time.perf_counter()
+        assert await asyncio.to_thread(two.a.stop, signal.SIGKILL) != 0
+        await gina.wait_until(
+            "the close of her socket on A",
+            partial(gina.closed_since, killed),
+            FRAME_SECONDS,
+            "her socket outlived worker A",
+        )
+        closed = min(at for at, _ in gina.closes if at >= killed)
+        figures["A killed -> gina's socket closed (ms)"] = (closed - killed) * 1000
 
-        async def listen_on_b() -> None:
-            for _ in range(total * 4):
-                frame = await recv_json(hank, RECOVERY_SECONDS)
-                if frame.get("action") == "member_message":
-                    heard_on_b.append(str(frame["payload"]["content"]))
+    async def scenario() -> list[ChatClient]:
+        # gina on A (her reconnects go to B once A is gone), hank on B.
+        gina = ChatClient("gina", [two.a, two.b], two.chat_pk, two.owner_cookie)
+        hank = ChatClient("hank", [two.b], two.chat_pk, two.member_cookie)
+        async with connected(gina, hank):
+            await asyncio.gather(stream(gina, total), stream(hank, total), kill_a(gina, hank))
+        return [gina, hank]
 
-        listener = asyncio.create_task(listen_on_b())
-        try:
-            # A stream with up to ``window`` messages in flight: the next is
-            # sent as each acknowledgement arrives; A is killed mid-stream.
-            for number in range(window):
-                sent.append(f"stream {number}")
-                await say(gina, sent[-1])
-            for _ in range(total * 4):
-                try:
-                    frame = await recv_json(gina, FRAME_SECONDS)
-                except ConnectionClosed:
-                    closed.set()
-                    break
-                if frame.get("action") != "member_message" or not frame["is_current"]:
-                    continue
-                acknowledged.append(str(frame["payload"]["content"]))
-                if len(acknowledged) == kill_after:
-                    killed_at = time.perf_counter()
-                    assert worker_a.stop(signal.SIGKILL) != 0
-                    figures["in flight when A was killed"] = len(sent) - len(acknowledged)
-                if len(sent) < total and not killed_at:
-                    sent.append(f"stream {len(sent)}")
-                    await say(gina, sent[-1])
-            assert closed.is_set(), "gina's socket outlived worker A"
-            figures["A killed -> gina's socket closed (ms)"] = (
-                time.perf_counter() - killed_at
-            ) * 1000
-        finally:
-            listener.cancel()
-            await asyncio.gather(listener, return_exceptions=True)
-            await asyncio.gather(gina.close(), hank.close())
-
-    asyncio.run(scenario())
-
-    in_db = contents_in_db(FAULTS_DB, chat_pk)
-    in_history = history(worker_b, chat_pk, hank_cookie)
-    assert Counter(in_history) == Counter(in_db), "the history differs from the database"
-    assert len(set(in_db)) == len(in_db), "a message was saved twice"
-    assert set(acknowledged) <= set(in_db), set(acknowledged) - set(in_db)
-    assert set(heard_on_b) <= set(in_db), set(heard_on_b) - set(in_db)
-    assert set(in_db) <= set(sent)
-    figures["sent / acknowledged / in database / heard on B"] = (
-        f"{len(sent)} / {len(acknowledged)} / {len(in_db)} / {len(heard_on_b)}"
-    )
+    clients = asyncio.run(scenario())
+    figures.update(check_each_message_stored_once(clients, two.b, two.chat_pk, two.member_cookie))
     print_figures("faults: worker A SIGKILLed mid-stream", figures)
+
+
+def test_redis_restarted_mid_stream_loses_no_message_and_stores_none_twice(
+    faults_env: dict[str, str], redis_server: RedisServer, workers: StartWorker
+) -> None:
+    two = two_workers(faults_env, workers, "erin", "frank")
+    total, restart_after = 16, 6
+    figures: dict[str, object] = {}
+
+    async def restart_redis(erin: ChatClient, frank: ChatClient) -> None:
+        """Kill Redis mid-stream, start it again once erin has seen the outage, then
+        probe until a message crosses from A to B again."""
+        await answered(erin, restart_after)
+        answers_before = len(erin.saved)
+        killed = time.perf_counter()
+        await asyncio.to_thread(redis_server.kill)
+        await erin.wait_until(
+            "a sign of the outage (her socket closed, or an answer with relayed false)",
+            lambda: (
+                erin.closed_since(killed)
+                or any(not saved["relayed"] for saved in erin.saved[answers_before:])
+            ),
+            FRAME_SECONDS,
+            "her stream sent nothing while Redis was down, or the worker hid the failure",
+        )
+        figures["the outage as erin saw it"] = (
+            f"socket closed ({erin.closes[-1][1]})"
+            if erin.closed_since(killed)
+            else "message_saved, relayed: false"
+        )
+        figures["Redis restart to PING (ms)"] = await asyncio.to_thread(redis_server.start) * 1000
+        restarted = time.perf_counter()
+        not_heard: list[str] = []
+        for attempt in range(int(RECOVERY_SECONDS / PROBE_SECONDS) + 1):
+            probe = await erin.say(f"after the restart, probe {attempt}")
+            if await frank.wait(partial(frank.has_heard, probe), PROBE_SECONDS):
+                break
+            not_heard.append(f"probe {attempt}")
+            # Told nothing: the client's reconnect, to the same workers.
+            await asyncio.gather(erin.drop(), frank.drop())
+        else:
+            pytest.fail(
+                f"no message crossed from A to B {RECOVERY_SECONDS:.0f} s after Redis "
+                f"restarted. frank: {frank.summary()}. Likely cause: a worker's layer "
+                "never reconnected to Redis."
+            )
+        figures["Redis up -> first message A->B (ms)"] = (time.perf_counter() - restarted) * 1000
+        figures["probes not heard (both clients reconnected after each)"] = not_heard
+
+    async def scenario() -> list[ChatClient]:
+        erin = ChatClient("erin", [two.a], two.chat_pk, two.owner_cookie)
+        frank = ChatClient("frank", [two.b], two.chat_pk, two.member_cookie)
+        async with connected(erin, frank):
+            await cross(erin, frank, "before the restart")
+            await asyncio.gather(
+                stream(erin, total), stream(frank, total), restart_redis(erin, frank)
+            )
+            # Both ways, on the same daphne processes as before.
+            for number in range(2):
+                await cross(erin, frank, f"erin after the restart {number}")
+                await cross(frank, erin, f"frank after the restart {number}")
+            await asyncio.gather(settled(erin), settled(frank))
+        return [erin, frank]
+
+    clients = asyncio.run(scenario())
+    # Neither daphne was restarted.
+    assert two.a.process.poll() is None
+    assert two.b.process.poll() is None
+    figures.update(check_each_message_stored_once(clients, two.b, two.chat_pk, two.member_cookie))
+    print_figures("faults: Redis restarted mid-stream under two workers", figures)
+
+
+def test_a_retried_client_id_stores_one_row(
+    faults_env: dict[str, str], workers: StartWorker
+) -> None:
+    two = two_workers(faults_env, workers, "ivy", "jack")
+    stored_by: Counter[str] = Counter()
+
+    async def answers(client: ChatClient, client_id: str, count: int) -> list[dict[str, Any]]:
+        await client.wait_until(
+            f"{count} message_saved for client id {client_id}",
+            lambda: len(client.answers(client_id)) >= count,
+            FRAME_SECONDS,
+            "a resend of a known client id is not answered",
+        )
+        return client.answers(client_id)
+
+    async def scenario() -> list[ChatClient]:
+        # Two sockets of one user, one on each worker.
+        on_a = ChatClient("ivy on A", [two.a], two.chat_pk, two.owner_cookie)
+        on_b = ChatClient("ivy on B", [two.b], two.chat_pk, two.owner_cookie)
+        async with connected(on_a, on_b):
+            # Twice on one socket, as a client resends when an answer is late.
+            client_id = await on_a.say("said twice on one socket")
+            await on_a.say("said twice on one socket", client_id)
+            twice = await answers(on_a, client_id, 2)
+            assert [saved["duplicate"] for saved in twice] == [False, True], twice
+            # At once on both sockets: two workers race to insert the same client id.
+            for number in range(RACES):
+                client_id = uuid.uuid4().hex
+                content = f"said at once on A and B {number}"
+                await asyncio.gather(on_a.say(content, client_id), on_b.say(content, client_id))
+                on_each = {
+                    client.name: await answers(client, client_id, 1) for client in (on_a, on_b)
+                }
+                flags = sorted(saved["duplicate"] for got in on_each.values() for saved in got)
+                assert flags == [False, True], on_each
+                stored_by.update(
+                    name for name, got in on_each.items() for saved in got if not saved["duplicate"]
+                )
+        return [on_a, on_b]
+
+    clients = asyncio.run(scenario())
+    figures = check_each_message_stored_once(clients, two.a, two.chat_pk, two.owner_cookie)
+    figures["races won (stored first)"] = dict(stored_by)
+    print_figures("faults: one client id sent twice", figures)

@@ -14,8 +14,9 @@ import sys
 import time
 import urllib.error
 import urllib.request
-from collections.abc import Iterator
-from contextlib import contextmanager
+import uuid
+from collections.abc import AsyncIterator, Callable, Iterator, Sequence
+from contextlib import asynccontextmanager, contextmanager, suppress
 from dataclasses import dataclass, field
 from http.cookies import SimpleCookie
 from pathlib import Path
@@ -26,6 +27,7 @@ import pytest
 import redis
 from psycopg import sql
 from websockets.asyncio.client import ClientConnection, connect
+from websockets.exceptions import ConnectionClosed, InvalidHandshake
 from websockets.typing import Origin
 
 from tests.support import processes
@@ -287,15 +289,17 @@ def get_json(url: str, cookie: str) -> Any:
         return json.loads(response.read())
 
 
-def history(worker: Worker, chat_pk: int, cookie: str, max_pages: int = 100) -> list[str]:
-    """Every message's content in the REST history, following ``next`` links."""
-    contents: list[str] = []
+def history(
+    worker: Worker, chat_pk: int, cookie: str, max_pages: int = 100
+) -> list[dict[str, Any]]:
+    """Every message in the REST history (as the API gives it), following ``next`` links."""
+    messages: list[dict[str, Any]] = []
     url: str | None = f"{worker.url}/api/groups/{chat_pk}/messages/?page_size=200"
     for _ in range(max_pages):
         if url is None:
-            return contents
+            return messages
         page = get_json(url, cookie)
-        contents += [message["content"] for message in page["results"]]
+        messages += page["results"]
         url = page["next"]
     pytest.fail(f"history longer than {max_pages} pages")
 
@@ -306,6 +310,17 @@ def contents_in_db(database: str, chat_pk: int) -> list[str]:
             b"SELECT content FROM chat_chatmessage WHERE group_chat_id = %s", [chat_pk]
         ).fetchall()
     return [str(row[0]) for row in rows]
+
+
+def rows_per_client_id(database: str, chat_pk: int) -> dict[str | None, int]:
+    """How many rows the chat holds under each client id (None: those sent without one)."""
+    with psycopg.connect(pg_url(database)) as conn:
+        rows = conn.execute(
+            b"SELECT client_id, COUNT(*) FROM chat_chatmessage WHERE group_chat_id = %s"
+            b" GROUP BY client_id",
+            [chat_pk],
+        ).fetchall()
+    return {row[0]: int(row[1]) for row in rows}
 
 
 async def connect_socket(url: str, cookie: str) -> tuple[ClientConnection, dict[str, Any]]:
@@ -342,3 +357,196 @@ async def say(ws: ClientConnection, content: str) -> float:
     """Send ``content`` as a new message; return when it was sent (``perf_counter``)."""
     await ws.send(json.dumps({"action": "new_message", "payload": {"content": content}}))
     return time.perf_counter()
+
+
+# How long a client whose socket closed keeps trying to open another.
+RECONNECT_SECONDS = 30.0
+# Bounds on a client's loops: frames read over its life, reconnect attempts after a close.
+MAX_FRAMES = 100_000
+MAX_RECONNECT_ATTEMPTS = 1_000
+# Why a reconnect attempt may fail; AssertionError: answered, but not authentication 200.
+REFUSED = (ConnectionClosed, InvalidHandshake, OSError, TimeoutError, AssertionError)
+
+
+class ChatClient:
+    """One user's chat socket, driven as the page drives it (``ChatSocket`` in
+    ``chat/static/chat/app.js``): every message carries a client id and stays
+    pending until ``message_saved`` answers it; when the socket closes, the client
+    opens another at once (trying ``workers`` in turn, as a load balancer would)
+    and sends every pending message again with the same id.
+
+    One reader task handles every frame and records it; the test waits for what it
+    expects with ``wait_until`` (a deadline, and on failure what arrived). Unlike
+    the page, an ``error`` keeps its message pending: the tests expect none, and
+    record each with the client id it most likely answers (frames are answered in
+    order: the oldest pending).
+    """
+
+    def __init__(self, name: str, workers: Sequence[Worker], chat_pk: int, cookie: str) -> None:
+        self.name = name
+        self.workers = list(workers)
+        self.chat_pk = chat_pk
+        self.cookie = cookie
+        self.sent: dict[str, str] = {}  # every client id tried -> its content
+        self.pending: dict[str, str] = {}  # not answered yet, in the order sent
+        self.saved: list[dict[str, Any]] = []  # message_saved payloads, as they came
+        self.heard: list[dict[str, Any]] = []  # member_message payloads
+        self.errors: list[tuple[str | None, dict[str, Any]]] = []
+        self.closes: list[tuple[float, str]] = []  # when (perf_counter) and how
+        self.refused: list[str] = []  # reconnect attempts that failed
+        self.connections = 0
+        self.resent = 0
+        self.changed = asyncio.Condition()
+        self.ws: ClientConnection | None = None
+        self.reader: asyncio.Task[None] | None = None
+
+    async def open(self) -> None:
+        self.ws = await open_chat(self.workers[0], self.chat_pk, self.cookie)
+        self.connections = 1
+        self.reader = asyncio.create_task(self.read())
+
+    async def close(self) -> None:
+        if self.reader is not None:
+            self.reader.cancel()
+            await asyncio.gather(self.reader, return_exceptions=True)
+        if self.ws is not None:
+            await self.ws.close()
+
+    async def say(self, content: str, client_id: str | None = None) -> str:
+        """Send a message (under a new client id unless given); return its client id."""
+        client_id = client_id or uuid.uuid4().hex
+        self.sent[client_id] = content
+        self.pending[client_id] = content
+        await self.transmit(client_id)
+        return client_id
+
+    async def drop(self) -> None:
+        """Close the socket, as a client that hears nothing does; return once the
+        reader has opened another."""
+        opened = self.connections
+        if self.ws is not None:
+            await self.ws.close()
+        await self.wait_until(
+            "a new socket after closing this one",
+            lambda: self.connections > opened,
+            RECONNECT_SECONDS,
+            "the workers refuse connections (see the refused attempts)",
+        )
+
+    def answers(self, client_id: str) -> list[dict[str, Any]]:
+        """The ``message_saved`` payloads answering ``client_id``."""
+        return [saved for saved in self.saved if saved["message"]["client_id"] == client_id]
+
+    def has_heard(self, client_id: str) -> bool:
+        return any(message["client_id"] == client_id for message in self.heard)
+
+    def closed_since(self, moment: float) -> bool:
+        return any(at >= moment for at, _ in self.closes)
+
+    async def wait(self, condition: Callable[[], bool], seconds: float) -> bool:
+        """Wait until ``condition`` holds (re-checked after every frame, close and
+        reconnect) or ``seconds`` pass; whether it holds."""
+        async with self.changed:
+            with suppress(TimeoutError):
+                await asyncio.wait_for(
+                    self.changed.wait_for(lambda: condition() or self.stopped), seconds
+                )
+        return condition()
+
+    async def wait_until(
+        self, awaited: str, condition: Callable[[], bool], seconds: float, likely_cause: str
+    ) -> None:
+        """``wait``, failing the test with what was awaited, what arrived and the
+        likely cause when the deadline passes (or the reader gave up) first."""
+        if await self.wait(condition, seconds):
+            return
+        pytest.fail(
+            f"{self.name}: {awaited} did not happen within {seconds:.0f} s. "
+            f"What arrived: {self.summary()}. Likely cause: {likely_cause}."
+        )
+
+    @property
+    def stopped(self) -> bool:
+        return self.reader is not None and self.reader.done()
+
+    def summary(self) -> str:
+        duplicates = sum(saved["duplicate"] for saved in self.saved)
+        not_relayed = sum(not saved["relayed"] for saved in self.saved)
+        reader = "running"
+        if self.reader is not None and self.reader.done() and not self.reader.cancelled():
+            reader = f"stopped: {self.reader.exception()!r}"
+        return (
+            f"{len(self.sent)} sent, {len(self.pending)} pending, {len(self.saved)} "
+            f"message_saved ({duplicates} duplicate, {not_relayed} not relayed), "
+            f"{len(self.heard)} member_message, errors {self.errors[-3:]}, "
+            f"closes {[how for _, how in self.closes]}, {self.connections} sockets opened, "
+            f"{len(self.refused)} reconnects refused {self.refused[-3:]}, reader {reader}"
+        )
+
+    async def transmit(self, client_id: str) -> None:
+        assert self.ws is not None, f"{self.name} sends before open()"
+        payload = {"content": self.sent[client_id], "client_id": client_id}
+        # A closed socket leaves it pending: the reader reconnects and sends it again.
+        with suppress(ConnectionClosed):
+            await self.ws.send(json.dumps({"action": "new_message", "payload": payload}))
+
+    async def read(self) -> None:
+        for _ in range(MAX_FRAMES):
+            assert self.ws is not None
+            try:
+                frame = json.loads(await self.ws.recv())
+            except ConnectionClosed as exc:
+                code = exc.rcvd.code if exc.rcvd else "no close frame"
+                self.closes.append((time.perf_counter(), f"{code}"))
+                await self.notify()
+                await self.reconnect()
+            else:
+                self.record(frame)
+            await self.notify()
+        raise RuntimeError(f"{self.name} read {MAX_FRAMES} frames")
+
+    async def notify(self) -> None:
+        async with self.changed:
+            self.changed.notify_all()
+
+    def record(self, frame: dict[str, Any]) -> None:
+        payload: dict[str, Any] = frame.get("payload") or {}
+        if frame.get("action") == "message_saved":
+            self.pending.pop(payload["message"]["client_id"], None)
+            self.saved.append(payload)
+        elif frame.get("action") == "member_message":
+            self.heard.append(payload)
+        elif frame.get("action") == "error":
+            self.errors.append((next(iter(self.pending), None), payload))
+
+    async def reconnect(self) -> None:
+        """Open a socket on the first worker that accepts one, then resend what is
+        pending. Attempts follow each other at once: each waits for the server's
+        answer, and a deadline bounds them all."""
+        deadline = time.perf_counter() + RECONNECT_SECONDS
+        for attempt in range(MAX_RECONNECT_ATTEMPTS):
+            worker = self.workers[attempt % len(self.workers)]
+            try:
+                self.ws = await open_chat(worker, self.chat_pk, self.cookie)
+            except REFUSED as exc:
+                self.refused.append(f"{worker.name}: {exc!r}")
+                if time.perf_counter() > deadline:
+                    break
+                continue
+            self.connections += 1
+            for client_id in list(self.pending):
+                self.resent += 1
+                await self.transmit(client_id)
+            return
+        raise RuntimeError(f"{self.name} could not reconnect: {self.refused[-3:]}")
+
+
+@asynccontextmanager
+async def connected(*clients: ChatClient) -> AsyncIterator[None]:
+    """Open each client's socket; close them all after, whatever happened."""
+    try:
+        for client in clients:
+            await client.open()
+        yield
+    finally:
+        await asyncio.gather(*(client.close() for client in clients))
