@@ -49,11 +49,25 @@ def env_int(name: str, default: int) -> int:
 
 DEBUG = env_bool("DEBUG", default=False)
 
+# Keys written in this repository, so known to anyone: with one of them a stranger
+# signs valid JWTs. compose.yaml's former fallback and the development key below.
+PUBLISHED_SECRET_KEYS = frozenset(
+    {
+        "compose-local-only-not-a-secret-change-me-0123456789",
+        "django-insecure-local-development-only-never-in-production",
+    }
+)
 SECRET_KEY = os.environ.get("SECRET_KEY", "")
 if not SECRET_KEY:
     if not DEBUG:
         raise ImproperlyConfigured("SECRET_KEY must be set when DEBUG is off")
     SECRET_KEY = "django-insecure-local-development-only-never-in-production"  # noqa: S105 - DEBUG only
+if not DEBUG and SECRET_KEY in PUBLISHED_SECRET_KEYS:
+    raise ImproperlyConfigured(
+        "SECRET_KEY is a placeholder published in this repository: anyone could forge "
+        "tokens with it. Set a long random one, e.g. "
+        "python3 -c 'import secrets; print(secrets.token_urlsafe(50))'"
+    )
 
 # The site's own origin (scheme://host[:port]). The WebSocket Origin check and
 # the CSRF check trust it, and the tests send it as their Origin header.

@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 from django.test import Client
+from ruamel.yaml import YAML
 
 ROOT = Path(__file__).resolve().parents[2]
 PRODUCTION = {
@@ -172,3 +173,36 @@ def test_the_channel_layer_backend_is_chosen_by_name() -> None:
     )
     config = custom["CHANNEL_LAYERS"]["default"]["CONFIG"]  # type: ignore[index]
     assert (config["capacity"], config["channel_capacity"]) == (50, {"specific.*": 5000})
+
+
+def test_the_old_compose_placeholder_key_is_refused_outside_debug() -> None:
+    with pytest.raises(subprocess.CalledProcessError) as failure:
+        settings_in_subprocess(
+            {**PRODUCTION, "SECRET_KEY": "compose-local-only-not-a-secret-change-me-0123456789"},
+            "DEBUG",
+        )
+    assert "placeholder published in this repository" in failure.value.stderr
+
+
+def test_check_deploy_flags_a_published_secret_key() -> None:
+    # With DEBUG on the settings load, so the deployment check is what says it.
+    result = subprocess.run(
+        [sys.executable, "manage.py", "check", "--deploy"],
+        cwd=ROOT,
+        env=bare_environment(
+            DEBUG="true",
+            SECRET_KEY="compose-local-only-not-a-secret-change-me-0123456789",
+            DJANGO_SETTINGS_MODULE="config.settings",
+        ),
+        capture_output=True,
+        text=True,
+    )
+    assert result.returncode != 0
+    assert "accounts.E001" in result.stderr + result.stdout
+
+
+def test_compose_has_no_fallback_key_and_publishes_on_loopback() -> None:
+    compose = YAML(typ="safe").load((ROOT / "compose.yaml").read_text())
+    web = compose["services"]["web"]
+    assert web["environment"]["SECRET_KEY"].startswith("${SECRET_KEY:?")
+    assert [port.split(":")[0] for port in web["ports"]] == ["127.0.0.1"]
