@@ -9,6 +9,7 @@ from typing import Any
 
 from django.conf import settings
 from django.contrib.auth import logout as end_django_session
+from django.contrib.auth.models import update_last_login
 from django.middleware.csrf import get_token
 from rest_framework import status
 from rest_framework.authentication import SessionAuthentication
@@ -18,17 +19,14 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 from rest_framework_simplejwt.exceptions import InvalidToken, TokenError
-from rest_framework_simplejwt.serializers import (
-    TokenObtainPairSerializer,
-    TokenRefreshSerializer,
-)
+from rest_framework_simplejwt.serializers import TokenObtainSerializer, TokenRefreshSerializer
 from rest_framework_simplejwt.settings import api_settings as jwt_settings
 from rest_framework_simplejwt.tokens import RefreshToken
 
 from accounts.authentication import COOKIE_CHALLENGE
 from accounts.cookies import clear_token_cookies, set_token_cookies
 from accounts.models import User
-from accounts.serializers import UserSerializer
+from accounts.serializers import PasswordChangeSerializer, SignUpSerializer, UserSerializer
 from realtime.groups import end_sessions
 
 
@@ -56,21 +54,47 @@ class TokenCookieView(APIView):
         return raw
 
 
+def logged_in(user: User, status_code: int = status.HTTP_200_OK) -> Response:
+    """The answer that logs ``user`` in: the user, and a new token pair in the cookies."""
+    refresh = RefreshToken.for_user(user)
+    update_last_login(User, user)
+    response = Response(UserSerializer(user).data, status=status_code)
+    set_token_cookies(response, access=str(refresh.access_token), refresh=str(refresh))
+    return response
+
+
 class LoginView(TokenCookieView):
     """Check the credentials; set the access and refresh cookies."""
 
     csrf_protected = False  # the credentials are in the body, not a cookie
 
     def post(self, request: Request) -> Response:
-        serializer = TokenObtainPairSerializer(data=request.data)
+        serializer = TokenObtainSerializer(data=request.data, context={"request": request})
         serializer.is_valid(raise_exception=True)
-        response = Response(UserSerializer(serializer.user).data)
-        set_token_cookies(
-            response,
-            access=serializer.validated_data["access"],
-            refresh=serializer.validated_data["refresh"],
-        )
-        return response
+        user = serializer.user
+        assert user is not None  # the authentication rule refused None
+        return logged_in(user)
+
+
+class SignUpView(TokenCookieView):
+    """Create an ordinary user and log them in."""
+
+    csrf_protected = False  # no cookie identifies anyone here yet
+
+    def post(self, request: Request) -> Response:
+        serializer = SignUpSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        return logged_in(serializer.save(), status.HTTP_201_CREATED)
+
+
+class PasswordChangeView(APIView):
+    """Change one's own password (the current one first); this client stays logged in
+    with new tokens."""
+
+    def post(self, request: Request) -> Response:
+        serializer = PasswordChangeSerializer(data=request.data, context={"request": request})
+        serializer.is_valid(raise_exception=True)
+        return logged_in(serializer.save())
 
 
 class RefreshView(TokenCookieView):

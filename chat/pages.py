@@ -33,6 +33,16 @@ class LoginPage(Page):
     page, title = "login", "Log in"
 
 
+class SignUpPage(Page):
+    template_name = "chat/signup.html"
+    page, title = "signup", "Sign up"
+
+
+class AccountPage(Page):
+    template_name = "chat/account.html"
+    page, title = "account", "Account"
+
+
 class GroupListPage(Page):
     template_name = "chat/groups.html"
     page, title = "groups", "My groups"

@@ -132,6 +132,7 @@ async function loadUser() {
   const me = await api('GET', '/api/auth/me/');
   $('#whoami').textContent = `Signed in as ${me.username}`;
   show($('#whoami'));
+  show($('#account-link'));
   const logout = $('#logout');
   logout.addEventListener('click', async () => {
     await send('POST', '/api/auth/logout/').catch(() => null);
@@ -141,7 +142,7 @@ async function loadUser() {
   return me;
 }
 
-// ---------------------------------------------------------------- login page
+// ---------------------------------------------------------------- account pages
 
 /** Where to go after logging in: a ?next= path on this site, or the groups. */
 function nextPath() {
@@ -162,27 +163,52 @@ function onSubmit(form, handler) {
   form.querySelector('button[type="submit"]').disabled = false;
 }
 
-function loginPage() {
-  const form = $('#login-form');
-  const error = $('#login-error');
-  const button = form.querySelector('button');
+/**
+ * A form of the account pages, posted as JSON to `url`; `done(body)` runs on
+ * success. Every refusal is shown in `error`, a 401 included: here it means
+ * wrong credentials, not an expired session.
+ */
+function accountForm(form, error, url, done) {
+  const button = form.querySelector('button[type="submit"]');
   onSubmit(form, async () => {
     clearError(error);
     button.disabled = true;
     try {
-      const response = await send('POST', '/api/auth/login/', Object.fromEntries(new FormData(form)));
-      if (response.ok) {
-        location.assign(nextPath());
-        return;
-      }
-      const body = await response.json().catch(() => null);
-      showError(error, new ApiError(response.status, body));
+      const response = await send('POST', url, Object.fromEntries(new FormData(form)));
+      const body = response.status === 204 ? null : await response.json().catch(() => null);
+      if (response.ok) done(body);
+      else showError(error, new ApiError(response.status, body).message);
     } catch {
       showError(error, 'Cannot reach the server; try again.');
     } finally {
       button.disabled = false;
     }
   });
+}
+
+/** The links between the login and sign-up pages keep the ?next= they came with. */
+function keepNext() {
+  for (const link of document.querySelectorAll('a.keeps-next')) link.search = location.search;
+}
+
+function loginPage() {
+  keepNext();
+  accountForm($('#login-form'), $('#login-error'), '/api/auth/login/', () => location.assign(nextPath()));
+}
+
+function signupPage() {
+  keepNext();
+  accountForm($('#signup-form'), $('#signup-error'), '/api/auth/signup/', () => location.assign(nextPath()));
+}
+
+async function accountPage() {
+  const form = $('#password-form');
+  accountForm(form, $('#password-error'), '/api/auth/password/', () => {
+    form.reset();
+    show($('#password-done'));
+  });
+  form.addEventListener('input', () => show($('#password-done'), false));
+  await loadUser().catch((failure) => showError($('#password-error'), failure));
 }
 
 // ---------------------------------------------------------------- groups page
@@ -503,5 +529,11 @@ async function groupPage() {
 
 // ---------------------------------------------------------------- start
 
-const PAGES = { login: loginPage, groups: groupsPage, group: groupPage };
+const PAGES = {
+  login: loginPage,
+  signup: signupPage,
+  account: accountPage,
+  groups: groupsPage,
+  group: groupPage,
+};
 PAGES[document.body.dataset.page]?.();
