@@ -14,6 +14,18 @@ pytestmark = pytest.mark.django_db
 NEW_PASSWORD = "another-long-passphrase"
 
 
+@pytest.fixture
+def user() -> User:
+    return UserFactory.create()
+
+
+@pytest.fixture
+def logged_in(user: User) -> APIClient:
+    client = APIClient()
+    client.cookies.load(jwt_cookies(user))
+    return client
+
+
 def test_sign_up_creates_an_ordinary_user_and_logs_them_in() -> None:
     client = APIClient()
     response = client.post(
@@ -61,8 +73,7 @@ def test_sign_up_with_a_password_like_the_username_is_refused() -> None:
     assert "too similar" in " ".join(response.json()["password"])
 
 
-def test_sign_up_with_a_taken_username_is_400() -> None:
-    user = UserFactory.create()
+def test_sign_up_with_a_taken_username_is_400(user: User) -> None:
     response = APIClient().post(
         reverse("accounts:signup"), {"username": user.username, "password": NEW_PASSWORD}
     )
@@ -70,11 +81,8 @@ def test_sign_up_with_a_taken_username_is_400() -> None:
     assert "username" in response.json()
 
 
-def test_password_change_needs_the_current_password() -> None:
-    user = UserFactory.create()
-    client = APIClient()
-    client.cookies.load(jwt_cookies(user))
-    response = client.post(
+def test_password_change_needs_the_current_password(user: User, logged_in: APIClient) -> None:
+    response = logged_in.post(
         reverse("accounts:password"), {"old_password": "wrong", "new_password": NEW_PASSWORD}
     )
     assert response.status_code == 400
@@ -83,29 +91,25 @@ def test_password_change_needs_the_current_password() -> None:
     assert user.check_password(DEFAULT_PASSWORD)
 
 
-def test_password_change_applies_the_validators() -> None:
-    user = UserFactory.create()
-    client = APIClient()
-    client.cookies.load(jwt_cookies(user))
-    response = client.post(
+def test_password_change_applies_the_validators(logged_in: APIClient) -> None:
+    response = logged_in.post(
         reverse("accounts:password"), {"old_password": DEFAULT_PASSWORD, "new_password": "abc"}
     )
     assert response.status_code == 400
     assert "new_password" in response.json()
 
 
-def test_password_change_sets_the_new_password_and_keeps_this_client_logged_in() -> None:
-    user = UserFactory.create()
-    client = APIClient()
-    client.cookies.load(jwt_cookies(user))
-    response = client.post(
+def test_password_change_sets_the_new_password_and_keeps_this_client_logged_in(
+    user: User, logged_in: APIClient
+) -> None:
+    response = logged_in.post(
         reverse("accounts:password"),
         {"old_password": DEFAULT_PASSWORD, "new_password": NEW_PASSWORD},
     )
     assert response.status_code == 200, response.content
     user.refresh_from_db()
     assert user.check_password(NEW_PASSWORD)
-    assert client.get(reverse("accounts:me")).status_code == 200
+    assert logged_in.get(reverse("accounts:me")).status_code == 200
 
 
 def test_password_change_without_credentials_is_401() -> None:
