@@ -4,6 +4,7 @@ The token bodies never reach the page's JavaScript: responses carry the user,
 the cookies carry the tokens.
 """
 
+from collections.abc import Mapping
 from contextlib import suppress
 from typing import Any
 
@@ -18,15 +19,17 @@ from rest_framework.permissions import AllowAny
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
-from rest_framework_simplejwt.exceptions import InvalidToken, TokenError
+from rest_framework_simplejwt.exceptions import InvalidToken, TokenBackendError, TokenError
 from rest_framework_simplejwt.serializers import TokenObtainSerializer, TokenRefreshSerializer
 from rest_framework_simplejwt.settings import api_settings as jwt_settings
+from rest_framework_simplejwt.state import token_backend
 from rest_framework_simplejwt.tokens import RefreshToken
 
 from accounts.authentication import COOKIE_CHALLENGE
 from accounts.cookies import clear_token_cookies, set_token_cookies
 from accounts.models import User
 from accounts.serializers import PasswordChangeSerializer, SignUpSerializer, UserSerializer
+from accounts.throttles import AddressThrottle, UsernameThrottle
 from realtime.groups import end_sessions
 
 
@@ -46,6 +49,12 @@ class TokenCookieView(APIView):
 
     def get_authenticate_header(self, request: Request) -> str:
         return COOKIE_CHALLENGE
+
+    def throttle_username(self, request: Request) -> str | None:
+        """The username a request names (for ``UsernameThrottle``)."""
+        data = request.data
+        username = data.get("username") if isinstance(data, Mapping) else None
+        return username if isinstance(username, str) else None
 
     def refresh_cookie(self, request: Request) -> str:
         raw = request.COOKIES.get(settings.AUTH_COOKIE_REFRESH)
@@ -67,6 +76,8 @@ class LoginView(TokenCookieView):
     """Check the credentials; set the access and refresh cookies."""
 
     csrf_protected = False  # the credentials are in the body, not a cookie
+    throttle_classes = [AddressThrottle, UsernameThrottle]
+    throttle_scope = "login"
 
     def post(self, request: Request) -> Response:
         serializer = TokenObtainSerializer(data=request.data, context={"request": request})
@@ -80,6 +91,8 @@ class SignUpView(TokenCookieView):
     """Create an ordinary user and log them in."""
 
     csrf_protected = False  # no cookie identifies anyone here yet
+    throttle_classes = [AddressThrottle, UsernameThrottle]
+    throttle_scope = "signup"
 
     def post(self, request: Request) -> Response:
         serializer = SignUpSerializer(data=request.data)
@@ -99,6 +112,21 @@ class PasswordChangeView(APIView):
 
 class RefreshView(TokenCookieView):
     """Trade the refresh cookie for a new access token and a rotated refresh token."""
+
+    throttle_classes = [AddressThrottle, UsernameThrottle]
+    throttle_scope = "refresh"
+
+    def throttle_username(self, request: Request) -> str | None:
+        """The user the refresh cookie names, once its signature is checked (a forged
+        one must not spend someone else's budget)."""
+        raw = request.COOKIES.get(settings.AUTH_COOKIE_REFRESH)
+        try:
+            # simplejwt types the raw JWT as a Token.
+            payload = token_backend.decode(raw) if raw else {}  # type: ignore[arg-type]
+        except TokenBackendError:
+            return None
+        user_id = payload.get(jwt_settings.USER_ID_CLAIM)
+        return None if user_id is None else f"user-id:{user_id}"
 
     def post(self, request: Request) -> Response:
         serializer = TokenRefreshSerializer(data={"refresh": self.refresh_cookie(request)})

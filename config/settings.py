@@ -218,6 +218,38 @@ if REDIS_URL:
 else:
     CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
 
+# Django's cache holds the login, sign-up and refresh throttles' counts (accounts/throttles.py):
+# in Redis when there is one, so that every worker process counts together.
+if REDIS_URL:
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": REDIS_URL,
+            "KEY_PREFIX": os.environ.get("CACHE_KEY_PREFIX", "cache"),
+        }
+    }
+else:
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+
+# Limits on the endpoints that check a password or a refresh token, per client address and
+# per username, "<requests>/<s|min|hour|day>"; THROTTLE_LOGIN_ADDRESS=50/min and so on.
+_AUTH_THROTTLE_DEFAULTS = {
+    "login.address": "30/min",
+    "login.username": "10/min",
+    "signup.address": "20/hour",
+    "signup.username": "10/hour",
+    "refresh.address": "60/min",
+    "refresh.username": "30/min",
+}
+AUTH_THROTTLE_RATES = {
+    scope: os.environ.get("THROTTLE_" + scope.replace(".", "_").upper(), "") or rate
+    for scope, rate in _AUTH_THROTTLE_DEFAULTS.items()
+}
+# Proxies in front of daphne that append to X-Forwarded-For: the client address the
+# throttles count is the one the outermost of them saw. 0: the connection's own address
+# (a client's X-Forwarded-For is ignored, so it cannot pick a fresh address per try).
+NUM_PROXIES = env_int("NUM_PROXIES", 0)
+
 AUTH_USER_MODEL = "accounts.User"
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
@@ -254,6 +286,7 @@ REST_FRAMEWORK = {
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     # Django's ValidationError from a service is a 400, in every app's views.
     "EXCEPTION_HANDLER": "config.exceptions.exception_handler",
+    "NUM_PROXIES": NUM_PROXIES,
 }
 
 SIMPLE_JWT = {

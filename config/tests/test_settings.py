@@ -206,3 +206,28 @@ def test_compose_has_no_fallback_key_and_publishes_on_loopback() -> None:
     web = compose["services"]["web"]
     assert web["environment"]["SECRET_KEY"].startswith("${SECRET_KEY:?")
     assert [port.split(":")[0] for port in web["ports"]] == ["127.0.0.1"]
+
+
+def test_throttle_counts_are_in_redis_when_there_is_one_and_limits_come_from_the_environment() -> (
+    None
+):
+    with_redis = settings_in_subprocess(
+        {**PRODUCTION, "REDIS_URL": "redis://redis:6379/0", "THROTTLE_LOGIN_ADDRESS": "7/min"},
+        "CACHES",
+        "AUTH_THROTTLE_RATES",
+    )
+    assert with_redis["CACHES"] == {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": "redis://redis:6379/0",
+            "KEY_PREFIX": "cache",
+        }
+    }
+    rates = with_redis["AUTH_THROTTLE_RATES"]
+    assert isinstance(rates, dict)
+    assert rates["login.address"] == "7/min"
+    assert rates["login.username"] == "10/min"
+    embedded = settings_in_subprocess(PRODUCTION, "CACHES")
+    assert embedded["CACHES"] == {
+        "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}
+    }
