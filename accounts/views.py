@@ -38,14 +38,15 @@ class TokenCookieView(APIView):
 
     authentication_classes: list[Any] = []
     permission_classes = [AllowAny]
-    # Refresh and logout act on a cookie the browser sends by itself, so they
-    # need the CSRF check that an authenticating cookie would get.
-    csrf_protected = True
 
     def initial(self, request: Request, *args: Any, **kwargs: Any) -> None:
+        """Django's CSRF check on every one of them: refresh and logout act on a cookie
+        the browser sends by itself; login and sign-up set the cookies, and a foreign
+        page posting a form there would log the visitor into the attacker's account
+        (login CSRF). The pages echo the csrftoken cookie in X-CSRFToken; other
+        clients get it from ``GET /api/auth/csrf/``."""
         super().initial(request, *args, **kwargs)
-        if self.csrf_protected:
-            SessionAuthentication().enforce_csrf(request)
+        SessionAuthentication().enforce_csrf(request)
 
     def get_authenticate_header(self, request: Request) -> str:
         return COOKIE_CHALLENGE
@@ -75,7 +76,6 @@ def logged_in(user: User, status_code: int = status.HTTP_200_OK) -> Response:
 class LoginView(TokenCookieView):
     """Check the credentials; set the access and refresh cookies."""
 
-    csrf_protected = False  # the credentials are in the body, not a cookie
     throttle_classes = [AddressThrottle, UsernameThrottle]
     throttle_scope = "login"
 
@@ -90,7 +90,6 @@ class LoginView(TokenCookieView):
 class SignUpView(TokenCookieView):
     """Create an ordinary user and log them in."""
 
-    csrf_protected = False  # no cookie identifies anyone here yet
     throttle_classes = [AddressThrottle, UsernameThrottle]
     throttle_scope = "signup"
 

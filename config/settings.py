@@ -284,6 +284,9 @@ REST_FRAMEWORK = {
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    # JSON only: the browsable API's HTML carries inline styles and scripts that the
+    # Content-Security-Policy blocks (a form posted to the API would show it).
+    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
     # Django's ValidationError from a service is a 400, in every app's views.
     "EXCEPTION_HANDLER": "config.exceptions.exception_handler",
     "NUM_PROXIES": NUM_PROXIES,

@@ -59,3 +59,46 @@ def test_a_wrong_password_shows_an_error(server: Server, new_page: OpenPage) -> 
     expect(page.locator("#login-error")).to_be_visible()
     expect(page.locator("#login-error")).to_contain_text("No active account")
     expect(page).to_have_url(f"{server.url}/login/")
+
+
+EVIL = "http://evil.example/"
+
+
+def test_a_login_form_on_another_site_cannot_log_the_victim_in(
+    server: Server, new_page: OpenPage
+) -> None:
+    """Login CSRF: a foreign page auto-posts the attacker's credentials to the login
+    endpoint from the victim's browser, which has been to the site (it holds a
+    csrftoken cookie, but the foreign page can neither read it nor send it)."""
+    attacker = sign_up(new_page(), server, "mallory")
+    victim = new_page()
+    victim.goto(f"{server.url}/login/")
+    form = (
+        f'<form id="f" method="post" action="{server.url}/api/auth/login/">'
+        f'<input name="username" value="{attacker}">'
+        f'<input name="password" value="{PASSWORD}"></form>'
+        "<script>document.getElementById('f').submit()</script>"
+    )
+    victim.route(EVIL, lambda route: route.fulfill(content_type="text/html", body=form))
+    with victim.expect_response(f"{server.url}/api/auth/login/") as posted:
+        victim.goto(EVIL)
+    assert posted.value.status == 403
+    assert all(cookie["name"] != "jwt_auth_cookie" for cookie in victim.context.cookies(server.url))
+    victim.goto(f"{server.url}/groups/")
+    expect(victim).to_have_url(f"{server.url}/login/?next=%2Fgroups%2F")
+
+
+def test_next_that_leads_off_site_stays_on_the_site(server: Server, new_page: OpenPage) -> None:
+    page = new_page()
+    # Should the page ever follow it, the foreign site answers at once (no DNS wait).
+    page.route(f"{EVIL}**", lambda route: route.fulfill(body="evil"))
+    username = sign_up(page, server, "heidi")
+    page.get_by_role("button", name="Log out").click()
+    expect(page).to_have_url(f"{server.url}/login/")
+
+    page.goto(f"{server.url}/login/?next=/%09/evil.example/")
+    page.get_by_label("Username").fill(username)
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Log in").click()
+    expect(page).to_have_url(f"{server.url}/groups/")
+    expect(page.locator("#whoami")).to_have_text(f"Signed in as {username}")

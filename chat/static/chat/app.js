@@ -144,11 +144,23 @@ async function loadUser() {
 
 // ---------------------------------------------------------------- account pages
 
-/** Where to go after logging in: a ?next= path on this site, or the groups. */
+/**
+ * Where to go after logging in: the server's choice (<body data-next>, a path on
+ * this site), checked again by parsing it as the browser will navigate, so that
+ * nothing that resolves to another origin ("//host", "/\t/host", "/\\host") is
+ * followed. Never a pattern.
+ */
 function nextPath() {
-  const next = new URLSearchParams(location.search).get('next') ?? '';
-  // "//host" and "/\host" would leave the site.
-  return /^\/(?![/\\])/.test(next) ? next : '/groups/';
+  const fallback = '/groups/';
+  const next = document.body.dataset.next ?? '';
+  let url;
+  try {
+    url = new URL(next, location.origin);
+  } catch {
+    return fallback;
+  }
+  if (!next.startsWith('/') || url.origin !== location.origin) return fallback;
+  return url.pathname + url.search + url.hash;
 }
 
 /**
