@@ -252,9 +252,9 @@ async function groupsPage() {
 
   try {
     await loadUser();
-    const groups = await api('GET', '/api/groups/');
-    list.replaceChildren(...groups.map(groupItem));
-    show($('#groups-empty'), groups.length === 0);
+    list.replaceChildren();
+    for await (const batch of pages('/api/groups/')) list.append(...batch.map(groupItem));
+    show($('#groups-empty'), list.children.length === 0);
   } catch (failure) {
     showError(error, failure);
   } finally {
