@@ -89,9 +89,16 @@ def add_member(
 
 
 def _owners_left_without(membership: ChatMember) -> int:
+    """The chat's other owners, counted under a lock on the chat's row: two demotions
+    or leaves at once take turns, and the second counts after the first committed.
+    (``select_for_update().count()`` would lock nothing: Django sends a plain COUNT.)"""
+    list(
+        GroupChat.objects.select_for_update()
+        .filter(pk=membership.group_chat_id)
+        .values_list("pk", flat=True)
+    )
     return (
-        ChatMember.objects.select_for_update()
-        .filter(group_chat_id=membership.group_chat_id, role=Role.OWNER)
+        ChatMember.objects.filter(group_chat_id=membership.group_chat_id, role=Role.OWNER)
         .exclude(pk=membership.pk)
         .count()
     )
