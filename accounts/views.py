@@ -20,16 +20,17 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 from rest_framework_simplejwt.exceptions import InvalidToken, TokenBackendError, TokenError
-from rest_framework_simplejwt.serializers import TokenObtainSerializer, TokenRefreshSerializer
+from rest_framework_simplejwt.serializers import TokenObtainSerializer
 from rest_framework_simplejwt.settings import api_settings as jwt_settings
 from rest_framework_simplejwt.state import token_backend
-from rest_framework_simplejwt.tokens import RefreshToken
+from rest_framework_simplejwt.tokens import AccessToken, RefreshToken
 
 from accounts.authentication import COOKIE_CHALLENGE
 from accounts.cookies import clear_token_cookies, set_token_cookies
 from accounts.models import User
 from accounts.serializers import PasswordChangeSerializer, SignUpSerializer, UserSerializer
 from accounts.throttles import AddressThrottle, UsernameThrottle
+from accounts.tokens import revoke_access, rotate, start_session
 from realtime.groups import end_sessions
 
 
@@ -51,6 +52,12 @@ class TokenCookieView(APIView):
     def get_authenticate_header(self, request: Request) -> str:
         return COOKIE_CHALLENGE
 
+    @staticmethod
+    def session_user(request: Request) -> object:
+        """The pk of the user logged in by Django's session cookie, if any."""
+        user = request._request.user
+        return user.pk if user.is_authenticated else None
+
     def throttle_username(self, request: Request) -> str | None:
         """The username a request names (for ``UsernameThrottle``)."""
         data = request.data
@@ -65,8 +72,8 @@ class TokenCookieView(APIView):
 
 
 def logged_in(user: User, status_code: int = status.HTTP_200_OK) -> Response:
-    """The answer that logs ``user`` in: the user, and a new token pair in the cookies."""
-    refresh = RefreshToken.for_user(user)
+    """The answer that logs ``user`` in: the user, and a new session's tokens in the cookies."""
+    refresh = start_session(user)
     update_last_login(User, user)
     response = Response(UserSerializer(user).data, status=status_code)
     set_token_cookies(response, access=str(refresh.access_token), refresh=str(refresh))
@@ -128,37 +135,40 @@ class RefreshView(TokenCookieView):
         return None if user_id is None else f"user-id:{user_id}"
 
     def post(self, request: Request) -> Response:
-        serializer = TokenRefreshSerializer(data={"refresh": self.refresh_cookie(request)})
         try:
-            serializer.is_valid(raise_exception=True)
-        except TokenError as exc:  # expired, malformed or blacklisted
+            refresh = rotate(self.refresh_cookie(request))
+        except TokenError as exc:  # expired, malformed, used or revoked
             raise InvalidToken(exc.args[0]) from exc
         response = Response(status=status.HTTP_204_NO_CONTENT)
-        set_token_cookies(
-            response,
-            access=serializer.validated_data["access"],
-            refresh=serializer.validated_data.get("refresh"),
-        )
+        set_token_cookies(response, access=str(refresh.access_token), refresh=str(refresh))
         return response
 
 
 class LogoutView(TokenCookieView):
-    """Blacklist the refresh token and clear both cookies (and any session)."""
+    """Blacklist the refresh token, refuse the access token, end the Django session,
+    close the user's sockets and clear the cookies."""
 
     def post(self, request: Request) -> Response:
+        users = {self.session_user(request)}
         raw = request.COOKIES.get(settings.AUTH_COOKIE_REFRESH)
         if raw:
             # An expired or already blacklisted token has nothing left to revoke.
             with suppress(TokenError):
-                token = RefreshToken(raw)  # type: ignore[arg-type]
-                token.blacklist()
-                # The user's open sockets were authenticated at connect: end them too.
-                end_sessions(
-                    user_pk=token[jwt_settings.USER_ID_CLAIM],
-                    status_code=status.HTTP_401_UNAUTHORIZED,
-                    reason="Logged out.",
-                )
+                refresh = RefreshToken(raw)  # type: ignore[arg-type]
+                refresh.blacklist()
+                users.add(refresh[jwt_settings.USER_ID_CLAIM])
+        raw = request.COOKIES.get(settings.AUTH_COOKIE_ACCESS)
+        if raw:
+            with suppress(TokenError):
+                access = AccessToken(raw)  # type: ignore[arg-type]
+                revoke_access(access)
+                users.add(access[jwt_settings.USER_ID_CLAIM])
         end_django_session(request._request)
+        # The user's open sockets were authenticated at connect: end them too.
+        for user_pk in users - {None}:
+            end_sessions(
+                user_pk=user_pk, status_code=status.HTTP_401_UNAUTHORIZED, reason="Logged out."
+            )
         response = Response(status=status.HTTP_204_NO_CONTENT)
         clear_token_cookies(response)
         return response

@@ -128,12 +128,8 @@ def remove_member(*, membership: ChatMember, actor: User) -> None:
         _require_manager(actor, membership.group_chat, role=membership.role)
     if membership.role == Role.OWNER and _owners_left_without(membership) == 0:
         raise LastOwnerError()
+    # The member's open sockets in the chat are closed by chat.signals, whatever deletes it.
     membership.delete()
-    # Permission was checked at connect; an open socket learns of the removal here.
-    user_pk, group = membership.user_id, membership.group_chat.group_name
-    transaction.on_commit(
-        lambda: end_sessions(user_pk=user_pk, group=group, reason="You left or were removed.")
-    )
 
 
 class AlreadySaved(Exception):

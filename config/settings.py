@@ -298,6 +298,9 @@ SIMPLE_JWT = {
     "ROTATE_REFRESH_TOKENS": True,
     "BLACKLIST_AFTER_ROTATION": True,
     "UPDATE_LAST_LOGIN": True,
+    # Every token carries a hash of the password it was issued under: a password change
+    # (any way: the page, the admin, changepassword) refuses all earlier tokens.
+    "CHECK_REVOKE_TOKEN": True,
 }
 
 # Where the JWTs live in the browser: HttpOnly cookies, never the page's JS.

@@ -3,16 +3,16 @@ moment, each in its own transaction and database connection, never leave a chat
 without an owner. On PostgreSQL (the CI run with DATABASE_URL) the transactions
 really overlap; the chat's row lock makes the second wait for the first."""
 
-import threading
 from collections.abc import Callable
 
 import pytest
 from django.core.exceptions import PermissionDenied
-from django.db import OperationalError, close_old_connections, connection
+from django.db import OperationalError, connection
 
 from accounts.factories.user import UserFactory
 from chat import services
 from chat.models import ChatMember, GroupChat
+from tests.support.concurrency import at_once
 
 Role = ChatMember.Role
 ROUNDS = 12
@@ -22,30 +22,6 @@ ROUNDS = 12
 REFUSALS: tuple[type[Exception], ...] = (services.LastOwnerError, PermissionDenied) + (
     (OperationalError,) if connection.vendor == "sqlite" else ()
 )
-DEADLINE_SECONDS = 30
-
-
-def at_once(actions: list[Callable[[], None]]) -> list[BaseException | None]:
-    """Run ``actions`` in threads released together; each one's exception or None."""
-    barrier = threading.Barrier(len(actions))
-    outcomes: list[BaseException | None] = [None] * len(actions)
-
-    def run(index: int) -> None:
-        try:
-            barrier.wait(timeout=DEADLINE_SECONDS)
-            actions[index]()
-        except BaseException as exc:  # reported to the test
-            outcomes[index] = exc
-        finally:
-            close_old_connections()
-
-    threads = [threading.Thread(target=run, args=(n,)) for n in range(len(actions))]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=DEADLINE_SECONDS)
-        assert not thread.is_alive(), "a demotion did not finish within the deadline"
-    return outcomes
 
 
 @pytest.mark.django_db(transaction=True)
