@@ -10,8 +10,6 @@ import json
 import os
 import sys
 import tempfile
-import urllib.request
-from http.cookies import SimpleCookie
 from pathlib import Path
 
 import websockets
@@ -21,6 +19,7 @@ if str(ROOT) not in sys.path:  # `python .ci/smoke.py` puts .ci/, not the root, 
     sys.path.insert(0, str(ROOT))
 
 from tests.support import processes  # noqa: E402 - needs the root on sys.path
+from tests.support.http_login import log_in_over_http  # noqa: E402
 
 BASE = "http://localhost:8000"
 DEADLINE_SECONDS = 120
@@ -34,15 +33,7 @@ print(chat.pk)
 
 
 def log_in(username: str, password: str) -> str:
-    request = urllib.request.Request(  # noqa: S310 - loopback
-        f"{BASE}/api/auth/login/",
-        data=json.dumps({"username": username, "password": password}).encode(),
-        headers={"Content-Type": "application/json"},
-    )
-    with urllib.request.urlopen(request, timeout=5) as response:  # noqa: S310 - loopback
-        jar = SimpleCookie()
-        for header in response.headers.get_all("Set-Cookie"):
-            jar.load(header)
+    jar = log_in_over_http(BASE, username, password, timeout=5)
     return "; ".join(f"{name}={morsel.value}" for name, morsel in jar.items())
 
 

@@ -8,7 +8,10 @@ from django.conf import settings
 from rest_framework.authentication import SessionAuthentication
 from rest_framework.request import Request
 from rest_framework_simplejwt.authentication import AuthUser, JWTAuthentication
+from rest_framework_simplejwt.exceptions import InvalidToken
 from rest_framework_simplejwt.tokens import Token
+
+from accounts.tokens import is_revoked
 
 # The WWW-Authenticate challenge that makes DRF answer 401 (not 403) to a
 # missing or bad cookie; browsers do not know the scheme, so no login dialog.
@@ -28,6 +31,8 @@ class JWTCookieAuthentication(JWTAuthentication):
         if not raw_token:
             return None
         validated_token = self.get_validated_token(raw_token.encode())
+        if is_revoked(validated_token):
+            raise InvalidToken("Token is revoked: log in again.")
         user = self.get_user(validated_token)
         SessionAuthentication().enforce_csrf(request)
         # simplejwt types the user as a constrained TypeVar; ours is a real user.

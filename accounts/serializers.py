@@ -1,3 +1,5 @@
+from django.contrib.auth import password_validation
+from django.core.exceptions import ValidationError as DjangoValidationError
 from rest_framework import serializers
 
 from accounts.models import User
@@ -8,3 +10,57 @@ class UserSerializer(serializers.ModelSerializer[User]):
         model = User
         fields = ["id", "username", "first_name", "last_name", "email"]
         read_only_fields = fields
+
+
+class SignUpSerializer(serializers.ModelSerializer[User]):
+    """A new ordinary user: username, a password Django's validators accept
+    (AUTH_PASSWORD_VALIDATORS), and an e-mail address if they want."""
+
+    password = serializers.CharField(write_only=True, style={"input_type": "password"})
+
+    class Meta:
+        model = User
+        fields = ["username", "password", "email"]
+        extra_kwargs = {"email": {"required": False}}
+
+    def validate(self, attrs: dict[str, str]) -> dict[str, str]:
+        # The validators compare the password with the user's other fields.
+        candidate = User(username=attrs["username"], email=attrs.get("email", ""))
+        try:
+            password_validation.validate_password(attrs["password"], candidate)
+        except DjangoValidationError as exc:
+            raise serializers.ValidationError({"password": exc.messages}) from exc
+        return attrs
+
+    def create(self, validated_data: dict[str, str]) -> User:
+        # create_user: never staff, never superuser, the password hashed.
+        return User.objects.create_user(**validated_data)
+
+
+class PasswordChangeSerializer(serializers.Serializer[User]):
+    """The current password again, and a new one Django's validators accept."""
+
+    old_password = serializers.CharField(write_only=True)
+    new_password = serializers.CharField(write_only=True)
+
+    def validate_old_password(self, value: str) -> str:
+        if not self.user.check_password(value):
+            raise serializers.ValidationError("Your current password is not this one.")
+        return value
+
+    def validate_new_password(self, value: str) -> str:
+        # DRF reports a Django ValidationError raised here under the field's name.
+        password_validation.validate_password(value, self.user)
+        return value
+
+    @property
+    def user(self) -> User:
+        user = self.context["request"].user
+        assert isinstance(user, User)  # the view admits authenticated users only
+        return user
+
+    def save(self, **kwargs: object) -> User:
+        user = self.user
+        user.set_password(self.validated_data["new_password"])
+        user.save(update_fields=["password"])
+        return user

@@ -4,11 +4,13 @@ The token bodies never reach the page's JavaScript: responses carry the user,
 the cookies carry the tokens.
 """
 
+from collections.abc import Mapping
 from contextlib import suppress
 from typing import Any
 
 from django.conf import settings
 from django.contrib.auth import logout as end_django_session
+from django.contrib.auth.models import update_last_login
 from django.middleware.csrf import get_token
 from rest_framework import status
 from rest_framework.authentication import SessionAuthentication
@@ -17,18 +19,18 @@ from rest_framework.permissions import AllowAny
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
-from rest_framework_simplejwt.exceptions import InvalidToken, TokenError
-from rest_framework_simplejwt.serializers import (
-    TokenObtainPairSerializer,
-    TokenRefreshSerializer,
-)
+from rest_framework_simplejwt.exceptions import InvalidToken, TokenBackendError, TokenError
+from rest_framework_simplejwt.serializers import TokenObtainSerializer
 from rest_framework_simplejwt.settings import api_settings as jwt_settings
-from rest_framework_simplejwt.tokens import RefreshToken
+from rest_framework_simplejwt.state import token_backend
+from rest_framework_simplejwt.tokens import AccessToken, RefreshToken
 
 from accounts.authentication import COOKIE_CHALLENGE
 from accounts.cookies import clear_token_cookies, set_token_cookies
 from accounts.models import User
-from accounts.serializers import UserSerializer
+from accounts.serializers import PasswordChangeSerializer, SignUpSerializer, UserSerializer
+from accounts.throttles import AddressThrottle, UsernameThrottle
+from accounts.tokens import revoke_access, rotate, start_session
 from realtime.groups import end_sessions
 
 
@@ -37,17 +39,30 @@ class TokenCookieView(APIView):
 
     authentication_classes: list[Any] = []
     permission_classes = [AllowAny]
-    # Refresh and logout act on a cookie the browser sends by itself, so they
-    # need the CSRF check that an authenticating cookie would get.
-    csrf_protected = True
 
     def initial(self, request: Request, *args: Any, **kwargs: Any) -> None:
+        """Django's CSRF check on every one of them: refresh and logout act on a cookie
+        the browser sends by itself; login and sign-up set the cookies, and a foreign
+        page posting a form there would log the visitor into the attacker's account
+        (login CSRF). The pages echo the csrftoken cookie in X-CSRFToken; other
+        clients get it from ``GET /api/auth/csrf/``."""
         super().initial(request, *args, **kwargs)
-        if self.csrf_protected:
-            SessionAuthentication().enforce_csrf(request)
+        SessionAuthentication().enforce_csrf(request)
 
     def get_authenticate_header(self, request: Request) -> str:
         return COOKIE_CHALLENGE
+
+    @staticmethod
+    def session_user(request: Request) -> object:
+        """The pk of the user logged in by Django's session cookie, if any."""
+        user = request._request.user
+        return user.pk if user.is_authenticated else None
+
+    def throttle_username(self, request: Request) -> str | None:
+        """The username a request names (for ``UsernameThrottle``)."""
+        data = request.data
+        username = data.get("username") if isinstance(data, Mapping) else None
+        return username if isinstance(username, str) else None
 
     def refresh_cookie(self, request: Request) -> str:
         raw = request.COOKIES.get(settings.AUTH_COOKIE_REFRESH)
@@ -56,58 +71,104 @@ class TokenCookieView(APIView):
         return raw
 
 
+def logged_in(user: User, status_code: int = status.HTTP_200_OK) -> Response:
+    """The answer that logs ``user`` in: the user, and a new session's tokens in the cookies."""
+    refresh = start_session(user)
+    update_last_login(User, user)
+    response = Response(UserSerializer(user).data, status=status_code)
+    set_token_cookies(response, access=str(refresh.access_token), refresh=str(refresh))
+    return response
+
+
 class LoginView(TokenCookieView):
     """Check the credentials; set the access and refresh cookies."""
 
-    csrf_protected = False  # the credentials are in the body, not a cookie
+    throttle_classes = [AddressThrottle, UsernameThrottle]
+    throttle_scope = "login"
 
     def post(self, request: Request) -> Response:
-        serializer = TokenObtainPairSerializer(data=request.data)
+        serializer = TokenObtainSerializer(data=request.data, context={"request": request})
         serializer.is_valid(raise_exception=True)
-        response = Response(UserSerializer(serializer.user).data)
-        set_token_cookies(
-            response,
-            access=serializer.validated_data["access"],
-            refresh=serializer.validated_data["refresh"],
-        )
-        return response
+        user = serializer.user
+        assert user is not None  # the authentication rule refused None
+        return logged_in(user)
+
+
+class SignUpView(TokenCookieView):
+    """Create an ordinary user and log them in."""
+
+    throttle_classes = [AddressThrottle, UsernameThrottle]
+    throttle_scope = "signup"
+
+    def post(self, request: Request) -> Response:
+        serializer = SignUpSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        return logged_in(serializer.save(), status.HTTP_201_CREATED)
+
+
+class PasswordChangeView(APIView):
+    """Change one's own password (the current one first); this client stays logged in
+    with new tokens."""
+
+    def post(self, request: Request) -> Response:
+        serializer = PasswordChangeSerializer(data=request.data, context={"request": request})
+        serializer.is_valid(raise_exception=True)
+        return logged_in(serializer.save())
 
 
 class RefreshView(TokenCookieView):
     """Trade the refresh cookie for a new access token and a rotated refresh token."""
 
-    def post(self, request: Request) -> Response:
-        serializer = TokenRefreshSerializer(data={"refresh": self.refresh_cookie(request)})
+    throttle_classes = [AddressThrottle, UsernameThrottle]
+    throttle_scope = "refresh"
+
+    def throttle_username(self, request: Request) -> str | None:
+        """The user the refresh cookie names, once its signature is checked (a forged
+        one must not spend someone else's budget)."""
+        raw = request.COOKIES.get(settings.AUTH_COOKIE_REFRESH)
         try:
-            serializer.is_valid(raise_exception=True)
-        except TokenError as exc:  # expired, malformed or blacklisted
+            # simplejwt types the raw JWT as a Token.
+            payload = token_backend.decode(raw) if raw else {}  # type: ignore[arg-type]
+        except TokenBackendError:
+            return None
+        user_id = payload.get(jwt_settings.USER_ID_CLAIM)
+        return None if user_id is None else f"user-id:{user_id}"
+
+    def post(self, request: Request) -> Response:
+        try:
+            refresh = rotate(self.refresh_cookie(request))
+        except TokenError as exc:  # expired, malformed, used or revoked
             raise InvalidToken(exc.args[0]) from exc
         response = Response(status=status.HTTP_204_NO_CONTENT)
-        set_token_cookies(
-            response,
-            access=serializer.validated_data["access"],
-            refresh=serializer.validated_data.get("refresh"),
-        )
+        set_token_cookies(response, access=str(refresh.access_token), refresh=str(refresh))
         return response
 
 
 class LogoutView(TokenCookieView):
-    """Blacklist the refresh token and clear both cookies (and any session)."""
+    """Blacklist the refresh token, refuse the access token, end the Django session,
+    close the user's sockets and clear the cookies."""
 
     def post(self, request: Request) -> Response:
+        users = {self.session_user(request)}
         raw = request.COOKIES.get(settings.AUTH_COOKIE_REFRESH)
         if raw:
             # An expired or already blacklisted token has nothing left to revoke.
             with suppress(TokenError):
-                token = RefreshToken(raw)  # type: ignore[arg-type]
-                token.blacklist()
-                # The user's open sockets were authenticated at connect: end them too.
-                end_sessions(
-                    user_pk=token[jwt_settings.USER_ID_CLAIM],
-                    status_code=status.HTTP_401_UNAUTHORIZED,
-                    reason="Logged out.",
-                )
+                refresh = RefreshToken(raw)  # type: ignore[arg-type]
+                refresh.blacklist()
+                users.add(refresh[jwt_settings.USER_ID_CLAIM])
+        raw = request.COOKIES.get(settings.AUTH_COOKIE_ACCESS)
+        if raw:
+            with suppress(TokenError):
+                access = AccessToken(raw)  # type: ignore[arg-type]
+                revoke_access(access)
+                users.add(access[jwt_settings.USER_ID_CLAIM])
         end_django_session(request._request)
+        # The user's open sockets were authenticated at connect: end them too.
+        for user_pk in users - {None}:
+            end_sessions(
+                user_pk=user_pk, status_code=status.HTTP_401_UNAUTHORIZED, reason="Logged out."
+            )
         response = Response(status=status.HTTP_204_NO_CONTENT)
         clear_token_cookies(response)
         return response

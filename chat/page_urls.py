@@ -11,6 +11,8 @@ urlpatterns = [
     # The groups page sends an anonymous visitor on to the login page.
     path("", RedirectView.as_view(pattern_name="pages:groups"), name="home"),
     path("login/", pages.LoginPage.as_view(), name="login"),
+    path("signup/", pages.SignUpPage.as_view(), name="signup"),
+    path("account/", pages.AccountPage.as_view(), name="account"),
     path("groups/", pages.GroupListPage.as_view(), name="groups"),
     path("groups/<int:pk>/", pages.GroupChatPage.as_view(), name="group"),
 ]

@@ -7,7 +7,10 @@ and the page's script sends a visitor to /login/ when the API answers 401.
 
 from typing import Any
 
+from django.http import HttpRequest
+from django.urls import reverse
 from django.utils.decorators import method_decorator
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.csrf import ensure_csrf_cookie
 from django.views.generic import TemplateView
 
@@ -28,9 +31,38 @@ class Page(TemplateView):
         return {**super().get_context_data(**kwargs), "page": self.page, "title": self.title}
 
 
-class LoginPage(Page):
+def next_path(request: HttpRequest) -> str:
+    """Where to go after logging in: ``?next=`` if it is a path on this site, else the
+    groups. Decided by parsing as browsers do (Django's check strips tabs and newlines
+    and refuses control characters, "//host", "/\\host" and "///"), never by a pattern."""
+    candidate = request.GET.get("next", "")
+    if candidate.startswith("/") and url_has_allowed_host_and_scheme(
+        candidate, allowed_hosts=None, require_https=request.is_secure()
+    ):
+        return candidate
+    return reverse("pages:groups")
+
+
+class AccountEntryPage(Page):
+    """Log in or sign up: the script goes on to ``next`` (``<body data-next>``)."""
+
+    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
+        return {**super().get_context_data(**kwargs), "next": next_path(self.request)}
+
+
+class LoginPage(AccountEntryPage):
     template_name = "chat/login.html"
     page, title = "login", "Log in"
+
+
+class SignUpPage(AccountEntryPage):
+    template_name = "chat/signup.html"
+    page, title = "signup", "Sign up"
+
+
+class AccountPage(Page):
+    template_name = "chat/account.html"
+    page, title = "account", "Account"
 
 
 class GroupListPage(Page):

@@ -4,9 +4,9 @@ from typing import Any, TypeVar
 
 from django.db.models import Model, QuerySet
 from rest_framework import serializers
-from rest_framework.exceptions import ValidationError
+from rest_framework.exceptions import NotFound, ValidationError
 from rest_framework.filters import BaseFilterBackend
-from rest_framework.pagination import CursorPagination
+from rest_framework.pagination import Cursor, CursorPagination, PageNumberPagination
 from rest_framework.request import Request
 from rest_framework.views import APIView
 
@@ -21,6 +21,25 @@ class MessageCursorPagination(CursorPagination):
     page_size_query_param = "page_size"
     max_page_size = 200
     ordering = "-id"
+
+    def decode_cursor(self, request: Request) -> Cursor | None:
+        """DRF's decoding, and a position that is an id: a crafted cursor (``p=abc``)
+        is a 404 like any other invalid cursor, never a 500 from the query."""
+        cursor = super().decode_cursor(request)
+        if cursor is not None and cursor.position is not None:
+            try:
+                int(cursor.position)
+            except ValueError:
+                raise NotFound(self.invalid_cursor_message) from None
+        return cursor
+
+
+class GroupChatPagination(PageNumberPagination):
+    """A user's group chats, a page at a time (``?page=``); a bad page is a 404."""
+
+    page_size = 50
+    page_size_query_param = "page_size"
+    max_page_size = 200
 
 
 class CatchUpFilter(BaseFilterBackend):

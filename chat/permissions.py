@@ -2,6 +2,7 @@
 
 from typing import Any
 
+from rest_framework.exceptions import NotFound
 from rest_framework.permissions import BasePermission
 from rest_framework.request import Request
 
@@ -9,10 +10,12 @@ from chat import selectors
 
 
 class IsGroupChatMember(BasePermission):
-    """Object permission on a ``GroupChat``."""
-
-    message = "You are not a member of this group chat."
+    """Object permission on a ``GroupChat``. A non-member is told exactly what a
+    chat that does not exist would tell them (404 "Not found."), as the REST API
+    does, so the answer never confirms that a chat exists."""
 
     def has_object_permission(self, request: Request, view: Any, obj: Any) -> bool:
         user = request.user
-        return user.is_authenticated and selectors.membership(user, obj) is not None
+        if user.is_authenticated and selectors.membership(user, obj) is not None:
+            return True
+        raise NotFound("Not found.")

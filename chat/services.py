@@ -92,9 +92,16 @@ def add_member(
 
 
 def _owners_left_without(membership: ChatMember) -> int:
+    """The chat's other owners, counted under a lock on the chat's row: two demotions
+    or leaves at once take turns, and the second counts after the first committed.
+    (``select_for_update().count()`` would lock nothing: Django sends a plain COUNT.)"""
+    list(
+        GroupChat.objects.select_for_update()
+        .filter(pk=membership.group_chat_id)
+        .values_list("pk", flat=True)
+    )
     return (
-        ChatMember.objects.select_for_update()
-        .filter(group_chat_id=membership.group_chat_id, role=Role.OWNER)
+        ChatMember.objects.filter(group_chat_id=membership.group_chat_id, role=Role.OWNER)
         .exclude(pk=membership.pk)
         .count()
     )
@@ -124,12 +131,8 @@ def remove_member(*, membership: ChatMember, actor: User) -> None:
         _require_manager(actor, membership.group_chat, role=membership.role)
     if membership.role == Role.OWNER and _owners_left_without(membership) == 0:
         raise LastOwnerError()
+    # The member's open sockets in the chat are closed by chat.signals, whatever deletes it.
     membership.delete()
-    # Permission was checked at connect; an open socket learns of the removal here.
-    user_pk, group = membership.user_id, membership.group_chat.group_name
-    transaction.on_commit(
-        lambda: end_sessions(user_pk=user_pk, group=group, reason="You left or were removed.")
-    )
 
 
 class AlreadySaved(Exception):

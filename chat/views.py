@@ -20,7 +20,7 @@ from rest_framework.views import APIView
 from accounts.models import User
 from chat import selectors, services
 from chat.models import ChatMember, ChatMessage, GroupChat
-from chat.pagination import CatchUpFilter, MessageCursorPagination
+from chat.pagination import CatchUpFilter, GroupChatPagination, MessageCursorPagination
 from chat.serializers import (
     ChatMemberSerializer,
     ChatMessageSerializer,
@@ -57,7 +57,8 @@ class GroupChatListView(ChatAPIView, generics.ListCreateAPIView[GroupChat]):
     """My group chats, most recently updated first; creating one makes me its owner."""
 
     serializer_class = GroupChatSerializer
-    pagination_class = None  # a user's chats are few, and a client lists them all
+    # A user may be added to any number of chats by others: never one unbounded list.
+    pagination_class = GroupChatPagination
 
     def get_queryset(self) -> QuerySet[GroupChat]:
         return selectors.member_group_chats(self.actor)

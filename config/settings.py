@@ -49,11 +49,25 @@ def env_int(name: str, default: int) -> int:
 
 DEBUG = env_bool("DEBUG", default=False)
 
+# Keys written in this repository, so known to anyone: with one of them a stranger
+# signs valid JWTs. compose.yaml's former fallback and the development key below.
+PUBLISHED_SECRET_KEYS = frozenset(
+    {
+        "compose-local-only-not-a-secret-change-me-0123456789",
+        "django-insecure-local-development-only-never-in-production",
+    }
+)
 SECRET_KEY = os.environ.get("SECRET_KEY", "")
 if not SECRET_KEY:
     if not DEBUG:
         raise ImproperlyConfigured("SECRET_KEY must be set when DEBUG is off")
     SECRET_KEY = "django-insecure-local-development-only-never-in-production"  # noqa: S105 - DEBUG only
+if not DEBUG and SECRET_KEY in PUBLISHED_SECRET_KEYS:
+    raise ImproperlyConfigured(
+        "SECRET_KEY is a placeholder published in this repository: anyone could forge "
+        "tokens with it. Set a long random one, e.g. "
+        "python3 -c 'import secrets; print(secrets.token_urlsafe(50))'"
+    )
 
 # The site's own origin (scheme://host[:port]). The WebSocket Origin check and
 # the CSRF check trust it, and the tests send it as their Origin header.
@@ -207,6 +221,38 @@ if REDIS_URL:
 else:
     CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
 
+# Django's cache holds the login, sign-up and refresh throttles' counts (accounts/throttles.py):
+# in Redis when there is one, so that every worker process counts together.
+if REDIS_URL:
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": REDIS_URL,
+            "KEY_PREFIX": os.environ.get("CACHE_KEY_PREFIX", "cache"),
+        }
+    }
+else:
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+
+# Limits on the endpoints that check a password or a refresh token, per client address and
+# per username, "<requests>/<s|min|hour|day>"; THROTTLE_LOGIN_ADDRESS=50/min and so on.
+_AUTH_THROTTLE_DEFAULTS = {
+    "login.address": "30/min",
+    "login.username": "10/min",
+    "signup.address": "20/hour",
+    "signup.username": "10/hour",
+    "refresh.address": "60/min",
+    "refresh.username": "30/min",
+}
+AUTH_THROTTLE_RATES = {
+    scope: os.environ.get("THROTTLE_" + scope.replace(".", "_").upper(), "") or rate
+    for scope, rate in _AUTH_THROTTLE_DEFAULTS.items()
+}
+# Proxies in front of daphne that append to X-Forwarded-For: the client address the
+# throttles count is the one the outermost of them saw. 0: the connection's own address
+# (a client's X-Forwarded-For is ignored, so it cannot pick a fresh address per try).
+NUM_PROXIES = env_int("NUM_PROXIES", 0)
+
 AUTH_USER_MODEL = "accounts.User"
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
@@ -241,8 +287,12 @@ REST_FRAMEWORK = {
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    # JSON only: the browsable API's HTML carries inline styles and scripts that the
+    # Content-Security-Policy blocks (a form posted to the API would show it).
+    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
     # Django's ValidationError from a service is a 400, in every app's views.
     "EXCEPTION_HANDLER": "config.exceptions.exception_handler",
+    "NUM_PROXIES": NUM_PROXIES,
 }
 
 SIMPLE_JWT = {
@@ -251,6 +301,9 @@ SIMPLE_JWT = {
     "ROTATE_REFRESH_TOKENS": True,
     "BLACKLIST_AFTER_ROTATION": True,
     "UPDATE_LAST_LOGIN": True,
+    # Every token carries a hash of the password it was issued under: a password change
+    # (any way: the page, the admin, changepassword) refuses all earlier tokens.
+    "CHECK_REVOKE_TOKEN": True,
 }
 
 # Where the JWTs live in the browser: HttpOnly cookies, never the page's JS.

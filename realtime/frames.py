@@ -44,14 +44,28 @@ def incoming_adapter(incoming: Any) -> TypeAdapter[Any]:
     return TypeAdapter(Annotated[union, Field(discriminator="action")])
 
 
+# An error frame lists at most this many problems, and names a key by at most this
+# many characters: a frame of 6,000 unknown keys must not get a reply ten times its size.
+MAX_LISTED_ERRORS = 5
+MAX_KEY_CHARS = 64
+
+
 def frame_error(exc: ValidationError) -> ErrorPayload:
     """Say what is wrong with a frame, without echoing its content back."""
     errors = exc.errors(include_url=False, include_input=False, include_context=False)
+    listed = errors[:MAX_LISTED_ERRORS]
+    summary = _SUMMARIES.get(errors[0]["type"], "Invalid message.")
+    if len(errors) > len(listed):
+        summary += f" {len(errors)} problems; the first {len(listed)} are listed."
     return ErrorPayload(
-        message=_SUMMARIES.get(errors[0]["type"], "Invalid message."),
+        message=summary,
         errors=[
-            ErrorDetail(loc=list(error["loc"]), msg=error["msg"], type=error["type"])
-            for error in errors
+            ErrorDetail(
+                loc=[part if isinstance(part, int) else part[:MAX_KEY_CHARS] for part in e["loc"]],
+                msg=e["msg"],
+                type=e["type"],
+            )
+            for e in listed
         ],
     )
 

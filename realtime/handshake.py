@@ -16,7 +16,7 @@ from django.core.handlers.asgi import ASGIRequest
 from django.db.models import QuerySet
 from django.http import Http404
 from rest_framework.authentication import BaseAuthentication
-from rest_framework.exceptions import APIException
+from rest_framework.exceptions import APIException, NotFound
 from rest_framework.generics import GenericAPIView
 from rest_framework.permissions import BasePermission
 
@@ -87,7 +87,10 @@ def check_handshake(policy: HandshakePolicy, scope: Mapping[str, Any]) -> Handsh
     except APIException as exc:
         return HandshakeResult(HTTPStatus(exc.status_code), request.user, detail=exc.detail)
     except Http404:
-        return HandshakeResult(HTTPStatus.NOT_FOUND, request.user, detail="Not found.")
+        # The words of DRF's NotFound, so a permission that raises it answers the same.
+        return HandshakeResult(
+            HTTPStatus.NOT_FOUND, request.user, detail=str(NotFound.default_detail)
+        )
     return HandshakeResult(
         HTTPStatus.OK, request.user, obj=obj, expires_at=credential_expiry(request.auth)
     )

@@ -12,6 +12,7 @@ from rest_framework_simplejwt.tokens import AccessToken
 
 from accounts.factories.user import DEFAULT_PASSWORD, UserFactory
 from accounts.models import User
+from tests.support.auth import jwt_cookies
 
 ACCESS = settings.AUTH_COOKIE_ACCESS
 REFRESH = settings.AUTH_COOKIE_REFRESH
@@ -146,7 +147,7 @@ def test_logout_without_cookies_still_succeeds(client: APIClient) -> None:
 
 def test_cookie_authenticated_writes_need_the_csrf_token(user: User) -> None:
     browser = APIClient(enforce_csrf_checks=True)
-    log_in(browser, user)
+    browser.cookies.load(jwt_cookies(user))
     assert browser.post(reverse("accounts:logout")).status_code == 403
     assert browser.get(reverse("accounts:me")).status_code == 200  # reads are not checked
     token = browser.get(reverse("accounts:csrf")).json()["csrf_token"]

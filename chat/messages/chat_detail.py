@@ -20,11 +20,21 @@ def stripped_not_blank(value: str) -> str:
     return stripped
 
 
+def without_nul(value: str) -> str:
+    """PostgreSQL cannot store a NUL character in text: refused here, with a reason."""
+    if "\x00" in value:
+        raise PydanticCustomError("string_nul", "Text must not contain NUL (\\x00) characters")
+    return value
+
+
 # The model's rule (``ChatMessage.content``), checked at the edge: a frame that breaks
 # it is refused with an ``error`` before any handler or query runs. The length is
 # checked on what was sent, before stripping, so padding does not ride through.
 MessageContent = Annotated[
-    str, StringConstraints(max_length=MAX_MESSAGE_LENGTH), AfterValidator(stripped_not_blank)
+    str,
+    StringConstraints(max_length=MAX_MESSAGE_LENGTH),
+    AfterValidator(stripped_not_blank),
+    AfterValidator(without_nul),
 ]
 
 # The sender's own id for a message (a UUID fits), the model's rule at the edge.

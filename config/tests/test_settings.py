@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 from django.test import Client
+from ruamel.yaml import YAML
 
 ROOT = Path(__file__).resolve().parents[2]
 PRODUCTION = {
@@ -188,3 +189,61 @@ def test_the_channel_layer_backend_is_chosen_by_name() -> None:
     )
     config = custom["CHANNEL_LAYERS"]["default"]["CONFIG"]  # type: ignore[index]
     assert (config["capacity"], config["channel_capacity"]) == (50, {"specific.*": 5000})
+
+
+def test_the_old_compose_placeholder_key_is_refused_outside_debug() -> None:
+    with pytest.raises(subprocess.CalledProcessError) as failure:
+        settings_in_subprocess(
+            {**PRODUCTION, "SECRET_KEY": "compose-local-only-not-a-secret-change-me-0123456789"},
+            "DEBUG",
+        )
+    assert "placeholder published in this repository" in failure.value.stderr
+
+
+def test_check_deploy_flags_a_published_secret_key() -> None:
+    # With DEBUG on the settings load, so the deployment check is what says it.
+    result = subprocess.run(
+        [sys.executable, "manage.py", "check", "--deploy"],
+        cwd=ROOT,
+        env=bare_environment(
+            DEBUG="true",
+            SECRET_KEY="compose-local-only-not-a-secret-change-me-0123456789",
+            DJANGO_SETTINGS_MODULE="config.settings",
+        ),
+        capture_output=True,
+        text=True,
+    )
+    assert result.returncode != 0
+    assert "accounts.E001" in result.stderr + result.stdout
+
+
+def test_compose_has_no_fallback_key_and_publishes_on_loopback() -> None:
+    compose = YAML(typ="safe").load((ROOT / "compose.yaml").read_text())
+    web = compose["services"]["web"]
+    assert web["environment"]["SECRET_KEY"].startswith("${SECRET_KEY:?")
+    assert [port.split(":")[0] for port in web["ports"]] == ["127.0.0.1"]
+
+
+def test_throttle_counts_are_in_redis_when_there_is_one_and_limits_come_from_the_environment() -> (
+    None
+):
+    with_redis = settings_in_subprocess(
+        {**PRODUCTION, "REDIS_URL": "redis://redis:6379/0", "THROTTLE_LOGIN_ADDRESS": "7/min"},
+        "CACHES",
+        "AUTH_THROTTLE_RATES",
+    )
+    assert with_redis["CACHES"] == {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": "redis://redis:6379/0",
+            "KEY_PREFIX": "cache",
+        }
+    }
+    rates = with_redis["AUTH_THROTTLE_RATES"]
+    assert isinstance(rates, dict)
+    assert rates["login.address"] == "7/min"
+    assert rates["login.username"] == "10/min"
+    embedded = settings_in_subprocess(PRODUCTION, "CACHES")
+    assert embedded["CACHES"] == {
+        "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}
+    }

@@ -10,12 +10,20 @@ import os
 import shutil
 import signal
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
-from playwright.sync_api import Browser, Playwright, sync_playwright
+from playwright.sync_api import (
+    Browser,
+    ConsoleMessage,
+    Page,
+    Playwright,
+    ViewportSize,
+    expect,
+    sync_playwright,
+)
 
 from tests.support import processes
 from tests.support.processes import free_port
@@ -133,3 +141,43 @@ def browser(playwright: Playwright) -> Iterator[Browser]:
         yield chromium
     finally:
         chromium.close()
+
+
+VIEWPORT: ViewportSize = {"width": 1100, "height": 700}
+OpenPage = Callable[[], Page]
+
+
+@pytest.fixture
+def new_page(browser: Browser) -> Iterator[OpenPage]:
+    """Pages in separate browser contexts (separate cookie jars); each page's
+    Content-Security-Policy violations fail the test."""
+    contexts = []
+    pages: list[Page] = []
+    violations: list[str] = []
+
+    def watch(message: ConsoleMessage) -> None:
+        if "Content Security Policy" in message.text:
+            violations.append(message.text)
+
+    def open_page() -> Page:
+        context = browser.new_context(viewport=VIEWPORT)
+        contexts.append(context)
+        page = context.new_page()
+        page.on("console", watch)
+        pages.append(page)
+        return page
+
+    yield open_page
+    for context in contexts:
+        context.close()
+    assert violations == []
+
+
+def open_group(page: Page, server: Server, group_id: int) -> None:
+    page.goto(f"{server.url}/groups/{group_id}/")
+    expect(page.locator("#connection")).to_have_attribute("data-state", "live")
+
+
+def say(page: Page, text: str) -> None:
+    page.get_by_label("Message", exact=True).fill(text)
+    page.get_by_label("Message", exact=True).press("Enter")

@@ -5,25 +5,19 @@ import itertools
 import json
 import re
 import time
-from collections.abc import Callable, Iterator
 from typing import Any
 
 import pytest
 from playwright.sync_api import (
-    Browser,
-    ConsoleMessage,
     Page,
-    ViewportSize,
     WebSocketRoute,
     expect,
 )
 
-from tests.e2e.conftest import PASSWORD, Server, save_screenshot
+from tests.e2e.conftest import PASSWORD, OpenPage, Server, open_group, save_screenshot, say
 
 pytestmark = pytest.mark.e2e
 
-VIEWPORT: ViewportSize = {"width": 1100, "height": 700}
-OpenPage = Callable[[], Page]
 _names = itertools.count()
 
 
@@ -56,32 +50,6 @@ def create_user(server: Server, name: str) -> str:
     return username
 
 
-@pytest.fixture
-def new_page(browser: Browser) -> Iterator[OpenPage]:
-    """Pages in separate browser contexts (separate cookie jars); each page's
-    Content-Security-Policy violations fail the test."""
-    contexts = []
-    pages: list[Page] = []
-    violations: list[str] = []
-
-    def watch(message: ConsoleMessage) -> None:
-        if "Content Security Policy" in message.text:
-            violations.append(message.text)
-
-    def open_page() -> Page:
-        context = browser.new_context(viewport=VIEWPORT)
-        contexts.append(context)
-        page = context.new_page()
-        page.on("console", watch)
-        pages.append(page)
-        return page
-
-    yield open_page
-    for context in contexts:
-        context.close()
-    assert violations == []
-
-
 def log_in(page: Page, server: Server, username: str, *, screenshot: bool = False) -> None:
     page.goto(f"{server.url}/groups/")
     # Not logged in: the groups page sends the visitor to log in, and back after.
@@ -93,16 +61,6 @@ def log_in(page: Page, server: Server, username: str, *, screenshot: bool = Fals
     page.get_by_role("button", name="Log in").click()
     expect(page).to_have_url(f"{server.url}/groups/")
     expect(page.locator("#whoami")).to_have_text(f"Signed in as {username}")
-
-
-def open_group(page: Page, server: Server, group_id: int) -> None:
-    page.goto(f"{server.url}/groups/{group_id}/")
-    expect(page.locator("#connection")).to_have_attribute("data-state", "live")
-
-
-def say(page: Page, text: str) -> None:
-    page.get_by_label("Message", exact=True).fill(text)
-    page.get_by_label("Message", exact=True).press("Enter")
 
 
 def test_two_users_chat_live(server: Server, new_page: OpenPage) -> None:

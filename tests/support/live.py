@@ -18,7 +18,6 @@ import uuid
 from collections.abc import AsyncIterator, Callable, Iterator, Sequence
 from contextlib import asynccontextmanager, contextmanager, suppress
 from dataclasses import dataclass, field
-from http.cookies import SimpleCookie
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -31,6 +30,7 @@ from websockets.exceptions import ConnectionClosed, InvalidHandshake
 from websockets.typing import Origin
 
 from tests.support import processes
+from tests.support.http_login import log_in_over_http
 from tests.support.processes import free_port
 
 PROJECT_DIR = processes.PROJECT_DIR
@@ -262,17 +262,7 @@ print(json.dumps({{"chat": chat.pk, "owner": owner.pk, "member": member.pk}}))
 
 def login(worker: Worker, username: str) -> str:
     """Log in over HTTP; return the Cookie header a browser would send to /ws/ and /api/."""
-    request = urllib.request.Request(  # noqa: S310 - worker.url is http://127.0.0.1
-        f"{worker.url}/api/auth/login/",
-        data=json.dumps({"username": username, "password": PASSWORD}).encode(),
-        headers={"Content-Type": "application/json"},
-        method="POST",
-    )
-    with HTTP.open(request, timeout=10) as response:
-        assert response.status == 200
-        cookies: SimpleCookie = SimpleCookie()
-        for header in response.headers.get_all("Set-Cookie", []):
-            cookies.load(header)
+    cookies = log_in_over_http(worker.url, username, PASSWORD, opener=HTTP)
     assert {"jwt_auth_cookie", "jwt_auth_refresh_cookie"} <= set(cookies)
     access = cookies["jwt_auth_cookie"]
     assert access["httponly"]

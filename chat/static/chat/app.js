@@ -137,6 +137,7 @@ async function loadUser() {
   const me = await api('GET', '/api/auth/me/');
   $('#whoami').textContent = `Signed in as ${me.username}`;
   show($('#whoami'));
+  show($('#account-link'));
   const logout = $('#logout');
   logout.addEventListener('click', async () => {
     await send('POST', '/api/auth/logout/').catch(() => null);
@@ -146,13 +147,25 @@ async function loadUser() {
   return me;
 }
 
-// ---------------------------------------------------------------- login page
+// ---------------------------------------------------------------- account pages
 
-/** Where to go after logging in: a ?next= path on this site, or the groups. */
+/**
+ * Where to go after logging in: the server's choice (<body data-next>, a path on
+ * this site), checked again by parsing it as the browser will navigate, so that
+ * nothing that resolves to another origin ("//host", "/\t/host", "/\\host") is
+ * followed. Never a pattern.
+ */
 function nextPath() {
-  const next = new URLSearchParams(location.search).get('next') ?? '';
-  // "//host" and "/\host" would leave the site.
-  return /^\/(?![/\\])/.test(next) ? next : '/groups/';
+  const fallback = '/groups/';
+  const next = document.body.dataset.next ?? '';
+  let url;
+  try {
+    url = new URL(next, location.origin);
+  } catch {
+    return fallback;
+  }
+  if (!next.startsWith('/') || url.origin !== location.origin) return fallback;
+  return url.pathname + url.search + url.hash;
 }
 
 /**
@@ -167,27 +180,52 @@ function onSubmit(form, handler) {
   form.querySelector('button[type="submit"]').disabled = false;
 }
 
-function loginPage() {
-  const form = $('#login-form');
-  const error = $('#login-error');
-  const button = form.querySelector('button');
+/**
+ * A form of the account pages, posted as JSON to `url`; `done(body)` runs on
+ * success. Every refusal is shown in `error`, a 401 included: here it means
+ * wrong credentials, not an expired session.
+ */
+function accountForm(form, error, url, done) {
+  const button = form.querySelector('button[type="submit"]');
   onSubmit(form, async () => {
     clearError(error);
     button.disabled = true;
     try {
-      const response = await send('POST', '/api/auth/login/', Object.fromEntries(new FormData(form)));
-      if (response.ok) {
-        location.assign(nextPath());
-        return;
-      }
-      const body = await response.json().catch(() => null);
-      showError(error, new ApiError(response.status, body));
+      const response = await send('POST', url, Object.fromEntries(new FormData(form)));
+      const body = response.status === 204 ? null : await response.json().catch(() => null);
+      if (response.ok) done(body);
+      else showError(error, new ApiError(response.status, body).message);
     } catch {
       showError(error, 'Cannot reach the server; try again.');
     } finally {
       button.disabled = false;
     }
   });
+}
+
+/** The links between the login and sign-up pages keep the ?next= they came with. */
+function keepNext() {
+  for (const link of document.querySelectorAll('a.keeps-next')) link.search = location.search;
+}
+
+function loginPage() {
+  keepNext();
+  accountForm($('#login-form'), $('#login-error'), '/api/auth/login/', () => location.assign(nextPath()));
+}
+
+function signupPage() {
+  keepNext();
+  accountForm($('#signup-form'), $('#signup-error'), '/api/auth/signup/', () => location.assign(nextPath()));
+}
+
+async function accountPage() {
+  const form = $('#password-form');
+  accountForm(form, $('#password-error'), '/api/auth/password/', () => {
+    form.reset();
+    show($('#password-done'));
+  });
+  form.addEventListener('input', () => show($('#password-done'), false));
+  await loadUser().catch((failure) => showError($('#password-error'), failure));
 }
 
 // ---------------------------------------------------------------- groups page
@@ -219,9 +257,9 @@ async function groupsPage() {
 
   try {
     await loadUser();
-    const groups = await api('GET', '/api/groups/');
-    list.replaceChildren(...groups.map(groupItem));
-    show($('#groups-empty'), groups.length === 0);
+    list.replaceChildren();
+    for await (const batch of pages('/api/groups/')) list.append(...batch.map(groupItem));
+    show($('#groups-empty'), list.children.length === 0);
   } catch (failure) {
     showError(error, failure);
   } finally {
@@ -584,5 +622,11 @@ async function groupPage() {
 
 // ---------------------------------------------------------------- start
 
-const PAGES = { login: loginPage, groups: groupsPage, group: groupPage };
+const PAGES = {
+  login: loginPage,
+  signup: signupPage,
+  account: accountPage,
+  groups: groupsPage,
+  group: groupPage,
+};
 PAGES[document.body.dataset.page]?.();

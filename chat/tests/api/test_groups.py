@@ -42,11 +42,11 @@ def test_list_shows_only_my_groups_with_my_role_newest_update_first(
     response = client_for(member).get(LIST)
 
     assert response.status_code == 200
-    assert [(g["id"], g["my_role"]) for g in response.json()] == [
+    assert [(g["id"], g["my_role"]) for g in response.json()["results"]] == [
         (newer.pk, "owner"),
         (group_chat.pk, "member"),
     ]
-    assert response.json()[1] == {
+    assert response.json()["results"][1] == {
         "id": group_chat.pk,
         "name": "Team",
         "created_by": {"id": owner.pk, "username": owner.username},
@@ -61,7 +61,7 @@ def test_list_shows_null_creator_once_the_creator_is_gone(
 ) -> None:
     owner.delete()
 
-    assert client_for(member).get(LIST).json()[0]["created_by"] is None
+    assert client_for(member).get(LIST).json()["results"][0]["created_by"] is None
 
 
 def test_list_does_not_grow_queries_with_groups(
@@ -71,11 +71,12 @@ def test_list_does_not_grow_queries_with_groups(
         ChatMemberFactory.create(user=owner)
     client = client_for(owner)
 
-    # The user, then the chats with their creators: not one query per chat.
-    with django_assert_max_num_queries(2):
+    # The user, the page's count, then the chats with their creators: not one query
+    # per chat.
+    with django_assert_max_num_queries(3):
         response = client.get(LIST)
 
-    assert len(response.json()) == 5
+    assert len(response.json()["results"]) == 5
 
 
 def test_create_makes_me_owner(client_for: ClientFor, outsider: User) -> None:
@@ -194,3 +195,21 @@ def test_cookie_authenticated_create_needs_the_csrf_token(outsider: User) -> Non
     assert refused.status_code == 403
     assert accepted.status_code == 201
     assert list(GroupChat.objects.values_list("name", flat=True)) == ["Mine"]
+
+
+def test_the_list_is_paginated_and_a_bad_page_is_404(
+    client_for: ClientFor, owner: User, group_chat: GroupChat
+) -> None:
+    for _ in range(2):
+        ChatMemberFactory.create(user=owner)
+    client = client_for(owner)
+    first = client.get(LIST, {"page_size": 2}).json()
+    assert (first["count"], len(first["results"])) == (3, 2)
+    assert client.get(first["next"]).json()["next"] is None
+    assert client.get(LIST, {"page": "abc"}).status_code == 404
+
+
+def test_a_nul_character_in_a_name_is_400(client_for: ClientFor, owner: User) -> None:
+    response = client_for(owner).post(LIST, {"name": "a\x00b"}, format="json")
+    assert response.status_code == 400
+    assert "name" in response.json()

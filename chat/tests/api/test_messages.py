@@ -1,5 +1,6 @@
 """/api/groups/<pk>/messages/: history pages and the catch-up after a reconnect."""
 
+import base64
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
@@ -197,3 +198,13 @@ def test_history_does_not_grow_queries_with_senders(
         response = client.get(messages_url)
 
     assert len(response.json()["results"]) == 10
+
+
+@pytest.mark.parametrize("position", ["abc", "1.5", "1e3"])
+def test_a_crafted_cursor_position_is_404_not_500(
+    client_for: ClientFor, owner: User, messages_url: str, position: str
+) -> None:
+    cursor = base64.b64encode(f"p={position}".encode()).decode()
+    response = client_for(owner).get(messages_url, {"cursor": cursor})
+    assert response.status_code == 404
+    assert response.json() == {"detail": "Invalid cursor"}

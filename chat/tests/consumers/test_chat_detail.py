@@ -49,9 +49,18 @@ class TestWhoMayConnect(ChatDetailTestCase):
     async def test_missing_group_is_404(self) -> None:
         await self.assert_refused(404, ws_path=f"/ws/chat/{self.group_chat.pk + 1000}/")
 
-    async def test_non_member_is_403(self) -> None:
+    async def test_a_non_member_is_answered_exactly_as_for_a_missing_chat(self) -> None:
+        """No existence oracle: the same frame, the same close code."""
         _, stranger_headers = await self.acreate_user_and_ws_headers()
-        await self.assert_refused(403, headers=stranger_headers)
+        answers = []
+        for path in (self.ws_path, f"/ws/chat/{self.group_chat.pk + 1000}/"):
+            comm = self.create_communicator(headers=stranger_headers, ws_path=path)
+            await comm.connect()
+            (answer,) = await comm.receive_until_action("authentication", inclusive=True)
+            answers.append(answer)
+            await comm.assert_closed(code=4404)
+        assert answers[0] == answers[1]
+        assert answers[0]["payload"]["status_code"] == 404
 
     async def test_a_foreign_origin_is_refused_even_with_the_victims_cookie(self) -> None:
         """Cross-site WebSocket hijacking: a page elsewhere opens a socket and
@@ -85,8 +94,8 @@ class TestWhoMayConnect(ChatDetailTestCase):
             "data": "You left or were removed.",
         }
         await comm.assert_closed(code=4403)
-        # ...a new one is refused, and the owner's socket is untouched.
-        await self.assert_refused(403, headers=member_headers)
+        # ...a new one is refused as for a missing chat, and the owner's socket is untouched.
+        await self.assert_refused(404, headers=member_headers)
         await owner.send_json_to({"action": "ping"})
         assert [r["action"] for r in await owner.receive_all_json()] == ["pong"]
 
@@ -116,6 +125,32 @@ class TestWhoMayConnect(ChatDetailTestCase):
 
 
 class TestMessages(ChatDetailTestCase):
+    async def test_an_error_frame_lists_a_few_problems_and_echoes_no_long_keys(self) -> None:
+        await self.auth_communicator.connect()
+        await self.auth_communicator.assert_authenticated_status_ok()
+        # Under the frame limit (32 Ki characters): 20 unknown keys of 1,000 characters.
+        flood = {f"{n}{'k' * 1000}": n for n in range(20)}
+        await self.auth_communicator.send_to(
+            text_data=json.dumps({"action": "new_message", "payload": flood})
+        )
+        (reply,) = await self.auth_communicator.receive_all_json()
+        assert reply["action"] == "error"
+        assert len(reply["payload"]["errors"]) == 5
+        assert "the first 5 are listed" in reply["payload"]["message"]
+        assert len(json.dumps(reply)) < 2000
+
+    async def test_a_nul_character_is_refused_with_its_reason(self) -> None:
+        await self.auth_communicator.connect()
+        await self.auth_communicator.assert_authenticated_status_ok()
+        await self.auth_communicator.send_json_to(
+            {"action": "new_message", "payload": {"content": "a\x00b"}}
+        )
+        (reply,) = await self.auth_communicator.receive_all_json()
+        assert reply["payload"]["errors"][0]["msg"] == (
+            "Text must not contain NUL (\\x00) characters"
+        )
+        assert await ChatMessage.objects.acount() == 0
+
     async def test_invalid_payloads_get_an_error_and_write_nothing(self) -> None:
         await self.auth_communicator.connect()
         await self.auth_communicator.assert_authenticated_status_ok()
@@ -126,6 +161,8 @@ class TestMessages(ChatDetailTestCase):
             "wrong type": {"content": 42},
             "missing content": {},
             "not an object": "hello",
+            # PostgreSQL cannot store it: refused with a reason, never a 500.
+            "a NUL character": {"content": "before\x00after"},
         }
         for case, payload in bad_payloads.items():
             with self.subTest(case):

@@ -12,7 +12,7 @@ from django.test import Client, override_settings
 
 from config.csp import HEADER, build_policy, websocket_sources
 
-PAGES = ["/login/", "/groups/", "/groups/1/"]
+PAGES = ["/login/", "/signup/", "/account/", "/groups/", "/groups/1/"]
 
 
 class InlineCodeFinder(HTMLParser):

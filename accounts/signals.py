@@ -1,0 +1,42 @@
+"""A password change or a deactivation, however it is made (the page, the admin, the
+ORM, ``changepassword``), closes the user's open sockets. Their tokens are already
+refused: every token carries the password's hash (``CHECK_REVOKE_TOKEN``), and
+simplejwt refuses inactive users."""
+
+from typing import Any
+
+from django.db import transaction
+from django.db.models.signals import post_save, pre_save
+from django.dispatch import receiver
+
+from accounts.models import User
+from realtime.groups import end_sessions
+
+_BEFORE = "_credentials_before_save"
+_WATCHED = {"password", "is_active"}
+
+
+@receiver(pre_save, sender=User)
+def remember_credentials(
+    sender: type[User], instance: User, update_fields: Any = None, **kwargs: Any
+) -> None:
+    watched = update_fields is None or bool(_WATCHED & set(update_fields))
+    before = None
+    if instance.pk is not None and watched:
+        before = User.objects.filter(pk=instance.pk).values_list("password", "is_active").first()
+    setattr(instance, _BEFORE, before)
+
+
+@receiver(post_save, sender=User)
+def end_sessions_when_credentials_change(sender: type[User], instance: User, **kwargs: Any) -> None:
+    before = getattr(instance, _BEFORE, None)
+    if before is None or before == (instance.password, instance.is_active):
+        return
+    user_pk = instance.pk
+    transaction.on_commit(
+        lambda: end_sessions(
+            user_pk=user_pk,
+            status_code=401,
+            reason="Your password changed or your account was closed: log in again.",
+        )
+    )

@@ -1,0 +1,23 @@
+"""A membership deleted any way (the API, the admin, the ORM) closes that member's
+sockets in the chat: authentication is checked once, at connect."""
+
+from typing import Any
+
+from django.db import transaction
+from django.db.models.signals import post_delete
+from django.dispatch import receiver
+
+from chat.models import ChatMember, GroupChat
+from realtime.groups import end_sessions
+
+
+@receiver(post_delete, sender=ChatMember)
+def end_removed_members_sessions(
+    sender: type[ChatMember], instance: ChatMember, origin: Any = None, **kwargs: Any
+) -> None:
+    if isinstance(origin, GroupChat):
+        return  # the chat itself is deleted: delete_group_chat closes its whole group
+    user_pk, group = instance.user_id, GroupChat(pk=instance.group_chat_id).group_name
+    transaction.on_commit(
+        lambda: end_sessions(user_pk=user_pk, group=group, reason="You left or were removed.")
+    )
