@@ -295,8 +295,11 @@ REST_FRAMEWORK = {
     "NUM_PROXIES": NUM_PROXIES,
 }
 
+# How long an access token lives; a socket opened with Django's session cookie (which
+# carries no expiry of its own) reconnects after as long.
+JWT_ACCESS_MINUTES = env_int("JWT_ACCESS_MINUTES", 15)
 SIMPLE_JWT = {
-    "ACCESS_TOKEN_LIFETIME": timedelta(minutes=env_int("JWT_ACCESS_MINUTES", 15)),
+    "ACCESS_TOKEN_LIFETIME": timedelta(minutes=JWT_ACCESS_MINUTES),
     "REFRESH_TOKEN_LIFETIME": timedelta(days=env_int("JWT_REFRESH_DAYS", 7)),
     "ROTATE_REFRESH_TOKENS": True,
     "BLACKLIST_AFTER_ROTATION": True,
@@ -327,6 +330,7 @@ REALTIME: dict[str, object] = {
     # many threads per worker, concurrently (realtime/database.py); each holds a pooled
     # connection only while it runs. 0 is channels' single thread, which SQLite needs.
     "DATABASE_THREADS": REALTIME_DATABASE_THREADS,
+    "SESSION_SOCKET_SECONDS": JWT_ACCESS_MINUTES * 60,
 }
 # Those threads must leave the pool a connection for HTTP requests.
 if _POOLED and REALTIME_DATABASE_THREADS >= DATABASE_POOL_MAX_SIZE:

@@ -6,6 +6,7 @@ the rules that protect a REST view protect the socket, with the same codes.
 """
 
 import io
+import time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from http import HTTPStatus
@@ -19,6 +20,8 @@ from rest_framework.authentication import BaseAuthentication
 from rest_framework.exceptions import APIException, NotFound
 from rest_framework.generics import GenericAPIView
 from rest_framework.permissions import BasePermission
+
+from realtime.settings import realtime_settings
 
 if TYPE_CHECKING:
     # django-stubs' placeholder for the project's user model (AUTH_USER_MODEL) or AnonymousUser.
@@ -92,12 +95,26 @@ def check_handshake(policy: HandshakePolicy, scope: Mapping[str, Any]) -> Handsh
             HTTPStatus.NOT_FOUND, request.user, detail=str(NotFound.default_detail)
         )
     return HandshakeResult(
-        HTTPStatus.OK, request.user, obj=obj, expires_at=credential_expiry(request.auth)
+        HTTPStatus.OK,
+        request.user,
+        obj=obj,
+        expires_at=credential_expiry(request.auth, request.user, scope),
     )
 
 
-def credential_expiry(auth: Any) -> float | None:
-    """The ``exp`` claim of a token credential (simplejwt's ``Token.payload``)."""
+def credential_expiry(auth: Any, user: "_AnyUser", scope: Mapping[str, Any]) -> float | None:
+    """When the socket's credential runs out: a token's ``exp`` claim (simplejwt's
+    ``Token.payload``). A socket let in by Django's session cookie (no token) gets a
+    token's lifetime (``REALTIME["SESSION_SOCKET_SECONDS"]``), or the session's own end
+    if that comes first: it reconnects then, and the session is checked again."""
     payload = getattr(auth, "payload", None)
     exp = payload.get("exp") if isinstance(payload, dict) else None
-    return float(exp) if isinstance(exp, int | float) else None
+    if isinstance(exp, int | float):
+        return float(exp)
+    if not user.is_authenticated:
+        return None
+    expires_at = time.time() + realtime_settings().session_socket_seconds
+    session = scope.get("session")
+    if session is not None:
+        expires_at = min(expires_at, session.get_expiry_date().timestamp())
+    return expires_at

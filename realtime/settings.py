@@ -36,6 +36,9 @@ class RealtimeSettings:
     # Threads a worker process runs consumers' database work on (realtime.database);
     # 0: channels' single thread-sensitive thread.
     database_threads: int = 0
+    # How long a socket let in by Django's session cookie (no token to say) stays open
+    # before it must reconnect: as long as an access token lives, by default.
+    session_socket_seconds: float = 15 * 60
 
     @property
     def max_frame_bytes(self) -> int:
@@ -58,4 +61,7 @@ def realtime_settings() -> RealtimeSettings:
             configured.get("MAX_SOCKETS_PER_USER", defaults.max_sockets_per_user)
         ),
         database_threads=int(configured.get("DATABASE_THREADS", defaults.database_threads)),
+        session_socket_seconds=float(
+            configured.get("SESSION_SOCKET_SECONDS", defaults.session_socket_seconds)
+        ),
     )

@@ -66,6 +66,26 @@ class TestExpiry(SessionTestCase):
             communicator, 401, "Session expired: refresh and reconnect."
         )
 
+    async def test_a_socket_opened_with_the_session_cookie_expires_like_a_tokens(self) -> None:
+        """No token says when a Django session's socket should end: it gets an access
+        token's lifetime (REALTIME["SESSION_SOCKET_SECONDS"]), then 4401 like a token's."""
+        await self.async_client.aforce_login(self.user)
+        session_id = self.async_client.cookies[settings.SESSION_COOKIE_NAME].value
+        with (
+            override_settings(REALTIME={**settings.REALTIME, "SESSION_SOCKET_SECONDS": 60}),
+            patch("realtime.consumers.time") as clock,
+        ):
+            # The consumer's clock says 60 - SECONDS_LEFT have passed since the handshake.
+            clock.time.return_value = time.time() + 60 - SECONDS_LEFT
+            communicator = await self.connected(
+                headers=ws_headers({settings.SESSION_COOKIE_NAME: session_id})
+            )
+        await communicator.send_json_to({"action": "ping"})
+        assert [f["action"] for f in await communicator.receive_all_json()] == ["pong"]
+        await self.assert_session_ended(
+            communicator, 401, "Session expired: refresh and reconnect."
+        )
+
 
 class TestEndUserSessions(SessionTestCase):
     async def test_every_socket_of_the_user_closes_and_no_other(self) -> None:
