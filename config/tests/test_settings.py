@@ -188,3 +188,66 @@ def test_the_channel_layer_backend_is_chosen_by_name() -> None:
     )
     config = custom["CHANNEL_LAYERS"]["default"]["CONFIG"]  # type: ignore[index]
     assert (config["capacity"], config["channel_capacity"]) == (50, {"specific.*": 5000})
+
+
+def test_the_layer_shards_over_every_url_in_redis_urls() -> None:
+    """REDIS_URLS: one host entry per Redis, each with the same connection settings,
+    and channels-redis hashes channels and groups over them."""
+    from channels_redis.core import RedisChannelLayer
+
+    urls = ["redis://redis-a:6379/0", "redis://redis-b:6379/0"]
+    for backend in ("core", "pubsub"):
+        values = settings_in_subprocess(
+            {
+                **PRODUCTION,
+                "REDIS_URLS": f" {urls[0]}, {urls[1]} ",
+                "CHANNEL_LAYER_BACKEND": backend,
+            },
+            "CHANNEL_LAYERS",
+        )
+        hosts = values["CHANNEL_LAYERS"]["default"]["CONFIG"]["hosts"]  # type: ignore[index]
+        assert [host["address"] for host in hosts] == urls
+        assert all(host["socket_timeout"] == 10 for host in hosts)
+    layer = RedisChannelLayer(hosts=[{"address": url} for url in urls])
+    shards = {layer.consistent_hash(f"chat_{number}") for number in range(50)}
+    assert shards == {0, 1}
+
+
+def test_sentinel_names_the_master_and_every_sentinel() -> None:
+    values = settings_in_subprocess(
+        {
+            **PRODUCTION,
+            "REDIS_SENTINELS": "sentinel-1:26379,[::1]:26380",
+            "REDIS_SENTINEL_MASTER": "chat",
+        },
+        "CHANNEL_LAYERS",
+    )
+    (host,) = values["CHANNEL_LAYERS"]["default"]["CONFIG"]["hosts"]  # type: ignore[index]
+    assert host["sentinels"] == [["sentinel-1", 26379], ["::1", 26380]]
+    assert host["master_name"] == "chat"
+    assert host["socket_timeout"] == 10
+    assert "address" not in host
+
+
+@pytest.mark.parametrize(
+    ("environment", "refusal"),
+    [
+        (
+            {"REDIS_URL": "redis://a:6379/0", "REDIS_URLS": "redis://b:6379/0"},
+            "set one of REDIS_URL, REDIS_URLS and REDIS_SENTINELS",
+        ),
+        ({"REDIS_SENTINELS": "s:26379"}, "REDIS_SENTINELS and REDIS_SENTINEL_MASTER go together"),
+        (
+            {"REDIS_SENTINEL_MASTER": "chat"},
+            "REDIS_SENTINELS and REDIS_SENTINEL_MASTER go together",
+        ),
+        (
+            {"REDIS_SENTINELS": "sentinel-1", "REDIS_SENTINEL_MASTER": "chat"},
+            "REDIS_SENTINELS: 'sentinel-1' is not host:port",
+        ),
+    ],
+)
+def test_ambiguous_redis_settings_are_refused(environment: dict[str, str], refusal: str) -> None:
+    with pytest.raises(subprocess.CalledProcessError) as failure:
+        settings_in_subprocess({**PRODUCTION, **environment}, "CHANNEL_LAYERS")
+    assert refusal in failure.value.stderr
