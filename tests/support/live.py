@@ -83,7 +83,6 @@ def app_environment(database: str, redis_url: str) -> dict[str, str]:
         "LOG_LEVEL": "INFO",
         # The one difference from the image: listen on loopback only.
         "WEB_BIND": "127.0.0.1",
-        "WEB_WORKERS": "1",
     }
 
 
