@@ -219,7 +219,7 @@ if REDIS_URL or REDIS_URLS or REDIS_SENTINELS:
     if CHANNEL_LAYER_BACKEND == "core":
         CHANNEL_LAYERS = {
             "default": {
-                "BACKEND": "channels_redis.core.RedisChannelLayer",
+                "BACKEND": "config.channel_layers.ShardedRedisChannelLayer",
                 "CONFIG": {
                     "hosts": _redis_hosts,
                     "prefix": _prefix,

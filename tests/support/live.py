@@ -163,16 +163,13 @@ class RedisServer:
 
 
 @dataclass
-class Worker:
+class LocalServer:
+    """A server process of ours on 127.0.0.1: a worker, or the proxy in front of
+    workers; where a client connects."""
+
     name: str
     port: int
     watch: processes.WatchedProcess
-    started: float = field(default_factory=time.perf_counter)
-    ready_after: float = 0.0
-
-    @property
-    def process(self) -> "subprocess.Popen[bytes]":
-        return self.watch.process
 
     @property
     def url(self) -> str:
@@ -181,6 +178,16 @@ class Worker:
     @property
     def ws_url(self) -> str:
         return f"ws://127.0.0.1:{self.port}"
+
+
+@dataclass
+class Worker(LocalServer):
+    started: float = field(default_factory=time.perf_counter)
+    ready_after: float = 0.0
+
+    @property
+    def process(self) -> "subprocess.Popen[bytes]":
+        return self.watch.process
 
     def log_tail(self) -> str:
         return "\n".join(self.watch.tail())
@@ -259,7 +266,7 @@ print(json.dumps({{"chat": chat.pk, "owner": owner.pk, "member": member.pk}}))
     return ids
 
 
-def login(worker: Worker, username: str) -> str:
+def login(worker: LocalServer, username: str) -> str:
     """Log in over HTTP; return the Cookie header a browser would send to /ws/ and /api/."""
     request = urllib.request.Request(  # noqa: S310 - worker.url is http://127.0.0.1
         f"{worker.url}/api/auth/login/",
@@ -289,7 +296,7 @@ def get_json(url: str, cookie: str) -> Any:
 
 
 def history(
-    worker: Worker, chat_pk: int, cookie: str, max_pages: int = 100
+    worker: LocalServer, chat_pk: int, cookie: str, max_pages: int = 100
 ) -> list[dict[str, Any]]:
     """Every message in the REST history (as the API gives it), following ``next`` links."""
     messages: list[dict[str, Any]] = []
@@ -335,11 +342,11 @@ async def connect_socket(url: str, cookie: str) -> tuple[ClientConnection, dict[
     return ws, await recv_json(ws)
 
 
-def chat_ws_url(worker: Worker, chat_pk: int) -> str:
+def chat_ws_url(worker: LocalServer, chat_pk: int) -> str:
     return f"{worker.ws_url}/ws/chat/{chat_pk}/"
 
 
-async def open_chat(worker: Worker, chat_pk: int, cookie: str) -> ClientConnection:
+async def open_chat(worker: LocalServer, chat_pk: int, cookie: str) -> ClientConnection:
     ws, first = await connect_socket(chat_ws_url(worker, chat_pk), cookie)
     assert first["action"] == "authentication", first
     assert first["payload"]["status_code"] == 200, first
@@ -381,7 +388,9 @@ class ChatClient:
     order: the oldest pending).
     """
 
-    def __init__(self, name: str, workers: Sequence[Worker], chat_pk: int, cookie: str) -> None:
+    def __init__(
+        self, name: str, workers: Sequence[LocalServer], chat_pk: int, cookie: str
+    ) -> None:
         self.name = name
         self.workers = list(workers)
         self.chat_pk = chat_pk
@@ -394,6 +403,7 @@ class ChatClient:
         self.closes: list[tuple[float, str]] = []  # when (perf_counter) and how
         self.refused: list[str] = []  # reconnect attempts that failed
         self.connections = 0
+        self.opened: list[float] = []  # when (perf_counter) each socket was open
         self.resent = 0
         self.changed = asyncio.Condition()
         self.ws: ClientConnection | None = None
@@ -402,6 +412,7 @@ class ChatClient:
     async def open(self) -> None:
         self.ws = await open_chat(self.workers[0], self.chat_pk, self.cookie)
         self.connections = 1
+        self.opened.append(time.perf_counter())
         self.reader = asyncio.create_task(self.read())
 
     async def close(self) -> None:
@@ -533,6 +544,7 @@ class ChatClient:
                     break
                 continue
             self.connections += 1
+            self.opened.append(time.perf_counter())
             for client_id in list(self.pending):
                 self.resent += 1
                 await self.transmit(client_id)
