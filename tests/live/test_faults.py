@@ -46,11 +46,11 @@ import pytest
 
 from tests.support.delivery import (
     answered,
+    both_ways,
     check_each_message_stored_once,
     cross,
     print_figures,
     redis_outage,
-    settled,
     stream,
 )
 from tests.support.live import (
@@ -169,7 +169,7 @@ def test_redis_restarted_mid_stream_loses_no_message_and_stores_none_twice(
         """Kill Redis mid-stream, start it again once erin has seen the outage, then
         probe until a message crosses from A to B again."""
         await answered(erin, restart_after)
-        await redis_outage(redis_server, erin, [frank], figures)
+        await redis_outage(redis_server.kill, redis_server.start, erin, [frank], figures)
 
     async def scenario() -> list[ChatClient]:
         erin = ChatClient("erin", [two.a], two.chat_pk, two.owner_cookie)
@@ -180,10 +180,7 @@ def test_redis_restarted_mid_stream_loses_no_message_and_stores_none_twice(
                 stream(erin, total), stream(frank, total), restart_redis(erin, frank)
             )
             # Both ways, on the same daphne processes as before.
-            for number in range(2):
-                await cross(erin, frank, f"erin after the restart {number}")
-                await cross(frank, erin, f"frank after the restart {number}")
-            await asyncio.gather(settled(erin), settled(frank))
+            await both_ways(erin, frank, "after the restart")
         return [erin, frank]
 
     clients = asyncio.run(scenario())

@@ -19,12 +19,16 @@ What these tests show:
   messages flow again through the same three daphne processes.
 - A client that trickles its request headers is cut off by the proxy at its
   header timeout, and a client address gets no more than its connection limit.
+- With the layer on Redis Sentinel (Debian's ``redis-sentinel``, a master and a
+  replica, ``REDIS_SENTINELS``): the master SIGKILLed, the Sentinel promotes the
+  replica, and messages flow again between two workers that were never restarted.
 
 Every wait is for an event, with a deadline; figures are printed (``-s``).
 """
 
 import asyncio
 import os
+import shutil
 import signal
 import socket
 import time
@@ -36,9 +40,12 @@ from pathlib import Path
 import pytest
 import redis
 
+from tests.support import processes
 from tests.support.delivery import (
     answered,
+    both_ways,
     check_each_message_stored_once,
+    cross,
     print_figures,
     redis_outage,
     settled,
@@ -47,6 +54,7 @@ from tests.support.delivery import (
 from tests.support.fanout import create_fanout_chat
 from tests.support.live import (
     FRAME_SECONDS,
+    READY_SECONDS,
     ChatClient,
     RedisServer,
     Worker,
@@ -149,8 +157,20 @@ async def everyone_hears(clients: Sequence[ChatClient], client_id: str, seconds:
     )
 
 
+def redis_commands(shards: Sequence[RedisServer]) -> list[int]:
+    """Commands each shard has processed so far (INFO stats)."""
+    counts = []
+    for shard in shards:
+        client = redis.Redis(host="127.0.0.1", port=shard.port)
+        try:
+            counts.append(int(client.info("stats")["total_commands_processed"]))
+        finally:
+            client.close()
+    return counts
+
+
 def test_a_killed_worker_loses_nothing_and_its_clients_move_to_the_others(
-    deployment: Deployment,
+    deployment: Deployment, shards: list[RedisServer]
 ) -> None:
     per_client, kill_after = 8, 3
     worker_a = deployment.workers[0]
@@ -178,10 +198,18 @@ def test_a_killed_worker_loses_nothing_and_its_clients_move_to_the_others(
                 time.perf_counter() - sent
             ) * 1000
 
+            commands_before = redis_commands(shards)
             kill = asyncio.create_task(kill_a(clients[0]))
             await asyncio.gather(*(stream(client, per_client) for client in clients))
             killed = await kill
             await asyncio.gather(*(settled(client) for client in clients))
+            commands = [
+                after - before
+                for after, before in zip(redis_commands(shards), commands_before, strict=True)
+            ]
+            figures["Redis commands per streamed message, per shard"] = [
+                round(count / (per_client * MEMBERS), 1) for count in commands
+            ]
             moved.extend(client for client in clients if client.closed_since(killed))
             stayed = [client for client in clients if client not in moved]
             assert len(moved) == held["A"], (
@@ -206,7 +234,7 @@ def test_a_killed_worker_loses_nothing_and_its_clients_move_to_the_others(
     assert all(worker.process.poll() is None for worker in deployment.workers[1:])
     figures["sockets held per worker before the kill"] = held
     figures["clients moved / stayed open"] = f"{len(moved)} / {len(clients) - len(moved)}"
-    figures["reconnects refused, why"] = [why for client in moved for why in client.refused]
+    figures["reconnects refused, why"] = [why[:60] for client in moved for why in client.refused]
     figures.update(
         check_each_message_stored_once(
             SCALE_DB, clients, deployment.proxy, deployment.chat_pk, deployment.cookies[0]
@@ -243,7 +271,7 @@ def test_a_redis_shard_restarted_recovers_without_restarting_a_worker(
             await everyone_hears(clients, await sender.say("before the outage"), FRAME_SECONDS)
             shard = group_shard(shards, deployment.chat_pk)
             figures["shard stopped"] = f"redis-server :{shard.port} (holds the chat's group)"
-            await redis_outage(shard, sender, others, figures)
+            await redis_outage(shard.kill, shard.start, sender, others, figures)
             for client in clients[:3]:
                 await everyone_hears(clients, await client.say(f"{client.name} after"), 10.0)
             await asyncio.gather(*(settled(client) for client in clients))
@@ -339,3 +367,106 @@ def test_one_client_address_gets_at_most_its_connection_limit(guarded: Proxy) ->
         f"\nscale-out: {CONNECTIONS_PER_CLIENT} connections from 127.0.0.1 held, "
         f"the next one closed by the proxy (PROXY_CONNECTIONS_PER_CLIENT {CONNECTIONS_PER_CLIENT})"
     )
+
+
+SENTINEL_MASTER = "chat"
+# The Sentinel's line once it watches the master, once it knows the replica, and
+# once it has made the replica the master.
+SENTINEL_WATCHING = r"\+monitor master chat "
+SENTINEL_KNOWS_REPLICA = r"\+slave slave "
+SENTINEL_SWITCHED = r"\+switch-master chat "
+FAILOVER_SECONDS = 30.0
+
+
+@dataclass
+class SentinelLayer:
+    master: RedisServer
+    sentinel: processes.WatchedProcess
+    sentinel_port: int
+
+
+@pytest.fixture
+def sentinel_layer(tmp_path: Path) -> Iterator[SentinelLayer]:
+    """A master, its replica and one Sentinel watching them (quorum 1: one Sentinel
+    may decide alone; production runs three, on separate machines)."""
+    binary = shutil.which("redis-sentinel")
+    if binary is None:
+        pytest.fail("redis-sentinel is not installed (.ci/run installs Debian's package)")
+    master = RedisServer(port=free_port(), log_path=tmp_path / "master.log")
+    replica = RedisServer(
+        port=free_port(),
+        log_path=tmp_path / "replica.log",
+        options=("--replicaof", "127.0.0.1", str(master.port)),
+    )
+    port = free_port()
+    config = tmp_path / "sentinel.conf"  # the Sentinel rewrites it as it learns
+    config.write_text(
+        f"port {port}\nbind 127.0.0.1\ndaemonize no\n"
+        f"sentinel monitor {SENTINEL_MASTER} 127.0.0.1 {master.port} 1\n"
+        f"sentinel down-after-milliseconds {SENTINEL_MASTER} 1000\n"
+        f"sentinel failover-timeout {SENTINEL_MASTER} 10000\n"
+    )
+    sentinel: processes.WatchedProcess | None = None
+    try:
+        master.start()
+        replica.start()
+        sentinel = processes.start(
+            f"redis-sentinel on :{port}",
+            [binary, str(config)],
+            tmp_path / "sentinel.log",
+            start_new_session=True,
+        )
+        try:
+            sentinel.wait_for(SENTINEL_WATCHING, READY_SECONDS)
+            sentinel.wait_for(SENTINEL_KNOWS_REPLICA, READY_SECONDS)
+        except processes.NotReady as exc:
+            pytest.fail(str(exc))
+        yield SentinelLayer(master, sentinel, port)
+    finally:
+        if sentinel is not None:
+            sentinel.stop(signal.SIGKILL)
+        master.kill()
+        replica.kill()
+
+
+def test_a_sentinel_failover_keeps_messages_flowing(
+    scale_env: dict[str, str], sentinel_layer: SentinelLayer, tmp_path: Path
+) -> None:
+    env = {
+        **scale_env,
+        "REDIS_URLS": "",
+        "REDIS_SENTINELS": f"127.0.0.1:{sentinel_layer.sentinel_port}",
+        "REDIS_SENTINEL_MASTER": SENTINEL_MASTER,
+    }
+    figures: dict[str, object] = {}
+
+    def failed_over() -> float:
+        """Wait for the Sentinel to promote the replica; how long it took (s)."""
+        started = time.perf_counter()
+        try:
+            sentinel_layer.sentinel.wait_for(SENTINEL_SWITCHED, FAILOVER_SECONDS)
+        except processes.NotReady as exc:
+            pytest.fail(str(exc))
+        return time.perf_counter() - started
+
+    with started_workers(env, tmp_path, signal.SIGKILL) as start:
+        workers = [start("A"), start("B")]
+        for worker in workers:
+            worker.wait_ready()
+        chat_pk, cookies = create_fanout_chat(env, 2, f"sentinel-{tmp_path.name}")
+
+        async def scenario() -> list[ChatClient]:
+            on_a = ChatClient("member on A", [workers[0]], chat_pk, cookies[0])
+            on_b = ChatClient("member on B", [workers[1]], chat_pk, cookies[1])
+            async with connected(on_a, on_b):
+                await cross(on_a, on_b, "before the failover")
+                await redis_outage(sentinel_layer.master.kill, failed_over, on_a, [on_b], figures)
+                await both_ways(on_a, on_b, "after the failover")
+            return [on_a, on_b]
+
+        clients = asyncio.run(scenario())
+        assert all(worker.process.poll() is None for worker in workers)
+        figures.update(
+            check_each_message_stored_once(SCALE_DB, clients, workers[1], chat_pk, cookies[1])
+        )
+    print_figures("scale-out: the Redis master SIGKILLed, Sentinel fails over", figures)

@@ -6,7 +6,7 @@ clients, and every client id tried stored exactly once (``tests/live/test_faults
 import asyncio
 import time
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from functools import partial
 
 import pytest
@@ -15,7 +15,6 @@ from tests.support.live import (
     FRAME_SECONDS,
     ChatClient,
     LocalServer,
-    RedisServer,
     contents_in_db,
     history,
     rows_per_client_id,
@@ -74,6 +73,15 @@ async def cross(sender: ChatClient, receiver: ChatClient, content: str) -> None:
         FRAME_SECONDS,
         "the channel layer does not carry messages between the workers",
     )
+
+
+async def both_ways(one: ChatClient, other: ChatClient, when: str) -> None:
+    """Messages cross from ``one`` to ``other`` and back, twice; then every message
+    either sent is answered."""
+    for number in range(2):
+        await cross(one, other, f"{one.name} {when} {number}")
+        await cross(other, one, f"{other.name} {when} {number}")
+    await asyncio.gather(settled(one), settled(other))
 
 
 def print_figures(title: str, figures: dict[str, object]) -> None:
@@ -156,18 +164,21 @@ def check_each_message_stored_once(
 
 
 async def redis_outage(
-    redis_server: RedisServer,
+    stop: Callable[[], object],
+    restore: Callable[[], float],
     sender: ChatClient,
     listeners: Sequence[ChatClient],
     figures: dict[str, object],
 ) -> None:
-    """Kill ``redis_server`` while ``sender`` talks, start it again once the sender
-    has seen the outage, then probe until the sender's message reaches every
-    listener. A restarted Redis has forgotten the groups: after a probe nobody
-    heard, every client reconnects (as the page does when it is told nothing)."""
+    """Stop Redis (``stop``, blocking) while ``sender`` talks; once the sender has seen
+    the outage, ``restore`` it (blocking; it returns how long that took, in seconds:
+    a restart, or a Sentinel's failover), then probe until the sender's message
+    reaches every listener. A Redis that lost its data has forgotten the groups:
+    after a probe nobody heard, every client reconnects (as the page does when it
+    is told nothing)."""
     answers_before = len(sender.saved)
     killed = time.perf_counter()
-    await asyncio.to_thread(redis_server.kill)
+    await asyncio.to_thread(stop)
     await sender.say("while Redis is down")
     await sender.wait_until(
         "a sign of the outage (the socket closed, or an answer with relayed false)",
@@ -183,7 +194,7 @@ async def redis_outage(
         if sender.closed_since(killed)
         else "message_saved, relayed: false"
     )
-    figures["Redis restart to PING (ms)"] = await asyncio.to_thread(redis_server.start) * 1000
+    figures["Redis back after (ms)"] = await asyncio.to_thread(restore) * 1000
     restarted = time.perf_counter()
     not_heard: list[str] = []
     for attempt in range(int(RECOVERY_SECONDS / PROBE_SECONDS) + 1):
@@ -198,7 +209,7 @@ async def redis_outage(
     else:
         pytest.fail(
             f"no message from {sender.name} reached every listener {RECOVERY_SECONDS:.0f} s "
-            f"after Redis restarted ({not_heard}). Likely cause: a worker's layer never "
+            f"after Redis was back ({not_heard}). Likely cause: a worker's layer never "
             "reconnected to Redis."
         )
     figures["Redis up -> a message heard by every listener (ms)"] = (

@@ -116,6 +116,8 @@ class RedisServer:
     port: int
     log_path: Path
     watch: processes.WatchedProcess | None = None
+    # More redis-server options, e.g. ("--replicaof", "127.0.0.1", "6380").
+    options: tuple[str, ...] = ()
 
     @property
     def url(self) -> str:
@@ -138,6 +140,7 @@ class RedisServer:
                 "no",
                 "--daemonize",
                 "no",
+                *self.options,
             ],
             self.log_path,
             append=True,  # one log across restarts
