@@ -5,8 +5,7 @@ FROM python:3.12-slim
 ENV PYTHONDONTWRITEBYTECODE=1 \
     PYTHONUNBUFFERED=1 \
     PIP_DISABLE_PIP_VERSION_CHECK=1 \
-    PORT=8000 \
-    WEB_WORKERS=1
+    PORT=8000
 
 WORKDIR /app
 
@@ -39,7 +38,8 @@ EXPOSE 8000
 HEALTHCHECK --interval=10s --timeout=5s --start-period=30s --retries=3 \
     CMD ["python", "bin/entrypoint", "healthcheck"]
 
-# Waits for the database, migrates (under a lock), then runs WEB_WORKERS daphne
-# processes on PORT. CMD, not ENTRYPOINT, so `docker compose run web python
-# manage.py ...` runs a management command as is.
+# Waits for the database, migrates (under a lock), then execs one daphne process on
+# PORT; scale with more containers behind the proxy (compose.yaml). CMD, not
+# ENTRYPOINT, so `docker compose run web python manage.py ...` runs a management
+# command as is.
 CMD ["python", "bin/entrypoint"]

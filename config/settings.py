@@ -160,8 +160,33 @@ if _POOLED:
         "timeout": env_int("DATABASE_POOL_TIMEOUT", 10),
     }
 
-REDIS_URL = os.environ.get("REDIS_URL", "")
-# Which channels-redis layer carries group messages (only with REDIS_URL):
+# Where the channel layer's Redis is; at most one of the three forms:
+#   REDIS_URL             one Redis, e.g. redis://redis:6379/0
+#   REDIS_URLS            several, comma-separated: channels-redis shards channels
+#                         and groups over them by a hash of the name (each group
+#                         lives on one shard; every worker talks to every shard)
+#   REDIS_SENTINELS       host:port of each Sentinel, comma-separated, with
+#   REDIS_SENTINEL_MASTER the name they monitor: the layer asks them for the
+#                         master, and again after a failover
+REDIS_URL = os.environ.get("REDIS_URL", "").strip()
+REDIS_URLS = env_list("REDIS_URLS", [])
+REDIS_SENTINELS = env_list("REDIS_SENTINELS", [])
+REDIS_SENTINEL_MASTER = os.environ.get("REDIS_SENTINEL_MASTER", "").strip()
+if sum(map(bool, (REDIS_URL, REDIS_URLS, REDIS_SENTINELS))) > 1:
+    raise ImproperlyConfigured("set one of REDIS_URL, REDIS_URLS and REDIS_SENTINELS")
+if bool(REDIS_SENTINELS) != bool(REDIS_SENTINEL_MASTER):
+    raise ImproperlyConfigured("REDIS_SENTINELS and REDIS_SENTINEL_MASTER go together")
+
+
+def sentinel_address(entry: str) -> tuple[str, int]:
+    """``host:port`` of one Sentinel (``REDIS_SENTINELS``)."""
+    host, _, port = entry.rpartition(":")
+    if not host or not port.isdigit():
+        raise ImproperlyConfigured(f"REDIS_SENTINELS: {entry!r} is not host:port")
+    return host.strip("[]"), int(port)  # [::1]:26379 is IPv6
+
+
+# Which channels-redis layer carries group messages (only with Redis):
 #   core    RedisChannelLayer: messages wait in Redis lists, one per worker process
 #   pubsub  RedisPubSubChannelLayer: Redis PUBLISH, one per group message
 CHANNEL_LAYER_BACKEND = os.environ.get("CHANNEL_LAYER_BACKEND", "").strip() or "core"
@@ -177,11 +202,10 @@ CHANNEL_LAYER_BACKEND = os.environ.get("CHANNEL_LAYER_BACKEND", "").strip() or "
 # Each socket's in-process buffer (and any other channel) keeps CHANNEL_LAYER_CAPACITY.
 CHANNEL_LAYER_CAPACITY = env_int("CHANNEL_LAYER_CAPACITY", 100)
 CHANNEL_LAYER_WORKER_CAPACITY = env_int("CHANNEL_LAYER_WORKER_CAPACITY", 1000)
-if REDIS_URL:
+if REDIS_URL or REDIS_URLS or REDIS_SENTINELS:
     from redis.exceptions import ConnectionError as RedisConnectionError
 
-    _redis_host: dict[str, object] = {
-        "address": REDIS_URL,
+    _redis_connection: dict[str, object] = {
         # The core layer blocks on Redis for up to 5 s waiting for messages;
         # redis-py reads with a 5 s timeout by default, so an idle worker's
         # wait timed out and its consumers died (close 1011). Stay above 5.
@@ -192,13 +216,26 @@ if REDIS_URL:
         # command once on a fresh connection instead of failing the consumer.
         "retry_on_error": [RedisConnectionError],
     }
+    _redis_hosts: list[dict[str, object]]
+    if REDIS_SENTINELS:
+        _redis_hosts = [
+            {
+                "sentinels": [sentinel_address(entry) for entry in REDIS_SENTINELS],
+                "master_name": REDIS_SENTINEL_MASTER,
+                # Asking a Sentinel is quick; one that does not answer is skipped.
+                "sentinel_kwargs": {"socket_timeout": 2},
+                **_redis_connection,
+            }
+        ]
+    else:
+        _redis_hosts = [{"address": url, **_redis_connection} for url in REDIS_URLS or [REDIS_URL]]
     _prefix = os.environ.get("CHANNEL_LAYER_PREFIX", "asgi")
     if CHANNEL_LAYER_BACKEND == "core":
         CHANNEL_LAYERS = {
             "default": {
-                "BACKEND": "channels_redis.core.RedisChannelLayer",
+                "BACKEND": "config.channel_layers.ShardedRedisChannelLayer",
                 "CONFIG": {
-                    "hosts": [_redis_host],
+                    "hosts": _redis_hosts,
                     "prefix": _prefix,
                     "capacity": CHANNEL_LAYER_CAPACITY,
                     "channel_capacity": {"specific.*": CHANNEL_LAYER_WORKER_CAPACITY},
@@ -211,7 +248,7 @@ if REDIS_URL:
         CHANNEL_LAYERS = {
             "default": {
                 "BACKEND": "channels_redis.pubsub.RedisPubSubChannelLayer",
-                "CONFIG": {"hosts": [_redis_host], "prefix": _prefix},
+                "CONFIG": {"hosts": _redis_hosts, "prefix": _prefix},
             }
         }
     else:

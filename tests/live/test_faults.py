@@ -36,7 +36,7 @@ import signal
 import time
 import uuid
 from collections import Counter
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator
 from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
@@ -44,6 +44,15 @@ from typing import Any
 
 import pytest
 
+from tests.support.delivery import (
+    answered,
+    both_ways,
+    check_each_message_stored_once,
+    cross,
+    print_figures,
+    redis_outage,
+    stream,
+)
 from tests.support.live import (
     FRAME_SECONDS,
     ChatClient,
@@ -52,12 +61,9 @@ from tests.support.live import (
     Worker,
     app_environment,
     connected,
-    contents_in_db,
     create_chat,
-    history,
     login,
     recreate_database,
-    rows_per_client_id,
     started_workers,
 )
 from tests.support.processes import free_port
@@ -65,12 +71,6 @@ from tests.support.processes import free_port
 pytestmark = pytest.mark.live
 
 FAULTS_DB = os.environ.get("LIVE_FAULTS_DB", "live_faults")
-RECOVERY_SECONDS = 30.0
-PROBE_SECONDS = 2.0
-# A stream keeps at most WINDOW messages unanswered (the server closes a socket
-# with more than 8), and a socket sends fewer than the rate limit's burst (30).
-WINDOW = 6
-STREAM_SECONDS = 30.0
 # Pairs of sockets sending one client id at once.
 RACES = 5
 
@@ -120,129 +120,6 @@ def two_workers(env: dict[str, str], workers: StartWorker, owner: str, member: s
     return TwoWorkers(worker_a, worker_b, chat_pk, login(worker_a, owner), login(worker_b, member))
 
 
-async def answered(client: ChatClient, count: int) -> None:
-    """Wait until ``client`` has had ``count`` answers (``message_saved``)."""
-    await client.wait_until(
-        f"{count} answers",
-        lambda: len(client.saved) >= count,
-        STREAM_SECONDS,
-        f"its worker ({client.workers[0].name}) does not answer",
-    )
-
-
-async def stream(client: ChatClient, total: int) -> None:
-    """Say ``total`` messages with at most ``WINDOW`` unanswered, the next as each
-    answer comes; return once every one is answered."""
-    for number in range(total):
-        await client.wait_until(
-            f"an answer freeing the window for message {number}",
-            lambda: len(client.pending) < WINDOW,
-            STREAM_SECONDS,
-            "message_saved stopped coming: a message lost, answered only with an error (see "
-            "errors), or a socket neither answering nor closed",
-        )
-        await client.say(f"{client.name} {number}")
-    await settled(client)
-
-
-async def settled(client: ChatClient) -> None:
-    """Wait until every message the client sent is answered ``message_saved``."""
-    await client.wait_until(
-        "message_saved for every message",
-        lambda: not client.pending,
-        STREAM_SECONDS,
-        "a message lost, a resend never answered, or one answered only with an error (see errors)",
-    )
-
-
-async def cross(sender: ChatClient, receiver: ChatClient, content: str) -> None:
-    """``sender`` says ``content``; wait until ``receiver`` (on the other worker) hears it."""
-    client_id = await sender.say(content)
-    await receiver.wait_until(
-        f"{sender.name}'s {content!r} as member_message",
-        partial(receiver.has_heard, client_id),
-        FRAME_SECONDS,
-        "the channel layer does not carry messages between the workers",
-    )
-
-
-def print_figures(title: str, figures: dict[str, object]) -> None:
-    print(f"\n{title}:")
-    for name, value in figures.items():
-        print(f"  {name}: {value:.1f}" if isinstance(value, float) else f"  {name}: {value}")
-
-
-def check_each_message_stored_once(
-    clients: Sequence[ChatClient], worker: Worker, chat_pk: int, cookie: str
-) -> dict[str, object]:
-    """The assertions every test here makes once its clients are done; the figures."""
-    rows = rows_per_client_id(FAULTS_DB, chat_pk)
-    tried = {client_id: client.name for client in clients for client_id in client.sent}
-    lost = [client_id for client_id in tried if client_id not in rows]
-    assert not lost, f"tried but not stored: {[(tried[cid], cid) for cid in lost]}"
-    twice = {client_id: count for client_id, count in rows.items() if count != 1}
-    assert not twice, f"rows per client id, where not one: {twice}"
-    # Each message a client typed has its own content: stored twice under two ids
-    # is a duplicate too (a client that resends under a new id).
-    repeated = {
-        text: count
-        for text, count in Counter(contents_in_db(FAULTS_DB, chat_pk)).items()
-        if count > 1
-    }
-    assert not repeated, f"messages stored more than once: {repeated}"
-    assert set(rows) <= set(tried), f"rows nobody sent: {set(rows) - set(tried)}"
-
-    reported_failed = [
-        (client.name, client_id, error)
-        for client in clients
-        for client_id, error in client.errors
-        if client_id in rows
-    ]
-    assert not reported_failed, f"error frames for saved messages: {reported_failed}"
-
-    answer_ids: dict[str, set[int]] = {}
-    for client in clients:
-        for saved in client.saved:
-            answer_ids.setdefault(saved["message"]["client_id"], set()).add(saved["message"]["id"])
-    split = {client_id: ids for client_id, ids in answer_ids.items() if len(ids) != 1}
-    assert not split, f"answers naming different messages for one client id: {split}"
-
-    in_history = history(worker, chat_pk, cookie)
-    assert Counter(message["client_id"] for message in in_history) == Counter(rows), (
-        "the REST history differs from the database"
-    )
-    history_ids = {message["id"] for message in in_history}
-    answers = [saved for client in clients for saved in client.saved]
-    not_relayed = [saved for saved in answers if not saved["relayed"] and not saved["duplicate"]]
-    missing = [saved for saved in not_relayed if saved["message"]["id"] not in history_ids]
-    assert not missing, f"saved with relayed false, not in the history: {missing}"
-    missing = [saved for saved in answers if saved["message"]["id"] not in history_ids]
-    assert not missing, f"acknowledged but not in the history: {missing}"
-    unheard = [
-        message
-        for client in clients
-        for message in client.heard
-        if message["id"] not in history_ids
-    ]
-    assert not unheard, f"relayed but not in the history: {unheard}"
-
-    return {
-        "tried / rows / acknowledged": f"{len(tried)} / {sum(rows.values())} / {len(answer_ids)}",
-        "answers: duplicate / not relayed": (
-            f"{sum(saved['duplicate'] for saved in answers)} / {len(not_relayed)}"
-        ),
-        "error frames": sum(len(client.errors) for client in clients),
-        "socket closes (codes)": {
-            client.name: [how for _, how in client.closes] for client in clients
-        },
-        "resends / sockets opened / reconnects refused": (
-            f"{sum(client.resent for client in clients)} / "
-            f"{sum(client.connections for client in clients)} / "
-            f"{sum(len(client.refused) for client in clients)}"
-        ),
-    }
-
-
 def test_a_killed_worker_loses_no_message_and_stores_none_twice(
     faults_env: dict[str, str], workers: StartWorker
 ) -> None:
@@ -275,7 +152,9 @@ def test_a_killed_worker_loses_no_message_and_stores_none_twice(
         return [gina, hank]
 
     clients = asyncio.run(scenario())
-    figures.update(check_each_message_stored_once(clients, two.b, two.chat_pk, two.member_cookie))
+    figures.update(
+        check_each_message_stored_once(FAULTS_DB, clients, two.b, two.chat_pk, two.member_cookie)
+    )
     print_figures("faults: worker A SIGKILLed mid-stream", figures)
 
 
@@ -290,41 +169,7 @@ def test_redis_restarted_mid_stream_loses_no_message_and_stores_none_twice(
         """Kill Redis mid-stream, start it again once erin has seen the outage, then
         probe until a message crosses from A to B again."""
         await answered(erin, restart_after)
-        answers_before = len(erin.saved)
-        killed = time.perf_counter()
-        await asyncio.to_thread(redis_server.kill)
-        await erin.wait_until(
-            "a sign of the outage (her socket closed, or an answer with relayed false)",
-            lambda: (
-                erin.closed_since(killed)
-                or any(not saved["relayed"] for saved in erin.saved[answers_before:])
-            ),
-            FRAME_SECONDS,
-            "her stream sent nothing while Redis was down, or the worker hid the failure",
-        )
-        figures["the outage as erin saw it"] = (
-            f"socket closed ({erin.closes[-1][1]})"
-            if erin.closed_since(killed)
-            else "message_saved, relayed: false"
-        )
-        figures["Redis restart to PING (ms)"] = await asyncio.to_thread(redis_server.start) * 1000
-        restarted = time.perf_counter()
-        not_heard: list[str] = []
-        for attempt in range(int(RECOVERY_SECONDS / PROBE_SECONDS) + 1):
-            probe = await erin.say(f"after the restart, probe {attempt}")
-            if await frank.wait(partial(frank.has_heard, probe), PROBE_SECONDS):
-                break
-            not_heard.append(f"probe {attempt}")
-            # Told nothing: the client's reconnect, to the same workers.
-            await asyncio.gather(erin.drop(), frank.drop())
-        else:
-            pytest.fail(
-                f"no message crossed from A to B {RECOVERY_SECONDS:.0f} s after Redis "
-                f"restarted. frank: {frank.summary()}. Likely cause: a worker's layer "
-                "never reconnected to Redis."
-            )
-        figures["Redis up -> first message A->B (ms)"] = (time.perf_counter() - restarted) * 1000
-        figures["probes not heard (both clients reconnected after each)"] = not_heard
+        await redis_outage(redis_server.kill, redis_server.start, erin, [frank], figures)
 
     async def scenario() -> list[ChatClient]:
         erin = ChatClient("erin", [two.a], two.chat_pk, two.owner_cookie)
@@ -335,17 +180,16 @@ def test_redis_restarted_mid_stream_loses_no_message_and_stores_none_twice(
                 stream(erin, total), stream(frank, total), restart_redis(erin, frank)
             )
             # Both ways, on the same daphne processes as before.
-            for number in range(2):
-                await cross(erin, frank, f"erin after the restart {number}")
-                await cross(frank, erin, f"frank after the restart {number}")
-            await asyncio.gather(settled(erin), settled(frank))
+            await both_ways(erin, frank, "after the restart")
         return [erin, frank]
 
     clients = asyncio.run(scenario())
     # Neither daphne was restarted.
     assert two.a.process.poll() is None
     assert two.b.process.poll() is None
-    figures.update(check_each_message_stored_once(clients, two.b, two.chat_pk, two.member_cookie))
+    figures.update(
+        check_each_message_stored_once(FAULTS_DB, clients, two.b, two.chat_pk, two.member_cookie)
+    )
     print_figures("faults: Redis restarted mid-stream under two workers", figures)
 
 
@@ -390,6 +234,8 @@ def test_a_retried_client_id_stores_one_row(
         return [on_a, on_b]
 
     clients = asyncio.run(scenario())
-    figures = check_each_message_stored_once(clients, two.a, two.chat_pk, two.owner_cookie)
+    figures = check_each_message_stored_once(
+        FAULTS_DB, clients, two.a, two.chat_pk, two.owner_cookie
+    )
     figures["races won (stored first)"] = dict(stored_by)
     print_figures("faults: one client id sent twice", figures)

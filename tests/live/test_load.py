@@ -156,7 +156,7 @@ def test_concurrent_gets_answer_without_5xx_within_the_connection_bound(
     worker.wait_ready()
     chat_pk, cookies = create_fanout_chat(load_env, 1, "rest")
     # README, "Database connections": at most DATABASE_POOL_MAX_SIZE per daphne process.
-    bound = int(load_env.get("DATABASE_POOL_MAX_SIZE", "10")) * int(load_env["WEB_WORKERS"])
+    bound = int(load_env.get("DATABASE_POOL_MAX_SIZE", "10"))
     url = f"{worker.url}/api/groups/{chat_pk}/messages/"
     result = fire_gets(url, cookies[0], LOAD_DB, REQUESTS, CONCURRENCY)
     print(

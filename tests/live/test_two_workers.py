@@ -1,8 +1,8 @@
 """Two app processes started as the container starts them, one Redis channel layer.
 
 Why: a deployment runs several workers, so a message must cross between them,
-the survivors must carry on when one dies, and ``WEB_WORKERS=2`` must share one
-port. The figures measured are printed (run with ``-s`` to see them).
+the survivors must carry on when one dies. The figures measured are printed (run
+with ``-s`` to see them).
 """
 
 import asyncio
@@ -161,44 +161,3 @@ def test_message_crosses_workers_and_survives_losing_one(
     print("\nlive figures (two workers, one Redis layer, loopback):")
     for name, value in figures.items():
         print(f"  {name}: {value:.3f}" if "(s)" in name else f"  {name}: {value:.1f}")
-
-
-def _children_of(pid: int) -> list[int]:
-    children = Path(f"/proc/{pid}/task/{pid}/children")
-    return [int(child) for child in children.read_text().split()] if children.exists() else []
-
-
-def test_web_workers_share_one_port(app_env: dict[str, str], start_worker: StartWorker) -> None:
-    """WEB_WORKERS=2: two daphne children on one socket; SIGTERM stops them all."""
-    pool = start_worker("pool", WEB_WORKERS="2")
-    pool.wait_ready()
-    children = _children_of(pool.process.pid)
-    assert len(children) == 2, children
-
-    # Several connections on the one port, all answered; messages cross between
-    # them whichever daphne child accepted each.
-    cookie = ""
-
-    async def talk() -> float:
-        sockets = [await open_chat(pool, chat_pk, cookie) for _ in range(4)]
-        try:
-            sent = await say(sockets[0], "one port, two processes")
-            for ws in sockets:
-                await recv_member_message(ws, "one port, two processes")
-            return (time.perf_counter() - sent) * 1000
-        finally:
-            for ws in sockets:
-                await ws.close()
-
-    chat_pk = create_chat(app_env, "carol", "dave")["chat"]
-    cookie = login(pool, "carol")
-    fan_out_ms = asyncio.run(talk())
-
-    stopping = time.perf_counter()
-    assert pool.stop(signal.SIGTERM) == 0, pool.log_tail()
-    stop_ms = (time.perf_counter() - stopping) * 1000
-    assert not any(Path(f"/proc/{child}").exists() for child in children)
-    print(
-        f"\nlive figures (WEB_WORKERS=2): ready {pool.ready_after:.3f} s, "
-        f"fan-out to 4 sockets {fan_out_ms:.1f} ms, SIGTERM to exit {stop_ms:.1f} ms"
-    )

@@ -21,7 +21,7 @@ from websockets.asyncio.client import ClientConnection
 from websockets.exceptions import ConnectionClosed
 
 from tests.support import processes
-from tests.support.live import Worker, open_chat
+from tests.support.live import LocalServer, open_chat
 
 # After the last send, how long members get to receive what is still on its way.
 DRAIN_SECONDS = 10.0
@@ -48,7 +48,7 @@ def create_fanout_chat(env: dict[str, str], members: int, prefix: str) -> tuple[
 
 
 async def connect_members(
-    worker: Worker, chat_pk: int, cookies: list[str]
+    worker: LocalServer, chat_pk: int, cookies: list[str]
 ) -> list[ClientConnection]:
     """One authenticated socket per member, opened at once."""
     return list(await asyncio.gather(*(open_chat(worker, chat_pk, cookie) for cookie in cookies)))

@@ -83,7 +83,6 @@ def app_environment(database: str, redis_url: str) -> dict[str, str]:
         "LOG_LEVEL": "INFO",
         # The one difference from the image: listen on loopback only.
         "WEB_BIND": "127.0.0.1",
-        "WEB_WORKERS": "1",
     }
 
 
@@ -117,6 +116,8 @@ class RedisServer:
     port: int
     log_path: Path
     watch: processes.WatchedProcess | None = None
+    # More redis-server options, e.g. ("--replicaof", "127.0.0.1", "6380").
+    options: tuple[str, ...] = ()
 
     @property
     def url(self) -> str:
@@ -139,6 +140,7 @@ class RedisServer:
                 "no",
                 "--daemonize",
                 "no",
+                *self.options,
             ],
             self.log_path,
             append=True,  # one log across restarts
@@ -164,16 +166,13 @@ class RedisServer:
 
 
 @dataclass
-class Worker:
+class LocalServer:
+    """A server process of ours on 127.0.0.1: a worker, or the proxy in front of
+    workers; where a client connects."""
+
     name: str
     port: int
     watch: processes.WatchedProcess
-    started: float = field(default_factory=time.perf_counter)
-    ready_after: float = 0.0
-
-    @property
-    def process(self) -> "subprocess.Popen[bytes]":
-        return self.watch.process
 
     @property
     def url(self) -> str:
@@ -182,6 +181,16 @@ class Worker:
     @property
     def ws_url(self) -> str:
         return f"ws://127.0.0.1:{self.port}"
+
+
+@dataclass
+class Worker(LocalServer):
+    started: float = field(default_factory=time.perf_counter)
+    ready_after: float = 0.0
+
+    @property
+    def process(self) -> "subprocess.Popen[bytes]":
+        return self.watch.process
 
     def log_tail(self) -> str:
         return "\n".join(self.watch.tail())
@@ -260,7 +269,7 @@ print(json.dumps({{"chat": chat.pk, "owner": owner.pk, "member": member.pk}}))
     return ids
 
 
-def login(worker: Worker, username: str) -> str:
+def login(worker: LocalServer, username: str) -> str:
     """Log in over HTTP; return the Cookie header a browser would send to /ws/ and /api/."""
     cookies = log_in_over_http(worker.url, username, PASSWORD, opener=HTTP)
     assert {"jwt_auth_cookie", "jwt_auth_refresh_cookie"} <= set(cookies)
@@ -280,7 +289,7 @@ def get_json(url: str, cookie: str) -> Any:
 
 
 def history(
-    worker: Worker, chat_pk: int, cookie: str, max_pages: int = 100
+    worker: LocalServer, chat_pk: int, cookie: str, max_pages: int = 100
 ) -> list[dict[str, Any]]:
     """Every message in the REST history (as the API gives it), following ``next`` links."""
     messages: list[dict[str, Any]] = []
@@ -326,11 +335,11 @@ async def connect_socket(url: str, cookie: str) -> tuple[ClientConnection, dict[
     return ws, await recv_json(ws)
 
 
-def chat_ws_url(worker: Worker, chat_pk: int) -> str:
+def chat_ws_url(worker: LocalServer, chat_pk: int) -> str:
     return f"{worker.ws_url}/ws/chat/{chat_pk}/"
 
 
-async def open_chat(worker: Worker, chat_pk: int, cookie: str) -> ClientConnection:
+async def open_chat(worker: LocalServer, chat_pk: int, cookie: str) -> ClientConnection:
     ws, first = await connect_socket(chat_ws_url(worker, chat_pk), cookie)
     assert first["action"] == "authentication", first
     assert first["payload"]["status_code"] == 200, first
@@ -372,7 +381,9 @@ class ChatClient:
     order: the oldest pending).
     """
 
-    def __init__(self, name: str, workers: Sequence[Worker], chat_pk: int, cookie: str) -> None:
+    def __init__(
+        self, name: str, workers: Sequence[LocalServer], chat_pk: int, cookie: str
+    ) -> None:
         self.name = name
         self.workers = list(workers)
         self.chat_pk = chat_pk
@@ -385,6 +396,7 @@ class ChatClient:
         self.closes: list[tuple[float, str]] = []  # when (perf_counter) and how
         self.refused: list[str] = []  # reconnect attempts that failed
         self.connections = 0
+        self.opened: list[float] = []  # when (perf_counter) each socket was open
         self.resent = 0
         self.changed = asyncio.Condition()
         self.ws: ClientConnection | None = None
@@ -393,6 +405,7 @@ class ChatClient:
     async def open(self) -> None:
         self.ws = await open_chat(self.workers[0], self.chat_pk, self.cookie)
         self.connections = 1
+        self.opened.append(time.perf_counter())
         self.reader = asyncio.create_task(self.read())
 
     async def close(self) -> None:
@@ -524,6 +537,7 @@ class ChatClient:
                     break
                 continue
             self.connections += 1
+            self.opened.append(time.perf_counter())
             for client_id in list(self.pending):
                 self.resent += 1
                 await self.transmit(client_id)
