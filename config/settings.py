@@ -310,6 +310,8 @@ SPECTACULAR_SETTINGS = {
     "VERSION": "1",
     # The schema describes the API; it does not list its own endpoint.
     "SERVE_INCLUDE_SCHEMA": False,
+    # Public, and read no cookie: an expired access cookie must not make it a 401.
+    "SERVE_AUTHENTICATION": [],
     # Read-only fields (ids, dates) left out of request bodies.
     "COMPONENT_SPLIT_REQUEST": True,
     "SCHEMA_PATH_PREFIX": "/api/",

@@ -108,3 +108,13 @@ def test_throttled_endpoints_say_429(schema: dict[str, Any]) -> None:
         if "429" in operation["responses"]
     }
     assert throttled == {"/api/auth/login/", "/api/auth/signup/", "/api/auth/refresh/"}
+
+
+def test_the_schema_is_served_to_a_client_whose_access_cookie_expired() -> None:
+    """The documents read no cookie: a stale access token (which makes the API answer
+    401) does not keep the schema or the docs page from anyone."""
+    client = APIClient()
+    client.cookies[settings.AUTH_COOKIE_ACCESS] = "expired.or.tampered"
+    assert client.get("/api/schema/").status_code == 200
+    assert client.get("/api/docs/").status_code == 200
+    assert client.get("/api/auth/me/").status_code == 401
