@@ -6,4 +6,5 @@ class AccountsConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
-        from accounts import checks, signals  # noqa: F401  # registers checks and receivers
+        # Registers the checks, the receivers and the OpenAPI description of the cookie.
+        from accounts import checks, schema, signals  # noqa: F401

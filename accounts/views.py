@@ -12,7 +12,13 @@ from django.conf import settings
 from django.contrib.auth import logout as end_django_session
 from django.contrib.auth.models import update_last_login
 from django.middleware.csrf import get_token
-from rest_framework import status
+from drf_spectacular.utils import (
+    OpenApiParameter,
+    OpenApiResponse,
+    extend_schema,
+    inline_serializer,
+)
+from rest_framework import serializers, status
 from rest_framework.authentication import SessionAuthentication
 from rest_framework.exceptions import NotAuthenticated
 from rest_framework.permissions import AllowAny
@@ -31,7 +37,25 @@ from accounts.models import User
 from accounts.serializers import PasswordChangeSerializer, SignUpSerializer, UserSerializer
 from accounts.throttles import AddressThrottle, UsernameThrottle
 from accounts.tokens import revoke_access, rotate, start_session
+from config.apidocs.schema import ErrorSerializer
 from realtime.groups import end_sessions
+
+# How the OpenAPI schema describes these views' cookies and answers.
+LOGGED_IN = OpenApiResponse(
+    UserSerializer, description="The user; Set-Cookie: a new session's access and refresh tokens."
+)
+NEW_COOKIES = OpenApiResponse(
+    None, description="Set-Cookie: a new access token and the rotated refresh token."
+)
+
+
+def refresh_cookie_parameter(*, required: bool) -> OpenApiParameter:
+    return OpenApiParameter(
+        name=settings.AUTH_COOKIE_REFRESH,
+        location=OpenApiParameter.COOKIE,
+        required=required,
+        description="The refresh token (HttpOnly, sent only to /api/auth/).",
+    )
 
 
 class TokenCookieView(APIView):
@@ -86,6 +110,7 @@ class LoginView(TokenCookieView):
     throttle_classes = [AddressThrottle, UsernameThrottle]
     throttle_scope = "login"
 
+    @extend_schema(request=TokenObtainSerializer, responses={200: LOGGED_IN})
     def post(self, request: Request) -> Response:
         serializer = TokenObtainSerializer(data=request.data, context={"request": request})
         serializer.is_valid(raise_exception=True)
@@ -100,6 +125,7 @@ class SignUpView(TokenCookieView):
     throttle_classes = [AddressThrottle, UsernameThrottle]
     throttle_scope = "signup"
 
+    @extend_schema(request=SignUpSerializer, responses={201: LOGGED_IN})
     def post(self, request: Request) -> Response:
         serializer = SignUpSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
@@ -110,6 +136,7 @@ class PasswordChangeView(APIView):
     """Change one's own password (the current one first); this client stays logged in
     with new tokens."""
 
+    @extend_schema(request=PasswordChangeSerializer, responses={200: LOGGED_IN})
     def post(self, request: Request) -> Response:
         serializer = PasswordChangeSerializer(data=request.data, context={"request": request})
         serializer.is_valid(raise_exception=True)
@@ -134,6 +161,16 @@ class RefreshView(TokenCookieView):
         user_id = payload.get(jwt_settings.USER_ID_CLAIM)
         return None if user_id is None else f"user-id:{user_id}"
 
+    @extend_schema(
+        request=None,
+        parameters=[refresh_cookie_parameter(required=True)],
+        responses={
+            204: NEW_COOKIES,
+            401: OpenApiResponse(
+                ErrorSerializer, "No refresh cookie, or it expired, was used or was revoked."
+            ),
+        },
+    )
     def post(self, request: Request) -> Response:
         try:
             refresh = rotate(self.refresh_cookie(request))
@@ -148,6 +185,11 @@ class LogoutView(TokenCookieView):
     """Blacklist the refresh token, refuse the access token, end the Django session,
     close the user's sockets and clear the cookies."""
 
+    @extend_schema(
+        request=None,
+        parameters=[refresh_cookie_parameter(required=False)],
+        responses={204: OpenApiResponse(None, description="Set-Cookie: both cookies cleared.")},
+    )
     def post(self, request: Request) -> Response:
         users = {self.session_user(request)}
         raw = request.COOKIES.get(settings.AUTH_COOKIE_REFRESH)
@@ -181,6 +223,9 @@ class CsrfTokenView(APIView):
     authentication_classes: list[Any] = []
     permission_classes = [AllowAny]
 
+    @extend_schema(
+        responses=inline_serializer("CsrfToken", {"csrf_token": serializers.CharField()})
+    )
     def get(self, request: Request) -> Response:
         return Response({"csrf_token": get_token(request._request)})
 
@@ -188,6 +233,7 @@ class CsrfTokenView(APIView):
 class MeView(APIView):
     """The user the request is authenticated as."""
 
+    @extend_schema(responses=UserSerializer)
     def get(self, request: Request) -> Response:
         assert isinstance(request.user, User)  # IsAuthenticated let it through
         return Response(UserSerializer(request.user).data)

@@ -69,3 +69,18 @@ class CatchUpFilter(BaseFilterBackend):
 
     def get_ordering(self, request: Request, queryset: QuerySet[Any], view: APIView) -> str:
         return "-id" if self.after(request) is None else "id"
+
+    def get_schema_operation_parameters(self, view: APIView) -> list[dict[str, Any]]:
+        """``after`` in the OpenAPI schema (DRF's hook, which drf-spectacular reads)."""
+        return [
+            {
+                "name": "after",
+                "in": "query",
+                "required": False,
+                "description": (
+                    "Only the messages after this message id, oldest first (the catch-up "
+                    "after a reconnect or a gap in seq). Without it: newest first."
+                ),
+                "schema": {"type": "integer", "minimum": 0},
+            }
+        ]

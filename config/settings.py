@@ -92,9 +92,12 @@ INSTALLED_APPS = [
     "channels",
     "rest_framework",
     "rest_framework_simplejwt.token_blacklist",
+    "drf_spectacular",
+    "drf_spectacular_sidecar",  # Swagger UI's files, served as our own static files
     "accounts",
     "realtime",
     "chat",
+    "config.apidocs",
 ]
 
 MIDDLEWARE = [
@@ -330,6 +333,29 @@ REST_FRAMEWORK = {
     # Django's ValidationError from a service is a 400, in every app's views.
     "EXCEPTION_HANDLER": "config.exceptions.exception_handler",
     "NUM_PROXIES": NUM_PROXIES,
+    # The OpenAPI schema (config/apidocs): drf-spectacular's, plus what every view here shares.
+    "DEFAULT_SCHEMA_CLASS": "config.apidocs.schema.AutoSchema",
+}
+
+# The OpenAPI schema at /api/schema/ and its docs page at /api/docs/ (config/apidocs).
+SPECTACULAR_SETTINGS = {
+    "TITLE": "Channels chat REST API",
+    "DESCRIPTION": (
+        "Group chats, their members and their history, and the JWT-cookie login. "
+        "The WebSocket protocol is described by the AsyncAPI document at /api/asyncapi.json."
+    ),
+    "VERSION": "1",
+    # The schema describes the API; it does not list its own endpoint.
+    "SERVE_INCLUDE_SCHEMA": False,
+    # Public, and read no cookie: an expired access cookie must not make it a 401.
+    "SERVE_AUTHENTICATION": [],
+    # Read-only fields (ids, dates) left out of request bodies.
+    "COMPONENT_SPLIT_REQUEST": True,
+    "SCHEMA_PATH_PREFIX": "/api/",
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    # Cookies go along with "Try it out": log in on the site first.
+    "SWAGGER_UI_SETTINGS": {"withCredentials": True},
 }
 
 # How long an access token lives; a socket opened with Django's session cookie (which

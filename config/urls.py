@@ -1,4 +1,5 @@
-"""HTTP routes: the health probes, the admin, each app's API and the pages."""
+"""HTTP routes: the health probes, the admin, each app's API, the API documents and
+the pages."""
 
 from django.contrib import admin
 from django.urls import include, path
@@ -10,6 +11,8 @@ urlpatterns = [
     path("readyz", readyz, name="readyz"),
     path("admin/", admin.site.urls),
     path("api/auth/", include("accounts.urls")),
+    # The OpenAPI schema, its docs page and the AsyncAPI document.
+    path("api/", include("config.apidocs.urls")),
     path("api/", include("chat.urls")),
     path("", include("chat.page_urls")),
 ]

@@ -22,6 +22,7 @@ Group messages (``realtime.groups``) reach the client with ``is_mine`` / ``is_cu
 import asyncio
 import logging
 import time
+import warnings
 from collections import deque
 from collections.abc import Sequence
 from http import HTTPStatus
@@ -35,7 +36,13 @@ from django.db.models import Model
 from pydantic import TypeAdapter
 
 from realtime.database import database_sync_to_async
-from realtime.frames import FrameReader, IncomingT, InvalidFrame, incoming_adapter
+from realtime.frames import (
+    FrameReader,
+    IncomingT,
+    InvalidFrame,
+    incoming_adapter,
+    incoming_classes,
+)
 from realtime.groups import (
     EndSessionEvent,
     GroupMessageEvent,
@@ -57,6 +64,7 @@ from realtime.messages import (
     GroupMessage,
     PingMessage,
     PongMessage,
+    message_action,
 )
 from realtime.rate_limit import open_sockets
 from realtime.settings import RealtimeSettings, realtime_settings
@@ -71,6 +79,23 @@ ObjT = TypeVar("ObjT", bound=Model | None)
 
 # Close codes after a refused handshake or an ended session: 4000 + the HTTP status.
 CLOSE_CODE_BASE = 4000
+# The close when handling frames failed in the layer itself (not in a handler).
+INTERNAL_ERROR_CLOSE_CODE = 1011
+# Every code the server closes a socket with, and why (the AsyncAPI document lists them).
+CLOSE_CODES = {
+    CLOSE_CODE_BASE + HTTPStatus.UNAUTHORIZED: (
+        "not logged in, the token or session expired, or logged out: refresh and reconnect"
+    ),
+    CLOSE_CODE_BASE + HTTPStatus.FORBIDDEN: "not permitted, or the membership was removed",
+    CLOSE_CODE_BASE + HTTPStatus.NOT_FOUND: (
+        "no such object for this user (a chat that is missing, deleted or not theirs), "
+        "or no endpoint at this path"
+    ),
+    CLOSE_CODE_BASE + HTTPStatus.TOO_MANY_REQUESTS: (
+        "too many frames, too many unanswered, or too many sockets for this user"
+    ),
+    INTERNAL_ERROR_CLOSE_CODE: "handling frames failed in the server: reconnect",
+}
 
 # Channel-layer and socket events whose handlers here use no database, so channels'
 # per-event ``close_old_connections()`` (a hop to a worker thread and back, the largest
@@ -87,6 +112,20 @@ LEAVE_GROUPS_SECONDS = 5.0
 PONG_TEXT = PongMessage().model_dump_json()
 COMPLETE_TEXT = CompleteMessage().model_dump_json()
 GROUP_COMPLETE_TEXT = GroupCompleteMessage().model_dump_json()
+
+# What every consumer may send, whatever it declares: the layer's own messages.
+LAYER_OUTGOING: tuple[type[BaseMessage], ...] = (
+    AuthenticationMessage,
+    ErrorMessage,
+    PongMessage,
+    CompleteMessage,
+    GroupCompleteMessage,
+)
+
+
+class UndeclaredMessageWarning(RuntimeWarning):
+    """A consumer sent a message class missing from its ``outgoing_messages``, so
+    the AsyncAPI document does not list it (an error in the tests: pytest.ini)."""
 
 
 class RealtimeConsumer(
@@ -109,7 +148,16 @@ class RealtimeConsumer(
     # for handlers that use Django's async ORM (``await Model.objects.aget()``).
     close_old_connections_per_message: ClassVar[bool] = False
 
-    incoming_adapter: ClassVar[TypeAdapter[Any]] = incoming_adapter(PingMessage)
+    # The message classes the consumer handles, ping included: set from the class's
+    # declaration (``RealtimeConsumer[Incoming, Obj]``). realtime.asyncapi lists them.
+    incoming_messages: ClassVar[tuple[type[BaseMessage], ...]] = (PingMessage,)
+    incoming_adapter: ClassVar[TypeAdapter[Any]] = incoming_adapter(incoming_messages)
+    # The message classes the consumer sends besides the layer's own (LAYER_OUTGOING):
+    # its answers and the group messages its sockets get. realtime.asyncapi lists them;
+    # sending one not declared here warns (UndeclaredMessageWarning).
+    outgoing_messages: ClassVar[tuple[type[BaseMessage], ...]] = ()
+    # Their actions, computed once per class.
+    sent_actions: ClassVar[frozenset[str]] = frozenset(map(message_action, LAYER_OUTGOING))
 
     # Set by connect(); frames before the handshake succeeded are ignored.
     user: "_AnyUser"
@@ -148,7 +196,24 @@ class RealtimeConsumer(
             if get_origin(base) is RealtimeConsumer:
                 incoming = get_args(base)[0]
                 if not isinstance(incoming, TypeVar):
-                    cls.incoming_adapter = incoming_adapter(incoming)
+                    cls.incoming_messages = incoming_classes(incoming)
+                    cls.incoming_adapter = incoming_adapter(cls.incoming_messages)
+        cls.sent_actions = frozenset(map(message_action, cls.sent_messages()))
+
+    @classmethod
+    def sent_messages(cls) -> tuple[type[BaseMessage], ...]:
+        """Every message class this consumer may send: the layer's, then its own."""
+        return tuple(dict.fromkeys((*LAYER_OUTGOING, *cls.outgoing_messages)))
+
+    def check_declared(self, action: str) -> None:
+        """Warn when this consumer sends an action it does not declare."""
+        if action not in self.sent_actions:
+            warnings.warn(
+                f"{type(self).__name__} sends {action!r}, which is not in its "
+                "outgoing_messages: the AsyncAPI document does not list it",
+                UndeclaredMessageWarning,
+                stacklevel=3,
+            )
 
     # The lifecycle
 
@@ -253,7 +318,7 @@ class RealtimeConsumer(
             # socket cannot go on in order, so it is closed.
             logger.exception("Handling frames failed on %s", self.scope.get("path"))
             self.ready = False
-            await self.close(code=1011)
+            await self.close(code=INTERNAL_ERROR_CLOSE_CODE)
         finally:
             self.worker = None
 
@@ -325,6 +390,7 @@ class RealtimeConsumer(
     # Sending
 
     async def send_message(self, message: BaseMessage) -> None:
+        self.check_declared(message.action)
         await self.send(text_data=message.model_dump_json())
 
     async def send_group_message(
@@ -421,6 +487,7 @@ class RealtimeConsumer(
         text = relayed_text(event, channel=self.channel_name, user=self.user_key)
         if text is None:
             return
+        self.check_declared(event["action"])
         await self.send(text_data=text)
         if self.config.send_completion:
             await self.send(text_data=GROUP_COMPLETE_TEXT)

@@ -34,10 +34,14 @@ class InvalidFrame(Exception):
         self.payload = payload
 
 
-def incoming_adapter(incoming: Any) -> TypeAdapter[Any]:
-    """One validator for a consumer's messages (a class or a union of them),
-    discriminated on ``action``. Ping is always understood, listed or not."""
-    members = tuple(dict.fromkeys((*(get_args(incoming) or (incoming,)), PingMessage)))
+def incoming_classes(incoming: Any) -> tuple[type[BaseMessage], ...]:
+    """The message classes of a consumer's declared messages (a class or a union of
+    them), ping included: it is always understood, listed or not."""
+    return tuple(dict.fromkeys((*(get_args(incoming) or (incoming,)), PingMessage)))
+
+
+def incoming_adapter(members: tuple[type[BaseMessage], ...]) -> TypeAdapter[Any]:
+    """One validator for a consumer's message classes, discriminated on ``action``."""
     if len(members) == 1:
         return TypeAdapter(members[0])
     union: Any = Union[members]  # noqa: UP007 - built from a runtime tuple

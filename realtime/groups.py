@@ -42,6 +42,8 @@ class GroupMessageEvent(TypedDict):
     """
 
     type: str
+    # The message's action, for the receiving consumer's check of what it sends.
+    action: str
     text: str
     sender_user: str | None
     sender_channel: str | None
@@ -72,6 +74,7 @@ def group_message_event(
     """``message`` as it travels through the channel layer, serialised once."""
     return {
         "type": "realtime.group_message",
+        "action": message.action,
         "text": message.model_dump_json(exclude=set(RELAY_FLAGS)),
         "sender_user": user_key(sender.user_pk),
         "sender_channel": sender.channel,

@@ -50,6 +50,12 @@ class BaseMessage(BaseModel):
             )
 
 
+def message_action(message_class: type[BaseMessage]) -> str:
+    """The ``action`` a message class sends and accepts (its Literal's one value)."""
+    action: str = message_class.model_fields["action"].default
+    return action
+
+
 class GroupMessage(BaseMessage):
     """A message for every socket in a group (``realtime.groups.push``).
 
@@ -83,6 +89,8 @@ class PingMessage(SignalMessage):
 
 
 class PongMessage(SignalMessage):
+    """The answer to ``ping``."""
+
     action: Literal["pong"] = "pong"
 
 

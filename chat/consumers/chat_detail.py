@@ -2,7 +2,13 @@ from django.core.exceptions import ValidationError
 from rest_framework.permissions import IsAuthenticated
 
 from chat import services
-from chat.messages.chat_detail import MemberPayload, MessageSaved, NewChatMessage, SavedPayload
+from chat.messages.chat_detail import (
+    MemberMessage,
+    MemberPayload,
+    MessageSaved,
+    NewChatMessage,
+    SavedPayload,
+)
 from chat.models import GroupChat
 from chat.permissions import IsGroupChatMember
 from realtime.consumers import RealtimeConsumer
@@ -23,6 +29,8 @@ class ChatDetailConsumer(RealtimeConsumer[NewChatMessage, GroupChat]):
 
     permission_classes = (IsAuthenticated, IsGroupChatMember)
     queryset = GroupChat.objects.all()
+    # Members' messages come through the chat's group (chat.services pushes them).
+    outgoing_messages = (MemberMessage, MessageSaved)
 
     async def get_groups(self) -> list[str]:
         return [self.obj.group_name]

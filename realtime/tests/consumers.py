@@ -40,6 +40,8 @@ class ShoutMessage(GroupMessage):
 
 
 class EchoConsumer(RealtimeConsumer[EchoMessage | BreakMessage, None]):
+    outgoing_messages = (EchoMessage,)
+
     async def receive_message(self, message: EchoMessage | BreakMessage) -> None:
         if isinstance(message, BreakMessage):
             raise RuntimeError("secret internal detail")
@@ -48,6 +50,8 @@ class EchoConsumer(RealtimeConsumer[EchoMessage | BreakMessage, None]):
 
 
 class RoomConsumer(RealtimeConsumer[ShoutMessage, None]):
+    outgoing_messages = (ShoutMessage,)
+
     async def get_groups(self) -> list[str]:
         return ["test-room"]
 
@@ -59,6 +63,7 @@ class GatedConsumer(RealtimeConsumer[EchoMessage, None]):
     """A slow handler the test controls: each echo waits until ``release`` is set;
     ``entered`` is set once the first one is being handled."""
 
+    outgoing_messages = (EchoMessage,)
     entered: ClassVar[asyncio.Event]
     release: ClassVar[asyncio.Event]
 
@@ -78,6 +83,7 @@ class ProfileConsumer(RealtimeConsumer[EchoMessage, User]):
 
     permission_classes = (IsAuthenticated, IsSelf)
     queryset = User.objects.all()
+    outgoing_messages = (EchoMessage,)
 
     async def receive_message(self, message: EchoMessage) -> None:
         await self.send_message(message)

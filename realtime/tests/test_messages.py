@@ -1,14 +1,19 @@
-"""The message base classes: what a message class must declare, and the group
-message a member receives validating against the class that was sent."""
+"""The message base classes: what a message class must declare, the group message a
+member receives validating against the class that was sent, and a consumer warned of
+sending a message it does not declare."""
 
+import warnings
 from collections.abc import Callable
 from typing import Literal
+from unittest.mock import AsyncMock
 
 import pytest
 
+from realtime.consumers import UndeclaredMessageWarning
 from realtime.groups import Sender, group_message_event, relayed_text
-from realtime.messages import BaseMessage, GroupMessage
-from realtime.tests.consumers import EchoPayload, ShoutMessage
+from realtime.messages import BaseMessage, GroupMessage, PongMessage
+from realtime.settings import realtime_settings
+from realtime.tests.consumers import EchoConsumer, EchoMessage, EchoPayload, ShoutMessage
 
 
 @pytest.mark.parametrize(
@@ -52,3 +57,23 @@ def test_a_relayed_group_message_validates_against_its_own_class() -> None:
         assert text is not None
         received = ShoutMessage.model_validate_json(text)
         assert received == sent.model_copy(update={"is_mine": mine, "is_current": current})
+
+
+@pytest.mark.asyncio
+async def test_a_consumer_sending_a_message_it_does_not_declare_is_warned() -> None:
+    """What a consumer sends must be in its ``outgoing_messages`` (the AsyncAPI document
+    lists those): sending another, itself or through a group, warns (an error in the
+    tests), and the declared ones pass silently."""
+    consumer = EchoConsumer()
+    consumer.send = AsyncMock()
+    consumer.channel_name = "test-channel"
+    shout = ShoutMessage(payload=EchoPayload(text="hi"))
+    with pytest.warns(UndeclaredMessageWarning, match="EchoConsumer sends 'shout'"):
+        await consumer.send_message(shout)
+    consumer.config = realtime_settings()
+    with pytest.warns(UndeclaredMessageWarning, match="EchoConsumer sends 'shout'"):
+        await consumer.relay(group_message_event(shout, Sender()))
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        await consumer.send_message(EchoMessage(payload=EchoPayload(text="hi")))
+        await consumer.send_message(PongMessage())

@@ -49,6 +49,8 @@ class ChatGroupMessage(GroupMessage):
 class EchoConsumer(RealtimeConsumer[ChatMessage, None]):
     """The guide's demo room, answering the sender only."""
 
+    outgoing_messages = (ChatResponse,)
+
     async def receive_message(self, message: ChatMessage) -> None:
         await self.send_message(
             ChatResponse(payload=ChatPayload(content=f"Echo: {message.payload.content}"))
@@ -58,6 +60,8 @@ class EchoConsumer(RealtimeConsumer[ChatMessage, None]):
 class BroadcastConsumer(RealtimeConsumer[ChatMessage, None]):
     """The guide's group-messaging demo: what one client says reaches everyone in
     the room, the sender included."""
+
+    outgoing_messages = (ChatGroupMessage,)
 
     async def get_groups(self) -> list[str]:
         return [f"broadcast-{self.scope['url_route']['kwargs']['room_name']}"]

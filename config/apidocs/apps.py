@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class ApidocsConfig(AppConfig):
+    name = "config.apidocs"
+    label = "apidocs"
