@@ -5,6 +5,7 @@ from rest_framework import serializers
 
 from accounts.models import User
 from chat.models import ChatMember, ChatMessage, GroupChat
+from chat.models.chat_message import MAX_MESSAGE_LENGTH
 
 Role = ChatMember.Role
 
@@ -63,8 +64,28 @@ class ChatMessageSerializer(serializers.ModelSerializer[ChatMessage]):
 
     group_chat_id = serializers.IntegerField(read_only=True)
     sender = UserSummarySerializer(read_only=True, allow_null=True)
+    deleted = serializers.SerializerMethodField()
 
     class Meta:
         model = ChatMessage
-        fields = ["id", "group_chat_id", "seq", "content", "sender", "created_at", "client_id"]
+        fields = [
+            "id",
+            "group_chat_id",
+            "seq",
+            "content",
+            "sender",
+            "created_at",
+            "client_id",
+            "edited_at",
+            "deleted",
+        ]
         read_only_fields = fields
+
+    def get_deleted(self, message: ChatMessage) -> bool:
+        return message.deleted_at is not None
+
+
+class EditedChatMessageSerializer(serializers.Serializer[ChatMessage]):
+    """``PATCH`` of a message: its new text (the rules are the service's)."""
+
+    content = serializers.CharField(max_length=MAX_MESSAGE_LENGTH, trim_whitespace=False)

@@ -11,10 +11,17 @@ from dataclasses import dataclass
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import F
+from django.http import Http404
+from django.utils import timezone
 
 from accounts.models import User
 from chat import selectors
-from chat.messages.chat_detail import MemberMessage, MemberPayload
+from chat.messages.chat_detail import (
+    MemberMessage,
+    MemberPayload,
+    MessageDeleted,
+    MessageEdited,
+)
 from chat.models import ChatMember, ChatMessage, GroupChat
 from realtime.database import database_sync_to_async
 from realtime.groups import Sender, apush, end_sessions, push
@@ -289,3 +296,74 @@ def _log_not_relayed(message: ChatMessage) -> None:
     logger.exception(
         "Saved message %s was not relayed to %s", message.pk, message.group_chat.group_name
     )
+
+
+class MessageNotFound(Http404):
+    """No message with this id in this chat (a 404 from the REST API)."""
+
+    def __init__(self) -> None:
+        super().__init__("No such message in this chat.")
+
+
+def _message_for_change(group_chat: GroupChat, message_id: int) -> ChatMessage:
+    """The chat's message ``message_id``, locked until the transaction ends, so that an
+    edit and a delete at once take turns. A tombstone cannot change any more."""
+    message = (
+        ChatMessage.objects.select_for_update()
+        .select_related("sender", "group_chat")
+        .filter(group_chat=group_chat, pk=message_id)
+        .first()
+    )
+    if message is None:
+        raise MessageNotFound()
+    if message.deleted_at is not None:
+        raise ValidationError("This message was deleted.")
+    return message
+
+
+def _push_on_commit(
+    message: ChatMessage, event: type[MessageEdited | MessageDeleted], actor: User
+) -> None:
+    """Tell the chat's open sockets the message's new state once it is committed; the
+    actor's sockets get it ``is_mine``."""
+    group = message.group_chat.group_name
+    change = event(payload=MemberPayload.from_message(message))
+    transaction.on_commit(lambda: push(group, change, sender=Sender(user_pk=actor.pk)))
+
+
+@transaction.atomic
+def edit_message(
+    *, group_chat: GroupChat, message_id: int, actor: User, content: str
+) -> ChatMessage:
+    """The author changes a message's text (the rules of a new message: trimmed, not
+    blank, at most MAX_MESSAGE_LENGTH); it is marked ``edited_at``, and every member's
+    open sockets get ``message_edited``."""
+    message = _message_for_change(group_chat, message_id)
+    if message.sender_id != actor.pk:
+        raise PermissionDenied("Only the author edits a message.")
+    message.content = content.strip()
+    message.edited_at = timezone.now()
+    message.full_clean(exclude=["group_chat", "sender"], validate_constraints=False)
+    message.save(update_fields=["content", "edited_at"])
+    _push_on_commit(message, MessageEdited, actor)
+    return message
+
+
+@transaction.atomic
+def delete_message(*, group_chat: GroupChat, message_id: int, actor: User) -> ChatMessage:
+    """The author, or one of the chat's owners and admins, deletes a message. It stays
+    as a tombstone (content emptied, ``deleted_at`` set), so its seq keeps its place and
+    no page sees a hole to fetch; every member's open sockets get ``message_deleted``."""
+    message = _message_for_change(group_chat, message_id)
+    if message.sender_id != actor.pk:
+        _require_role(
+            actor,
+            group_chat,
+            {Role.OWNER, Role.ADMIN},
+            "Only the author, owners and admins delete a message.",
+        )
+    message.content = ""
+    message.deleted_at = timezone.now()
+    message.save(update_fields=["content", "deleted_at"])
+    _push_on_commit(message, MessageDeleted, actor)
+    return message

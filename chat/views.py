@@ -7,6 +7,7 @@ Serializers validate and shape; the views hand what they validated to
 a 403 and its ValidationError a 400 (``config.exceptions``).
 """
 
+from http import HTTPStatus
 from typing import Any
 
 from django.db.models import QuerySet
@@ -24,6 +25,7 @@ from chat.pagination import CatchUpFilter, GroupChatPagination, MessageCursorPag
 from chat.serializers import (
     ChatMemberSerializer,
     ChatMessageSerializer,
+    EditedChatMessageSerializer,
     GroupChatSerializer,
     NewChatMemberSerializer,
 )
@@ -150,3 +152,28 @@ class ChatMessageListView(GroupChatScopedView, generics.ListAPIView[ChatMessage]
 
     def get_queryset(self) -> QuerySet[ChatMessage]:
         return self.group_chat.messages.select_related("sender")
+
+
+class ChatMessageDetailView(GroupChatScopedView):
+    """Edit a message (its author) or delete it (its author, the chat's owners and
+    admins). The same services as the socket's ``edit_message`` / ``delete_message``,
+    for clients without a socket open; members' sockets hear of it either way."""
+
+    http_method_names = ["patch", "delete", "options"]
+
+    def patch(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        serializer = EditedChatMessageSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        message = services.edit_message(
+            group_chat=self.group_chat,
+            message_id=self.kwargs["message_id"],
+            actor=self.actor,
+            content=serializer.validated_data["content"],
+        )
+        return Response(ChatMessageSerializer(message).data)
+
+    def delete(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        services.delete_message(
+            group_chat=self.group_chat, message_id=self.kwargs["message_id"], actor=self.actor
+        )
+        return Response(status=HTTPStatus.NO_CONTENT)

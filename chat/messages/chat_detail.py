@@ -63,6 +63,34 @@ class NewChatMessage(BaseMessage):
     payload: MessagePayload
 
 
+class EditPayload(BasePayload):
+    id: int
+    content: MessageContent
+
+
+class EditChatMessage(BaseMessage):
+    """Change the text of one's own message; every member gets ``message_edited``."""
+
+    action: Literal["edit_message"] = "edit_message"
+    payload: EditPayload
+
+
+class DeletePayload(BasePayload):
+    id: int
+
+
+class DeleteChatMessage(BaseMessage):
+    """Delete a message: one's own, or anyone's for the chat's owners and admins.
+    Every member gets ``message_deleted``; the history keeps a tombstone."""
+
+    action: Literal["delete_message"] = "delete_message"
+    payload: DeletePayload
+
+
+# Every action the consumer accepts (ping aside), discriminated on ``action``.
+ChatDetailIncoming = NewChatMessage | EditChatMessage | DeleteChatMessage
+
+
 # Sent to every member
 
 
@@ -83,6 +111,10 @@ class MemberPayload(BasePayload):
     # The sender's own id for the message, if it gave one: how its page matches the
     # message to what it sent.
     client_id: str | None = None
+    # When the author last edited it, or null.
+    edited_at: datetime | None = None
+    # A tombstone: the message was deleted; its content is empty, its seq kept.
+    deleted: bool = False
 
     @classmethod
     def from_message(cls, message: ChatMessage) -> "MemberPayload":
@@ -95,6 +127,8 @@ class MemberPayload(BasePayload):
             sender=SenderPayload(id=sender.pk, username=sender.username) if sender else None,
             created_at=message.created_at,
             client_id=message.client_id,
+            edited_at=message.edited_at,
+            deleted=message.deleted_at is not None,
         )
 
 
@@ -103,6 +137,21 @@ class MemberMessage(GroupMessage):
     ``is_current`` set for that member by the relay)."""
 
     action: Literal["member_message"] = "member_message"
+    payload: MemberPayload
+
+
+class MessageEdited(GroupMessage):
+    """A message's new text (``edited_at`` set), as every member receives it."""
+
+    action: Literal["message_edited"] = "message_edited"
+    payload: MemberPayload
+
+
+class MessageDeleted(GroupMessage):
+    """A message deleted: its tombstone (``deleted``, empty content), as every
+    member receives it."""
+
+    action: Literal["message_deleted"] = "message_deleted"
     payload: MemberPayload
 
 

@@ -286,6 +286,9 @@ class MessageList {
     this.lastId = 0;
     this.highestSeq = 0;
     this.inOrder = { seq: 0, id: 0 };
+    this.state = new Map(); // id -> the message as last received
+    this.canModerate = false;
+    this.actions = { edit() {}, remove() {} };
   }
 
   /** The history shown starts at seq (older pages are not loaded): no hole before it. */
@@ -335,8 +338,75 @@ class MessageList {
         : null;
     this.element.insertBefore(item, before ?? null);
     this.byId.set(message.id, item);
+    this.update(message);
     this.lastId = Math.max(this.lastId, message.id);
     if (stickToBottom) this.element.scrollTop = this.element.scrollHeight;
+  }
+
+  // ---- edits and deletes (message_edited / message_deleted, and history's state)
+
+  /**
+   * Show a message's current state: its text, "edited", or its tombstone; and the
+   * Edit / Delete buttons this user may use on it. `actions` (set by the page) sends
+   * them: { edit(id, content), remove(id) }; `canModerate` (owners and admins) may
+   * delete anyone's message.
+   */
+  update(message) {
+    const item = this.byId.get(message.id);
+    if (!item) return;
+    this.state.set(message.id, message);
+    item.classList.toggle('deleted', message.deleted);
+    const content = make('p', 'content', message.deleted ? 'This message was deleted.' : message.content);
+    item.querySelector('.content, .edit-form')?.replaceWith(content);
+    const meta = item.querySelector('.meta');
+    meta.querySelector('.edited')?.remove();
+    if (message.edited_at && !message.deleted) {
+      const edited = make('span', 'edited', 'edited');
+      edited.title = new Date(message.edited_at).toLocaleString();
+      meta.append(edited);
+    }
+    item.querySelector('.message-actions')?.remove();
+    const mine = message.sender?.id === this.me.id;
+    if (message.deleted || !(mine || this.canModerate)) return;
+    const buttons = make('span', 'message-actions');
+    if (mine) buttons.append(this.button('Edit', () => this.startEditing(message)));
+    buttons.append(this.button('Delete', () => this.actions.remove(message.id)));
+    meta.append(buttons);
+  }
+
+  /** Owners and admins may delete others' messages: redraw the buttons when that changes. */
+  setModerator(canModerate) {
+    if (canModerate === this.canModerate) return;
+    this.canModerate = canModerate;
+    for (const message of this.state.values()) this.update(message);
+  }
+
+  button(label, onClick) {
+    const button = make('button', 'link-button', label);
+    button.type = 'button';
+    button.addEventListener('click', onClick);
+    return button;
+  }
+
+  /** The message's text becomes a form; saved, the server's message_edited redraws it. */
+  startEditing(message) {
+    const item = this.byId.get(message.id);
+    const form = make('form', 'edit-form inline-form');
+    const input = make('input');
+    input.value = message.content;
+    input.maxLength = 4000;
+    input.setAttribute('aria-label', 'Edit message');
+    const save = make('button', '', 'Save');
+    save.type = 'submit';
+    form.append(input, save, this.button('Cancel', () => this.update(message)));
+    form.addEventListener('submit', (event) => {
+      event.preventDefault();
+      const text = input.value.trim();
+      if (text && text !== message.content) this.actions.edit(message.id, text);
+      else this.update(message);
+    });
+    item.querySelector('.content').replaceWith(form);
+    input.focus();
   }
 }
 
@@ -395,6 +465,10 @@ class ChatSocket {
       case 'member_message':
         this.handlers.onMessage(frame.payload, frame.is_mine);
         break;
+      case 'message_edited':
+      case 'message_deleted':
+        this.handlers.onChange(frame.payload);
+        break;
       case 'error':
         // Frames are answered in order: a refused new_message is the oldest
         // pending one, and sending it again would be refused again.
@@ -438,6 +512,13 @@ class ChatSocket {
   transmit(clientId) {
     const content = this.pending.get(clientId);
     this.socket.send(JSON.stringify({ action: 'new_message', payload: { content, client_id: clientId } }));
+  }
+
+  /** Send an action that is not a new message; false when not connected. */
+  act(action, payload) {
+    if (!this.live) return false;
+    this.socket.send(JSON.stringify({ action, payload }));
+    return true;
   }
 }
 
@@ -512,6 +593,7 @@ async function groupPage() {
     };
     $('#member-list').replaceChildren(...members.map((member) => memberItem(member, me, canManage, change)));
     show($('#add-member-form'), canManage);
+    messages.setModerator(canManage);
   };
   const addForm = $('#add-member-form');
   onSubmit(addForm, async () => {
@@ -578,8 +660,16 @@ async function groupPage() {
     connection.textContent = text;
     $('#send-button').disabled = state !== 'live';
   };
+  const notConnected = () => showError(chatError, 'Not connected: try again once connected.');
+  messages.actions = {
+    edit: (id, content) => socket.act('edit_message', { id, content }) || notConnected(),
+    remove: (id) => socket.act('delete_message', { id }) || notConnected(),
+  };
   const socket = new ChatSocket(groupId, {
     onState: setState,
+    onChange(payload) {
+      messages.update(payload);
+    },
     onLive() {
       watchIdle();
       catchUp().catch((failure) => showError(chatError, failure));
