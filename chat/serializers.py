@@ -1,11 +1,17 @@
 """REST shapes of the chat app: what a request may carry and how a response
 looks. They write nothing; the views hand validated data to ``chat.services``."""
 
+from typing import TYPE_CHECKING, Any
+
 from rest_framework import serializers
 
 from accounts.models import User
+from chat.messages.me import SummaryPayload
 from chat.models import ChatMember, ChatMessage, GroupChat
 from chat.models.chat_message import MAX_MESSAGE_LENGTH
+
+if TYPE_CHECKING:
+    from chat.selectors import GroupChatOverview
 
 Role = ChatMember.Role
 
@@ -29,6 +35,23 @@ class GroupChatSerializer(serializers.ModelSerializer[GroupChat]):
         model = GroupChat
         fields = ["id", "name", "created_by", "created_at", "updated_at", "my_role"]
         read_only_fields = ["id", "created_at", "updated_at"]
+
+
+class GroupChatOverviewSerializer(GroupChatSerializer):
+    """A chat in my list (``chat.selectors.group_chat_overview``): also how many
+    messages I have not read, and the latest message, as ``/ws/me/`` sends them."""
+
+    unread_count = serializers.IntegerField(read_only=True)
+    last_message = serializers.SerializerMethodField()
+
+    class Meta(GroupChatSerializer.Meta):
+        fields = [*GroupChatSerializer.Meta.fields, "unread_count", "last_message"]
+
+    def get_last_message(self, group_chat: "GroupChatOverview") -> dict[str, Any] | None:
+        summary = SummaryPayload.from_overview(group_chat)
+        return (
+            None if summary.last_message is None else summary.last_message.model_dump(mode="json")
+        )
 
 
 class ChatMemberSerializer(serializers.ModelSerializer[ChatMember]):

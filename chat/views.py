@@ -8,7 +8,7 @@ a 403 and its ValidationError a 400 (``config.exceptions``).
 """
 
 from http import HTTPStatus
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.db.models import QuerySet
 from django.shortcuts import get_object_or_404
@@ -26,9 +26,13 @@ from chat.serializers import (
     ChatMemberSerializer,
     ChatMessageSerializer,
     EditedChatMessageSerializer,
+    GroupChatOverviewSerializer,
     GroupChatSerializer,
     NewChatMemberSerializer,
 )
+
+if TYPE_CHECKING:
+    from chat.selectors import GroupChatOverview
 
 
 class ChatAPIView(APIView):
@@ -56,14 +60,15 @@ class GroupChatScopedView(ChatAPIView):
 
 
 class GroupChatListView(ChatAPIView, generics.ListCreateAPIView[GroupChat]):
-    """My group chats, most recently updated first; creating one makes me its owner."""
+    """My group chats, latest activity first, each with my unread count and its latest
+    message; creating one makes me its owner."""
 
-    serializer_class = GroupChatSerializer
+    serializer_class = GroupChatOverviewSerializer
     # A user may be added to any number of chats by others: never one unbounded list.
     pagination_class = GroupChatPagination
 
-    def get_queryset(self) -> QuerySet[GroupChat]:
-        return selectors.member_group_chats(self.actor)
+    def get_queryset(self) -> "QuerySet[GroupChatOverview]":
+        return selectors.group_chat_overview(self.actor)
 
     def perform_create(self, serializer: BaseSerializer[GroupChat]) -> None:
         created = services.create_group_chat(

@@ -7,6 +7,7 @@ from chat.messages.chat_detail import (
     ChatDetailIncoming,
     DeleteChatMessage,
     EditChatMessage,
+    MarkRead,
     MemberPayload,
     MessageSaved,
     NewChatMessage,
@@ -32,7 +33,8 @@ class ChatDetailConsumer(RealtimeConsumer[ChatDetailIncoming, GroupChat]):
 
     An edit or a delete goes to ``chat.services`` (where the rules are); the acting
     socket learns it worked from the ``message_edited`` / ``message_deleted`` every
-    member gets, or gets an ``error`` saying why not.
+    member gets, or gets an ``error`` saying why not. ``mark_read`` stores the member's
+    last-read position (their ``/ws/me/`` sockets get ``chat_read``).
     """
 
     permission_classes = (IsAuthenticated, IsGroupChatMember)
@@ -58,6 +60,10 @@ class ChatDetailConsumer(RealtimeConsumer[ChatDetailIncoming, GroupChat]):
                         group_chat=self.obj,
                         message_id=message.payload.id,
                         actor=self.authenticated_user,
+                    )
+                case MarkRead():
+                    await database_sync_to_async(services.mark_read)(
+                        group_chat=self.obj, user=self.authenticated_user, seq=message.payload.seq
                     )
         except (ValidationError, PermissionDenied, Http404) as exc:
             # Refused by the rules; nothing was stored.

@@ -3,7 +3,7 @@
 from datetime import datetime
 from typing import Annotated, Literal
 
-from pydantic import AfterValidator, StringConstraints
+from pydantic import AfterValidator, Field, StringConstraints
 from pydantic_core import PydanticCustomError
 
 from chat.models import ChatMessage
@@ -87,8 +87,22 @@ class DeleteChatMessage(BaseMessage):
     payload: DeletePayload
 
 
+class ReadPayload(BasePayload):
+    # The seq of the last message the member has seen; a lower one than stored
+    # changes nothing.
+    seq: int = Field(ge=0)
+
+
+class MarkRead(BaseMessage):
+    """The member has seen the chat up to ``seq``: stored as their last-read position,
+    and their ``/ws/me/`` sockets get ``chat_read`` with the unread count."""
+
+    action: Literal["mark_read"] = "mark_read"
+    payload: ReadPayload
+
+
 # Every action the consumer accepts (ping aside), discriminated on ``action``.
-ChatDetailIncoming = NewChatMessage | EditChatMessage | DeleteChatMessage
+ChatDetailIncoming = NewChatMessage | EditChatMessage | DeleteChatMessage | MarkRead
 
 
 # Sent to every member
