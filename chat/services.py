@@ -17,8 +17,12 @@ from django.utils import timezone
 from accounts.models import User
 from chat import selectors
 from chat.messages.chat_detail import (
+    MemberAdded,
     MemberMessage,
     MemberPayload,
+    MemberRemoved,
+    MemberRoleChanged,
+    MembershipPayload,
     MessageDeleted,
     MessageEdited,
 )
@@ -131,7 +135,18 @@ def add_member(
     except IntegrityError:
         raise ValidationError(f"{user.username} is already a member.") from None
     _tell_added(membership)
+    tell_members(membership, MemberAdded)
     return membership
+
+
+def tell_members(
+    membership: ChatMember, event: type[MemberAdded | MemberRoleChanged | MemberRemoved]
+) -> None:
+    """The chat's open sockets hear of a membership's change once it commits (every
+    member's members panel)."""
+    change = event(payload=MembershipPayload.from_membership(membership))
+    group = GroupChat(pk=membership.group_chat_id).group_name
+    transaction.on_commit(lambda: push(group, change))
 
 
 def _latest_seq(group_chat: GroupChat) -> int:
@@ -188,6 +203,7 @@ def change_role(*, membership: ChatMember, actor: User, role: str) -> ChatMember
     membership.role = role
     membership.full_clean()
     membership.save(update_fields=["role"])
+    tell_members(membership, MemberRoleChanged)
     return membership
 
 

@@ -6,7 +6,7 @@ from typing import Annotated, Literal
 from pydantic import AfterValidator, Field, StringConstraints
 from pydantic_core import PydanticCustomError
 
-from chat.models import ChatMessage
+from chat.models import ChatMember, ChatMessage
 from chat.models.chat_message import CLIENT_ID_MAX_LENGTH, CLIENT_ID_PATTERN, MAX_MESSAGE_LENGTH
 from realtime.messages import BaseMessage, BasePayload, GroupMessage
 
@@ -167,6 +167,44 @@ class MessageDeleted(GroupMessage):
 
     action: Literal["message_deleted"] = "message_deleted"
     payload: MemberPayload
+
+
+class MembershipPayload(BasePayload):
+    """A membership, as ``GET /api/groups/<pk>/members/`` lists it."""
+
+    id: int
+    user: SenderPayload
+    chat_role: str
+    joined_at: datetime
+
+    @classmethod
+    def from_membership(cls, membership: ChatMember) -> "MembershipPayload":
+        user = membership.user
+        return cls(
+            id=membership.pk,
+            user=SenderPayload(id=user.pk, username=user.username),
+            chat_role=membership.role,
+            joined_at=membership.joined_at,
+        )
+
+
+class MemberAdded(GroupMessage):
+    """Someone joined the chat (every member's members panel updates)."""
+
+    action: Literal["member_added"] = "member_added"
+    payload: MembershipPayload
+
+
+class MemberRoleChanged(GroupMessage):
+    action: Literal["member_role_changed"] = "member_role_changed"
+    payload: MembershipPayload
+
+
+class MemberRemoved(GroupMessage):
+    """Someone left or was removed (their own sockets in the chat are closed)."""
+
+    action: Literal["member_removed"] = "member_removed"
+    payload: MembershipPayload
 
 
 # Sent to the sending socket

@@ -18,6 +18,8 @@ const BACKOFF_MAX_MS = 10_000;
 const GAP_GRACE_MS = 1000;
 // A socket that has heard nothing for this long fetches what it may have missed.
 const IDLE_CHECK_MS = 30_000;
+// The chat socket's events that change the members panel.
+const MEMBER_EVENTS = new Set(['member_added', 'member_removed', 'member_role_changed']);
 // A page marks what it has shown read this long after it changed.
 const READ_DELAY_MS = 500;
 
@@ -776,6 +778,10 @@ async function groupPage() {
     onState: setState,
     onChange(payload) {
       messages.update(payload);
+    },
+    onEvent(frame) {
+      // Someone added, removed, or given another role: the members panel, fetched again.
+      if (MEMBER_EVENTS.has(frame.action)) loadMembers().catch((failure) => showError(memberError, failure));
     },
     onLive() {
       watchIdle();

@@ -95,8 +95,11 @@ class TestWhoMayConnect(ChatDetailTestCase):
             "data": "You left or were removed.",
         }
         await comm.assert_closed(code=4403)
-        # ...a new one is refused as for a missing chat, and the owner's socket is untouched.
+        # ...a new one is refused as for a missing chat, and the owner's socket is open,
+        # told only that the member left.
         await self.assert_refused(404, headers=member_headers)
+        told = await owner.receive_all_json(wait_group=True)
+        assert [r["action"] for r in told] == ["member_removed"]
         await owner.send_json_to({"action": "ping"})
         assert [r["action"] for r in await owner.receive_all_json()] == ["pong"]
 
