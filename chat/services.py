@@ -407,7 +407,7 @@ def _message_for_change(group_chat: GroupChat, message_id: int) -> ChatMessage:
     """The chat's message ``message_id``, locked until the transaction ends, so that an
     edit and a delete at once take turns. A tombstone cannot change any more."""
     message = (
-        ChatMessage.objects.select_for_update()
+        ChatMessage.objects.select_for_update(of=("self",))
         .select_related("sender", "group_chat")
         .filter(group_chat=group_chat, pk=message_id)
         .first()
