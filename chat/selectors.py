@@ -1,9 +1,15 @@
 """Reads of the chat app that more than one caller needs."""
 
-from django.db.models import F, QuerySet
+from typing import TYPE_CHECKING, TypedDict, cast
+
+from django.db.models import Count, F, OuterRef, Prefetch, QuerySet, Subquery
+from django.db.models.functions import Coalesce
 
 from accounts.models import User
-from chat.models import ChatMember, GroupChat
+from chat.models import ChatMember, ChatMessage, GroupChat
+
+if TYPE_CHECKING:
+    from django_stubs_ext import WithAnnotations
 
 
 def membership(user: User, group_chat: GroupChat) -> ChatMember | None:
@@ -25,3 +31,48 @@ def member_group_chats(user: User) -> QuerySet[GroupChat]:
         .select_related("created_by")
         .order_by("-updated_at", "-pk")
     )
+
+
+def member_user_ids(group_chat: GroupChat) -> list[int]:
+    """The users in ``group_chat``: whose inboxes (``/ws/me/``) hear of it."""
+    return list(group_chat.members.values_list("user_id", flat=True))
+
+
+class Overview(TypedDict):
+    my_role: str
+    last_read_seq: int
+    unread_count: int
+    # The chat's latest message, or nothing (a list of at most one).
+    latest_messages: list[ChatMessage]
+
+
+if TYPE_CHECKING:  # django-stubs' annotated model type exists for the type checker only
+    GroupChatOverview = WithAnnotations[GroupChat, Overview]
+
+
+def group_chat_overview(user: User) -> "QuerySet[GroupChatOverview]":
+    """``member_group_chats`` with what the groups page shows of each: the unread count
+    (others' messages after the user's last-read position, deleted ones left out) and
+    the latest message (one more query for the whole page). Most recent activity first:
+    a new message moves its chat up (``chat.services.save_message``)."""
+    unread = (
+        ChatMessage.objects.filter(
+            group_chat=OuterRef("pk"),
+            seq__gt=OuterRef("last_read_seq"),
+            deleted_at__isnull=True,
+        )
+        .exclude(sender=user)
+        .order_by()
+        .values("group_chat")
+        .annotate(count=Count("pk"))
+        .values("count")
+    )
+    latest = ChatMessage.objects.select_related("sender").order_by("-seq")[:1]
+    overview = (
+        member_group_chats(user)
+        .annotate(last_read_seq=F("members__last_read_seq"))
+        .annotate(unread_count=Coalesce(Subquery(unread), 0))
+        .prefetch_related(Prefetch("messages", queryset=latest, to_attr="latest_messages"))
+    )
+    # member_group_chats' my_role is an annotation its declared type does not carry.
+    return cast("QuerySet[GroupChatOverview]", overview)

@@ -1,10 +1,17 @@
 """REST shapes of the chat app: what a request may carry and how a response
 looks. They write nothing; the views hand validated data to ``chat.services``."""
 
+from typing import TYPE_CHECKING, Any, cast
+
 from rest_framework import serializers
 
 from accounts.models import User
+from chat.messages.me import SummaryPayload
 from chat.models import ChatMember, ChatMessage, GroupChat
+from chat.models.chat_message import MAX_MESSAGE_LENGTH
+
+if TYPE_CHECKING:
+    from chat.selectors import GroupChatOverview
 
 Role = ChatMember.Role
 
@@ -28,6 +35,25 @@ class GroupChatSerializer(serializers.ModelSerializer[GroupChat]):
         model = GroupChat
         fields = ["id", "name", "created_by", "created_at", "updated_at", "my_role"]
         read_only_fields = ["id", "created_at", "updated_at"]
+
+
+class GroupChatOverviewSerializer(GroupChatSerializer):
+    """A chat in my list (``chat.selectors.group_chat_overview``): also how many
+    messages I have not read, and the latest message, as ``/ws/me/`` sends them."""
+
+    unread_count = serializers.IntegerField(read_only=True)
+    last_message = serializers.SerializerMethodField()
+
+    class Meta(GroupChatSerializer.Meta):
+        fields = [*GroupChatSerializer.Meta.fields, "unread_count", "last_message"]
+
+    def get_last_message(self, group_chat: GroupChat) -> dict[str, Any] | None:
+        # A GroupChat from the overview's queryset (the hint drf-spectacular reads at run
+        # time names the model; the annotated type exists for the type checker only).
+        summary = SummaryPayload.from_overview(cast("GroupChatOverview", group_chat))
+        return (
+            None if summary.last_message is None else summary.last_message.model_dump(mode="json")
+        )
 
 
 class ChatMemberSerializer(serializers.ModelSerializer[ChatMember]):
@@ -63,8 +89,28 @@ class ChatMessageSerializer(serializers.ModelSerializer[ChatMessage]):
 
     group_chat_id = serializers.IntegerField(read_only=True)
     sender = UserSummarySerializer(read_only=True, allow_null=True)
+    deleted = serializers.SerializerMethodField()
 
     class Meta:
         model = ChatMessage
-        fields = ["id", "group_chat_id", "seq", "content", "sender", "created_at", "client_id"]
+        fields = [
+            "id",
+            "group_chat_id",
+            "seq",
+            "content",
+            "sender",
+            "created_at",
+            "client_id",
+            "edited_at",
+            "deleted",
+        ]
         read_only_fields = fields
+
+    def get_deleted(self, message: ChatMessage) -> bool:
+        return message.deleted_at is not None
+
+
+class EditedChatMessageSerializer(serializers.Serializer[ChatMessage]):
+    """``PATCH`` of a message: its new text (the rules are the service's)."""
+
+    content = serializers.CharField(max_length=MAX_MESSAGE_LENGTH, trim_whitespace=False)

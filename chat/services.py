@@ -11,13 +11,39 @@ from dataclasses import dataclass
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import F
+from django.http import Http404
+from django.utils import timezone
 
 from accounts.models import User
 from chat import selectors
-from chat.messages.chat_detail import MemberMessage, MemberPayload
+from chat.messages.chat_detail import (
+    MemberAdded,
+    MemberMessage,
+    MemberPayload,
+    MemberRemoved,
+    MemberRoleChanged,
+    MembershipPayload,
+    MessageDeleted,
+    MessageEdited,
+)
+from chat.messages.me import (
+    ActivityPayload,
+    ChatActivity,
+    ChatAdded,
+    ChatDeleted,
+    ChatPayload,
+    ChatRead,
+    ChatRenamed,
+    LastMessagePayload,
+    ReadPositionPayload,
+    RenamedPayload,
+    SummaryPayload,
+    inbox_group,
+)
 from chat.models import ChatMember, ChatMessage, GroupChat
 from realtime.database import database_sync_to_async
 from realtime.groups import Sender, apush, end_sessions, push
+from realtime.messages import GroupMessage
 
 Role = ChatMember.Role
 
@@ -37,8 +63,21 @@ def create_group_chat(*, creator: User, name: str) -> GroupChat:
     group_chat = GroupChat(name=name, created_by=creator)
     group_chat.full_clean()
     group_chat.save()
-    ChatMember.objects.create(user=creator, group_chat=group_chat, role=Role.OWNER)
+    _tell_added(ChatMember.objects.create(user=creator, group_chat=group_chat, role=Role.OWNER))
     return group_chat
+
+
+def tell_inboxes(user_ids: list[int], message: GroupMessage) -> None:
+    """Push ``message`` to these users' ``/ws/me/`` sockets once the transaction commits."""
+    groups = [inbox_group(pk) for pk in user_ids]
+    transaction.on_commit(lambda: push(groups, message))
+
+
+def _tell_added(membership: ChatMember) -> None:
+    """The new member's groups pages list the chat (``chat_added``)."""
+    user = membership.user
+    overview = selectors.group_chat_overview(user).get(pk=membership.group_chat_id)
+    tell_inboxes([user.pk], ChatAdded(payload=SummaryPayload.from_overview(overview)))
 
 
 def _require_role(actor: User, group_chat: GroupChat, roles: set[str], why: str) -> ChatMember:
@@ -54,6 +93,8 @@ def rename_group_chat(*, group_chat: GroupChat, actor: User, name: str) -> Group
     group_chat.name = name
     group_chat.full_clean()
     group_chat.save(update_fields=["name", "updated_at"])
+    renamed = RenamedPayload(group_chat_id=group_chat.pk, name=group_chat.name)
+    tell_inboxes(selectors.member_user_ids(group_chat), ChatRenamed(payload=renamed))
     return group_chat
 
 
@@ -61,6 +102,8 @@ def rename_group_chat(*, group_chat: GroupChat, actor: User, name: str) -> Group
 def delete_group_chat(*, group_chat: GroupChat, actor: User) -> None:
     _require_role(actor, group_chat, {Role.OWNER}, "Only owners delete a group chat.")
     group = group_chat.group_name
+    deleted = ChatDeleted(payload=ChatPayload(group_chat_id=group_chat.pk))
+    tell_inboxes(selectors.member_user_ids(group_chat), deleted)
     group_chat.delete()
     # One event to the chat's group closes every member's socket in it.
     transaction.on_commit(
@@ -86,9 +129,49 @@ def add_member(
     try:
         # A savepoint: the unique constraint decides, even between two racing adds.
         with transaction.atomic():
-            return ChatMember.objects.create(group_chat=group_chat, user=user, role=role)
+            membership = ChatMember.objects.create(
+                group_chat=group_chat, user=user, role=role, last_read_seq=_latest_seq(group_chat)
+            )
     except IntegrityError:
         raise ValidationError(f"{user.username} is already a member.") from None
+    _tell_added(membership)
+    tell_members(membership, MemberAdded)
+    return membership
+
+
+def tell_members(
+    membership: ChatMember, event: type[MemberAdded | MemberRoleChanged | MemberRemoved]
+) -> None:
+    """The chat's open sockets hear of a membership's change once it commits (every
+    member's members panel)."""
+    change = event(payload=MembershipPayload.from_membership(membership))
+    group = GroupChat(pk=membership.group_chat_id).group_name
+    transaction.on_commit(lambda: push(group, change))
+
+
+def _latest_seq(group_chat: GroupChat) -> int:
+    """The seq of the chat's latest message, as committed (``group_chat`` may be old)."""
+    return GroupChat.objects.values_list("last_seq", flat=True).get(pk=group_chat.pk)
+
+
+@transaction.atomic
+def mark_read(*, group_chat: GroupChat, user: User, seq: int) -> None:
+    """``user`` has seen ``group_chat`` up to ``seq`` (at most its latest message): their
+    last-read position moves forward, never back, and their ``/ws/me/`` sockets get
+    ``chat_read`` with what is left unread."""
+    seq = min(seq, _latest_seq(group_chat))
+    moved = ChatMember.objects.filter(
+        group_chat=group_chat, user=user, last_read_seq__lt=seq
+    ).update(last_read_seq=seq)
+    if not moved:
+        return
+    overview = selectors.group_chat_overview(user).get(pk=group_chat.pk)
+    position = ReadPositionPayload(
+        group_chat_id=group_chat.pk,
+        last_read_seq=overview.last_read_seq,
+        unread_count=overview.unread_count,
+    )
+    tell_inboxes([user.pk], ChatRead(payload=position))
 
 
 def _owners_left_without(membership: ChatMember) -> int:
@@ -120,6 +203,7 @@ def change_role(*, membership: ChatMember, actor: User, role: str) -> ChatMember
     membership.role = role
     membership.full_clean()
     membership.save(update_fields=["role"])
+    tell_members(membership, MemberRoleChanged)
     return membership
 
 
@@ -188,7 +272,8 @@ def _next_seq(group_chat: GroupChat) -> int:
     transaction ends, so the chat's messages are numbered (and given ids) one at a
     time, in the order they commit; a rollback gives the number back."""
     chats = GroupChat.objects.filter(pk=group_chat.pk)
-    chats.update(last_seq=F("last_seq") + 1)
+    # updated_at is the chat's latest activity: the groups page lists by it.
+    chats.update(last_seq=F("last_seq") + 1, updated_at=timezone.now())
     group_chat.last_seq = chats.values_list("last_seq", flat=True).get()
     return group_chat.last_seq
 
@@ -234,9 +319,10 @@ def post_message(
     posted = PostedMessage(message=message, created=True)
 
     def relay() -> None:
-        group, member_message, sent_by = _member_push(message, sender_channel)
+        member_ids = selectors.member_user_ids(group_chat)
         try:
-            push(group, member_message, sender=sent_by)
+            for groups, pushed, sent_by in _new_message_pushes(message, member_ids, sender_channel):
+                push(groups, pushed, sender=sent_by)
         except Exception:
             _log_not_relayed(message)
             return
@@ -259,29 +345,48 @@ async def apost_message(
     and has committed when it returns; the push then runs on the event loop, so a
     database thread never waits on the channel layer."""
     try:
-        message = await database_sync_to_async(save_message)(
+        message, member_ids = await database_sync_to_async(_save_for_members)(
             group_chat=group_chat, sender=sender, content=content, client_id=client_id
         )
     except AlreadySaved as already:
         return PostedMessage(message=already.message, created=False)
-    group, member_message, sent_by = _member_push(message, sender_channel)
     try:
-        await apush(group, member_message, sender=sent_by)
+        for groups, pushed, sent_by in _new_message_pushes(message, member_ids, sender_channel):
+            await apush(groups, pushed, sender=sent_by)
     except Exception:
         _log_not_relayed(message)
         return PostedMessage(message=message, created=True, relayed=False)
     return PostedMessage(message=message, created=True, relayed=True)
 
 
-def _member_push(
-    message: ChatMessage, sender_channel: str | None
-) -> tuple[str, MemberMessage, Sender]:
-    """The group, message and sender a new chat message is pushed with."""
-    return (
-        message.group_chat.group_name,
-        MemberMessage(payload=MemberPayload.from_message(message)),
-        Sender(user_pk=message.sender_id, channel=sender_channel),
+def _save_for_members(
+    *, group_chat: GroupChat, sender: User, content: str, client_id: str | None
+) -> tuple[ChatMessage, list[int]]:
+    """``save_message``, and who is to hear of it: one trip to a database thread."""
+    message = save_message(
+        group_chat=group_chat, sender=sender, content=content, client_id=client_id
     )
+    return message, selectors.member_user_ids(group_chat)
+
+
+def _new_message_pushes(
+    message: ChatMessage, member_ids: list[int], sender_channel: str | None
+) -> list[tuple[list[str], GroupMessage, Sender]]:
+    """What a new message is pushed as: ``member_message`` to the chat's sockets, and
+    ``chat_activity`` to each member's inbox (``/ws/me/``, the groups page)."""
+    sender = Sender(user_pk=message.sender_id, channel=sender_channel)
+    activity = ActivityPayload(
+        group_chat_id=message.group_chat_id,
+        last_message=LastMessagePayload.from_message(message),
+    )
+    return [
+        (
+            [message.group_chat.group_name],
+            MemberMessage(payload=MemberPayload.from_message(message)),
+            sender,
+        ),
+        ([inbox_group(pk) for pk in member_ids], ChatActivity(payload=activity), sender),
+    ]
 
 
 def _log_not_relayed(message: ChatMessage) -> None:
@@ -289,3 +394,74 @@ def _log_not_relayed(message: ChatMessage) -> None:
     logger.exception(
         "Saved message %s was not relayed to %s", message.pk, message.group_chat.group_name
     )
+
+
+class MessageNotFound(Http404):
+    """No message with this id in this chat (a 404 from the REST API)."""
+
+    def __init__(self) -> None:
+        super().__init__("No such message in this chat.")
+
+
+def _message_for_change(group_chat: GroupChat, message_id: int) -> ChatMessage:
+    """The chat's message ``message_id``, locked until the transaction ends, so that an
+    edit and a delete at once take turns. A tombstone cannot change any more."""
+    message = (
+        ChatMessage.objects.select_for_update(of=("self",))
+        .select_related("sender", "group_chat")
+        .filter(group_chat=group_chat, pk=message_id)
+        .first()
+    )
+    if message is None:
+        raise MessageNotFound()
+    if message.deleted_at is not None:
+        raise ValidationError("This message was deleted.")
+    return message
+
+
+def _push_on_commit(
+    message: ChatMessage, event: type[MessageEdited | MessageDeleted], actor: User
+) -> None:
+    """Tell the chat's open sockets the message's new state once it is committed; the
+    actor's sockets get it ``is_mine``."""
+    group = message.group_chat.group_name
+    change = event(payload=MemberPayload.from_message(message))
+    transaction.on_commit(lambda: push(group, change, sender=Sender(user_pk=actor.pk)))
+
+
+@transaction.atomic
+def edit_message(
+    *, group_chat: GroupChat, message_id: int, actor: User, content: str
+) -> ChatMessage:
+    """The author changes a message's text (the rules of a new message: trimmed, not
+    blank, at most MAX_MESSAGE_LENGTH); it is marked ``edited_at``, and every member's
+    open sockets get ``message_edited``."""
+    message = _message_for_change(group_chat, message_id)
+    if message.sender_id != actor.pk:
+        raise PermissionDenied("Only the author edits a message.")
+    message.content = content.strip()
+    message.edited_at = timezone.now()
+    message.full_clean(exclude=["group_chat", "sender"], validate_constraints=False)
+    message.save(update_fields=["content", "edited_at"])
+    _push_on_commit(message, MessageEdited, actor)
+    return message
+
+
+@transaction.atomic
+def delete_message(*, group_chat: GroupChat, message_id: int, actor: User) -> ChatMessage:
+    """The author, or one of the chat's owners and admins, deletes a message. It stays
+    as a tombstone (content emptied, ``deleted_at`` set), so its seq keeps its place and
+    no page sees a hole to fetch; every member's open sockets get ``message_deleted``."""
+    message = _message_for_change(group_chat, message_id)
+    if message.sender_id != actor.pk:
+        _require_role(
+            actor,
+            group_chat,
+            {Role.OWNER, Role.ADMIN},
+            "Only the author, owners and admins delete a message.",
+        )
+    message.content = ""
+    message.deleted_at = timezone.now()
+    message.save(update_fields=["content", "deleted_at"])
+    _push_on_commit(message, MessageDeleted, actor)
+    return message

@@ -1,5 +1,7 @@
 """A membership deleted any way (the API, the admin, the ORM) closes that member's
-sockets in the chat: authentication is checked once, at connect."""
+sockets in the chat (authentication is checked once, at connect), drops the chat
+from their groups pages (``chat_removed`` on ``/ws/me/``) and them from the other
+members' panels (``member_removed``)."""
 
 from typing import Any
 
@@ -7,6 +9,9 @@ from django.db import transaction
 from django.db.models.signals import post_delete
 from django.dispatch import receiver
 
+from chat import services
+from chat.messages.chat_detail import MemberRemoved
+from chat.messages.me import ChatPayload, ChatRemoved
 from chat.models import ChatMember, GroupChat
 from realtime.groups import end_sessions
 
@@ -21,3 +26,7 @@ def end_removed_members_sessions(
     transaction.on_commit(
         lambda: end_sessions(user_pk=user_pk, group=group, reason="You left or were removed.")
     )
+    # Their groups pages drop the chat; the other members' panels drop them.
+    removed = ChatRemoved(payload=ChatPayload(group_chat_id=instance.group_chat_id))
+    services.tell_inboxes([user_pk], removed)
+    services.tell_members(instance, MemberRemoved)

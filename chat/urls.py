@@ -14,4 +14,9 @@ urlpatterns = [
         name="member-detail",
     ),
     path("groups/<int:pk>/messages/", views.ChatMessageListView.as_view(), name="message-list"),
+    path(
+        "groups/<int:pk>/messages/<int:message_id>/",
+        views.ChatMessageDetailView.as_view(),
+        name="message-detail",
+    ),
 ]

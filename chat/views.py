@@ -7,10 +7,12 @@ Serializers validate and shape; the views hand what they validated to
 a 403 and its ValidationError a 400 (``config.exceptions``).
 """
 
-from typing import Any
+from http import HTTPStatus
+from typing import TYPE_CHECKING, Any
 
 from django.db.models import QuerySet
 from django.shortcuts import get_object_or_404
+from drf_spectacular.utils import extend_schema
 from rest_framework import generics
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -24,9 +26,14 @@ from chat.pagination import CatchUpFilter, GroupChatPagination, MessageCursorPag
 from chat.serializers import (
     ChatMemberSerializer,
     ChatMessageSerializer,
+    EditedChatMessageSerializer,
+    GroupChatOverviewSerializer,
     GroupChatSerializer,
     NewChatMemberSerializer,
 )
+
+if TYPE_CHECKING:
+    from chat.selectors import GroupChatOverview
 
 
 class ChatAPIView(APIView):
@@ -54,14 +61,15 @@ class GroupChatScopedView(ChatAPIView):
 
 
 class GroupChatListView(ChatAPIView, generics.ListCreateAPIView[GroupChat]):
-    """My group chats, most recently updated first; creating one makes me its owner."""
+    """My group chats, latest activity first, each with my unread count and its latest
+    message; creating one makes me its owner."""
 
-    serializer_class = GroupChatSerializer
+    serializer_class = GroupChatOverviewSerializer
     # A user may be added to any number of chats by others: never one unbounded list.
     pagination_class = GroupChatPagination
 
-    def get_queryset(self) -> QuerySet[GroupChat]:
-        return selectors.member_group_chats(self.actor)
+    def get_queryset(self) -> "QuerySet[GroupChatOverview]":
+        return selectors.group_chat_overview(self.actor)
 
     def perform_create(self, serializer: BaseSerializer[GroupChat]) -> None:
         created = services.create_group_chat(
@@ -150,3 +158,30 @@ class ChatMessageListView(GroupChatScopedView, generics.ListAPIView[ChatMessage]
 
     def get_queryset(self) -> QuerySet[ChatMessage]:
         return self.group_chat.messages.select_related("sender")
+
+
+class ChatMessageDetailView(GroupChatScopedView):
+    """Edit a message (its author) or delete it (its author, the chat's owners and
+    admins). The same services as the socket's ``edit_message`` / ``delete_message``,
+    for clients without a socket open; members' sockets hear of it either way."""
+
+    http_method_names = ["patch", "delete", "options"]
+
+    @extend_schema(request=EditedChatMessageSerializer, responses={200: ChatMessageSerializer})
+    def patch(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        serializer = EditedChatMessageSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        message = services.edit_message(
+            group_chat=self.group_chat,
+            message_id=self.kwargs["message_id"],
+            actor=self.actor,
+            content=serializer.validated_data["content"],
+        )
+        return Response(ChatMessageSerializer(message).data)
+
+    @extend_schema(responses={204: None})
+    def delete(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        services.delete_message(
+            group_chat=self.group_chat, message_id=self.kwargs["message_id"], actor=self.actor
+        )
+        return Response(status=HTTPStatus.NO_CONTENT)

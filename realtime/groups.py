@@ -11,6 +11,7 @@ app tells it: every authenticated socket also joins its user's group
 a user in a group (a logout, a removed membership, a deleted chat).
 """
 
+import asyncio
 from collections.abc import Iterable
 from dataclasses import dataclass
 from http import HTTPStatus
@@ -93,8 +94,13 @@ async def apush(
     ``exclude_current`` skips the sender's own socket."""
     event = group_message_event(message, sender, exclude_current=exclude_current)
     layer = get_channel_layer()
-    for group in [groups] if isinstance(groups, str) else groups:
-        await layer.group_send(group, event)
+    # Concurrently: one message to every member's own group is many sends.
+    await asyncio.gather(
+        *(
+            layer.group_send(group, event)
+            for group in ([groups] if isinstance(groups, str) else groups)
+        )
+    )
 
 
 def push(

@@ -1,10 +1,20 @@
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import Http404
 from rest_framework.permissions import IsAuthenticated
 
 from chat import services
 from chat.messages.chat_detail import (
+    ChatDetailIncoming,
+    DeleteChatMessage,
+    EditChatMessage,
+    MarkRead,
+    MemberAdded,
     MemberMessage,
     MemberPayload,
+    MemberRemoved,
+    MemberRoleChanged,
+    MessageDeleted,
+    MessageEdited,
     MessageSaved,
     NewChatMessage,
     SavedPayload,
@@ -12,10 +22,11 @@ from chat.messages.chat_detail import (
 from chat.models import GroupChat
 from chat.permissions import IsGroupChatMember
 from realtime.consumers import RealtimeConsumer
+from realtime.database import database_sync_to_async
 from realtime.messages import ErrorMessage, ErrorPayload
 
 
-class ChatDetailConsumer(RealtimeConsumer[NewChatMessage, GroupChat]):
+class ChatDetailConsumer(RealtimeConsumer[ChatDetailIncoming, GroupChat]):
     """``/ws/chat/<pk>/``: a group chat, open to its members only.
 
     A new message goes to ``chat.services.apost_message``, which saves it and then
@@ -25,31 +36,64 @@ class ChatDetailConsumer(RealtimeConsumer[NewChatMessage, GroupChat]):
     (``relayed``); any sender is, when the push failed: a saved message is never
     reported to its sender as failed. A sender without a ``client_id`` whose message
     was relayed learns it from its own copy (``is_mine``), as the guide's clients do.
+
+    An edit or a delete goes to ``chat.services`` (where the rules are); the acting
+    socket learns it worked from the ``message_edited`` / ``message_deleted`` every
+    member gets, or gets an ``error`` saying why not. ``mark_read`` stores the member's
+    last-read position (their ``/ws/me/`` sockets get ``chat_read``).
     """
 
     permission_classes = (IsAuthenticated, IsGroupChatMember)
     queryset = GroupChat.objects.all()
-    # Members' messages come through the chat's group (chat.services pushes them).
-    outgoing_messages = (MemberMessage, MessageSaved)
+    # Members' messages and the chat's changes come through the chat's group
+    # (chat.services pushes them); message_saved answers the sending socket.
+    outgoing_messages = (
+        MemberMessage,
+        MessageEdited,
+        MessageDeleted,
+        MemberAdded,
+        MemberRoleChanged,
+        MemberRemoved,
+        MessageSaved,
+    )
 
     async def get_groups(self) -> list[str]:
         return [self.obj.group_name]
 
-    async def receive_message(self, message: NewChatMessage) -> None:
+    async def receive_message(self, message: ChatDetailIncoming) -> None:
         try:
-            posted = await services.apost_message(
-                group_chat=self.obj,
-                sender=self.authenticated_user,
-                content=message.payload.content,
-                client_id=message.payload.client_id,
-                sender_channel=self.channel_name,
-            )
-        except ValidationError as exc:
-            # Nothing was stored: a client id already used in another chat.
-            await self.send_message(
-                ErrorMessage(payload=ErrorPayload(message=" ".join(exc.messages)))
-            )
-            return
+            match message:
+                case NewChatMessage():
+                    await self.post(message)
+                case EditChatMessage():
+                    await database_sync_to_async(services.edit_message)(
+                        group_chat=self.obj,
+                        message_id=message.payload.id,
+                        actor=self.authenticated_user,
+                        content=message.payload.content,
+                    )
+                case DeleteChatMessage():
+                    await database_sync_to_async(services.delete_message)(
+                        group_chat=self.obj,
+                        message_id=message.payload.id,
+                        actor=self.authenticated_user,
+                    )
+                case MarkRead():
+                    await database_sync_to_async(services.mark_read)(
+                        group_chat=self.obj, user=self.authenticated_user, seq=message.payload.seq
+                    )
+        except (ValidationError, PermissionDenied, Http404) as exc:
+            # Refused by the rules; nothing was stored.
+            await self.send_message(ErrorMessage(payload=ErrorPayload(message=refusal(exc))))
+
+    async def post(self, message: NewChatMessage) -> None:
+        posted = await services.apost_message(
+            group_chat=self.obj,
+            sender=self.authenticated_user,
+            content=message.payload.content,
+            client_id=message.payload.client_id,
+            sender_channel=self.channel_name,
+        )
         if message.payload.client_id is None and posted.relayed:
             return
         await self.send_message(
@@ -61,3 +105,10 @@ class ChatDetailConsumer(RealtimeConsumer[NewChatMessage, GroupChat]):
                 )
             )
         )
+
+
+def refusal(exc: ValidationError | PermissionDenied | Http404) -> str:
+    """What a service's refusal says to the client."""
+    if isinstance(exc, ValidationError):
+        return " ".join(exc.messages)
+    return str(exc)

@@ -3,10 +3,10 @@
 from datetime import datetime
 from typing import Annotated, Literal
 
-from pydantic import AfterValidator, StringConstraints
+from pydantic import AfterValidator, Field, StringConstraints
 from pydantic_core import PydanticCustomError
 
-from chat.models import ChatMessage
+from chat.models import ChatMember, ChatMessage
 from chat.models.chat_message import CLIENT_ID_MAX_LENGTH, CLIENT_ID_PATTERN, MAX_MESSAGE_LENGTH
 from realtime.messages import BaseMessage, BasePayload, GroupMessage
 
@@ -63,6 +63,48 @@ class NewChatMessage(BaseMessage):
     payload: MessagePayload
 
 
+class EditPayload(BasePayload):
+    id: int
+    content: MessageContent
+
+
+class EditChatMessage(BaseMessage):
+    """Change the text of one's own message; every member gets ``message_edited``."""
+
+    action: Literal["edit_message"] = "edit_message"
+    payload: EditPayload
+
+
+class DeletePayload(BasePayload):
+    id: int
+
+
+class DeleteChatMessage(BaseMessage):
+    """Delete a message: one's own, or anyone's for the chat's owners and admins.
+    Every member gets ``message_deleted``; the history keeps a tombstone."""
+
+    action: Literal["delete_message"] = "delete_message"
+    payload: DeletePayload
+
+
+class ReadPayload(BasePayload):
+    # The seq of the last message the member has seen; a lower one than stored
+    # changes nothing.
+    seq: int = Field(ge=0)
+
+
+class MarkRead(BaseMessage):
+    """The member has seen the chat up to ``seq``: stored as their last-read position,
+    and their ``/ws/me/`` sockets get ``chat_read`` with the unread count."""
+
+    action: Literal["mark_read"] = "mark_read"
+    payload: ReadPayload
+
+
+# Every action the consumer accepts (ping aside), discriminated on ``action``.
+ChatDetailIncoming = NewChatMessage | EditChatMessage | DeleteChatMessage | MarkRead
+
+
 # Sent to every member
 
 
@@ -83,6 +125,10 @@ class MemberPayload(BasePayload):
     # The sender's own id for the message, if it gave one: how its page matches the
     # message to what it sent.
     client_id: str | None = None
+    # When the author last edited it, or null.
+    edited_at: datetime | None = None
+    # A tombstone: the message was deleted; its content is empty, its seq kept.
+    deleted: bool = False
 
     @classmethod
     def from_message(cls, message: ChatMessage) -> "MemberPayload":
@@ -95,6 +141,8 @@ class MemberPayload(BasePayload):
             sender=SenderPayload(id=sender.pk, username=sender.username) if sender else None,
             created_at=message.created_at,
             client_id=message.client_id,
+            edited_at=message.edited_at,
+            deleted=message.deleted_at is not None,
         )
 
 
@@ -104,6 +152,59 @@ class MemberMessage(GroupMessage):
 
     action: Literal["member_message"] = "member_message"
     payload: MemberPayload
+
+
+class MessageEdited(GroupMessage):
+    """A message's new text (``edited_at`` set), as every member receives it."""
+
+    action: Literal["message_edited"] = "message_edited"
+    payload: MemberPayload
+
+
+class MessageDeleted(GroupMessage):
+    """A message deleted: its tombstone (``deleted``, empty content), as every
+    member receives it."""
+
+    action: Literal["message_deleted"] = "message_deleted"
+    payload: MemberPayload
+
+
+class MembershipPayload(BasePayload):
+    """A membership, as ``GET /api/groups/<pk>/members/`` lists it."""
+
+    id: int
+    user: SenderPayload
+    chat_role: str
+    joined_at: datetime
+
+    @classmethod
+    def from_membership(cls, membership: ChatMember) -> "MembershipPayload":
+        user = membership.user
+        return cls(
+            id=membership.pk,
+            user=SenderPayload(id=user.pk, username=user.username),
+            chat_role=membership.role,
+            joined_at=membership.joined_at,
+        )
+
+
+class MemberAdded(GroupMessage):
+    """Someone joined the chat (every member's members panel updates)."""
+
+    action: Literal["member_added"] = "member_added"
+    payload: MembershipPayload
+
+
+class MemberRoleChanged(GroupMessage):
+    action: Literal["member_role_changed"] = "member_role_changed"
+    payload: MembershipPayload
+
+
+class MemberRemoved(GroupMessage):
+    """Someone left or was removed (their own sockets in the chat are closed)."""
+
+    action: Literal["member_removed"] = "member_removed"
+    payload: MembershipPayload
 
 
 # Sent to the sending socket

@@ -19,6 +19,9 @@ class ChatMember(models.Model):
     group_chat = models.ForeignKey(GroupChat, on_delete=models.CASCADE, related_name="members")
     role = models.CharField(max_length=10, choices=Role.choices, default=Role.MEMBER)
     joined_at = models.DateTimeField(auto_now_add=True)
+    # The seq of the last message this member has seen (``chat.services.mark_read``):
+    # what is unread is after it. A new member starts at the chat's latest message.
+    last_read_seq = models.PositiveBigIntegerField(default=0, editable=False)
 
     class Meta:
         ordering = ["joined_at", "pk"]

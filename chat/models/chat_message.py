@@ -41,6 +41,11 @@ class ChatMessage(models.Model):
         default=None,
         validators=[RegexValidator(CLIENT_ID_PATTERN)],
     )
+    # When the author last changed the content (``chat.services.edit_message``).
+    edited_at = models.DateTimeField(null=True, blank=True, editable=False)
+    # A deleted message stays as a tombstone (content emptied, ``deleted_at`` set):
+    # its seq keeps its place, so no member's page sees a hole it must fetch.
+    deleted_at = models.DateTimeField(null=True, blank=True, editable=False)
 
     class Meta:
         # Ids grow with time; history is read and paged per chat by id.

@@ -18,8 +18,11 @@ TIMEOUT = 3
 UNKNOWN_PATHS = ["/ws/broadcast/x/", "/ws/chat/room1/", "/ws/chat/2", "/api/groups/"]
 
 
-def test_the_group_chat_is_the_only_route_of_the_apps() -> None:
-    assert [str(route.pattern) for route in websocket_urlpatterns] == [r"^ws/chat/(?P<pk>\d+)/$"]
+def test_the_group_chat_and_the_users_own_socket_are_the_only_routes_of_the_apps() -> None:
+    assert [str(route.pattern) for route in websocket_urlpatterns] == [
+        r"^ws/chat/(?P<pk>\d+)/$",
+        r"^ws/me/$",
+    ]
 
 
 async def refused_frames(path: str, headers: Headers) -> tuple[dict[str, Any], dict[str, Any]]:

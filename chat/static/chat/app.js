@@ -18,6 +18,10 @@ const BACKOFF_MAX_MS = 10_000;
 const GAP_GRACE_MS = 1000;
 // A socket that has heard nothing for this long fetches what it may have missed.
 const IDLE_CHECK_MS = 30_000;
+// The chat socket's events that change the members panel.
+const MEMBER_EVENTS = new Set(['member_added', 'member_removed', 'member_role_changed']);
+// A page marks what it has shown read this long after it changed.
+const READ_DELAY_MS = 500;
 
 // ---------------------------------------------------------------- the API
 
@@ -74,7 +78,12 @@ function refreshSession() {
   return refreshing;
 }
 
+// Set by "Log out": the logout closes this page's sockets (4401), which must not send
+// it to log in again with a ?next= while it is on its way to /login/.
+let loggingOut = false;
+
 function goToLogin() {
+  if (loggingOut) return;
   const next = location.pathname + location.search;
   location.assign(`/login/?next=${encodeURIComponent(next)}`);
 }
@@ -140,6 +149,7 @@ async function loadUser() {
   show($('#account-link'));
   const logout = $('#logout');
   logout.addEventListener('click', async () => {
+    loggingOut = true;
     await send('POST', '/api/auth/logout/').catch(() => null);
     location.assign('/login/');
   });
@@ -242,12 +252,20 @@ async function groupsPage() {
   const list = $('#group-list');
   const error = $('#groups-error');
   const form = $('#create-group-form');
+  let me;
+  const listGroups = async () => {
+    const items = [];
+    for await (const batch of pages('/api/groups/')) items.push(...batch.map((group) => withActivity(group, me)));
+    list.replaceChildren(...items);
+    show($('#groups-empty'), list.children.length === 0);
+  };
+  const live = liveGroups(list, () => me, listGroups, error);
 
   onSubmit(form, async () => {
     clearError(error);
     try {
       const group = await api('POST', '/api/groups/', { name: form.elements.name.value });
-      list.prepend(groupItem(group));
+      if (!list.querySelector(`[data-group-id="${group.id}"]`)) list.prepend(withActivity(group, me));
       show($('#groups-empty'), false);
       form.reset();
     } catch (failure) {
@@ -256,15 +274,92 @@ async function groupsPage() {
   });
 
   try {
-    await loadUser();
-    list.replaceChildren();
-    for await (const batch of pages('/api/groups/')) list.append(...batch.map(groupItem));
-    show($('#groups-empty'), list.children.length === 0);
+    me = await loadUser();
+    await listGroups();
+    live.connect();
   } catch (failure) {
     showError(error, failure);
   } finally {
     show($('#groups-loading'), false);
   }
+}
+
+// ---------------------------------------------------------------- groups page: unread and live updates
+
+/** A group's <li> with its unread count and latest message (GET /api/groups/ or chat_added). */
+function withActivity(group, me) {
+  const item = groupItem(group);
+  item.dataset.groupId = group.id;
+  const unread = make('span', 'badge unread');
+  unread.setAttribute('aria-label', 'Unread messages');
+  item.append(unread, make('p', 'preview muted'));
+  setUnread(item, group.unread_count ?? 0);
+  if (group.last_message) showLastMessage(item, group.last_message, me);
+  return item;
+}
+
+function setUnread(item, count) {
+  const badge = item.querySelector('.unread');
+  badge.textContent = String(count);
+  show(badge, count > 0);
+}
+
+function showLastMessage(item, message, me) {
+  const who = message.sender?.id === me.id ? 'you' : (message.sender?.username ?? 'deleted user');
+  const text = message.deleted ? 'This message was deleted.' : message.preview;
+  item.querySelector('.preview').textContent = `${who}: ${text}`;
+}
+
+/**
+ * The groups page's socket (/ws/me/): the user's chats as they change. A new message
+ * moves its chat to the top with one more unread (unless it is the user's own); a
+ * chat is added, removed, renamed, or read (from a group page). After each
+ * (re)connect the whole list is fetched again, for what happened meanwhile.
+ */
+function liveGroups(list, currentUser, reload, error) {
+  const itemOf = (groupId) => list.querySelector(`[data-group-id="${groupId}"]`);
+  const events = {
+    chat_activity({ group_chat_id: groupId, last_message: message }) {
+      const item = itemOf(groupId);
+      if (!item) return;
+      const me = currentUser();
+      showLastMessage(item, message, me);
+      if (message.sender?.id !== me.id) setUnread(item, Number(item.querySelector('.unread').textContent) + 1);
+      list.prepend(item);
+    },
+    chat_added(group) {
+      if (!itemOf(group.id)) list.prepend(withActivity(group, currentUser()));
+    },
+    chat_removed({ group_chat_id: groupId }) {
+      itemOf(groupId)?.remove();
+    },
+    chat_deleted({ group_chat_id: groupId }) {
+      itemOf(groupId)?.remove();
+    },
+    chat_renamed({ group_chat_id: groupId, name }) {
+      const link = itemOf(groupId)?.querySelector('.group-link');
+      if (link) link.textContent = name;
+    },
+    chat_read({ group_chat_id: groupId, unread_count: count }) {
+      const item = itemOf(groupId);
+      if (item) setUnread(item, count);
+    },
+  };
+  const connection = $('#connection');
+  return new ChatSocket(null, {
+    onState(state, text) {
+      connection.dataset.state = state;
+      connection.textContent = text;
+    },
+    onLive: () => reload().catch((failure) => showError(error, failure)),
+    onEvent(frame) {
+      events[frame.action]?.(frame.payload);
+      show($('#groups-empty'), list.children.length === 0);
+    },
+    onMessage() {},
+    onError() {},
+    onDenied() {},
+  }, '/ws/me/');
 }
 
 // ---------------------------------------------------------------- group page
@@ -286,6 +381,9 @@ class MessageList {
     this.lastId = 0;
     this.highestSeq = 0;
     this.inOrder = { seq: 0, id: 0 };
+    this.state = new Map(); // id -> the message as last received
+    this.canModerate = false;
+    this.actions = { edit() {}, remove() {} };
   }
 
   /** The history shown starts at seq (older pages are not loaded): no hole before it. */
@@ -335,8 +433,75 @@ class MessageList {
         : null;
     this.element.insertBefore(item, before ?? null);
     this.byId.set(message.id, item);
+    this.update(message);
     this.lastId = Math.max(this.lastId, message.id);
     if (stickToBottom) this.element.scrollTop = this.element.scrollHeight;
+  }
+
+  // ---- edits and deletes (message_edited / message_deleted, and history's state)
+
+  /**
+   * Show a message's current state: its text, "edited", or its tombstone; and the
+   * Edit / Delete buttons this user may use on it. `actions` (set by the page) sends
+   * them: { edit(id, content), remove(id) }; `canModerate` (owners and admins) may
+   * delete anyone's message.
+   */
+  update(message) {
+    const item = this.byId.get(message.id);
+    if (!item) return;
+    this.state.set(message.id, message);
+    item.classList.toggle('deleted', message.deleted);
+    const content = make('p', 'content', message.deleted ? 'This message was deleted.' : message.content);
+    item.querySelector('.content, .edit-form')?.replaceWith(content);
+    const meta = item.querySelector('.meta');
+    meta.querySelector('.edited')?.remove();
+    if (message.edited_at && !message.deleted) {
+      const edited = make('span', 'edited', 'edited');
+      edited.title = new Date(message.edited_at).toLocaleString();
+      meta.append(edited);
+    }
+    item.querySelector('.message-actions')?.remove();
+    const mine = message.sender?.id === this.me.id;
+    if (message.deleted || !(mine || this.canModerate)) return;
+    const buttons = make('span', 'message-actions');
+    if (mine) buttons.append(this.button('Edit', () => this.startEditing(message)));
+    buttons.append(this.button('Delete', () => this.actions.remove(message.id)));
+    meta.append(buttons);
+  }
+
+  /** Owners and admins may delete others' messages: redraw the buttons when that changes. */
+  setModerator(canModerate) {
+    if (canModerate === this.canModerate) return;
+    this.canModerate = canModerate;
+    for (const message of this.state.values()) this.update(message);
+  }
+
+  button(label, onClick) {
+    const button = make('button', 'link-button', label);
+    button.type = 'button';
+    button.addEventListener('click', onClick);
+    return button;
+  }
+
+  /** The message's text becomes a form; saved, the server's message_edited redraws it. */
+  startEditing(message) {
+    const item = this.byId.get(message.id);
+    const form = make('form', 'edit-form inline-form');
+    const input = make('input');
+    input.value = message.content;
+    input.maxLength = 4000;
+    input.setAttribute('aria-label', 'Edit message');
+    const save = make('button', '', 'Save');
+    save.type = 'submit';
+    form.append(input, save, this.button('Cancel', () => this.update(message)));
+    form.addEventListener('submit', (event) => {
+      event.preventDefault();
+      const text = input.value.trim();
+      if (text && text !== message.content) this.actions.edit(message.id, text);
+      else this.update(message);
+    });
+    item.querySelector('.content').replaceWith(form);
+    input.focus();
   }
 }
 
@@ -357,9 +522,9 @@ function newClientId() {
  * with the same ids, so a message whose answer was lost is not stored twice.
  */
 class ChatSocket {
-  constructor(groupId, handlers) {
+  constructor(groupId, handlers, path = `/ws/chat/${groupId}/`) {
     const scheme = location.protocol === 'https:' ? 'wss' : 'ws';
-    this.url = `${scheme}://${location.host}/ws/chat/${groupId}/`;
+    this.url = `${scheme}://${location.host}${path}`;
     this.handlers = handlers; // onState(state, text), onLive(), onMessage(payload, isMine), onError(payload), onDenied()
     this.failures = 0;
     this.live = false;
@@ -395,6 +560,10 @@ class ChatSocket {
       case 'member_message':
         this.handlers.onMessage(frame.payload, frame.is_mine);
         break;
+      case 'message_edited':
+      case 'message_deleted':
+        this.handlers.onChange(frame.payload);
+        break;
       case 'error':
         // Frames are answered in order: a refused new_message is the oldest
         // pending one, and sending it again would be refused again.
@@ -404,7 +573,8 @@ class ChatSocket {
         }
         this.handlers.onError(frame.payload);
         break;
-      default: // pong, and completion markers should a server send them
+      default: // /ws/me/'s events; pong, and completion markers should a server send them
+        this.handlers.onEvent?.(frame);
     }
   }
 
@@ -438,6 +608,13 @@ class ChatSocket {
   transmit(clientId) {
     const content = this.pending.get(clientId);
     this.socket.send(JSON.stringify({ action: 'new_message', payload: { content, client_id: clientId } }));
+  }
+
+  /** Send an action that is not a new message; false when not connected. */
+  act(action, payload) {
+    if (!this.live) return false;
+    this.socket.send(JSON.stringify({ action, payload }));
+    return true;
   }
 }
 
@@ -512,6 +689,7 @@ async function groupPage() {
     };
     $('#member-list').replaceChildren(...members.map((member) => memberItem(member, me, canManage, change)));
     show($('#add-member-form'), canManage);
+    messages.setModerator(canManage);
   };
   const addForm = $('#add-member-form');
   onSubmit(addForm, async () => {
@@ -578,16 +756,44 @@ async function groupPage() {
     connection.textContent = text;
     $('#send-button').disabled = state !== 'live';
   };
+  // What this page has shown, while it is visible, is read: mark_read, at most once a
+  // READ_DELAY_MS (the socket's frame limits bound it anyway).
+  let readUpTo = 0;
+  let readTimer = null;
+  const markRead = () => {
+    if (readTimer !== null || document.visibilityState !== 'visible') return;
+    readTimer = setTimeout(() => {
+      readTimer = null;
+      const seq = messages.highestSeq;
+      if (seq > readUpTo && socket.act('mark_read', { seq })) readUpTo = seq;
+    }, READ_DELAY_MS);
+  };
+  document.addEventListener('visibilitychange', markRead);
+  const notConnected = () => showError(chatError, 'Not connected: try again once connected.');
+  messages.actions = {
+    edit: (id, content) => socket.act('edit_message', { id, content }) || notConnected(),
+    remove: (id) => socket.act('delete_message', { id }) || notConnected(),
+  };
   const socket = new ChatSocket(groupId, {
     onState: setState,
+    onChange(payload) {
+      messages.update(payload);
+    },
+    onEvent(frame) {
+      // Someone added, removed, or given another role: the members panel, fetched again.
+      if (MEMBER_EVENTS.has(frame.action)) loadMembers().catch((failure) => showError(memberError, failure));
+    },
     onLive() {
       watchIdle();
-      catchUp().catch((failure) => showError(chatError, failure));
+      catchUp()
+        .then(markRead)
+        .catch((failure) => showError(chatError, failure));
     },
     onMessage(payload, isMine) {
       messages.add(payload, isMine);
       watchIdle();
       if (messages.hasGap()) repairSoon();
+      markRead();
     },
     onError(payload) {
       const details = (payload.errors ?? []).map((error) => error.msg);

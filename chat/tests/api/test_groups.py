@@ -53,6 +53,8 @@ def test_list_shows_only_my_groups_with_my_role_newest_update_first(
         "created_at": group_chat.created_at.isoformat().replace("+00:00", "Z"),
         "updated_at": group_chat.updated_at.isoformat().replace("+00:00", "Z"),
         "my_role": "member",
+        "unread_count": 0,
+        "last_message": None,
     }
 
 
@@ -71,9 +73,9 @@ def test_list_does_not_grow_queries_with_groups(
         ChatMemberFactory.create(user=owner)
     client = client_for(owner)
 
-    # The user, the page's count, then the chats with their creators: not one query
-    # per chat.
-    with django_assert_max_num_queries(3):
+    # The user, the page's count, the chats with their creators and unread counts, then
+    # their latest messages: not one query per chat.
+    with django_assert_max_num_queries(4):
         response = client.get(LIST)
 
     assert len(response.json()["results"]) == 5

@@ -13,6 +13,7 @@ from rest_framework_simplejwt.tokens import AccessToken
 
 from chat import services
 from chat.messages.chat_detail import MessagePayload, NewChatMessage
+from chat.messages.me import inbox_group
 from chat.models import ChatMember, ChatMessage, GroupChat
 from chat.models.chat_message import MAX_MESSAGE_LENGTH
 from realtime.settings import realtime_settings
@@ -94,8 +95,11 @@ class TestWhoMayConnect(ChatDetailTestCase):
             "data": "You left or were removed.",
         }
         await comm.assert_closed(code=4403)
-        # ...a new one is refused as for a missing chat, and the owner's socket is untouched.
+        # ...a new one is refused as for a missing chat, and the owner's socket is open,
+        # told only that the member left.
         await self.assert_refused(404, headers=member_headers)
+        told = await owner.receive_all_json(wait_group=True)
+        assert [r["action"] for r in told] == ["member_removed"]
         await owner.send_json_to({"action": "ping"})
         assert [r["action"] for r in await owner.receive_all_json()] == ["pong"]
 
@@ -120,8 +124,10 @@ class TestWhoMayConnect(ChatDetailTestCase):
                 (*_, ended) = await comm.receive_until_action("authentication", inclusive=True)
                 assert ended["payload"]["data"] == "This group chat was deleted."
                 await comm.assert_closed(code=4404)
-        # One event to the chat's group, however many members it had.
-        assert [call.args[0] for call in group_send.await_args_list] == [group]
+        # One event to the chat's group, however many members it had (and one to each
+        # member's inbox, for their groups pages).
+        sent_to = sorted(call.args[0] for call in group_send.await_args_list)
+        assert sent_to == sorted([group, inbox_group(self.user.pk), inbox_group(member.pk)])
 
 
 class TestMessages(ChatDetailTestCase):

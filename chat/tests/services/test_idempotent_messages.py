@@ -116,7 +116,11 @@ def test_a_saved_message_is_relayed_after_the_commit(
     ):
         posted = post(group_chat, member, "hello", CLIENT_ID)
 
-    push.assert_called_once()
+    # To the chat's sockets, and to the members' inboxes (``/ws/me/``).
+    assert [call.args[1].action for call in push.call_args_list] == [
+        "member_message",
+        "chat_activity",
+    ]
     assert posted.relayed is True
 
 

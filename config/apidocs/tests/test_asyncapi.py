@@ -89,6 +89,11 @@ def test_each_channel_sends_the_layers_messages_and_its_declared_ones(
         "complete",
         "group_complete",
         "member_message",
+        "message_edited",
+        "message_deleted",
+        "member_added",
+        "member_role_changed",
+        "member_removed",
         "message_saved",
     }
 

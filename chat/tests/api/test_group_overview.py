@@ -1,0 +1,63 @@
+"""/api/groups/ as the groups page shows it: my unread count in each chat, its latest
+message, and the chats in order of latest activity."""
+
+import pytest
+from django.urls import reverse
+
+from accounts.models import User
+from chat import services
+from chat.models import GroupChat
+from chat.tests.api.conftest import ClientFor
+
+pytestmark = pytest.mark.django_db
+
+LIST = reverse("chat:group-list")
+
+
+def test_unread_counts_others_messages_after_my_last_read_position(
+    client_for: ClientFor, owner: User, member: User, group_chat: GroupChat
+) -> None:
+    """Four messages by the owner, one by me, one of the owner's deleted, read up to
+    the first: two unread (my own and the deleted one do not count)."""
+    said = [
+        services.save_message(group_chat=group_chat, sender=owner, content=f"m{n}")
+        for n in range(4)
+    ]
+    services.save_message(group_chat=group_chat, sender=member, content="mine")
+    services.delete_message(group_chat=group_chat, message_id=said[3].pk, actor=owner)
+    services.mark_read(group_chat=group_chat, user=member, seq=said[0].seq)
+
+    (chat,) = client_for(member).get(LIST).json()["results"]
+
+    assert chat["unread_count"] == 2
+    assert (chat["last_message"]["seq"], chat["last_message"]["preview"]) == (5, "mine")
+
+
+def test_a_new_member_starts_with_nothing_unread(
+    client_for: ClientFor, owner: User, group_chat: GroupChat
+) -> None:
+    """The history before one joined is there to read, not to count."""
+    services.save_message(group_chat=group_chat, sender=owner, content="before you came")
+    newcomer = User.objects.create_user("newcomer", password="x-long-password")
+    services.add_member(group_chat=group_chat, actor=owner, user=newcomer)
+
+    (chat,) = client_for(newcomer).get(LIST).json()["results"]
+
+    assert (chat["unread_count"], chat["last_message"]["preview"]) == (0, "before you came")
+
+
+def test_a_new_message_moves_its_chat_to_the_top(
+    client_for: ClientFor, owner: User, group_chat: GroupChat
+) -> None:
+    newer = services.create_group_chat(creator=owner, name="Newer")
+    assert [c["id"] for c in client_for(owner).get(LIST).json()["results"]] == [
+        newer.pk,
+        group_chat.pk,
+    ]
+
+    services.save_message(group_chat=group_chat, sender=owner, content="activity")
+
+    assert [c["id"] for c in client_for(owner).get(LIST).json()["results"]] == [
+        group_chat.pk,
+        newer.pk,
+    ]

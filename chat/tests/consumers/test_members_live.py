@@ -1,0 +1,59 @@
+"""The members panel, live: a membership added, changed or removed any way reaches
+every open socket of the chat (``member_added``, ``member_role_changed``,
+``member_removed``), so each member's page shows who is in the chat now."""
+
+from asgiref.sync import sync_to_async
+
+from chat import services
+from chat.messages.chat_detail import MemberAdded, MemberRemoved, MemberRoleChanged
+from chat.models import ChatMember
+from tests.support.testcase import WebsocketTestCase
+
+
+class TestMembersLive(WebsocketTestCase):
+    async def test_someone_added_reaches_every_members_socket(self) -> None:
+        """The owner adds a third user: both open sockets get ``member_added`` with the
+        new membership as the members list shows it."""
+        group_chat, _, owner_socket, member_socket = await self.chat_with_member_sockets()
+        newcomer, _ = await self.acreate_user_and_ws_headers()
+
+        added = await sync_to_async(services.add_member)(
+            group_chat=group_chat, actor=self.user, user=newcomer
+        )
+
+        for socket in (owner_socket, member_socket):
+            (frame,) = await socket.receive_all_json(wait_group=True)
+            payload = MemberAdded.model_validate(frame).payload
+            assert (payload.id, payload.user.username, payload.chat_role) == (
+                added.pk,
+                newcomer.username,
+                "member",
+            )
+
+    async def test_a_role_change_reaches_every_members_socket(self) -> None:
+        """The owner makes the member an admin: ``member_role_changed`` says so."""
+        group_chat, member, owner_socket, member_socket = await self.chat_with_member_sockets()
+        membership = await ChatMember.objects.aget(group_chat=group_chat, user=member)
+
+        await sync_to_async(services.change_role)(
+            membership=membership, actor=self.user, role=ChatMember.Role.ADMIN
+        )
+
+        for socket in (owner_socket, member_socket):
+            (frame,) = await socket.receive_all_json(wait_group=True)
+            assert MemberRoleChanged.model_validate(frame).payload.chat_role == "admin"
+
+    async def test_a_member_who_leaves_is_dropped_from_the_others_panels(self) -> None:
+        """The member leaves: the owner's socket gets ``member_removed`` naming them
+        (the member's own socket is closed, 4403)."""
+        group_chat, member, owner_socket, member_socket = await self.chat_with_member_sockets()
+        membership = await ChatMember.objects.aget(group_chat=group_chat, user=member)
+        membership_id = membership.pk  # delete() forgets it
+
+        await sync_to_async(services.remove_member)(membership=membership, actor=member)
+
+        (frame,) = await owner_socket.receive_all_json(wait_group=True)
+        removed = MemberRemoved.model_validate(frame).payload
+        assert (removed.id, removed.user.id) == (membership_id, member.pk)
+        await member_socket.receive_until_action("authentication", inclusive=True)
+        await member_socket.assert_closed(code=4403)
