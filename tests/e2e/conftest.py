@@ -7,7 +7,9 @@ its own migrated SQLite file, so it shares nothing with the test database.
 """
 
 import itertools
+import json
 import os
+import re
 import shutil
 import signal
 import sys
@@ -22,6 +24,7 @@ from playwright.sync_api import (
     Page,
     Playwright,
     ViewportSize,
+    WebSocketRoute,
     expect,
     sync_playwright,
 )
@@ -185,6 +188,29 @@ def open_group(page: Page, server: Server, group_id: int) -> None:
 def say(page: Page, text: str) -> None:
     page.get_by_label("Message", exact=True).fill(text)
     page.get_by_label("Message", exact=True).press("Enter")
+
+
+def drop_first_member_message(page: Page) -> list[str]:
+    """Between the server and ``page``, the first ``member_message`` is dropped (a relay
+    lost, as a channel layer over capacity loses one). Returns the list its content is
+    put in once dropped."""
+    dropped: list[str] = []
+
+    def route(ws: WebSocketRoute) -> None:
+        upstream = ws.connect_to_server()
+        ws.on_message(upstream.send)
+
+        def to_page(message: str | bytes) -> None:
+            frame = json.loads(message)
+            if frame.get("action") == "member_message" and not dropped:
+                dropped.append(frame["payload"]["content"])
+                return
+            ws.send(message)
+
+        upstream.on_message(to_page)
+
+    page.route_web_socket(re.compile(r"/ws/chat/"), route)
+    return dropped
 
 
 _names = itertools.count()

@@ -18,6 +18,7 @@ from tests.e2e.conftest import (
     Server,
     create_group,
     create_user,
+    drop_first_member_message,
     log_in,
     open_group,
     save_screenshot,
@@ -220,23 +221,8 @@ def test_a_live_message_lost_on_its_way_is_fetched_when_the_next_shows_the_gap(
     reload and without reconnecting, and shows both in the order they were said."""
     group_id, (alice, bob) = create_group(server, "alice", ["bob"])
     alice_page, bob_page = new_page(), new_page()
-    dropped: list[str] = []
+    dropped = drop_first_member_message(alice_page)
     fetched: list[str] = []
-
-    def route(ws: WebSocketRoute) -> None:
-        upstream = ws.connect_to_server()
-        ws.on_message(upstream.send)
-
-        def to_page(message: str | bytes) -> None:
-            frame = json.loads(message)
-            if frame.get("action") == "member_message" and not dropped:
-                dropped.append(frame["payload"]["content"])
-                return
-            ws.send(message)
-
-        upstream.on_message(to_page)
-
-    alice_page.route_web_socket(re.compile(r"/ws/chat/"), route)
     alice_page.on(
         "request", lambda request: fetched.append(request.url) if "after=" in request.url else None
     )
