@@ -73,7 +73,7 @@ def test_the_groups_page_fits_a_phone_and_create_stays_in_its_card(
 
 def test_the_group_page_fits_a_phone(server: Server, new_page: OpenPage) -> None:
     """A long unbroken word and a long link wrap inside their message; the header's
-    name, actions and connection state, the form and the members panel fit."""
+    name, actions and connection state, the forms and the members panel fit."""
     group_id, (alice, bob) = create_group(server, LONG_NAME, ["bob"])
     page = new_page(PHONE)
     log_in(page, server, alice)
@@ -85,6 +85,10 @@ def test_the_group_page_fits_a_phone(server: Server, new_page: OpenPage) -> None
     for inner in [page.locator(".message"), page.get_by_role("button", name="Send")]:
         assert_inside(inner, page.locator(".conversation"))
     save_screenshot(page, "group-phone.png")
+
+    page.get_by_role("button", name="Rename").click()
+    assert_fits_the_screen(page)
+    assert_inside(page.get_by_role("button", name="Save"), page.locator(".conversation"))
 
 
 def test_the_account_page_fits_a_phone(server: Server, new_page: OpenPage) -> None:
