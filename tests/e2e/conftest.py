@@ -6,7 +6,10 @@ from the apps' folders, cookies without the Secure flag over plain http) on
 its own migrated SQLite file, so it shares nothing with the test database.
 """
 
+import itertools
+import json
 import os
+import re
 import shutil
 import signal
 import sys
@@ -21,6 +24,7 @@ from playwright.sync_api import (
     Page,
     Playwright,
     ViewportSize,
+    WebSocketRoute,
     expect,
     sync_playwright,
 )
@@ -144,13 +148,16 @@ def browser(playwright: Playwright) -> Iterator[Browser]:
 
 
 VIEWPORT: ViewportSize = {"width": 1100, "height": 700}
-OpenPage = Callable[[], Page]
+# A phone's screen (an iPhone SE's CSS pixels).
+PHONE: ViewportSize = {"width": 375, "height": 667}
+OpenPage = Callable[..., Page]
 
 
 @pytest.fixture
 def new_page(browser: Browser) -> Iterator[OpenPage]:
     """Pages in separate browser contexts (separate cookie jars); each page's
-    Content-Security-Policy violations fail the test."""
+    Content-Security-Policy violations fail the test. ``new_page(PHONE)`` opens one
+    at a phone's size. Dates are shown in US English and UTC, whatever the machine's."""
     contexts = []
     pages: list[Page] = []
     violations: list[str] = []
@@ -159,8 +166,8 @@ def new_page(browser: Browser) -> Iterator[OpenPage]:
         if "Content Security Policy" in message.text:
             violations.append(message.text)
 
-    def open_page() -> Page:
-        context = browser.new_context(viewport=VIEWPORT)
+    def open_page(viewport: ViewportSize = VIEWPORT) -> Page:
+        context = browser.new_context(viewport=viewport, locale="en-US", timezone_id="UTC")
         contexts.append(context)
         page = context.new_page()
         page.on("console", watch)
@@ -181,3 +188,71 @@ def open_group(page: Page, server: Server, group_id: int) -> None:
 def say(page: Page, text: str) -> None:
     page.get_by_label("Message", exact=True).fill(text)
     page.get_by_label("Message", exact=True).press("Enter")
+
+
+def drop_first_member_message(page: Page) -> list[str]:
+    """Between the server and ``page``, the first ``member_message`` is dropped (a relay
+    lost, as a channel layer over capacity loses one). Returns the list its content is
+    put in once dropped."""
+    dropped: list[str] = []
+
+    def route(ws: WebSocketRoute) -> None:
+        upstream = ws.connect_to_server()
+        ws.on_message(upstream.send)
+
+        def to_page(message: str | bytes) -> None:
+            frame = json.loads(message)
+            if frame.get("action") == "member_message" and not dropped:
+                dropped.append(frame["payload"]["content"])
+                return
+            ws.send(message)
+
+        upstream.on_message(to_page)
+
+    page.route_web_socket(re.compile(r"/ws/chat/"), route)
+    return dropped
+
+
+_names = itertools.count()
+
+
+def create_group(server: Server, owner: str, members: list[str]) -> tuple[int, list[str]]:
+    """New users (the owner first, all with PASSWORD) and a group with them in it;
+    returns the group's id and the usernames, made unique for this run."""
+    suffix = next(_names)
+    usernames = [f"{name}{suffix}" for name in [owner, *members]]
+    group_id: int = server.run_django(
+        f"""
+import json
+from accounts.models import User
+from chat import services
+users = [User.objects.create_user(name, password={PASSWORD!r}) for name in {usernames!r}]
+group = services.create_group_chat(creator=users[0], name="Release planning")
+for user in users[1:]:
+    services.add_member(group_chat=group, actor=users[0], user=user)
+print(json.dumps(group.pk))
+"""
+    )
+    return group_id, usernames
+
+
+def create_user(server: Server, name: str) -> str:
+    username = f"{name}{next(_names)}"
+    server.run_django(
+        f"from accounts.models import User; "
+        f"User.objects.create_user({username!r}, password={PASSWORD!r}); print('null')"
+    )
+    return username
+
+
+def log_in(page: Page, server: Server, username: str, *, screenshot: bool = False) -> None:
+    page.goto(f"{server.url}/groups/")
+    # Not logged in: the groups page sends the visitor to log in, and back after.
+    expect(page).to_have_url(f"{server.url}/login/?next=%2Fgroups%2F")
+    if screenshot:
+        save_screenshot(page, "login.png")
+    page.get_by_label("Username").fill(username)
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Log in").click()
+    expect(page).to_have_url(f"{server.url}/groups/")
+    expect(page.locator("#whoami")).to_have_text(f"Signed in as {username}")

@@ -9,58 +9,23 @@ from typing import Any
 
 import pytest
 from playwright.sync_api import (
-    Page,
     WebSocketRoute,
     expect,
 )
 
-from tests.e2e.conftest import PASSWORD, OpenPage, Server, open_group, save_screenshot, say
+from tests.e2e.conftest import (
+    OpenPage,
+    Server,
+    create_group,
+    create_user,
+    drop_first_member_message,
+    log_in,
+    open_group,
+    save_screenshot,
+    say,
+)
 
 pytestmark = pytest.mark.e2e
-
-_names = itertools.count()
-
-
-def create_group(server: Server, owner: str, members: list[str]) -> tuple[int, list[str]]:
-    """New users (the owner first, all with PASSWORD) and a group with them in it;
-    returns the group's id and the usernames, made unique for this run."""
-    suffix = next(_names)
-    usernames = [f"{name}{suffix}" for name in [owner, *members]]
-    group_id: int = server.run_django(
-        f"""
-import json
-from accounts.models import User
-from chat import services
-users = [User.objects.create_user(name, password={PASSWORD!r}) for name in {usernames!r}]
-group = services.create_group_chat(creator=users[0], name="Release planning")
-for user in users[1:]:
-    services.add_member(group_chat=group, actor=users[0], user=user)
-print(json.dumps(group.pk))
-"""
-    )
-    return group_id, usernames
-
-
-def create_user(server: Server, name: str) -> str:
-    username = f"{name}{next(_names)}"
-    server.run_django(
-        f"from accounts.models import User; "
-        f"User.objects.create_user({username!r}, password={PASSWORD!r}); print('null')"
-    )
-    return username
-
-
-def log_in(page: Page, server: Server, username: str, *, screenshot: bool = False) -> None:
-    page.goto(f"{server.url}/groups/")
-    # Not logged in: the groups page sends the visitor to log in, and back after.
-    expect(page).to_have_url(f"{server.url}/login/?next=%2Fgroups%2F")
-    if screenshot:
-        save_screenshot(page, "login.png")
-    page.get_by_label("Username").fill(username)
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Log in").click()
-    expect(page).to_have_url(f"{server.url}/groups/")
-    expect(page.locator("#whoami")).to_have_text(f"Signed in as {username}")
 
 
 def test_two_users_chat_live(server: Server, new_page: OpenPage) -> None:
@@ -256,23 +221,8 @@ def test_a_live_message_lost_on_its_way_is_fetched_when_the_next_shows_the_gap(
     reload and without reconnecting, and shows both in the order they were said."""
     group_id, (alice, bob) = create_group(server, "alice", ["bob"])
     alice_page, bob_page = new_page(), new_page()
-    dropped: list[str] = []
+    dropped = drop_first_member_message(alice_page)
     fetched: list[str] = []
-
-    def route(ws: WebSocketRoute) -> None:
-        upstream = ws.connect_to_server()
-        ws.on_message(upstream.send)
-
-        def to_page(message: str | bytes) -> None:
-            frame = json.loads(message)
-            if frame.get("action") == "member_message" and not dropped:
-                dropped.append(frame["payload"]["content"])
-                return
-            ws.send(message)
-
-        upstream.on_message(to_page)
-
-    alice_page.route_web_socket(re.compile(r"/ws/chat/"), route)
     alice_page.on(
         "request", lambda request: fetched.append(request.url) if "after=" in request.url else None
     )

@@ -3,8 +3,15 @@
 import pytest
 from playwright.sync_api import expect
 
-from tests.e2e.conftest import OpenPage, Server, open_group, save_screenshot, say
-from tests.e2e.test_browser import create_group, log_in
+from tests.e2e.conftest import (
+    OpenPage,
+    Server,
+    create_group,
+    log_in,
+    open_group,
+    save_screenshot,
+    say,
+)
 
 pytestmark = pytest.mark.e2e
 

@@ -3,8 +3,7 @@
 import pytest
 from playwright.sync_api import expect
 
-from tests.e2e.conftest import OpenPage, Server, open_group
-from tests.e2e.test_browser import create_group, create_user, log_in
+from tests.e2e.conftest import OpenPage, Server, create_group, create_user, log_in, open_group
 
 pytestmark = pytest.mark.e2e
 

@@ -22,6 +22,8 @@ const IDLE_CHECK_MS = 30_000;
 const MEMBER_EVENTS = new Set(['member_added', 'member_removed', 'member_role_changed']);
 // A page marks what it has shown read this long after it changed.
 const READ_DELAY_MS = 500;
+// The conversation scrolled this close to its top loads the page before.
+const OLDER_AT_PX = 40;
 
 // ---------------------------------------------------------------- the API
 
@@ -364,13 +366,81 @@ function liveGroups(list, currentUser, reload, error) {
 
 // ---------------------------------------------------------------- group page
 
+// A link is http(s) and nothing else: javascript:, data: and the like never match.
+const LINK = /\bhttps?:\/\/[^\s<>"]+/gi;
+// Punctuation that ends a sentence rather than the address.
+const LINK_TAIL = /[.,;:!?'")\]]+$/;
+
+/** The text as nodes: its http(s) addresses as links opening a new tab, the rest as text. */
+function linkified(text) {
+  const nodes = [];
+  let done = 0;
+  for (const match of text.matchAll(LINK)) {
+    const address = match[0].replace(LINK_TAIL, '');
+    let url;
+    try {
+      url = new URL(address);
+    } catch {
+      continue; // not an address after all ("http://["): it stays text
+    }
+    const link = make('a', '', address);
+    link.href = url.href;
+    link.target = '_blank';
+    link.rel = 'noopener noreferrer';
+    nodes.push(document.createTextNode(text.slice(done, match.index)), link);
+    done = match.index + address.length;
+  }
+  nodes.push(document.createTextNode(text.slice(done)));
+  return nodes;
+}
+
+/** A date's day where the reader is, as YYYY-MM-DD. */
+function localDay(date) {
+  const pad = (number) => String(number).padStart(2, '0');
+  return `${date.getFullYear()}-${pad(date.getMonth() + 1)}-${pad(date.getDate())}`;
+}
+
+/** The line above a day's first message, with the day in full. */
+function daySeparator(day) {
+  const [year, month, date] = day.split('-').map(Number);
+  const separator = make('li', 'day');
+  const time = make('time', '', new Date(year, month - 1, date).toLocaleDateString([], { dateStyle: 'full' }));
+  time.dateTime = day;
+  separator.append(time);
+  return separator;
+}
+
 /**
- * The conversation: one <li> per message id, kept in id order.
+ * One message's <li>: who said it, when (the time; the full date and time on hover)
+ * and what, with its links. The message list shows every message through this.
+ */
+function messageItem(message, isMine) {
+  const sent = new Date(message.created_at);
+  const item = make('li', isMine ? 'message mine' : 'message');
+  item.dataset.id = message.id;
+  item.dataset.day = localDay(sent);
+  const meta = make('div', 'meta');
+  meta.append(make('span', 'sender', message.sender?.username ?? 'deleted user'));
+  if (isMine) meta.append(make('span', 'badge', 'you'));
+  const time = make('time', '', sent.toLocaleTimeString());
+  time.dateTime = message.created_at;
+  time.title = sent.toLocaleString([], { dateStyle: 'full', timeStyle: 'long' });
+  meta.append(time);
+  const content = make('p', 'content');
+  content.append(...linkified(message.content));
+  item.append(meta, content);
+  return item;
+}
+
+/**
+ * The conversation: one <li> per message id, kept in id order, and a day line
+ * (<li class="day">) right before the first message of each day.
  *
  * Each message carries its place in the chat (seq: 1, 2, 3... with no holes). The list
  * knows the last message it holds with nothing missing before it (inOrder), so a hole
  * (a live message lost on its way, or relayed out of order) shows as hasGap(), and
- * what to fetch is everything after inOrder.id.
+ * what to fetch is everything after inOrder.id. Older pages, loaded when the reader
+ * scrolls up, hold messages below inOrder: they leave it, and the holes, as they are.
  */
 class MessageList {
   constructor(element, me) {
@@ -386,7 +456,7 @@ class MessageList {
     this.actions = { edit() {}, remove() {} };
   }
 
-  /** The history shown starts at seq (older pages are not loaded): no hole before it. */
+  /** The newest page starts at seq: no hole before it (what is older is loaded on demand). */
   startAt(seq) {
     this.inOrder = { seq: seq - 1, id: 0 };
   }
@@ -414,15 +484,7 @@ class MessageList {
     this.idBySeq.set(message.seq, message.id);
     this.highestSeq = Math.max(this.highestSeq, message.seq);
     if (message.seq === this.inOrder.seq + 1) this.advance(message.seq);
-    const item = make('li', isMine ? 'message mine' : 'message');
-    item.dataset.id = message.id;
-    const meta = make('div', 'meta');
-    meta.append(make('span', 'sender', message.sender?.username ?? 'deleted user'));
-    if (isMine) meta.append(make('span', 'badge', 'you'));
-    const time = make('time', '', new Date(message.created_at).toLocaleTimeString());
-    time.dateTime = message.created_at;
-    meta.append(time);
-    item.append(meta, make('p', 'content', message.content));
+    const item = messageItem(message, isMine);
 
     // A catch-up page can arrive after newer live messages: insert in order.
     const stickToBottom =
@@ -432,10 +494,36 @@ class MessageList {
         ? [...this.element.children].find((child) => Number(child.dataset.id) > message.id)
         : null;
     this.element.insertBefore(item, before ?? null);
+    this.markDays(item);
     this.byId.set(message.id, item);
     this.update(message);
     this.lastId = Math.max(this.lastId, message.id);
     if (stickToBottom) this.element.scrollTop = this.element.scrollHeight;
+  }
+
+  /** Older messages (a page of history) above those shown; what the reader was
+   * looking at stays where it was on the screen. */
+  addOlder(messages) {
+    const fromBottom = this.element.scrollHeight - this.element.scrollTop;
+    messages.forEach((message) => this.add(message));
+    this.element.scrollTop = this.element.scrollHeight - fromBottom;
+  }
+
+  /**
+   * The day lines around a message just inserted: each message whose day differs from
+   * the message before it has one right before it, and no other message has. Only the
+   * new item and the message after it can have changed.
+   */
+  markDays(item) {
+    for (const message of [item, item.nextElementSibling]) {
+      if (!message) continue;
+      let previous = message.previousElementSibling;
+      if (previous?.classList.contains('day')) {
+        previous.remove();
+        previous = message.previousElementSibling;
+      }
+      if (previous?.dataset.day !== message.dataset.day) message.before(daySeparator(message.dataset.day));
+    }
   }
 
   // ---- edits and deletes (message_edited / message_deleted, and history's state)
@@ -451,7 +539,9 @@ class MessageList {
     if (!item) return;
     this.state.set(message.id, message);
     item.classList.toggle('deleted', message.deleted);
-    const content = make('p', 'content', message.deleted ? 'This message was deleted.' : message.content);
+    const content = make('p', 'content');
+    if (message.deleted) content.textContent = 'This message was deleted.';
+    else content.append(...linkified(message.content));
     item.querySelector('.content, .edit-form')?.replaceWith(content);
     const meta = item.querySelector('.meta');
     meta.querySelector('.edited')?.remove();
@@ -644,13 +734,81 @@ function memberItem(member, me, canManage, onChange) {
   return item;
 }
 
+/**
+ * The group's header: its name, renaming it (owners and admins) and deleting it
+ * (owners, after a confirmation). The server has the last word: its refusal is shown.
+ * `onDelete(deleting)` is told when a deletion starts and when it fails.
+ */
+function groupHeader(group, url, onDelete) {
+  const title = $('#group-title');
+  const error = $('#group-error');
+  const actions = $('#group-actions');
+  const form = $('#rename-form');
+  const confirmation = $('#delete-confirm');
+  const named = (name) => {
+    title.textContent = name;
+    document.title = `${name} · Channels chat`;
+  };
+  // One of the name, the rename form or the confirmation at a time.
+  const showOnly = (shown) => {
+    show(actions, shown === actions);
+    show(form, shown === form);
+    show(confirmation, shown === confirmation);
+  };
+  named(group.name);
+  show($('#rename-button'), ['owner', 'admin'].includes(group.my_role));
+  show($('#delete-button'), group.my_role === 'owner');
+
+  $('#rename-button').addEventListener('click', () => {
+    clearError(error);
+    form.elements.name.value = title.textContent;
+    showOnly(form);
+    form.elements.name.select();
+  });
+  onSubmit(form, async () => {
+    clearError(error);
+    try {
+      const renamed = await api('PATCH', url, { name: form.elements.name.value.trim() });
+      named(renamed.name);
+      showOnly(actions);
+    } catch (failure) {
+      showError(error, failure);
+    }
+  });
+
+  $('#delete-button').addEventListener('click', () => {
+    clearError(error);
+    showOnly(confirmation);
+  });
+  $('#delete-confirm-button').addEventListener('click', async () => {
+    clearError(error);
+    onDelete(true);
+    try {
+      await api('DELETE', url);
+      location.assign('/groups/');
+    } catch (failure) {
+      onDelete(false);
+      showError(error, failure);
+    }
+  });
+  for (const cancel of [$('#rename-cancel'), $('#delete-cancel')]) {
+    cancel.addEventListener('click', () => {
+      clearError(error);
+      showOnly(actions);
+    });
+  }
+}
+
 async function groupPage() {
   const groupId = document.body.dataset.groupId;
   const base = `/api/groups/${groupId}`;
   const chatError = $('#chat-error');
   const memberError = $('#member-error');
 
+  // Deleting the group closes this page's socket too (4404): no "access denied" then.
+  let deleting = false;
   const denied = () => {
+    if (deleting) return;
     show($('#chat'), false);
     show($('#access-denied'));
   };
@@ -665,8 +823,9 @@ async function groupPage() {
     else showError(chatError, failure);
     return;
   }
-  $('#group-title').textContent = group.name;
-  document.title = `${group.name} · Channels chat`;
+  groupHeader(group, `${base}/`, (pending) => {
+    deleting = pending;
+  });
   show($('#chat'));
 
   // Members, and their management for owners and admins.
@@ -705,12 +864,30 @@ async function groupPage() {
 
   // History first, then live; each (re)connect fetches whatever came in between.
   const messages = new MessageList($('#messages'), me);
+  // The cursor of the page before the oldest shown (null once the first message is).
+  let older = null;
   const loadRecent = async () => {
     const page = await api('GET', `${base}/messages/`);
     const oldestFirst = [...page.results].reverse();
     if (page.next && oldestFirst.length) messages.startAt(oldestFirst[0].seq);
     oldestFirst.forEach((message) => messages.add(message));
+    older = page.next;
   };
+  // Scrolled to the top: the page before, one at a time.
+  let loadingOlder = null;
+  const loadOlder = async () => {
+    const page = await api('GET', older);
+    messages.addOlder(page.results);
+    older = page.next;
+  };
+  messages.element.addEventListener('scroll', () => {
+    if (older === null || loadingOlder || messages.element.scrollTop > OLDER_AT_PX) return;
+    loadingOlder = loadOlder()
+      .catch((failure) => showError(chatError, failure))
+      .finally(() => {
+        loadingOlder = null;
+      });
+  });
   const fetchMissed = async () => {
     if (messages.byId.size === 0) return loadRecent();
     let newest = messages.inOrder.seq;
