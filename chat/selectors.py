@@ -33,6 +33,11 @@ def member_group_chats(user: User) -> QuerySet[GroupChat]:
     )
 
 
+def member_group_chat_ids(user: User) -> list[int]:
+    """The pks of the chats ``user`` belongs to."""
+    return list(ChatMember.objects.filter(user=user).values_list("group_chat_id", flat=True))
+
+
 def member_user_ids(group_chat: GroupChat) -> list[int]:
     """The users in ``group_chat``: whose inboxes (``/ws/me/``) hear of it."""
     return list(group_chat.members.values_list("user_id", flat=True))

@@ -38,6 +38,7 @@ from chat.messages.me import (
     ReadPositionPayload,
     RenamedPayload,
     SummaryPayload,
+    activity_group,
     inbox_group,
 )
 from chat.models import ChatMember, ChatMessage, GroupChat
@@ -319,9 +320,8 @@ def post_message(
     posted = PostedMessage(message=message, created=True)
 
     def relay() -> None:
-        member_ids = selectors.member_user_ids(group_chat)
         try:
-            for groups, pushed, sent_by in _new_message_pushes(message, member_ids, sender_channel):
+            for groups, pushed, sent_by in _new_message_pushes(message, sender_channel):
                 push(groups, pushed, sender=sent_by)
         except Exception:
             _log_not_relayed(message)
@@ -345,13 +345,13 @@ async def apost_message(
     and has committed when it returns; the push then runs on the event loop, so a
     database thread never waits on the channel layer."""
     try:
-        message, member_ids = await database_sync_to_async(_save_for_members)(
+        message = await database_sync_to_async(save_message)(
             group_chat=group_chat, sender=sender, content=content, client_id=client_id
         )
     except AlreadySaved as already:
         return PostedMessage(message=already.message, created=False)
     try:
-        for groups, pushed, sent_by in _new_message_pushes(message, member_ids, sender_channel):
+        for groups, pushed, sent_by in _new_message_pushes(message, sender_channel):
             await apush(groups, pushed, sender=sent_by)
     except Exception:
         _log_not_relayed(message)
@@ -359,21 +359,12 @@ async def apost_message(
     return PostedMessage(message=message, created=True, relayed=True)
 
 
-def _save_for_members(
-    *, group_chat: GroupChat, sender: User, content: str, client_id: str | None
-) -> tuple[ChatMessage, list[int]]:
-    """``save_message``, and who is to hear of it: one trip to a database thread."""
-    message = save_message(
-        group_chat=group_chat, sender=sender, content=content, client_id=client_id
-    )
-    return message, selectors.member_user_ids(group_chat)
-
-
 def _new_message_pushes(
-    message: ChatMessage, member_ids: list[int], sender_channel: str | None
+    message: ChatMessage, sender_channel: str | None
 ) -> list[tuple[list[str], GroupMessage, Sender]]:
     """What a new message is pushed as: ``member_message`` to the chat's sockets, and
-    ``chat_activity`` to each member's inbox (``/ws/me/``, the groups page)."""
+    ``chat_activity`` to its members' ``/ws/me/`` sockets (the groups pages), through
+    the chat's activity group: two group sends per message, however many members."""
     sender = Sender(user_pk=message.sender_id, channel=sender_channel)
     activity = ActivityPayload(
         group_chat_id=message.group_chat_id,
@@ -385,7 +376,7 @@ def _new_message_pushes(
             MemberMessage(payload=MemberPayload.from_message(message)),
             sender,
         ),
-        ([inbox_group(pk) for pk in member_ids], ChatActivity(payload=activity), sender),
+        ([activity_group(message.group_chat_id)], ChatActivity(payload=activity), sender),
     ]
 
 

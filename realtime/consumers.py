@@ -254,8 +254,7 @@ class RealtimeConsumer(
         if self.user_key is not None:
             self.groups.append(user_group(self.user_key))
         for group in self.groups:
-            self.joined_groups.append(group)
-            await self.channel_layer.group_add(group, self.channel_name)
+            await self.join_group(group)
         self.frames = FrameReader(self.incoming_adapter, self.config)
         if result.expires_at is not None:
             self.close_when_expired(result.expires_at)
@@ -350,6 +349,18 @@ class RealtimeConsumer(
             # The frame being handled is cancelled too (a database write already
             # running in its thread completes); wait, so that nothing outlives us.
             await asyncio.wait([worker])
+
+    async def join_group(self, group: str) -> None:
+        """Join one more group (recorded first, so a consumer cancelled mid-join still
+        leaves it)."""
+        self.joined_groups.append(group)
+        await self.channel_layer.group_add(group, self.channel_name)
+
+    async def leave_group(self, group: str) -> None:
+        """Leave one group joined before, while the consumer goes on."""
+        if group in self.joined_groups:
+            self.joined_groups.remove(group)
+            await self.channel_layer.group_discard(group, self.channel_name)
 
     async def leave_groups(self) -> None:
         """Leave every group still joined; once only. Bounded by LEAVE_GROUPS_SECONDS,

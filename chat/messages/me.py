@@ -3,7 +3,10 @@ chats, for the groups page. It receives nothing but ping.
 
 Each event is pushed to the user's inbox group (``inbox_group``), which only that
 user's ``/ws/me/`` sockets join: members-only by construction, however a membership
-changes.
+changes. New messages are the exception, pushed once per message to the chat's
+activity group (``activity_group``): a ``/ws/me/`` socket joins the activity groups of
+the user's chats at connect, and follows its inbox's ``chat_added`` / ``chat_removed`` /
+``chat_deleted`` (``chat.consumers.me``).
 """
 
 from datetime import datetime
@@ -23,6 +26,12 @@ PREVIEW_CHARS = 100
 def inbox_group(user_pk: object) -> str:
     """The channel-layer group of one user's ``/ws/me/`` sockets."""
     return f"chat-inbox-{user_pk}"
+
+
+def activity_group(group_chat_pk: object) -> str:
+    """The channel-layer group of the chat's members' ``/ws/me/`` sockets, which hear
+    its new messages (``chat_activity``): one push per message, whatever the members."""
+    return f"chat-activity-{group_chat_pk}"
 
 
 class LastMessagePayload(BasePayload):

@@ -101,6 +101,35 @@ class TestMyChatsChange(MeTestCase):
             0,
         )
 
+    async def test_a_chat_added_while_connected_is_heard_from_then_on(self) -> None:
+        """The socket follows its ``chat_added``: the new chat's messages reach it without
+        a reconnect (each chat's activity is one group, joined as the user's chats change)."""
+        socket = await self.my_socket()
+        other = await sync_to_async(services.create_group_chat)(creator=self.owner, name="New")
+        await sync_to_async(services.add_member)(group_chat=other, actor=self.owner, user=self.user)
+        (added,) = await socket.receive_all_json(wait_group=True)
+        assert added["action"] == "chat_added"
+
+        await sync_to_async(services.post_message)(
+            group_chat=other, sender=self.owner, content="welcome"
+        )
+
+        (frame,) = await socket.receive_all_json(wait_group=True)
+        activity = ChatActivity.model_validate(frame).payload
+        assert (activity.group_chat_id, activity.last_message.preview) == (other.pk, "welcome")
+
+    async def test_a_chat_i_left_is_not_heard_from_any_more(self) -> None:
+        """After its ``chat_removed`` the socket leaves the chat's activity: the next
+        message there reaches the members still in it, not this socket."""
+        socket = await self.my_socket()
+        await sync_to_async(services.remove_member)(membership=self.membership, actor=self.owner)
+        (removed,) = await socket.receive_all_json(wait_group=True)
+        assert removed["action"] == "chat_removed"
+
+        await self.say(self.owner, "after you left")
+
+        await self.assert_nothing_else_queued(socket)
+
     async def test_being_removed_from_a_chat_drops_it(self) -> None:
         """``chat_removed``, however the membership is deleted (here by the owner)."""
         socket = await self.my_socket()
