@@ -7,8 +7,7 @@ from tests.e2e.conftest import (
     OpenPage,
     Server,
     create_group,
-    log_in,
-    open_group,
+    open_group_as,
     save_screenshot,
 )
 
@@ -22,15 +21,12 @@ def test_a_member_is_shown_online_while_their_page_is_open(
     (he learns it from the answer to his ``here``), hers shows him come online; when she
     closes her page, his shows her offline."""
     group_id, (alice, bob) = create_group(server, "alice", ["bob"])
-    alice_page, bob_page = new_page(), new_page()
-    log_in(alice_page, server, alice)
-    log_in(bob_page, server, bob)
-    open_group(alice_page, server, group_id)
+    alice_page = open_group_as(new_page, server, alice, group_id)
     # Her page is told she is online (the answer to its first ``here``) before Bob's opens.
     expect(alice_page.locator(f".member[data-username='{alice}']")).to_have_class(
         "member online", timeout=5000
     )
-    open_group(bob_page, server, group_id)
+    bob_page = open_group_as(new_page, server, bob, group_id)
 
     expect(bob_page.locator(f".member[data-username='{alice}']")).to_have_class(
         "member online", timeout=5000
@@ -51,11 +47,8 @@ def test_typing_shows_on_the_others_page_until_the_message_comes(
     """Alice types: Bob's page says she is typing; she sends, and the line clears as her
     message shows. Her own page never says it."""
     group_id, (alice, bob) = create_group(server, "alice", ["bob"])
-    alice_page, bob_page = new_page(), new_page()
-    log_in(alice_page, server, alice)
-    log_in(bob_page, server, bob)
-    open_group(alice_page, server, group_id)
-    open_group(bob_page, server, group_id)
+    alice_page = open_group_as(new_page, server, alice, group_id)
+    bob_page = open_group_as(new_page, server, bob, group_id)
 
     alice_page.get_by_label("Message", exact=True).fill("On my way")
     expect(bob_page.locator("#typing")).to_have_text(f"{alice} is typing…", timeout=5000)
