@@ -2,24 +2,33 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404
 from rest_framework.permissions import IsAuthenticated
 
-from chat import services
+from chat import presence, services
 from chat.messages.chat_detail import (
     ChatDetailIncoming,
     DeleteChatMessage,
     EditChatMessage,
+    Here,
     MarkRead,
     MemberAdded,
     MemberMessage,
     MemberPayload,
     MemberRemoved,
     MemberRoleChanged,
+    MemberTyping,
     MessageDeleted,
     MessageEdited,
     MessageSaved,
     NewChatMessage,
+    OnlineMembers,
+    OnlinePayload,
+    Presence,
+    PresencePayload,
     SavedPayload,
+    SenderPayload,
+    Typing,
+    TypingPayload,
 )
-from chat.models import GroupChat
+from chat.models import ChatMember, GroupChat
 from chat.permissions import IsGroupChatMember
 from realtime.consumers import RealtimeConsumer
 from realtime.database import database_sync_to_async
@@ -41,6 +50,12 @@ class ChatDetailConsumer(RealtimeConsumer[ChatDetailIncoming, GroupChat]):
     socket learns it worked from the ``message_edited`` / ``message_deleted`` every
     member gets, or gets an ``error`` saying why not. ``mark_read`` stores the member's
     last-read position (their ``/ws/me/`` sockets get ``chat_read``).
+
+    Presence and typing are never stored in the database (``chat.presence``): ``here``
+    keeps the member online in the cache for a while and is answered with who is
+    online; the others get ``presence`` when the member comes online and when this
+    socket closes. ``typing`` is relayed to the others as ``member_typing``, at most
+    once a second per socket.
     """
 
     permission_classes = (IsAuthenticated, IsGroupChatMember)
@@ -55,7 +70,14 @@ class ChatDetailConsumer(RealtimeConsumer[ChatDetailIncoming, GroupChat]):
         MemberRoleChanged,
         MemberRemoved,
         MessageSaved,
+        MemberTyping,
+        Presence,
+        OnlineMembers,
     )
+    # When this socket's last ``typing`` was relayed (``presence.clock()``).
+    typed_at = float("-inf")
+    # Whether this socket said ``here``, so that its close says the member went offline.
+    announced = False
 
     async def get_groups(self) -> list[str]:
         return [self.obj.group_name]
@@ -82,6 +104,10 @@ class ChatDetailConsumer(RealtimeConsumer[ChatDetailIncoming, GroupChat]):
                     await database_sync_to_async(services.mark_read)(
                         group_chat=self.obj, user=self.authenticated_user, seq=message.payload.seq
                     )
+                case Typing():
+                    await self.typing()
+                case Here():
+                    await self.here()
         except (ValidationError, PermissionDenied, Http404) as exc:
             # Refused by the rules; nothing was stored.
             await self.send_message(ErrorMessage(payload=ErrorPayload(message=refusal(exc))))
@@ -105,6 +131,48 @@ class ChatDetailConsumer(RealtimeConsumer[ChatDetailIncoming, GroupChat]):
                 )
             )
         )
+
+    @property
+    def me(self) -> SenderPayload:
+        user = self.authenticated_user
+        return SenderPayload(id=user.pk, username=user.username)
+
+    async def typing(self) -> None:
+        now = presence.clock()
+        if now - self.typed_at < presence.TYPING_INTERVAL:
+            return
+        self.typed_at = now
+        payload = TypingPayload(user=self.me, seconds=presence.TYPING_SECONDS)
+        await self.send_group_message(MemberTyping(payload=payload), exclude_current=True)
+
+    async def here(self) -> None:
+        self.announced = True
+        if await presence.mark_online(self.obj.pk, self.authenticated_user.pk):
+            await self.announce(online=True)
+        members = await database_sync_to_async(chat_members)(self.obj)
+        online = await presence.online_user_ids(self.obj.pk, members)
+        users = [member for member in members.values() if member.id in online]
+        await self.send_message(OnlineMembers(payload=OnlinePayload(users=users)))
+
+    async def announce(self, *, online: bool) -> None:
+        payload = PresencePayload(user=self.me, online=online)
+        await self.send_group_message(Presence(payload=payload), exclude_current=True)
+
+    async def disconnect(self, code: int) -> None:
+        await super().disconnect(code)
+        if self.announced:
+            await presence.mark_offline(self.obj.pk, self.authenticated_user.pk)
+            await self.announce(online=False)
+
+
+def chat_members(group_chat: GroupChat) -> dict[int, SenderPayload]:
+    """The chat's members by user id, as messages name them."""
+    rows = (
+        ChatMember.objects.filter(group_chat=group_chat)
+        .order_by("user__username")
+        .values_list("user_id", "user__username")
+    )
+    return {user_id: SenderPayload(id=user_id, username=username) for user_id, username in rows}
 
 
 def refusal(exc: ValidationError | PermissionDenied | Http404) -> str:

@@ -8,7 +8,7 @@ from pydantic_core import PydanticCustomError
 
 from chat.models import ChatMember, ChatMessage
 from chat.models.chat_message import CLIENT_ID_MAX_LENGTH, CLIENT_ID_PATTERN, MAX_MESSAGE_LENGTH
-from realtime.messages import BaseMessage, BasePayload, GroupMessage
+from realtime.messages import BaseMessage, BasePayload, GroupMessage, SignalMessage
 
 
 def stripped_not_blank(value: str) -> str:
@@ -101,8 +101,23 @@ class MarkRead(BaseMessage):
     payload: ReadPayload
 
 
+class Typing(SignalMessage):
+    """The member is typing: the chat's other sockets get ``member_typing``. At most
+    one a second per socket is relayed; more are ignored, without an error."""
+
+    action: Literal["typing"] = "typing"
+
+
+class Here(SignalMessage):
+    """The page is open: the member is online for ``PRESENCE_TTL`` seconds more (the
+    others get ``presence`` when they were not), answered ``online_members``. Pages
+    say it when the socket opens and then every 20 s."""
+
+    action: Literal["here"] = "here"
+
+
 # Every action the consumer accepts (ping aside), discriminated on ``action``.
-ChatDetailIncoming = NewChatMessage | EditChatMessage | DeleteChatMessage | MarkRead
+ChatDetailIncoming = NewChatMessage | EditChatMessage | DeleteChatMessage | MarkRead | Typing | Here
 
 
 # Sent to every member
@@ -207,7 +222,46 @@ class MemberRemoved(GroupMessage):
     payload: MembershipPayload
 
 
+class TypingPayload(BasePayload):
+    user: SenderPayload
+    # How long to show "is typing" unless another ``member_typing`` or a message
+    # from them comes first (a duration, so the clocks need not agree).
+    seconds: float
+
+
+class MemberTyping(GroupMessage):
+    """Someone is typing, as the chat's other sockets receive it."""
+
+    action: Literal["member_typing"] = "member_typing"
+    payload: TypingPayload
+
+
+class PresencePayload(BasePayload):
+    user: SenderPayload
+    online: bool
+
+
+class Presence(GroupMessage):
+    """A member came online (their page's first ``here``) or went offline (their
+    socket closed), as the chat's other sockets receive it."""
+
+    action: Literal["presence"] = "presence"
+    payload: PresencePayload
+
+
 # Sent to the sending socket
+
+
+class OnlinePayload(BasePayload):
+    # The members online now, the asking one included.
+    users: list[SenderPayload]
+
+
+class OnlineMembers(BaseMessage):
+    """The answer to ``here``: who is online in the chat."""
+
+    action: Literal["online_members"] = "online_members"
+    payload: OnlinePayload
 
 
 class SavedPayload(BasePayload):

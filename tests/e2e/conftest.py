@@ -256,3 +256,11 @@ def log_in(page: Page, server: Server, username: str, *, screenshot: bool = Fals
     page.get_by_role("button", name="Log in").click()
     expect(page).to_have_url(f"{server.url}/groups/")
     expect(page.locator("#whoami")).to_have_text(f"Signed in as {username}")
+
+
+def open_group_as(new_page: OpenPage, server: Server, username: str, group_id: int) -> Page:
+    """A new page, logged in as ``username``, with the group open and its socket live."""
+    page = new_page()
+    log_in(page, server, username)
+    open_group(page, server, group_id)
+    return page

@@ -24,6 +24,10 @@ const MEMBER_EVENTS = new Set(['member_added', 'member_removed', 'member_role_ch
 const READ_DELAY_MS = 500;
 // The conversation scrolled this close to its top loads the page before.
 const OLDER_AT_PX = 40;
+// The page says `here` this often (the server keeps a member online 45 s after).
+const HERE_EVERY_MS = 20_000;
+// While the user types, `typing` goes at most this often (others show it for 5 s).
+const TYPING_EVERY_MS = 2000;
 
 // ---------------------------------------------------------------- the API
 
@@ -711,9 +715,12 @@ class ChatSocket {
 function memberItem(member, me, canManage, onChange) {
   const item = make('li', 'member');
   item.dataset.username = member.user.username;
+  item.dataset.userId = member.user.id;
+  const dot = make('span', 'presence-dot');
+  dot.title = 'offline';
   const name = make('span', 'member-name', member.user.username);
   if (member.user.id === me.id) name.append(make('span', 'badge', 'you'));
-  item.append(name);
+  item.append(dot, name);
   if (!canManage) {
     item.append(make('span', 'badge', member.chat_role));
     return item;
@@ -732,6 +739,68 @@ function memberItem(member, me, canManage, onChange) {
   remove.addEventListener('click', () => onChange('DELETE', member));
   item.append(role, remove);
   return item;
+}
+
+/**
+ * Who is online (a dot in the members panel) and who is typing (a line under the
+ * conversation), as the chat socket tells them; nothing is stored. Each answer to
+ * `here` replaces the online list, and a typist is shown for the seconds the server
+ * says: someone whose server died drops out by themselves.
+ */
+class Presence {
+  constructor(memberList, typingLine) {
+    this.memberList = memberList;
+    this.typingLine = typingLine;
+    this.online = new Set(); // user ids
+    this.typists = new Map(); // user id -> {username, until (ms)}
+    this.typingTimer = null;
+  }
+
+  setOnline(users) {
+    this.online = new Set(users.map((user) => user.id));
+    this.showOnline();
+  }
+
+  changed(user, online) {
+    if (online) this.online.add(user.id);
+    else {
+      this.online.delete(user.id);
+      this.spoke(user);
+    }
+    this.showOnline();
+  }
+
+  /** The members panel's dots (again after the panel is rebuilt). */
+  showOnline() {
+    for (const item of this.memberList.querySelectorAll('.member')) {
+      const online = this.online.has(Number(item.dataset.userId));
+      item.classList.toggle('online', online);
+      item.querySelector('.presence-dot').title = online ? 'online' : 'offline';
+    }
+  }
+
+  typing(user, seconds) {
+    this.typists.set(user.id, { username: user.username, until: Date.now() + seconds * 1000 });
+    this.showTyping();
+  }
+
+  /** A typist who sent their message, or left, is no longer typing. */
+  spoke(user) {
+    if (user && this.typists.delete(user.id)) this.showTyping();
+  }
+
+  showTyping() {
+    clearTimeout(this.typingTimer);
+    const now = Date.now();
+    for (const [id, typist] of this.typists) if (typist.until <= now) this.typists.delete(id);
+    const typists = [...this.typists.values()];
+    const names = typists.map((typist) => typist.username).join(', ');
+    this.typingLine.textContent = typists.length ? `${names} ${typists.length === 1 ? 'is' : 'are'} typing…` : '';
+    if (typists.length) {
+      const next = Math.min(...typists.map((typist) => typist.until));
+      this.typingTimer = setTimeout(() => this.showTyping(), next - now);
+    }
+  }
 }
 
 /**
@@ -827,6 +896,7 @@ async function groupPage() {
     deleting = pending;
   });
   show($('#chat'));
+  const presence = new Presence($('#member-list'), $('#typing'));
 
   // Members, and their management for owners and admins.
   const loadMembers = async () => {
@@ -847,6 +917,7 @@ async function groupPage() {
       await loadMembers().catch((failure) => showError(memberError, failure));
     };
     $('#member-list').replaceChildren(...members.map((member) => memberItem(member, me, canManage, change)));
+    presence.showOnline();
     show($('#add-member-form'), canManage);
     messages.setModerator(canManage);
   };
@@ -957,10 +1028,15 @@ async function groupPage() {
       messages.update(payload);
     },
     onEvent(frame) {
+      if (frame.action === 'online_members') presence.setOnline(frame.payload.users);
+      else if (frame.action === 'presence') presence.changed(frame.payload.user, frame.payload.online);
+      // The user's own other pages typing are not shown.
+      else if (frame.action === 'member_typing' && !frame.is_mine) presence.typing(frame.payload.user, frame.payload.seconds);
       // Someone added, removed, or given another role: the members panel, fetched again.
-      if (MEMBER_EVENTS.has(frame.action)) loadMembers().catch((failure) => showError(memberError, failure));
+      else if (MEMBER_EVENTS.has(frame.action)) loadMembers().catch((failure) => showError(memberError, failure));
     },
     onLive() {
+      socket.act('here');
       watchIdle();
       catchUp()
         .then(markRead)
@@ -968,6 +1044,7 @@ async function groupPage() {
     },
     onMessage(payload, isMine) {
       messages.add(payload, isMine);
+      presence.spoke(payload.sender);
       watchIdle();
       if (messages.hasGap()) repairSoon();
       markRead();
@@ -993,6 +1070,14 @@ async function groupPage() {
     if (socket.say(content)) form.reset();
     else showError(chatError, 'Not connected: your message is kept; send it again once connected.');
   });
+  // Typing tells the others, at most once a TYPING_EVERY_MS.
+  let typingSent = 0;
+  input.addEventListener('input', () => {
+    if (!input.value.trim() || Date.now() - typingSent < TYPING_EVERY_MS) return;
+    if (socket.act('typing')) typingSent = Date.now();
+  });
+  // The heartbeat that keeps this member online for the others.
+  setInterval(() => socket.act('here'), HERE_EVERY_MS);
 
   try {
     await Promise.all([loadMembers(), loadRecent()]);

@@ -95,6 +95,9 @@ def test_each_channel_sends_the_layers_messages_and_its_declared_ones(
         "member_role_changed",
         "member_removed",
         "message_saved",
+        "member_typing",
+        "presence",
+        "online_members",
     }
 
 
