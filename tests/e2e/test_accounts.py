@@ -1,4 +1,5 @@
-"""The account pages in a real browser: sign up and chat, a refused login."""
+"""The account pages in a real browser: sign up and chat, a refused login, a
+password change, and the attacks on login (CSRF, an off-site ``next``)."""
 
 import itertools
 
@@ -59,6 +60,39 @@ def test_a_wrong_password_shows_an_error(server: Server, new_page: OpenPage) -> 
     expect(page.locator("#login-error")).to_be_visible()
     expect(page.locator("#login-error")).to_contain_text("No active account")
     expect(page).to_have_url(f"{server.url}/login/")
+
+
+def test_a_password_change_from_the_account_page(server: Server, new_page: OpenPage) -> None:
+    """A wrong current password is explained and changes nothing; the right one
+    changes it, the page stays logged in, and the next login needs the new one."""
+    page = new_page()
+    username = sign_up(page, server, "ivan")
+    page.get_by_role("link", name="Account").click()
+    expect(page).to_have_url(f"{server.url}/account/")
+    new_password = f"{PASSWORD}-renewed"
+
+    page.get_by_label("Current password").fill("not-the-password")
+    page.get_by_label("New password").fill(new_password)
+    page.get_by_role("button", name="Change password").click()
+    expect(page.locator("#password-error")).to_be_visible()
+    expect(page.locator("#password-done")).to_be_hidden()
+
+    page.get_by_label("Current password").fill(PASSWORD)
+    page.get_by_role("button", name="Change password").click()
+    expect(page.locator("#password-done")).to_be_visible()
+    expect(page.locator("#password-error")).to_be_hidden()
+    page.goto(f"{server.url}/groups/")
+    expect(page.locator("#whoami")).to_have_text(f"Signed in as {username}")
+
+    page.get_by_role("button", name="Log out").click()
+    expect(page).to_have_url(f"{server.url}/login/")
+    page.get_by_label("Username").fill(username)
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Log in").click()
+    expect(page.locator("#login-error")).to_be_visible()
+    page.get_by_label("Password").fill(new_password)
+    page.get_by_role("button", name="Log in").click()
+    expect(page).to_have_url(f"{server.url}/groups/")
 
 
 EVIL = "http://evil.example/"

@@ -1,8 +1,11 @@
 """The API docs page in Chromium, under the site's Content-Security-Policy."""
 
+import pytest
 from playwright.sync_api import expect
 
 from tests.e2e.conftest import OpenPage, Server
+
+pytestmark = pytest.mark.e2e
 
 HTTP_METHODS = {"get", "post", "put", "patch", "delete"}
 
