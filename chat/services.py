@@ -10,7 +10,6 @@ from dataclasses import dataclass
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
-from django.db.models import F
 from django.http import Http404
 from django.utils import timezone
 
@@ -42,6 +41,7 @@ from chat.messages.me import (
     inbox_group,
 )
 from chat.models import ChatMember, ChatMessage, GroupChat
+from chat.sequencing import insert_numbered
 from realtime.database import database_sync_to_async
 from realtime.groups import Sender, apush, end_sessions, push
 from realtime.messages import GroupMessage
@@ -247,9 +247,7 @@ def save_message(
     # checking that they exist would cost two queries per message.
     message.full_clean(exclude=["group_chat", "sender"], validate_constraints=False)
     try:
-        with transaction.atomic():  # a savepoint inside a caller's transaction
-            message.seq = _next_seq(group_chat)
-            message.save()
+        insert_numbered(message)
     except IntegrityError:
         if client_id is None:
             raise
@@ -266,17 +264,6 @@ def save_message(
             ) from None
         raise AlreadySaved(original) from None
     return message
-
-
-def _next_seq(group_chat: GroupChat) -> int:
-    """The chat's next message ``seq``. The UPDATE locks the chat's row until the
-    transaction ends, so the chat's messages are numbered (and given ids) one at a
-    time, in the order they commit; a rollback gives the number back."""
-    chats = GroupChat.objects.filter(pk=group_chat.pk)
-    # updated_at is the chat's latest activity: the groups page lists by it.
-    chats.update(last_seq=F("last_seq") + 1, updated_at=timezone.now())
-    group_chat.last_seq = chats.values_list("last_seq", flat=True).get()
-    return group_chat.last_seq
 
 
 @dataclass

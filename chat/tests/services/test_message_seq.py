@@ -2,13 +2,16 @@
 client that sees one skipped knows it missed a message (issue 10: a dropped live
 message was noticed by nobody until the page reconnected)."""
 
+from collections.abc import Callable
+
 import pytest
-from django.db import connection
+from django.db import OperationalError, connection
 from django.db.migrations.executor import MigrationExecutor
 
 from accounts.models import User
 from chat import services
 from chat.models import ChatMessage, GroupChat
+from tests.support.concurrency import at_once
 
 pytestmark = pytest.mark.django_db
 
@@ -46,6 +49,36 @@ def test_ids_and_seqs_are_in_the_same_order(group_chat: GroupChat, owner: User) 
 
     by_id = list(ChatMessage.objects.order_by("id").values_list("seq", flat=True))
     assert by_id == [1, 2, 3, 4, 5]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_messages_saved_at_once_take_every_number_once_in_id_order(owner: User) -> None:
+    """Eight connections saving five messages each into one chat at the same moment.
+    On PostgreSQL (the CI run with DATABASE_URL) they really overlap, each save one
+    statement that increments the chat's counter and inserts: the row lock makes them
+    take turns, so the seqs are 1 to 40, none twice, none skipped, in id order. SQLite
+    refuses a second writer at once ("database table is locked"); what it saved is
+    numbered the same way."""
+    chat = services.create_group_chat(creator=owner, name="Busy")
+
+    def five_messages(writer: int) -> Callable[[], None]:
+        def action() -> None:
+            for n in range(5):
+                services.save_message(group_chat=chat, sender=owner, content=f"{writer}.{n}")
+
+        return action
+
+    outcomes = at_once([five_messages(writer) for writer in range(8)])
+
+    refused = [exc for exc in outcomes if exc is not None]
+    if connection.vendor == "postgresql":
+        assert refused == []
+    assert all(isinstance(exc, OperationalError) for exc in refused), refused
+    by_id = list(ChatMessage.objects.filter(group_chat=chat).values_list("seq", flat=True))
+    assert by_id == list(range(1, len(by_id) + 1))
+    assert len(by_id) >= 5 if refused else len(by_id) == 40
+    chat.refresh_from_db()
+    assert chat.last_seq == len(by_id)
 
 
 @pytest.mark.django_db(transaction=True)
