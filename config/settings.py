@@ -389,6 +389,7 @@ REALTIME: dict[str, object] = {
     "MAX_FRAME_CHARS": env_int("REALTIME_MAX_FRAME_CHARS", 32 * 1024),
     "MAX_IN_FLIGHT": env_int("REALTIME_MAX_IN_FLIGHT", 8),
     "MAX_SOCKETS_PER_USER": env_int("REALTIME_MAX_SOCKETS_PER_USER", 10),
+    "HANDSHAKES_AT_ONCE": env_int("REALTIME_HANDSHAKES_AT_ONCE", 2),
     # Consumers' database work (the handshake's checks, saving a message) runs on this
     # many threads per worker, concurrently (realtime/database.py); each holds a pooled
     # connection only while it runs. 0 is channels' single thread, which SQLite needs.

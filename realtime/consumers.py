@@ -66,7 +66,7 @@ from realtime.messages import (
     PongMessage,
     message_action,
 )
-from realtime.rate_limit import open_sockets
+from realtime.rate_limit import handshake_slots, open_sockets
 from realtime.settings import RealtimeSettings, realtime_settings
 
 if TYPE_CHECKING:
@@ -231,7 +231,8 @@ class RealtimeConsumer(
     async def connect(self) -> None:
         self.config = realtime_settings()
         await self.accept()
-        result = await database_sync_to_async(check_handshake)(self, self.scope)
+        async with handshake_slots(self.config.handshakes_at_once):
+            result = await database_sync_to_async(check_handshake)(self, self.scope)
         self.user, self.obj = result.user, result.obj
         self.user_key = user_key(self.user.pk) if self.user.is_authenticated else None
         if result.status != HTTPStatus.OK:
@@ -267,7 +268,7 @@ class RealtimeConsumer(
         if not self.ready:
             return
         try:
-            self.frames.count()
+            self.frames.count(message.get("text"))
         except InvalidFrame as exc:
             # Over the rate: refused, never queued.
             await self.send_message(ErrorMessage(payload=exc.payload))

@@ -88,13 +88,23 @@ class FrameReader(Generic[IncomingT]):
         """Too many frames over the rate: the client is to be disconnected."""
         return self.violations >= self.config.max_violations
 
-    def count(self) -> None:
-        """Count one arriving frame against the rate; InvalidFrame if it is over.
-        Synchronous on purpose: called before any await, however slow the handler."""
+    def count(self, text_data: str | None = None) -> None:
+        """Count one arriving frame against the rate; InvalidFrame if it is over, or
+        if it is over the size limit: no client of the protocol sends one, so it counts
+        as a violation too. Synchronous on purpose: called before any await, however
+        slow the handler."""
+        if text_data is not None and len(text_data) > self.config.max_frame_chars:
+            self.violations += 1
+            raise InvalidFrame(self.too_large())
         if not self.rate_limit.take():
             self.violations += 1
             rate = f"{self.config.rate_per_second:g} per second"
             raise InvalidFrame(ErrorPayload(message=f"Too many messages: at most {rate}."))
+
+    def too_large(self) -> ErrorPayload:
+        return ErrorPayload(
+            message=f"Frame too large: at most {self.config.max_frame_chars} characters."
+        )
 
     def read(self, text_data: str | None, bytes_data: bytes | None) -> PingMessage | IncomingT:
         """The frame (already counted) as one of the consumer's messages, or
@@ -104,11 +114,7 @@ class FrameReader(Generic[IncomingT]):
                 ErrorPayload(message="Binary frames are not accepted; send JSON text.")
             )
         if len(text_data) > self.config.max_frame_chars:
-            raise InvalidFrame(
-                ErrorPayload(
-                    message=f"Frame too large: at most {self.config.max_frame_chars} characters."
-                )
-            )
+            raise InvalidFrame(self.too_large())
         try:
             message: PingMessage | IncomingT = self.adapter.validate_json(text_data)
         except ValidationError as exc:

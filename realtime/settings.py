@@ -33,6 +33,11 @@ class RealtimeSettings:
     # Open sockets per user in one worker process; one more is refused at connect
     # (``authentication`` 429, close 4429).
     max_sockets_per_user: int = 10
+    # Handshakes whose checks (authentication, permissions: database work) run at once
+    # in a worker; the others wait their turn. Sockets that reconnect together (a
+    # flood closed 4429 at once, a restarted worker's clients) would otherwise hold
+    # every other socket's frames while their checks share the interpreter's lock.
+    handshakes_at_once: int = 2
     # Threads a worker process runs consumers' database work on (realtime.database);
     # 0: channels' single thread-sensitive thread.
     database_threads: int = 0
@@ -60,6 +65,7 @@ def realtime_settings() -> RealtimeSettings:
         max_sockets_per_user=int(
             configured.get("MAX_SOCKETS_PER_USER", defaults.max_sockets_per_user)
         ),
+        handshakes_at_once=int(configured.get("HANDSHAKES_AT_ONCE", defaults.handshakes_at_once)),
         database_threads=int(configured.get("DATABASE_THREADS", defaults.database_threads)),
         session_socket_seconds=float(
             configured.get("SESSION_SOCKET_SECONDS", defaults.session_socket_seconds)

@@ -3,10 +3,12 @@ driven by plain ``channels.testing.WebsocketCommunicator``."""
 
 import asyncio
 import json
+import threading
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from datetime import timedelta
 from typing import Any
+from unittest import mock
 
 from asgiref.sync import sync_to_async
 from channels.testing import WebsocketCommunicator
@@ -16,6 +18,7 @@ from rest_framework_simplejwt.tokens import AccessToken
 
 from accounts.factories.user import UserFactory
 from accounts.models import User
+from realtime import handshake
 from realtime.groups import push
 from realtime.settings import realtime_settings
 from realtime.tests.consumers import EchoPayload, GatedConsumer, ShoutMessage, application
@@ -378,6 +381,27 @@ class BoundedWorkTests(ConsumerTestCase):
             assert not GatedConsumer.release.is_set()
             assert "echo" not in [f["action"] for f in frames]
 
+    @override_settings(
+        REALTIME={"SEND_COMPLETION": True, "MAX_FRAME_CHARS": 100, "MAX_VIOLATIONS": 3}
+    )
+    async def test_frames_over_the_size_limit_count_as_violations_and_close_with_4429(
+        self,
+    ) -> None:
+        """No client of the protocol sends a frame over the limit: each one is answered
+        on arrival, never queued, and counts towards the close like one over the rate
+        (a padded flood within the rate used to be answered forever)."""
+        _, headers = await self.asetup_user()
+        async with self.socket(headers, "/ws/gated/") as ws:
+            await self.blocked_socket(ws)
+            for _ in range(3):
+                await ws.send_to(text_data=json.dumps(echo(" " * 100 + "x")))
+            frames, code = await self.until_closed(ws)
+            assert code == 4429
+            errors = [f["payload"]["message"] for f in frames if f["action"] == "error"]
+            assert errors == ["Frame too large: at most 100 characters."] * 3
+            assert frames[-1]["payload"]["status_code"] == 429
+            assert not GatedConsumer.release.is_set()
+
     @override_settings(REALTIME={"SEND_COMPLETION": True, "MAX_IN_FLIGHT": 2})
     async def test_one_frame_over_the_in_flight_cap_closes_the_socket_with_4429(self) -> None:
         _, headers = await self.asetup_user()
@@ -429,3 +453,48 @@ class BoundedWorkTests(ConsumerTestCase):
         async with self.socket(headers) as again, self.socket(headers) as and_again:
             assert (await self.auth(again))["status_code"] == 200
             assert (await self.auth(and_again))["status_code"] == 200
+
+
+class HandshakeSlotsTests(ConsumerTestCase):
+    """Sockets that connect together have their handshakes checked at most
+    ``HANDSHAKES_AT_ONCE`` at a time (on database threads that could run more), so a
+    wave of reconnecting clients does not hold every other socket's frames."""
+
+    async def handshakes_met(self, sockets: int) -> bool:
+        """Open ``sockets`` sockets at once; whether two handshake checks ever ran at
+        the same time: each check waits (up to a deadline) at a barrier for a second."""
+        barrier = threading.Barrier(2)
+        met: list[bool] = []
+        real_check = handshake.check_handshake
+
+        def check(*args: Any) -> Any:
+            try:
+                barrier.wait(timeout=0.5)
+                met.append(True)
+            except threading.BrokenBarrierError:
+                barrier.reset()
+            return real_check(*args)
+
+        headers = [(await self.asetup_user())[1] for _ in range(sockets)]
+        with mock.patch("realtime.consumers.check_handshake", check):
+            communicators = [WebsocketCommunicator(application, "/ws/echo/", h) for h in headers]
+            try:
+                for connected, _ in await asyncio.gather(
+                    *(c.connect(timeout=TIMEOUT) for c in communicators)
+                ):
+                    assert connected
+                for communicator in communicators:
+                    assert (await self.auth(communicator))["status_code"] == 200
+            finally:
+                for communicator in communicators:
+                    await communicator.disconnect()
+        return bool(met)
+
+    @override_settings(REALTIME={"DATABASE_THREADS": 4, "HANDSHAKES_AT_ONCE": 1})
+    async def test_one_at_a_time_when_the_setting_says_one(self) -> None:
+        assert not await self.handshakes_met(2)
+
+    @override_settings(REALTIME={"DATABASE_THREADS": 4, "HANDSHAKES_AT_ONCE": 2})
+    async def test_two_at_once_when_the_setting_says_two(self) -> None:
+        """The control: with room for two, the two checks do meet."""
+        assert await self.handshakes_met(2)
