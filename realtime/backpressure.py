@@ -22,11 +22,6 @@ flooder's frames then wait in the kernel instead of being unmasked, validated an
 answered as fast as it sends them: with 40 sockets sending 60 KB frames daphne read
 about 120 MB/s, and each turn of the event loop took 14 ms (p50) before it came to
 another member's ping (ping p50 66 ms); paced, the ping p50 is 1.4 ms.
-
-When the application closes a paused socket (a flooder closed 4429 is one), daphne
-reads it again: the close handshake needs the client's close frame, which waits
-behind the frames the socket was not read for, and without it the client would not
-see its close code until daphne's handshake timeout.
 """
 
 import asyncio
@@ -48,7 +43,6 @@ READ_BYTES_BURST = 64 * 1024
 RESUME_POLL_SECONDS = 0.005
 
 _daphne_on_message: Callable[[Any, bytes, bool], None] | None = None
-_daphne_server_close: Callable[[Any, int | None], None] | None = None
 
 
 def on_message(protocol: Any, payload: bytes, is_binary: bool) -> None:
@@ -84,23 +78,10 @@ def resume_when_ready(protocol: Any) -> None:
     protocol.transport.resumeProducing()
 
 
-def server_close(protocol: Any, code: int | None = None) -> None:
-    """daphne's ``WebSocketProtocol.serverClose`` (the application's close), reading a
-    paused socket again so that the client's close frame arrives."""
-    assert _daphne_server_close is not None, "realtime.backpressure.install() was not called"
-    _daphne_server_close(protocol, code)
-    if getattr(protocol, "reading_paused", False):
-        protocol.reading_paused = False
-        protocol.transport.resumeProducing()
-
-
 def install() -> None:
-    global _daphne_on_message, _daphne_server_close
+    global _daphne_on_message
     from daphne.ws_protocol import WebSocketProtocol
 
     if WebSocketProtocol.onMessage is not on_message:
         _daphne_on_message = WebSocketProtocol.onMessage
         WebSocketProtocol.onMessage = on_message
-    if WebSocketProtocol.serverClose is not server_close:
-        _daphne_server_close = WebSocketProtocol.serverClose
-        WebSocketProtocol.serverClose = server_close
