@@ -396,7 +396,9 @@ def sentinel_layer(tmp_path: Path) -> Iterator[SentinelLayer]:
     replica = RedisServer(
         port=free_port(),
         log_path=tmp_path / "replica.log",
-        options=("--replicaof", "127.0.0.1", str(master.port)),
+        # A replica writes the copy it syncs (dump.rdb, even with --save "") to its
+        # working directory: this test's, not the work tree.
+        options=("--replicaof", "127.0.0.1", str(master.port), "--dir", str(tmp_path)),
     )
     port = free_port()
     config = tmp_path / "sentinel.conf"  # the Sentinel rewrites it as it learns

@@ -140,10 +140,6 @@ class RedisServer:
                 "no",
                 "--daemonize",
                 "no",
-                # Its working directory: where a replica writes the copy it syncs
-                # (even with --save ""), kept out of the work tree.
-                "--dir",
-                str(self.log_path.parent),
                 *self.options,
             ],
             self.log_path,
