@@ -1,8 +1,9 @@
 """From a WebSocket frame to one typed message, or an ``error`` saying why not.
 
-A frame is refused when it comes too often (a token bucket per connection, counted when
-the frame arrives: ``FrameReader.count``), is binary, is too large, or does not validate
-as one of the consumer's messages (a pydantic discriminated union on ``action``). The
+A frame is refused when it comes too often (a token bucket per connection) or is too
+large, both checked when it arrives (``FrameReader.count``), is binary, or does not
+validate as one of the consumer's messages (a pydantic discriminated union on
+``action``). The
 error says what is wrong without echoing the frame's content back.
 """
 
@@ -88,33 +89,29 @@ class FrameReader(Generic[IncomingT]):
         """Too many frames over the rate: the client is to be disconnected."""
         return self.violations >= self.config.max_violations
 
-    def count(self, text_data: str | None = None) -> None:
+    def count(self, text_data: str | None) -> None:
         """Count one arriving frame against the rate; InvalidFrame if it is over, or
         if it is over the size limit: no client of the protocol sends one, so it counts
         as a violation too. Synchronous on purpose: called before any await, however
         slow the handler."""
         if text_data is not None and len(text_data) > self.config.max_frame_chars:
             self.violations += 1
-            raise InvalidFrame(self.too_large())
+            limit = self.config.max_frame_chars
+            raise InvalidFrame(
+                ErrorPayload(message=f"Frame too large: at most {limit} characters.")
+            )
         if not self.rate_limit.take():
             self.violations += 1
             rate = f"{self.config.rate_per_second:g} per second"
             raise InvalidFrame(ErrorPayload(message=f"Too many messages: at most {rate}."))
 
-    def too_large(self) -> ErrorPayload:
-        return ErrorPayload(
-            message=f"Frame too large: at most {self.config.max_frame_chars} characters."
-        )
-
     def read(self, text_data: str | None, bytes_data: bytes | None) -> PingMessage | IncomingT:
-        """The frame (already counted) as one of the consumer's messages, or
-        InvalidFrame saying why not. The size is checked on the raw frame, as sent."""
+        """The frame (already counted, so within the size limit, checked on the raw
+        frame as sent) as one of the consumer's messages, or InvalidFrame saying why not."""
         if text_data is None:
             raise InvalidFrame(
                 ErrorPayload(message="Binary frames are not accepted; send JSON text.")
             )
-        if len(text_data) > self.config.max_frame_chars:
-            raise InvalidFrame(self.too_large())
         try:
             message: PingMessage | IncomingT = self.adapter.validate_json(text_data)
         except ValidationError as exc:
