@@ -73,6 +73,42 @@ async def test_a_paused_socket_that_closes_is_left_alone() -> None:
     while not protocol.application_queue.empty():
         protocol.application_queue.get_nowait()
 
-    backpressure.resume_when_drained(protocol)
+    backpressure.resume_when_ready(protocol)
 
     assert transport.paused  # Twisted's own resumeProducing would do nothing either
+
+
+class Clock:
+    """Stands in for ``time.monotonic`` in the pace's token bucket."""
+
+    def __init__(self) -> None:
+        self.now = 1000.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+@pytest.mark.asyncio
+async def test_a_socket_sending_more_bytes_than_its_pace_is_paused_until_the_pace_allows(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """However fast its consumer answers: a flooder's frames wait in the kernel."""
+    clock = Clock()
+    monkeypatch.setattr("realtime.rate_limit.time.monotonic", clock)
+    transport = Transport()
+    protocol = websocket(transport)
+    big = b" " * (backpressure.READ_BYTES_BURST // 2)
+
+    protocol.onMessage(big, False)
+    protocol.onMessage(big, False)
+    assert not transport.paused  # the burst, exactly
+    protocol.onMessage(FRAME, False)
+    assert transport.paused
+    while not protocol.application_queue.empty():
+        protocol.application_queue.get_nowait()  # the consumer is not behind
+
+    backpressure.resume_when_ready(protocol)
+    assert transport.paused  # no time has passed: still over the pace
+    clock.now += 2 * len(FRAME) / backpressure.READ_BYTES_PER_SECOND
+    backpressure.resume_when_ready(protocol)
+    assert not transport.paused

@@ -448,13 +448,17 @@ class ChatClient:
 
     async def wait(self, condition: Callable[[], bool], seconds: float) -> bool:
         """Wait until ``condition`` holds (re-checked after every frame, close and
-        reconnect) or ``seconds`` pass; whether it holds."""
+        reconnect) or ``seconds`` pass; whether it holds.
+
+        The answer is the condition as the wake-up saw it, in this task with no await
+        between: ``asyncio.wait_for`` would run the wait in a task of its own, and
+        another coroutine of the test (a second sender on this client) could change
+        the condition while its result came back, failing a wait that had succeeded."""
         async with self.changed:
             with suppress(TimeoutError):
-                await asyncio.wait_for(
-                    self.changed.wait_for(lambda: condition() or self.stopped), seconds
-                )
-        return condition()
+                async with asyncio.timeout(seconds):
+                    await self.changed.wait_for(lambda: condition() or self.stopped)
+            return condition()
 
     async def wait_until(
         self, awaited: str, condition: Callable[[], bool], seconds: float, likely_cause: str
