@@ -7,13 +7,16 @@ and 300 REST GETs at concurrency 20 ran PostgreSQL out of connections (HTTP 500)
 
 On PostgreSQL and Redis, one worker (``bin/entrypoint``, production settings):
 
-- a smaller flood (2 users x 5 sockets, 4 s, each socket opened again when closed)
+- a smaller flood (2 users x 5 sockets, 8 s, each socket opened again when closed)
   while a third member's socket pings. It fails if the worker's RSS grows by more
   than RSS_GROWTH_LIMIT_MIB, if a flooding socket is not answered with error frames
   and then ``authentication`` 429 and close 4429, if the pinging member is not
   answered, or if anything is written after the flooding clients left;
 - 300 GETs of a chat's messages at concurrency 20: it fails on any 5xx or on more
-  PostgreSQL connections than README's bound (DATABASE_POOL_MAX_SIZE x workers).
+  PostgreSQL connections than README's bound (DATABASE_POOL_MAX_SIZE x workers);
+- daphne's message limit is the consumer layer's frame limit on the wire: a frame one
+  byte over it is refused by daphne itself (close 1009), one under it reaches the
+  consumer, which answers that it is too large.
 
 Correctness bounds only: the figures are printed (``-s``), no timing is asserted.
 ``bench/flood.py`` runs the full-size flood (40 sockets, 15 s) on every layer.
@@ -27,7 +30,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from websockets.exceptions import ConnectionClosed
 
+from realtime.settings import RealtimeSettings
 from tests.support.fanout import create_fanout_chat
 from tests.support.live import (
     FRAME_SECONDS,
@@ -36,6 +41,7 @@ from tests.support.live import (
     contents_in_db,
     fresh_environment,
     open_chat,
+    recv_json,
     say,
     started_workers,
 )
@@ -174,3 +180,40 @@ def test_concurrent_gets_answer_without_5xx_within_the_connection_bound(
     assert result.peak_connections <= bound, (
         f"{result.peak_connections} PostgreSQL connections, over the bound of {bound}"
     )
+
+
+def test_daphne_refuses_a_frame_over_the_layers_limit_before_the_consumer_sees_it(
+    load_env: dict[str, str], start_worker: StartWorker
+) -> None:
+    """Not daphne's default of 1 MiB: bin/entrypoint gives daphne the consumer layer's
+    limit in bytes (REALTIME_MAX_FRAME_CHARS x 4, the most those characters take as
+    UTF-8), so a frame no consumer would accept is never buffered whole for one."""
+    worker = start_worker("limit")
+    worker.wait_ready()
+    chat_pk, cookies = create_fanout_chat(load_env, 1, "limit")
+    limit = RealtimeSettings().max_frame_bytes  # the container's default
+
+    async def scenario() -> None:
+        ws = await open_chat(worker, chat_pk, cookies[0])
+        try:
+            # Under daphne's limit, over the consumer's: the consumer explains.
+            await ws.send(" " * (limit - 1))
+            answer = await recv_json(ws)
+            assert answer["action"] == "error", answer
+            assert answer["payload"]["message"].startswith("Frame too large"), answer
+            # One byte over daphne's limit: daphne closes the socket itself.
+            await ws.send(" " * (limit + 1))
+            # (A frame back instead fails with pytest's DID NOT RAISE.)
+            with pytest.raises(ConnectionClosed) as closed:
+                await recv_json(ws)
+            # Autobahn (daphne's WebSocket) drops the connection at once: no close
+            # frame, or 1009 (too big); never the consumer's own close codes.
+            close = closed.value.rcvd
+            assert close is None or close.code == 1009, (
+                f"closed {close.code} {close.reason!r}: not by daphne's limit"
+            )
+            print(f"\nover daphne's limit of {limit} bytes: {closed.value!r}")
+        finally:
+            await ws.close()
+
+    asyncio.run(scenario())
