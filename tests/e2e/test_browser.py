@@ -241,3 +241,48 @@ def test_a_live_message_lost_on_its_way_is_fetched_when_the_next_shows_the_gap(
     assert texts == ["Lost on its way", "Shows the hole"], json.dumps(texts)
     assert fetched, "the page showed the message without fetching it: was it dropped?"
     expect(alice_page.locator("#connection")).to_have_attribute("data-state", "live")
+
+
+# app.js's IDLE_CHECK_MS: a socket that has heard nothing for this long fetches what it
+# may have missed.
+IDLE_CHECK_MS = 30_000
+
+
+def test_a_lost_last_message_is_fetched_once_the_socket_has_been_quiet(
+    server: Server, new_page: OpenPage
+) -> None:
+    """The message dropped is the chat's last, so no later seq shows the hole. Once
+    Alice's socket has heard nothing for IDLE_CHECK_MS (run forward on the page's
+    clock), the page fetches what it may have missed and shows it, without a reload."""
+    group_id, (alice, bob) = create_group(server, "alice", ["bob"])
+    alice_page, bob_page = new_page(), new_page()
+    alice_page.clock.install()
+    dropped = drop_first_member_message(alice_page)
+    fetched: list[str] = []  # the chat's history, as the page asks for it
+    alice_page.on(
+        "request",
+        lambda request: fetched.append(request.url) if "/messages/" in request.url else None,
+    )
+    log_in(alice_page, server, alice)
+    log_in(bob_page, server, bob)
+    open_group(alice_page, server, group_id)
+    open_group(bob_page, server, group_id)
+    expect(alice_page.locator("#connection")).to_have_attribute("data-state", "live")
+
+    say(bob_page, "The last word")
+    deadline = time.monotonic() + 10
+    while not dropped:
+        assert time.monotonic() < deadline, (
+            "awaited: Bob's message reaching Alice's page (to be dropped on its way); "
+            "nothing came in 10 s: the relay itself failed"
+        )
+        alice_page.wait_for_timeout(20)  # Playwright runs the route's handlers meanwhile
+    last_word = alice_page.locator(".message", has_text="The last word")
+    expect(last_word).to_have_count(0)
+    fetched_before = len(fetched)
+
+    alice_page.clock.run_for(IDLE_CHECK_MS + 1000)
+
+    expect(last_word).to_be_visible(timeout=5000)
+    assert len(fetched) > fetched_before, "shown without a fetch: was it dropped?"
+    expect(alice_page.locator("#connection")).to_have_attribute("data-state", "live")
