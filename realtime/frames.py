@@ -3,8 +3,7 @@
 A frame is refused when it comes too often (a token bucket per connection) or is too
 large, both checked when it arrives (``FrameReader.count``), is binary, or does not
 validate as one of the consumer's messages (a pydantic discriminated union on
-``action``). The
-error says what is wrong without echoing the frame's content back.
+``action``). The error says what is wrong without echoing the frame's content back.
 """
 
 from typing import Annotated, Any, Generic, TypeVar, Union, get_args

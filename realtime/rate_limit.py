@@ -71,9 +71,9 @@ class HandshakeSlots:
     Measured with ``bench/flood.py``: 40 flooding sockets, closed 4429 together,
     reconnect together, and their 40 handshakes (about 4 ms of CPU each, on the
     database threads and the event loop, under one interpreter lock) held another
-    member's pings for 150 to 200 ms each time (p99 160 ms, p50 1.4 ms). With one or
-    two at a time a ping waits behind at most those (p99 under 70 ms); the flooders
-    wait their turn."""
+    member's pings for 150 to 200 ms each time. Two at a time, a ping waits behind
+    those two only (p99 250 -> 118 ms on the core layer); the flooders wait their
+    turn."""
 
     def __init__(self) -> None:
         self._by_loop: weakref.WeakKeyDictionary[
