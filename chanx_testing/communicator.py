@@ -220,5 +220,5 @@ class WebsocketCommunicator(
         return kept
 
 
-class DjangoWebsocketCommunicator(WebsocketCommunicator):
-    """chanx 2's name for the communicator with Django's authentication methods: the same."""
+# chanx 2's name for its communicator with Django's authentication methods, which this one has.
+DjangoWebsocketCommunicator = WebsocketCommunicator
