@@ -3,20 +3,17 @@
 import pytest
 from django.test import override_settings
 
-from chanx_testing import FrameNotReceived, WebsocketTestCase
+from chanx_testing import FrameNotReceived
 from chanx_testing.tests.asgi import router
+from chanx_testing.tests.cases import ConnectingTestCase
 from chanx_testing.tests.consumers import Broadcast, Echo, Ping
 
 PONG = {"action": "pong", "payload": None}
 
 
-class AssertionsTestCase(WebsocketTestCase):
+class AssertionsTestCase(ConnectingTestCase):
     router = router
     ws_path = "/ws/room/assertions/"
-
-    async def connected(self) -> None:
-        await self.auth_communicator.connect()
-        await self.auth_communicator.assert_authenticated_status_ok()
 
 
 class TestAssertPush(AssertionsTestCase):

@@ -14,10 +14,10 @@ from chanx_testing import (
     FrameNotReceived,
     WebsocketCommunicator,
     WebsocketCommunicatorMixin,
-    WebsocketTestCase,
     capture_broadcast_events,
     capture_topic_broadcasts,
 )
+from chanx_testing.tests.cases import ConnectingTestCase
 from chanx_testing.tests.chanx2_style import (
     ROOM_GROUP,
     CamelConsumer,
@@ -34,17 +34,12 @@ from chanx_testing.tests.chanx2_style import (
 NEWS = RoomNews(payload=RoomPayload(room_name="lobby", member_count=2))
 
 
-class Chanx2TestCase(WebsocketTestCase):
+class Chanx2TestCase(ConnectingTestCase):
     """As a chanx 2 suite writes it: the consumer class on the test case."""
 
     router = router
     ws_path = "/ws/chanx2/"
     consumer = Chanx2StyleConsumer
-
-    async def connected(self) -> DjangoWebsocketCommunicator:
-        await self.auth_communicator.connect()
-        await self.auth_communicator.assert_authenticated_status_ok()
-        return self.auth_communicator
 
 
 class TestNames(Chanx2TestCase):

@@ -19,6 +19,7 @@ from chanx_testing import (
     capture_group_sends,
 )
 from chanx_testing.tests.asgi import router
+from chanx_testing.tests.cases import ConnectingTestCase
 from chanx_testing.tests.chanx2_style import ROOM_GROUP, Chanx2StyleConsumer, RoomNews, RoomPayload
 from chanx_testing.tests.chanx2_style import router as chanx2_router
 from chanx_testing.tests.consumers import Broadcast
@@ -26,13 +27,9 @@ from chanx_testing.tests.consumers import Broadcast
 ROOM = "room-layers"
 
 
-class LayersTestCase(WebsocketTestCase):
+class LayersTestCase(ConnectingTestCase):
     router = router
     ws_path = "/ws/room/layers/"
-
-    async def connected(self) -> None:
-        await self.auth_communicator.connect()
-        await self.auth_communicator.assert_authenticated_status_ok()
 
 
 class TestAssertGroupSend(LayersTestCase):
