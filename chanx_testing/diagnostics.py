@@ -107,8 +107,10 @@ class Diagnostics:
             "the handshake was refused before the connection was accepted, with no close code. "
             "channels' OriginValidator and AllowedHostsOriginValidator refuse that way before "
             f"any consumer runs: this handshake sent {sent}, and ALLOWED_HOSTS is "
-            f"{settings.ALLOWED_HOSTS!r}. A consumer's connect() refuses that way too when "
-            "it raises DenyConnection or calls close() without a code."
+            f"{settings.ALLOWED_HOSTS!r} now (AllowedHostsOriginValidator keeps the list of "
+            "the moment the ASGI module was imported: before Django's test runner added "
+            "'testserver', if a test module imported it). A consumer's connect() refuses that "
+            "way too when it raises DenyConnection or calls close() without a code."
         )
 
     def _missing_marker_cause(self, action: str, seen: list[Any], protocol: Protocol) -> str:

@@ -109,11 +109,12 @@ class GroupSends(list[GroupSend]):
         event_type: str | None = None,
         **fields: Any,
     ) -> list[GroupSend]:
-        """The sends to ``group`` (any) whose frame has ``action`` and a payload holding
-        ``fields``, and whose layer message has ``type`` ``event_type``.
+        """The sends to ``group`` (any) whose layer message has ``type`` ``event_type`` and
+        whose frame has ``action`` and a payload holding ``fields``.
 
-        The frame is the protocol frame the message carries (see ``Protocol.frame_in``);
-        a message without one (plain Channels events) is matched as it is.
+        The frame is the protocol frame the message carries (see ``Protocol.frame_in``). A
+        plain Channels event, with no frame in it, matches no ``action``; its ``fields`` are
+        looked for in its ``payload`` when that is a dict, else in the event itself.
         """
         protocol = WireProtocol.from_settings()
         return [
@@ -121,8 +122,19 @@ class GroupSends(list[GroupSend]):
             for send in self
             if (group is None or send.group == group)
             and (event_type is None or send.message.get("type") == event_type)
-            and protocol.matches(protocol.frame_in(send.message) or send.message, action, fields)
+            and _carries(protocol, send.message, action, fields)
         ]
+
+
+def _carries(
+    protocol: WireProtocol, message: dict[str, Any], action: str | None, fields: Mapping[str, Any]
+) -> bool:
+    frame = protocol.frame_in(message)
+    if frame is not None:
+        return protocol.matches(frame, action, fields)
+    payload = message.get(protocol.payload_key)
+    holder = payload if isinstance(payload, dict) else message
+    return action is None and all(key in holder and holder[key] == fields[key] for key in fields)
 
 
 class _LayerWatch:

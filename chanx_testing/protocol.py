@@ -37,8 +37,11 @@ _FROM_CHANX = {
     "CAMELIZE": ("camelize", False),
 }
 
-# Where chanx keeps its live settings object: 2.x, then 0.13.
-_CHANX_SETTINGS_MODULES = ("chanx.channels.settings", "chanx.settings")
+# Where chanx's consumers find chanx's settings object, as ``chanx_settings``. chanx 2's read
+# its settings module's object at each use. chanx 0.13's consumer module bound the object when
+# it was imported: ``override_chanx_settings`` changes that one, while an
+# ``override_settings(CHANX=...)`` makes chanx build another that its consumers never see.
+_CHANX_SETTINGS_MODULES = ("chanx.channels.settings", "chanx.generic.websocket")
 
 # Keys of chanx 2's topic envelope, which travel beside the action and payload.
 ENVELOPE_KEYS = frozenset({"version", "topic", "ref", "seq"})
@@ -165,7 +168,8 @@ def _objects_in(value: Mapping[str, Any]) -> Iterator[Frame]:
 
 @cache
 def _chanx_settings_module() -> ModuleType | None:
-    """chanx's settings module, whichever generation is installed; None without chanx."""
+    """The module whose ``chanx_settings`` chanx's consumers read, whichever generation is
+    installed; None without chanx."""
     for name in _CHANX_SETTINGS_MODULES:
         try:
             return importlib.import_module(name)
@@ -180,7 +184,7 @@ def _chanx_settings_module() -> ModuleType | None:
 def _chanx_values() -> dict[str, Any]:
     module = _chanx_settings_module()
     if module is not None:
-        # Looked up at each call: chanx replaces the object when CHANX changes.
+        # Looked up at each call: chanx 2 replaces the object when CHANX changes.
         live = module.chanx_settings
         return {field: getattr(live, name) for name, (field, _) in _FROM_CHANX.items()}
     configured: dict[str, Any] | None = getattr(settings, "CHANX", None)
