@@ -21,7 +21,7 @@ Issue 10's abuse, on one worker started as the container starts it
    10 s after the clients left; the pings' p50 / p99.
 2. 300 GETs of the chat's messages at concurrency 20 (``bench/rest.py``'s
    measure), on the same worker after the flood: 5xx answers, and the database's
-   peak connections in pg_stat_activity against README's bound
+   peak connections in pg_stat_activity against the documented bound
    (DATABASE_POOL_MAX_SIZE per daphne process).
 
 Layers: ``redis`` (the core RedisChannelLayer as configured), ``redis-pubsub``,

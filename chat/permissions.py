@@ -1,21 +1,19 @@
-"""Who may see a group chat: its members. Shared by REST views and consumers."""
+"""Who may see a group chat: its members."""
 
 from typing import Any
 
-from rest_framework.exceptions import NotFound
 from rest_framework.permissions import BasePermission
 from rest_framework.request import Request
 
 from chat import selectors
 
 
-class IsGroupChatMember(BasePermission):
-    """Object permission on a ``GroupChat``. A non-member is told exactly what a
-    chat that does not exist would tell them (404 "Not found."), as the REST API
-    does, so the answer never confirms that a chat exists."""
+class IsMemberOfRoutedChat(BasePermission):
+    """The user is a member of the chat the route names (its ``pk``, digits only), for
+    a socket's handshake. One query answers it whether or not the chat exists, so a chat
+    that does not exist and someone else's chat are refused alike (403, DRF's own words)
+    at the same cost: the refusal never says which it was."""
 
-    def has_object_permission(self, request: Request, view: Any, obj: Any) -> bool:
+    def has_permission(self, request: Request, view: Any) -> bool:
         user = request.user
-        if user.is_authenticated and selectors.membership(user, obj) is not None:
-            return True
-        raise NotFound("Not found.")
+        return user.is_authenticated and selectors.is_member(user, int(view.kwargs["pk"]))

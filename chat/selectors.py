@@ -18,6 +18,12 @@ def membership(user: User, group_chat: GroupChat) -> ChatMember | None:
     return ChatMember.objects.filter(user=user, group_chat=group_chat).first()
 
 
+def is_member(user: User, group_chat_pk: int) -> bool:
+    """Whether ``user`` belongs to the chat with this pk; False for a chat that does
+    not exist, in the same single query."""
+    return ChatMember.objects.filter(user=user, group_chat_id=group_chat_pk).exists()
+
+
 def member_group_chats(user: User) -> QuerySet[GroupChat]:
     """The group chats ``user`` belongs to, each annotated with ``my_role``.
 

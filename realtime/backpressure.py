@@ -22,7 +22,7 @@ flooder's frames then wait in the kernel instead of being unmasked, validated an
 answered as fast as it sends them: with 40 sockets sending 60 KB frames daphne read
 about 120 MB/s, and each turn of the event loop took 14 ms (p50) before it came to
 another member's ping (ping p50 66 ms); paced, p50 0.7 ms and p99 12-21 ms
-(``bench/flood.py``, README).
+(``bench/flood.py``; docs/benchmarks.md).
 """
 
 import asyncio

@@ -10,9 +10,9 @@ from django.urls import reverse
 from rest_framework.test import APIClient
 from rest_framework_simplejwt.tokens import AccessToken
 
-from accounts.factories.user import DEFAULT_PASSWORD, UserFactory
 from accounts.models import User
 from tests.support.auth import jwt_cookies
+from tests.support.factories import DEFAULT_PASSWORD, UserFactory
 
 ACCESS = settings.AUTH_COOKIE_ACCESS
 REFRESH = settings.AUTH_COOKIE_REFRESH

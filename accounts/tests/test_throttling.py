@@ -12,9 +12,9 @@ from django.urls import reverse
 from rest_framework.response import Response
 from rest_framework.test import APIClient
 
-from accounts.factories.user import DEFAULT_PASSWORD, UserFactory
 from accounts.models import User
 from tests.support.auth import jwt_cookies
+from tests.support.factories import DEFAULT_PASSWORD, UserFactory
 
 pytestmark = pytest.mark.django_db
 

@@ -12,13 +12,13 @@ from django.urls import reverse
 from rest_framework.test import APIClient
 
 from accounts import tokens
-from accounts.factories.user import UserFactory
 from accounts.models import User
 from chat import services
 from chat.models import ChatMember
 from tests.support.auth import jwt_cookies
 from tests.support.concurrency import at_once
-from tests.support.testcase import WebsocketTestCase
+from tests.support.factories import UserFactory
+from tests.support.testcase import LoggedInRollbackTestCase
 
 ACCESS, REFRESH = settings.AUTH_COOKIE_ACCESS, settings.AUTH_COOKIE_REFRESH
 
@@ -96,7 +96,7 @@ def test_a_password_change_or_deactivation_revokes_every_token(change: str) -> N
     assert client_with(cookies).post(reverse("accounts:refresh")).status_code == 401
 
 
-class TestSocketsEnd(WebsocketTestCase):
+class TestSocketsEnd(LoggedInRollbackTestCase):
     async def assert_ended(self, status: int) -> None:
         (*_, ended) = await self.auth_communicator.receive_until_action(
             "authentication", inclusive=True

@@ -29,14 +29,15 @@ from chat.messages.chat_detail import (
     TypingPayload,
 )
 from chat.models import ChatMember, GroupChat
-from chat.permissions import IsGroupChatMember
+from chat.permissions import IsMemberOfRoutedChat
 from realtime.consumers import RealtimeConsumer
 from realtime.database import database_sync_to_async
 from realtime.messages import ErrorMessage, ErrorPayload
 
 
 class ChatDetailConsumer(RealtimeConsumer[ChatDetailIncoming, GroupChat]):
-    """``/ws/chat/<pk>/``: a group chat, open to its members only.
+    """``/ws/chat/<pk>/``: a group chat, open to its members only (anyone else, and a
+    chat that does not exist, is refused 403 at the handshake).
 
     A new message goes to ``chat.services.apost_message``, which saves it and then
     pushes it to the chat's group, so every message a member receives is already
@@ -58,7 +59,8 @@ class ChatDetailConsumer(RealtimeConsumer[ChatDetailIncoming, GroupChat]):
     once a second per socket.
     """
 
-    permission_classes = (IsAuthenticated, IsGroupChatMember)
+    # A missing chat and someone else's are both refused 403 (chat.permissions).
+    permission_classes = (IsAuthenticated, IsMemberOfRoutedChat)
     queryset = GroupChat.objects.all()
     # Members' messages and the chat's changes come through the chat's group
     # (chat.services pushes them); message_saved answers the sending socket.

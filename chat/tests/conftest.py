@@ -3,10 +3,10 @@ built through the services as the app builds it."""
 
 import pytest
 
-from accounts.factories.user import UserFactory
 from accounts.models import User
 from chat import services
 from chat.models import ChatMember, GroupChat
+from tests.support.factories import UserFactory
 
 Role = ChatMember.Role
 

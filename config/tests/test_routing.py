@@ -7,10 +7,10 @@ import pytest
 from channels.testing import WebsocketCommunicator
 from django.conf import settings
 
-from accounts.factories.user import UserFactory
 from config.asgi import application
 from config.routing import websocket_urlpatterns
 from tests.support.auth import Headers, jwt_cookies, ws_headers
+from tests.support.factories import UserFactory
 
 TIMEOUT = 3
 

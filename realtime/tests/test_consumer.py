@@ -16,13 +16,13 @@ from django.conf import settings
 from django.test import TransactionTestCase, override_settings
 from rest_framework_simplejwt.tokens import AccessToken
 
-from accounts.factories.user import UserFactory
 from accounts.models import User
 from realtime import handshake
 from realtime.groups import push
 from realtime.settings import realtime_settings
 from realtime.tests.consumers import EchoPayload, GatedConsumer, ShoutMessage, application
 from tests.support.auth import Headers, jwt_cookies, ws_headers
+from tests.support.factories import UserFactory
 
 TIMEOUT = 3
 PONG = {"action": "pong", "payload": None}

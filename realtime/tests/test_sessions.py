@@ -11,11 +11,11 @@ from django.test import override_settings
 from django.urls import reverse
 from rest_framework_simplejwt.tokens import AccessToken, RefreshToken
 
-from accounts.factories.user import UserFactory
 from chanx_testing import WebsocketCommunicator, WebsocketTestCase
 from realtime.groups import end_sessions
 from realtime.tests.consumers import application
 from tests.support.auth import Headers, jwt_cookies, ws_headers
+from tests.support.factories import UserFactory
 
 # Enough for a connect and a ping on a slow machine, little enough for the default run.
 SECONDS_LEFT = 0.5

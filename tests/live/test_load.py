@@ -13,7 +13,7 @@ On PostgreSQL and Redis, one worker (``bin/entrypoint``, production settings):
   and then ``authentication`` 429 and close 4429, if the pinging member is not
   answered, or if anything is written after the flooding clients left;
 - 300 GETs of a chat's messages at concurrency 20: it fails on any 5xx or on more
-  PostgreSQL connections than README's bound (DATABASE_POOL_MAX_SIZE x workers);
+  PostgreSQL connections than the documented bound (DATABASE_POOL_MAX_SIZE x workers);
 - daphne's message limit is the consumer layer's frame limit on the wire: a frame one
   byte over it is refused by daphne itself (close 1009), one under it reaches the
   consumer, which answers that it is too large.
@@ -163,7 +163,7 @@ def test_concurrent_gets_answer_without_5xx_within_the_connection_bound(
     worker = start_worker("rest")
     worker.wait_ready()
     chat_pk, cookies = create_fanout_chat(load_env, 1, "rest")
-    # README, "Database connections": at most DATABASE_POOL_MAX_SIZE per daphne process.
+    # docs/settings.md, "Database connections": at most DATABASE_POOL_MAX_SIZE per daphne process.
     bound = int(load_env.get("DATABASE_POOL_MAX_SIZE", "10"))
     url = f"{worker.url}/api/groups/{chat_pk}/messages/"
     result = fire_gets(url, cookies[0], LOAD_DB, REQUESTS, CONCURRENCY)

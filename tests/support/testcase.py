@@ -1,23 +1,25 @@
 """The project's WebSocket test bases: the guide's "Authentication in Testing"
-example, a user with JWT cookies created for every test.
+example (its ``WebsocketTestCase`` subclass), a user with JWT cookies created for every
+test and logged in on the default communicator.
 
-``WebsocketTestCase``, which every app's consumer tests and the guide's examples stand
-on, is the harness's fast form: each test runs in a transaction rolled back at its end,
-the consumers inside it, and ``on_commit`` callbacks (the services' pushes to the
-sockets) run when the service's own transaction ends, as after a commit.
-``CommittingWebsocketTestCase`` is the harness's other form, for what must really
+``LoggedInRollbackTestCase``, which every app's consumer tests and the guide's examples
+stand on, is the harness's fast form (``chanx_testing.RollbackWebsocketTestCase``): each
+test runs in a transaction rolled back at its end, the consumers inside it, and
+``on_commit`` callbacks (the services' pushes to the sockets) run when the service's own
+transaction ends, as after a commit. ``LoggedInCommittingTestCase`` is the harness's
+other form (``chanx_testing.WebsocketTestCase``, as the guide's), for what must really
 commit: database work on other threads (``realtime.database``) sees only committed rows.
 """
 
 from asgiref.sync import sync_to_async
 
-from accounts.factories.user import UserFactory
 from accounts.models import User
 from chanx_testing import RollbackWebsocketTestCase, WebsocketCommunicator
 from chanx_testing import WebsocketTestCase as TransactionWebsocketTestCase
 from chat import services
 from chat.models import GroupChat
 from tests.support.auth import Headers, jwt_cookies, ws_headers
+from tests.support.factories import UserFactory
 
 
 class _UserWithHeaders(TransactionWebsocketTestCase):
@@ -59,9 +61,9 @@ class _UserWithHeaders(TransactionWebsocketTestCase):
         return group_chat, member, *sockets
 
 
-class WebsocketTestCase(_UserWithHeaders, RollbackWebsocketTestCase):
+class LoggedInRollbackTestCase(_UserWithHeaders, RollbackWebsocketTestCase):
     """Each test in a transaction rolled back at its end."""
 
 
-class CommittingWebsocketTestCase(_UserWithHeaders):
+class LoggedInCommittingTestCase(_UserWithHeaders):
     """Each test commits; the tables are emptied after it (slower)."""

@@ -7,10 +7,10 @@ from rest_framework.test import APIClient
 
 from accounts.models import User
 from chat import services
-from chat.factories.group_chat import ChatMemberFactory, GroupChatFactory
 from chat.models import ChatMember, GroupChat
 from chat.tests.api.conftest import ClientFor
 from tests.support.auth import jwt_cookies
+from tests.support.factories import ChatMemberFactory, GroupChatFactory
 
 pytestmark = pytest.mark.django_db
 

@@ -6,10 +6,10 @@ import pytest
 from django.urls import reverse
 from rest_framework.test import APIClient
 
-from accounts.factories.user import UserFactory
 from accounts.models import User
 from chat.models import ChatMember, GroupChat
 from chat.tests.api.conftest import ClientFor
+from tests.support.factories import UserFactory
 
 pytestmark = pytest.mark.django_db
 

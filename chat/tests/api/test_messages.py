@@ -10,10 +10,10 @@ from rest_framework.test import APIClient
 
 from accounts.models import User
 from chat import services
-from chat.factories.group_chat import ChatMessageFactory
 from chat.messages.chat_detail import MemberPayload
 from chat.models import ChatMessage, GroupChat
 from chat.tests.api.conftest import ClientFor
+from tests.support.factories import ChatMessageFactory
 
 pytestmark = pytest.mark.django_db
 

@@ -9,6 +9,8 @@ from unittest.mock import patch
 from asgiref.sync import sync_to_async
 from channels.layers import get_channel_layer
 from django.conf import settings
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from rest_framework_simplejwt.tokens import AccessToken
 
 from chat import services
@@ -18,10 +20,10 @@ from chat.models import ChatMember, ChatMessage, GroupChat
 from chat.models.chat_message import MAX_MESSAGE_LENGTH
 from realtime.settings import realtime_settings
 from tests.support.auth import ws_headers
-from tests.support.testcase import WebsocketTestCase
+from tests.support.testcase import LoggedInRollbackTestCase
 
 
-class ChatDetailTestCase(WebsocketTestCase):
+class ChatDetailTestCase(LoggedInRollbackTestCase):
     async def setUp(self) -> None:
         await super().setUp()
         self.group_chat = await sync_to_async(services.create_group_chat)(
@@ -47,21 +49,30 @@ class TestWhoMayConnect(ChatDetailTestCase):
             401, headers=ws_headers({settings.AUTH_COOKIE_ACCESS: str(token)})
         )
 
-    async def test_missing_group_is_404(self) -> None:
-        await self.assert_refused(404, ws_path=f"/ws/chat/{self.group_chat.pk + 1000}/")
+    async def test_missing_group_is_403(self) -> None:
+        await self.assert_refused(403, ws_path=f"/ws/chat/{self.group_chat.pk + 1000}/")
 
     async def test_a_non_member_is_answered_exactly_as_for_a_missing_chat(self) -> None:
-        """No existence oracle: the same frame, the same close code."""
+        """No existence oracle: the same frame, the same close code, the same queries."""
         _, stranger_headers = await self.acreate_user_and_ws_headers()
         answers = []
+        queries = []
         for path in (self.ws_path, f"/ws/chat/{self.group_chat.pk + 1000}/"):
             comm = self.create_communicator(headers=stranger_headers, ws_path=path)
+            # The consumers' queries run on the test's own thread (realtime.database).
+            captured = CaptureQueriesContext(connection)
+            await sync_to_async(captured.__enter__)()
             await comm.connect()
             (answer,) = await comm.receive_until_action("authentication", inclusive=True)
+            await sync_to_async(captured.__exit__)(None, None, None)
             answers.append(answer)
-            await comm.assert_closed(code=4404)
+            queries.append(len(captured))
+            await comm.assert_closed(code=4403)
         assert answers[0] == answers[1]
-        assert answers[0]["payload"]["status_code"] == 404
+        assert answers[0]["payload"]["status_code"] == 403
+        assert queries[0] == queries[1], (
+            f"{queries[0]} queries for someone else's chat, {queries[1]} for a missing one"
+        )
 
     async def test_a_foreign_origin_is_refused_even_with_the_victims_cookie(self) -> None:
         """Cross-site WebSocket hijacking: a page elsewhere opens a socket and
@@ -97,7 +108,7 @@ class TestWhoMayConnect(ChatDetailTestCase):
         await comm.assert_closed(code=4403)
         # ...a new one is refused as for a missing chat, and the owner's socket is open,
         # told only that the member left.
-        await self.assert_refused(404, headers=member_headers)
+        await self.assert_refused(403, headers=member_headers)
         told = await owner.receive_all_json(wait_group=True)
         assert [r["action"] for r in told] == ["member_removed"]
         await owner.send_json_to({"action": "ping"})

@@ -15,14 +15,14 @@ from django.test import override_settings
 from chat import services
 from chat.messages.chat_detail import MemberMessage, MessagePayload, NewChatMessage
 from chat.models import ChatMessage
-from tests.support.testcase import CommittingWebsocketTestCase
+from tests.support.testcase import LoggedInCommittingTestCase
 
 # Generous: only a failing test waits this long.
 MEET_SECONDS = 10.0
 
 
 @override_settings(REALTIME={**settings.REALTIME, "DATABASE_THREADS": 2})
-class TestConcurrentSaves(CommittingWebsocketTestCase):
+class TestConcurrentSaves(LoggedInCommittingTestCase):
     async def test_two_members_saves_are_in_progress_at_the_same_time(self) -> None:
         """Two members send at once. Each save waits, inside the save, until the other
         has started too: on one database thread the second could start only after the

@@ -17,10 +17,10 @@ from chat.messages.chat_detail import (
     MessageEdited,
 )
 from chat.models import ChatMessage, GroupChat
-from tests.support.testcase import WebsocketTestCase
+from tests.support.testcase import LoggedInRollbackTestCase
 
 
-class EditDeleteTestCase(WebsocketTestCase):
+class EditDeleteTestCase(LoggedInRollbackTestCase):
     group_chat: GroupChat
     member: User
     owner_socket: WebsocketCommunicator

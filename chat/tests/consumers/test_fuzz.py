@@ -17,7 +17,7 @@ from chat import services
 from chat.models import ChatMessage
 from chat.models.chat_message import MAX_MESSAGE_LENGTH
 from realtime.settings import RealtimeSettings
-from tests.support.testcase import WebsocketTestCase
+from tests.support.testcase import LoggedInRollbackTestCase
 
 FRAMES_PER_CONNECTION = 100
 MAX_FRAME_CHARS = RealtimeSettings().max_frame_chars
@@ -98,7 +98,7 @@ bad_frames = st.one_of(
 
 
 @override_settings(REALTIME={"SEND_COMPLETION": True, "RATE_PER_SECOND": 1e9, "RATE_BURST": 10**9})
-class TestFuzzChatDetail(WebsocketTestCase):
+class TestFuzzChatDetail(LoggedInRollbackTestCase):
     def setUp(self) -> None:
         super().setUp()
         self.group_chat = services.create_group_chat(creator=self.user, name="Fuzz")

@@ -14,7 +14,7 @@ from chat import services
 from chat.messages.chat_detail import MessagePayload, MessageSaved, NewChatMessage
 from chat.models import ChatMessage, GroupChat
 from tests.support.auth import Headers
-from tests.support.testcase import WebsocketTestCase
+from tests.support.testcase import LoggedInRollbackTestCase
 
 CLIENT_ID = "0b7e6c1e-3f0e-4a43-9a57-2f7b1f1c9d10"
 
@@ -23,7 +23,7 @@ def new_message(content: str, client_id: str | None = None) -> NewChatMessage:
     return NewChatMessage(payload=MessagePayload(content=content, client_id=client_id))
 
 
-class IdempotentSendTestCase(WebsocketTestCase):
+class IdempotentSendTestCase(LoggedInRollbackTestCase):
     def setUp(self) -> None:
         super().setUp()
         self.group_chat = services.create_group_chat(creator=self.user, name="Team")

@@ -8,7 +8,7 @@ from unittest.mock import patch
 from asgiref.sync import sync_to_async
 
 from chat import services
-from tests.support.testcase import WebsocketTestCase
+from tests.support.testcase import LoggedInRollbackTestCase
 
 SECRET = "my-bank-pin-is-4242"
 
@@ -35,7 +35,7 @@ def captured_logs(level: int = logging.INFO) -> Iterator[list[str]]:
         root.setLevel(previous_level)
 
 
-class TestNoContentInLogs(WebsocketTestCase):
+class TestNoContentInLogs(LoggedInRollbackTestCase):
     async def test_message_content_is_never_logged(self) -> None:
         group_chat = await sync_to_async(services.create_group_chat)(creator=self.user, name="L")
         self.ws_path = f"/ws/chat/{group_chat.pk}/"

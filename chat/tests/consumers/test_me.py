@@ -18,10 +18,10 @@ from chat.messages.me import (
 )
 from chat.models import ChatMember
 from tests.support.auth import ws_headers
-from tests.support.testcase import WebsocketTestCase
+from tests.support.testcase import LoggedInRollbackTestCase
 
 
-class MeTestCase(WebsocketTestCase):
+class MeTestCase(LoggedInRollbackTestCase):
     ws_path = "/ws/me/"
 
     def setUp(self) -> None:

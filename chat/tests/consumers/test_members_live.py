@@ -7,10 +7,10 @@ from asgiref.sync import sync_to_async
 from chat import services
 from chat.messages.chat_detail import MemberAdded, MemberRemoved, MemberRoleChanged
 from chat.models import ChatMember
-from tests.support.testcase import WebsocketTestCase
+from tests.support.testcase import LoggedInRollbackTestCase
 
 
-class TestMembersLive(WebsocketTestCase):
+class TestMembersLive(LoggedInRollbackTestCase):
     async def test_someone_added_reaches_every_members_socket(self) -> None:
         """The owner adds a third user: both open sockets get ``member_added`` with the
         new membership as the members list shows it."""

@@ -2,10 +2,10 @@
 socket missed one sees the hole at the next and fetches it (``?after=``)."""
 
 from chat.messages.chat_detail import MemberMessage, MessagePayload, NewChatMessage
-from tests.support.testcase import WebsocketTestCase
+from tests.support.testcase import LoggedInRollbackTestCase
 
 
-class TestMessageSeq(WebsocketTestCase):
+class TestMessageSeq(LoggedInRollbackTestCase):
     async def test_a_member_gets_each_message_with_the_chats_next_seq(self) -> None:
         """Messages said one after the other reach another member as seq 1, 2, 3."""
         _, _, sender, listener = await self.chat_with_member_sockets()

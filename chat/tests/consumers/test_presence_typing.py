@@ -19,12 +19,12 @@ from chat.messages.chat_detail import (
     Presence,
     Typing,
 )
-from tests.support.testcase import WebsocketTestCase
+from tests.support.testcase import LoggedInRollbackTestCase
 
 NOW = 1_800_000_000.0
 
 
-class TestPresenceAndTyping(WebsocketTestCase):
+class TestPresenceAndTyping(LoggedInRollbackTestCase):
     def setUp(self) -> None:
         # Presence outlives a test's rolled-back rows: each test starts with nobody online.
         cache.clear()

@@ -7,10 +7,10 @@ from django.utils import timezone
 
 from chat.messages.chat_detail import MessagePayload, NewChatMessage
 from chat.models import ChatMember, ChatMessage, GroupChat
-from tests.support.testcase import WebsocketTestCase
+from tests.support.testcase import LoggedInRollbackTestCase
 
 
-class ChatTestCase(WebsocketTestCase):
+class ChatTestCase(LoggedInRollbackTestCase):
     async def setUp(self) -> None:
         await super().setUp()
 

@@ -3,10 +3,10 @@ against the broadcast demo room ``/ws/broadcast/room1/``."""
 
 from chat.tests.guide import demo
 from chat.tests.guide.demo import ChatMessage
-from tests.support.testcase import WebsocketTestCase
+from tests.support.testcase import LoggedInRollbackTestCase
 
 
-class TestBroadcastConsumer(WebsocketTestCase):
+class TestBroadcastConsumer(LoggedInRollbackTestCase):
     ws_path = "/ws/broadcast/room1/"
     # The guide's demo rooms, routed for the guide's tests only
     router = demo.router

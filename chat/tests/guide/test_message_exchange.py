@@ -6,10 +6,10 @@ from django.conf import settings
 from chat.tests.guide import demo
 from chat.tests.guide.demo import ChatMessage
 from realtime.messages import PingMessage, PongMessage
-from tests.support.testcase import WebsocketTestCase
+from tests.support.testcase import LoggedInRollbackTestCase
 
 
-class TestChatConsumer(WebsocketTestCase):
+class TestChatConsumer(LoggedInRollbackTestCase):
     ws_path = "/ws/chat/room1/"
     # The guide's demo rooms, routed for the guide's tests only
     router = demo.router
@@ -55,7 +55,7 @@ class TestChatConsumer(WebsocketTestCase):
         assert response["payload"]["content"] == f"Echo: {message_content}"
 
 
-class TestCommunicatorFeatures(WebsocketTestCase):
+class TestCommunicatorFeatures(LoggedInRollbackTestCase):
     """Guide, "WebsocketCommunicator Features", one feature after another."""
 
     ws_path = "/ws/broadcast/features/"

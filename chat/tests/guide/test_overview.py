@@ -1,13 +1,13 @@
-"""Guide: "WebsocketTestCase" and "Authentication in Testing"."""
+"""Guide: "LoggedInRollbackTestCase" and "Authentication in Testing"."""
 
 from django.conf import settings
 
 from chat.tests.guide import demo
-from tests.support.testcase import WebsocketTestCase
+from tests.support.testcase import LoggedInRollbackTestCase
 
 
-class TestMyConsumer(WebsocketTestCase):
-    """Guide, "WebsocketTestCase": the smallest test, on the default communicator."""
+class TestMyConsumer(LoggedInRollbackTestCase):
+    """Guide, "LoggedInRollbackTestCase": the smallest test, on the default communicator."""
 
     # Path to test (required)
     ws_path = "/ws/chat/room1/"
@@ -15,7 +15,7 @@ class TestMyConsumer(WebsocketTestCase):
     router = demo.router
 
     async def test_connect(self) -> None:
-        """Guide, "WebsocketTestCase": connect and authenticate."""
+        """Guide, "LoggedInRollbackTestCase": connect and authenticate."""
         # Use the default authenticator communicator
         await self.auth_communicator.connect()
         # Verify connection was successful
@@ -33,7 +33,7 @@ class TestMyConsumer(WebsocketTestCase):
         assert second_headers != self.ws_headers
 
 
-class TestSessionAuthentication(WebsocketTestCase):
+class TestSessionAuthentication(LoggedInRollbackTestCase):
     """Guide, "Authentication in Testing": session-based authentication with
     Django's test client instead of JWT cookies."""
 

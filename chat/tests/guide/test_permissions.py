@@ -2,10 +2,10 @@
 adapted to GroupChat/ChatMember and ``/ws/rooms/<id>/`` to ``/ws/chat/<id>/``."""
 
 from chat.models import ChatMember, GroupChat
-from tests.support.testcase import WebsocketTestCase
+from tests.support.testcase import LoggedInRollbackTestCase
 
 
-class TestRoomAccess(WebsocketTestCase):
+class TestRoomAccess(LoggedInRollbackTestCase):
     async def test_room_access_permission(self) -> None:
         """Test that only room members can access the room consumer"""
         # Create a room and add the default user as a member
@@ -30,10 +30,9 @@ class TestRoomAccess(WebsocketTestCase):
         connected, _ = await non_member_comm.connect(ws_path=room_path)
         assert connected == True  # Initial connection succeeds
 
-        # But authentication fails due to permission check: the guide's 403 is a 404
-        # here, what a missing chat answers, so that a refusal never confirms a chat exists.
+        # But authentication fails due to permission check
         auth_message = await non_member_comm.wait_for_auth()
-        assert auth_message.payload.status_code == 404
+        assert auth_message.payload.status_code == 403
 
         # Connection should be closed
         await non_member_comm.assert_closed()

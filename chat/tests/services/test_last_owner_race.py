@@ -9,10 +9,10 @@ import pytest
 from django.core.exceptions import PermissionDenied
 from django.db import OperationalError, connection
 
-from accounts.factories.user import UserFactory
 from chat import services
 from chat.models import ChatMember, GroupChat
 from tests.support.concurrency import at_once
+from tests.support.factories import UserFactory
 
 Role = ChatMember.Role
 ROUNDS = 12

@@ -6,10 +6,10 @@ from asgiref.sync import sync_to_async
 from chat import services
 from chat.messages.chat_detail import MemberMessage, MemberPayload
 from chat.models import ChatMessage
-from tests.support.testcase import WebsocketTestCase
+from tests.support.testcase import LoggedInRollbackTestCase
 
 
-class TestPostMessage(WebsocketTestCase):
+class TestPostMessage(LoggedInRollbackTestCase):
     async def test_every_members_socket_gets_the_typed_message_from_the_service(self) -> None:
         group_chat, member, owner_socket, member_socket = await self.chat_with_member_sockets()
 

@@ -1,11 +1,31 @@
+"""factory-boy factories for the project's models (factory-boy is a test dependency).
+
+``UserFactory`` makes a user who can log in with ``DEFAULT_PASSWORD``; a
+``ChatMessageFactory`` message is saved the way the app saves one, numbered in its chat.
+"""
+
 from typing import Any
 
 import factory
 from factory.django import DjangoModelFactory
 
-from accounts.factories.user import UserFactory
+from accounts.models import User
 from chat import services
 from chat.models import ChatMember, ChatMessage, GroupChat
+
+DEFAULT_PASSWORD = "correct-horse-battery"
+
+
+class UserFactory(DjangoModelFactory[User]):
+    """A user who can log in with ``DEFAULT_PASSWORD``."""
+
+    class Meta:
+        model = User
+        skip_postgeneration_save = True
+
+    username = factory.Sequence(lambda n: f"user{n}")
+    email = factory.LazyAttribute(lambda user: f"{user.username}@example.com")
+    password = factory.django.Password(DEFAULT_PASSWORD)
 
 
 class GroupChatFactory(DjangoModelFactory[GroupChat]):
