@@ -296,19 +296,13 @@ def measure(iterations: int) -> list[tuple[str, float, float]]:
     return rows
 
 
-def db_test_forms(application: Any) -> dict[str, type]:
-    """The database-backed test in each form, the test body written for its client."""
-    from channels.testing import WebsocketCommunicator
+def two_users() -> type:
+    """A test case mixin whose setUp logs two users in: headers in ``first``, ``second``."""
     from django.contrib.auth import get_user_model
-    from django.contrib.auth.models import Group
-    from django.test import TransactionTestCase
 
-    from chanx_testing import RollbackWebsocketTestCase, WebsocketTestCase
     from chanx_testing.auth import force_login_headers
 
     class TwoUsers:
-        """setUp: two users logged in, their handshake headers in ``first`` and ``second``."""
-
         first: Headers
         second: Headers
 
@@ -318,7 +312,28 @@ def db_test_forms(application: Any) -> dict[str, type]:
             self.first = force_login_headers(users.create_user(username="alice"))
             self.second = force_login_headers(users.create_user(username="bob"))
 
-    class Plain(TwoUsers, TransactionTestCase):
+    return TwoUsers
+
+
+async def connected_pair(case: Any) -> tuple[Any, Any]:
+    """The two users' communicators of a harness test case, connected and let in."""
+    sender = case.create_communicator(headers=case.first)
+    receiver = case.create_communicator(headers=case.second)
+    for communicator in (sender, receiver):
+        await communicator.connect()
+        await communicator.assert_authenticated_status_ok()
+    return sender, receiver
+
+
+def db_test_forms(application: Any) -> dict[str, type]:
+    """The database-backed test in each form, the test body written for its client."""
+    from channels.testing import WebsocketCommunicator
+    from django.contrib.auth.models import Group
+    from django.test import TransactionTestCase
+
+    from chanx_testing import RollbackWebsocketTestCase, WebsocketTestCase
+
+    class Plain(two_users(), TransactionTestCase):  # type: ignore[misc]
         async def test_saved_message_reaches_both_members(self) -> None:
             sender, receiver = (
                 WebsocketCommunicator(application, "/ws/bench/", headers=headers)
@@ -337,16 +352,12 @@ def db_test_forms(application: Any) -> dict[str, type]:
             await sender.disconnect()
             await receiver.disconnect()
 
-    class Harness(TwoUsers):
+    class Harness(two_users()):  # type: ignore[misc]
         router = application
         ws_path = "/ws/bench/"
 
         async def test_saved_message_reaches_both_members(self: Any) -> None:
-            sender = self.create_communicator(headers=self.first)
-            receiver = self.create_communicator(headers=self.second)
-            for communicator in (sender, receiver):
-                await communicator.connect()
-                await communicator.assert_authenticated_status_ok()
+            sender, receiver = await connected_pair(self)
             await sender.send_json_to({"action": "save", "payload": {"text": "saved"}})
             [mine] = await sender.receive_all_json(wait_group=True)
             [theirs] = await receiver.receive_all_json(wait_group=True)

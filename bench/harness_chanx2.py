@@ -83,32 +83,19 @@ def build() -> Chanx2Bench:
 def forms(bench: Chanx2Bench) -> dict[str, type]:
     """The test in each form: chanx 2's base, chanx_testing's two."""
     from chanx.channels.testing import WebsocketTestCase as ChanxWebsocketTestCase
-    from django.contrib.auth import get_user_model
     from django.contrib.auth.models import Group
 
+    from bench.harness import connected_pair, two_users
     from chanx_testing import RollbackWebsocketTestCase, WebsocketTestCase
-    from chanx_testing.auth import force_login_headers
 
-    class TwoMembers:
+    class TwoMembers(two_users()):  # type: ignore[misc]
         """The chanx 2 test body; the base class comes from each form."""
 
         router = bench.application
         ws_path = "/ws/bench/chanx2/"
-        first: list[tuple[bytes, bytes]]
-        second: list[tuple[bytes, bytes]]
-
-        def setUp(self) -> None:
-            users = get_user_model().objects
-            self.first = force_login_headers(users.create_user(username="alice"))
-            self.second = force_login_headers(users.create_user(username="bob"))
-            super().setUp()  # type: ignore[misc]
 
         async def test_saved_message_reaches_both_members(self: Any) -> None:
-            sender = self.create_communicator(headers=self.first)
-            receiver = self.create_communicator(headers=self.second)
-            for communicator in (sender, receiver):
-                await communicator.connect()
-                await communicator.assert_authenticated_status_ok()
+            sender, receiver = await connected_pair(self)
             await sender.send_message(bench.save(payload="saved"))
             for communicator in (sender, receiver):
                 messages = await communicator.receive_all_messages(stop_action="event_complete")
