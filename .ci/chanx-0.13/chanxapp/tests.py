@@ -4,35 +4,17 @@ The import of the test case is the one line that chooses the harness: .ci/bare-p
 this suite with chanx_testing, then with the line switched to chanx's own.
 """
 
-from asgiref.sync import sync_to_async
 from chanx.messages.incoming import PingMessage
 from chanx.utils.settings import override_chanx_settings
-from django.conf import settings
-from django.contrib.auth.models import User
-from django.test import Client
 
 # from chanx.testing import WebsocketTestCase
 from chanx_testing import WebsocketTestCase
 from chanxapp.consumers import ShoutMessage
+from chanxapp.logins import ORIGIN, LoggedIn
 
-ORIGIN = (b"origin", b"http://localhost")
 
-
-class RoomTestCase(WebsocketTestCase):
+class RoomTestCase(LoggedIn, WebsocketTestCase):
     ws_path = "/ws/room/"
-
-    def setUp(self):
-        self.user, self.ws_headers = self.create_user_and_ws_headers("alice")
-        super().setUp()
-
-    def create_user_and_ws_headers(self, name):
-        return _user_and_headers(name)
-
-    async def acreate_user_and_ws_headers(self, name):
-        return await sync_to_async(self.create_user_and_ws_headers)(name)
-
-    def get_ws_headers(self):
-        return self.ws_headers
 
 
 class TestRoomConsumer(RoomTestCase):
@@ -81,13 +63,3 @@ class TestRoomConsumer(RoomTestCase):
         [theirs] = await bob.receive_all_json(wait_group=True)
         assert (mine["payload"], mine["is_mine"]) == ("hello", True)
         assert (theirs["payload"], theirs["is_mine"]) == ("hello", False)
-
-
-def _user_and_headers(name):
-    """A user, and headers logging a socket in as them (a client of their own: logging a
-    second user in on one client would end the first one's session)."""
-    user = User.objects.create_user(name)
-    client = Client()
-    client.force_login(user)
-    session = client.cookies[settings.SESSION_COOKIE_NAME]
-    return user, [(b"cookie", f"{session.key}={session.value}".encode()), ORIGIN]

@@ -9,9 +9,6 @@ from asgiref.sync import sync_to_async
 from chanx.constants import EVENT_ACTION_COMPLETE
 from chanx.messages.incoming import PingMessage
 from chanx.messages.outgoing import PongMessage
-from django.conf import settings
-from django.contrib.auth.models import User
-from django.test import Client
 
 # from chanx.channels.testing import DjangoWebsocketCommunicator, WebsocketTestCase
 # from chanx.core.testing import capture_broadcast_events
@@ -25,26 +22,12 @@ from chanxapp.consumers import (
     ShoutEvent,
     ShoutMessage,
 )
+from chanxapp.logins import ORIGIN, LoggedIn, user_and_headers
 
-ORIGIN = (b"origin", b"http://localhost")
 
-
-class RoomTestCase(WebsocketTestCase):
+class RoomTestCase(LoggedIn, WebsocketTestCase):
     ws_path = "/ws/room/"
     consumer = RoomConsumer
-
-    def setUp(self):
-        self.user, self.ws_headers = self.create_user_and_ws_headers("alice")
-        super().setUp()
-
-    def create_user_and_ws_headers(self, name):
-        return _user_and_headers(name)
-
-    async def acreate_user_and_ws_headers(self, name):
-        return await sync_to_async(self.create_user_and_ws_headers)(name)
-
-    def get_ws_headers(self):
-        return self.ws_headers
 
 
 class TestRoomConsumer(RoomTestCase):
@@ -119,20 +102,10 @@ async def test_a_communicator_of_its_own_in_async_with(transactional_db):
     # added "testserver" for the other suites.
     from mysite.asgi import application
 
-    _, headers = await sync_to_async(_user_and_headers)("carol")
+    _, headers = await sync_to_async(user_and_headers)("carol")
     async with DjangoWebsocketCommunicator(
         application, "/ws/room/", headers=headers, consumer=RoomConsumer
     ) as communicator:
         await communicator.assert_authenticated_status_ok()
         await communicator.send_message(PingMessage())
         assert await communicator.receive_all_messages() == [PongMessage()]
-
-
-def _user_and_headers(name):
-    """A user, and headers logging a socket in as them (a client of their own: logging a
-    second user in on one client would end the first one's session)."""
-    user = User.objects.create_user(name)
-    client = Client()
-    client.force_login(user)
-    session = client.cookies[settings.SESSION_COOKIE_NAME]
-    return user, [(b"cookie", f"{session.key}={session.value}".encode()), ORIGIN]
