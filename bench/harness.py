@@ -1,6 +1,7 @@
 """Benchmark: chanx_testing's communicator against plain channels.testing.WebsocketCommunicator.
 
-    .venv/bin/python bench/harness.py [N] [--db-tests M]  # N runs a scenario (200), M a form (50)
+    .venv/bin/python bench/harness.py [N] [--db-tests M] [--chanx2]
+    # N runs a scenario (200), M a whole test per form (50)
 
 Runs the testing guide's scenarios (connect + authentication, ping/pong, echo, a two-user
 group broadcast, a refused connection that closes) N times with each client, interleaved,
@@ -19,6 +20,14 @@ test ends with a table flush), and RollbackWebsocketTestCase (the test's transac
 back instead). It also prints the bare flush (with post_migrate, as Django runs it unless the
 test case sets ``available_apps``).
 
+With ``--chanx2`` it then times the same kind of test written as a chanx 2 suite writes it
+(``bench/harness_chanx2.py``): on chanx 2's own ``WebsocketTestCase`` and on chanx_testing's
+two forms. chanx 2 is installed (``pip install --target``, no dependencies: the project's
+Django, channels and DRF serve) into CHANX2_SITE (default: a folder in the temporary
+directory named for the version), and that part runs in a second process with it on
+``sys.path``, so the figures above come from a process without chanx. Use DATABASE_URL for
+PostgreSQL, where the flush after each committing test costs most.
+
 Django is set up here with config.settings_test, on a test database made for the run
 (SQLite in memory by default; DATABASE_URL and REDIS_URL are honoured). On Python 3.11
 with REDIS_URL, expect plain channels near 1 s in the multi-socket scenarios: 3.11's
@@ -30,7 +39,9 @@ import argparse
 import asyncio
 import os
 import statistics
+import subprocess
 import sys
+import tempfile
 import time
 from collections.abc import Callable, Coroutine
 from pathlib import Path
@@ -285,19 +296,13 @@ def measure(iterations: int) -> list[tuple[str, float, float]]:
     return rows
 
 
-def db_test_forms(application: Any) -> dict[str, type]:
-    """The database-backed test in each form, the test body written for its client."""
-    from channels.testing import WebsocketCommunicator
+def two_users() -> type:
+    """A test case mixin whose setUp logs two users in: headers in ``first``, ``second``."""
     from django.contrib.auth import get_user_model
-    from django.contrib.auth.models import Group
-    from django.test import TransactionTestCase
 
-    from chanx_testing import RollbackWebsocketTestCase, WebsocketTestCase
     from chanx_testing.auth import force_login_headers
 
     class TwoUsers:
-        """setUp: two users logged in, their handshake headers in ``first`` and ``second``."""
-
         first: Headers
         second: Headers
 
@@ -307,7 +312,28 @@ def db_test_forms(application: Any) -> dict[str, type]:
             self.first = force_login_headers(users.create_user(username="alice"))
             self.second = force_login_headers(users.create_user(username="bob"))
 
-    class Plain(TwoUsers, TransactionTestCase):
+    return TwoUsers
+
+
+async def connected_pair(case: Any) -> tuple[Any, Any]:
+    """The two users' communicators of a harness test case, connected and let in."""
+    sender = case.create_communicator(headers=case.first)
+    receiver = case.create_communicator(headers=case.second)
+    for communicator in (sender, receiver):
+        await communicator.connect()
+        await communicator.assert_authenticated_status_ok()
+    return sender, receiver
+
+
+def db_test_forms(application: Any) -> dict[str, type]:
+    """The database-backed test in each form, the test body written for its client."""
+    from channels.testing import WebsocketCommunicator
+    from django.contrib.auth.models import Group
+    from django.test import TransactionTestCase
+
+    from chanx_testing import RollbackWebsocketTestCase, WebsocketTestCase
+
+    class Plain(two_users(), TransactionTestCase):  # type: ignore[misc]
         async def test_saved_message_reaches_both_members(self) -> None:
             sender, receiver = (
                 WebsocketCommunicator(application, "/ws/bench/", headers=headers)
@@ -326,16 +352,12 @@ def db_test_forms(application: Any) -> dict[str, type]:
             await sender.disconnect()
             await receiver.disconnect()
 
-    class Harness(TwoUsers):
+    class Harness(two_users()):  # type: ignore[misc]
         router = application
         ws_path = "/ws/bench/"
 
         async def test_saved_message_reaches_both_members(self: Any) -> None:
-            sender = self.create_communicator(headers=self.first)
-            receiver = self.create_communicator(headers=self.second)
-            for communicator in (sender, receiver):
-                await communicator.connect()
-                await communicator.assert_authenticated_status_ok()
+            sender, receiver = await connected_pair(self)
             await sender.send_json_to({"action": "save", "payload": {"text": "saved"}})
             [mine] = await sender.receive_all_json(wait_group=True)
             [theirs] = await receiver.receive_all_json(wait_group=True)
@@ -355,11 +377,10 @@ def db_test_forms(application: Any) -> dict[str, type]:
     }
 
 
-def measure_db_tests(iterations: int) -> list[tuple[str, float]]:
+def measure_db_tests(forms: dict[str, type], iterations: int) -> list[tuple[str, float]]:
     """Median seconds of one whole test per form (setUp, test, teardown), interleaved."""
     import unittest
 
-    forms = db_test_forms(build_application())
     timings: dict[str, list[float]] = {name: [] for name in forms}
     for index in range(iterations + 3):  # the first three warm up and are not counted
         for name, form in forms.items():
@@ -387,6 +408,40 @@ def flush_cost(runs: int = 20) -> float:
     return statistics.median(timings)
 
 
+def print_db_rows(title: str, rows: list[tuple[str, float]]) -> None:
+    """One table: each form's median whole-test time, and its ratio to the first form's."""
+    print(title)
+    floor = rows[0][1]
+    print(f"{'form':<42}{'ms per test':>12}{'ratio':>8}")
+    for name, seconds in rows:
+        print(f"{name:<42}{seconds * 1000:>12.3f}{seconds / floor:>8.2f}")
+
+
+def chanx2_site() -> Path:
+    """A folder holding chanx 2 (and only what the project lacks), installed on first use."""
+    from bench.harness_chanx2 import CHANX_PACKAGES
+
+    version = CHANX_PACKAGES[0].split("==")[1]
+    default = Path(tempfile.gettempdir()) / f"chanx-testing-bench-chanx-{version}"
+    site = Path(os.environ.get("CHANX2_SITE", default))
+    if not (site / "chanx").is_dir():
+        command = [sys.executable, "-m", "pip", "install", "--quiet", "--no-deps"]
+        command += ["--target", str(site), *CHANX_PACKAGES]
+        installed = subprocess.run(command, capture_output=True, text=True, check=False)
+        if installed.returncode:
+            raise SystemExit(f"{' '.join(command)} failed:\n{installed.stderr}")
+    return site
+
+
+def run_chanx2_part(db_tests: int) -> None:
+    """The chanx 2 forms, in a process with chanx 2 on its path; its tables printed here."""
+    root = Path(__file__).resolve().parent.parent
+    site = chanx2_site()
+    environment = {**os.environ, "PYTHONPATH": os.pathsep.join([str(site), str(root)])}
+    command = [sys.executable, str(Path(__file__)), "--chanx2-only", "--db-tests", str(db_tests)]
+    subprocess.run(command, check=True, env=environment)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
     parser.add_argument(
@@ -395,32 +450,54 @@ def main() -> None:
     parser.add_argument(
         "--db-tests", type=int, default=50, help="runs of the whole database-backed test per form"
     )
+    parser.add_argument(
+        "--chanx2", action="store_true", help="also time a chanx 2 suite on chanx 2's harness"
+    )
+    parser.add_argument("--chanx2-only", action="store_true", help=argparse.SUPPRESS)
     arguments = parser.parse_args()
     iterations = arguments.iterations
     teardown = setup_django()
     try:
-        rows = measure(iterations)
-        db_rows = measure_db_tests(arguments.db_tests)
-        flush = flush_cost()
+        if arguments.chanx2_only:
+            from bench import harness_chanx2
+
+            chanx2_rows = measure_db_tests(
+                harness_chanx2.forms(harness_chanx2.build()), arguments.db_tests
+            )
+        else:
+            rows = measure(iterations)
+            db_rows = measure_db_tests(db_test_forms(build_application()), arguments.db_tests)
+            flush = flush_cost()
     finally:
         teardown()
     from django.conf import settings
 
     database = str(settings.DATABASES["default"]["ENGINE"]).rsplit(".", 1)[-1]
     layer = str(settings.CHANNEL_LAYERS["default"]["BACKEND"]).rsplit(".", 1)[-1]
+    if arguments.chanx2_only:
+        from importlib.metadata import version
+
+        print_db_rows(
+            f"{arguments.db_tests} runs of the test as a chanx {version('chanx')} suite "
+            f"writes it (two members, a saved message broadcast as an event); "
+            f"database {database}, layer {layer}",
+            chanx2_rows,
+        )
+        return
     print(f"{iterations} runs per scenario and client; database {database}, layer {layer}")
     print(f"{'scenario':<28}{'plain ms':>10}{'harness ms':>12}{'ratio':>8}")
     for name, plain, harness in rows:
         print(f"{name:<28}{plain * 1000:>10.3f}{harness * 1000:>12.3f}{harness / plain:>8.2f}")
     print()
-    print(
-        f"{arguments.db_tests} runs of a whole database-backed test (two members, a saved message)"
+    print_db_rows(
+        f"{arguments.db_tests} runs of a whole database-backed test (two members, a saved message)",
+        db_rows,
     )
-    floor = db_rows[0][1]
-    print(f"{'form':<40}{'ms per test':>12}{'ratio':>8}")
-    for name, seconds in db_rows:
-        print(f"{name:<40}{seconds * 1000:>12.3f}{seconds / floor:>8.2f}")
     print(f"TransactionTestCase table flush after each test: {flush * 1000:.1f} ms ({database})")
+    if arguments.chanx2:
+        print()
+        sys.stdout.flush()
+        run_chanx2_part(arguments.db_tests)
 
 
 if __name__ == "__main__":

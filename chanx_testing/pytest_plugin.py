@@ -20,14 +20,12 @@ from collections.abc import Iterator
 import pytest
 from asgiref.sync import async_to_sync, iscoroutinefunction
 
-from chanx_testing.communicator import (
-    CommunicatorFactory,
-    WebsocketCommunicator,
-    connections_kept_open,
-)
+from chanx_testing.communicator import WebsocketCommunicator
 from chanx_testing.discovery import ASGIApp
+from chanx_testing.factory import CommunicatorFactory
 from chanx_testing.protocol import Headers
 from chanx_testing.transactions import commits_emulated
+from chanx_testing.transport import connections_kept_open
 
 
 @pytest.fixture

@@ -13,14 +13,12 @@ from typing import Any, TypeVar
 from asgiref.sync import async_to_sync, iscoroutinefunction, sync_to_async
 from django.test import TestCase, TransactionTestCase
 
-from chanx_testing.communicator import (
-    CommunicatorFactory,
-    WebsocketCommunicator,
-    connections_kept_open,
-)
+from chanx_testing.communicator import WebsocketCommunicator
 from chanx_testing.discovery import ASGIApp
+from chanx_testing.factory import CommunicatorFactory
 from chanx_testing.protocol import Headers
 from chanx_testing.transactions import commits_emulated
+from chanx_testing.transport import connections_kept_open
 
 _Method = TypeVar("_Method", bound=Callable[..., Any])
 
@@ -62,13 +60,16 @@ class WebsocketTestCase(TransactionTestCase):
     """A TransactionTestCase whose communicators reach the project's WebSocket stack.
 
     The application is the ``websocket`` entry of ``settings.ASGI_APPLICATION`` unless
-    ``router`` (or ``create_communicator(router=...)``) names another one. Rows a test
+    ``router`` (or ``create_communicator(router=...)``) names another one. ``consumer``, as
+    chanx 2's test case has it, is the consumer class given to every communicator (for its
+    typed reads; see ``WebsocketCommunicator``). Rows a test
     commits are seen by consumers on any thread, and the tables are flushed after each test;
     ``RollbackWebsocketTestCase`` is the faster form for tests that need no real commit.
     """
 
     ws_path: str = ""
     router: ASGIApp | None = None
+    consumer: type | None = None
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
@@ -143,6 +144,7 @@ class WebsocketTestCase(TransactionTestCase):
             headers=self.ws_headers if headers is None else headers,
             subprotocols=self.subprotocols if subprotocols is None else subprotocols,
             router=router or self.router,
+            consumer=self.consumer,
         )
 
 

@@ -1,10 +1,12 @@
 """A consumer that behaves as chanx 0.13's do, for the drop-in tests.
 
 chanx's consumers accept, send the authentication frame, and only then finish connecting
-(here: a database hop, then joining the room's group). Frames follow chanx's settings:
-``CHANX["MESSAGE_ACTION_KEY"]``, ``SEND_AUTHENTICATION_MESSAGE``, ``SEND_COMPLETION`` and
-``CAMELIZE``. A test may put an ``asyncio.Event`` in the scope as ``"hold_connect"``: connect
-then waits on it after the authentication frame, as a consumer stuck on a slow call would.
+(here: a database hop, then joining the room's group). Frames follow chanx's settings,
+read as chanx reads them: its live settings object where chanx is installed, else
+``CHANX`` with chanx's defaults: ``MESSAGE_ACTION_KEY``, ``SEND_AUTHENTICATION_MESSAGE``,
+``SEND_COMPLETION`` and ``CAMELIZE``. A test may put an ``asyncio.Event`` in the scope as
+``"hold_connect"``: connect then waits on it after the authentication frame, as a consumer
+stuck on a slow call would.
 """
 
 from typing import Any
@@ -19,10 +21,14 @@ from django.contrib.auth.models import Group
 from django.db import transaction
 from django.urls import path
 
+from chanx_testing import protocol
 from chanx_testing.tests.asgi import ORIGIN
 
 
 def _chanx(name: str, default: Any) -> Any:
+    module = protocol._chanx_settings_module()
+    if module is not None:
+        return getattr(module.chanx_settings, name)
     return (getattr(settings, "CHANX", None) or {}).get(name, default)
 
 

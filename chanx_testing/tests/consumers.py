@@ -2,7 +2,8 @@
 
 Frames are ``{"action": ..., "payload": ...}``. On connect a consumer accepts, reports its
 authentication and closes with 4000 + status after anything but 200. After handling a frame it
-sends ``complete``; after relaying a group message, ``group_complete``.
+sends ``complete``; after relaying a group message, ``group_complete``. An ``echo`` with a
+``ref`` is answered with the same ``ref``.
 """
 
 from typing import Any, Literal
@@ -85,7 +86,9 @@ class ProtocolConsumer(AsyncJsonWebsocketConsumer):  # type: ignore[misc]
         if action == "ping":
             await self.send_action("pong", None)
         elif action == "echo":
-            await self.send_action("echo_response", payload)
+            # A request's ref comes back on its reply, as in chanx 2's envelope.
+            ref = {"ref": content["ref"]} if "ref" in content else {}
+            await self.send_action("echo_response", payload, **ref)
         elif action == "count_groups":
             await self.send_action(
                 "group_count", await database_sync_to_async(Group.objects.count)()

@@ -7,7 +7,9 @@ frame before it has finished connecting.
 
 import asyncio
 import unittest
+from types import SimpleNamespace
 from typing import Any
+from unittest import mock
 
 import pytest
 from asgiref.sync import async_to_sync, sync_to_async
@@ -21,6 +23,7 @@ from chanx_testing import (
     RollbackWebsocketTestCase,
     WebsocketCommunicator,
     WebsocketTestCase,
+    protocol,
 )
 from chanx_testing.tests.asgi import ORIGIN_HEADER
 from chanx_testing.tests.chanx_style import checked_router, router
@@ -34,8 +37,18 @@ async def _relay_to(room: str, payload: Any) -> None:
     await get_channel_layer().group_send(f"room-{room}", {"type": "relay", "payload": payload})
 
 
+class WithoutChanx:
+    """Where chanx is installed, its own settings object is what counts; these tests show the
+    harness reading Django's ``CHANX`` as chanx does, so they hide chanx from it (the real
+    chanx runs in .ci/bare-project's chanx variants)."""
+
+    def run(self, result: Any = None) -> Any:
+        with mock.patch.object(protocol, "_chanx_settings_module", return_value=None):
+            return super().run(result)  # type: ignore[misc]
+
+
 @override_settings(CHANX=MARKERS_ON)
-class ChanxTestCase(WebsocketTestCase):
+class ChanxTestCase(WithoutChanx, WebsocketTestCase):
     router = router
     ws_path = "/ws/chanx/lobby/"
 
@@ -190,6 +203,69 @@ class TestChanxSettings(ChanxTestCase):
         ]
 
 
+class _ChanxSettingsStandIn:
+    """chanx's live settings object, as ``override_chanx_settings`` leaves it: the values
+    chanx's code reads now, whatever Django's ``CHANX`` says."""
+
+    def __init__(self, **overrides: Any) -> None:
+        defaults = {
+            "MESSAGE_ACTION_KEY": "action",
+            "SEND_AUTHENTICATION_MESSAGE": True,
+            "SEND_COMPLETION": False,
+            "CAMELIZE": False,
+        }
+        self.chanx_settings = SimpleNamespace(**{**defaults, **overrides})
+
+
+def chanx_installed_with(**overrides: Any) -> Any:
+    """chanx installed, its settings changed by ``override_chanx_settings(**overrides)``."""
+    return mock.patch.object(
+        protocol, "_chanx_settings_module", return_value=_ChanxSettingsStandIn(**overrides)
+    )
+
+
+class TestChanxLiveSettings(ChanxTestCase):
+    """Where chanx is installed, its own settings object is what the consumer obeys."""
+
+    async def test_override_chanx_settings_camelize_is_seen_by_wait_for_auth(self) -> None:
+        """Without it, ``statusCode`` fails validation: ``payload.status_code`` missing."""
+        with chanx_installed_with(CAMELIZE=True, SEND_COMPLETION=True):
+            await self.auth_communicator.connect()
+            auth = await self.auth_communicator.wait_for_auth()
+            assert (auth.payload.status_code, auth.payload.status_text) == (200, "OK")
+            await self.auth_communicator.send_json_to({"action": "ping"})
+            assert await self.auth_communicator.receive_all_json() == [PONG]
+
+    async def test_chanx_default_send_authentication_message_true_applies(self) -> None:
+        with chanx_installed_with(SEND_COMPLETION=True):
+            await self.auth_communicator.connect()
+            auth = await self.auth_communicator.wait_for_auth()
+            assert auth is not None
+            assert auth.payload.status_code == 200
+
+    async def test_override_chanx_settings_send_authentication_message_off(self) -> None:
+        with chanx_installed_with(SEND_AUTHENTICATION_MESSAGE=False, SEND_COMPLETION=True):
+            await self.auth_communicator.connect()
+            assert await self.auth_communicator.wait_for_auth() is None
+
+
+@override_settings(CHANX={"SEND_COMPLETION": True})
+class TestChanxDefaultsWithoutChanx(ChanxTestCase):
+    """Without chanx installed, ``CHANX`` keys it does not name take chanx's defaults."""
+
+    async def test_an_absent_send_authentication_message_means_a_frame_comes(self) -> None:
+        await self.auth_communicator.connect()
+        assert await self.auth_communicator.wait_for_auth() is not None
+
+    @override_settings(CHANX={"CAMELIZE": False})
+    async def test_an_absent_send_completion_means_markers_are_off(self) -> None:
+        await self.auth_communicator.connect()
+        await self.auth_communicator.assert_authenticated_status_ok()
+        await self.auth_communicator.send_json_to({"action": "ping"})
+        with pytest.raises(FrameNotReceived, match=r"markers are off in the settings"):
+            await self.auth_communicator.receive_all_json(0.05)
+
+
 class TestTestCaseAttributes(ChanxTestCase):
     def get_ws_headers(self) -> list[tuple[bytes, bytes]]:
         return [ORIGIN_HEADER]
@@ -266,7 +342,7 @@ class TestRollbackWebsocketTestCase(TransactionTestCase):
         rolls back), and nothing is left after the tests, without a table flush."""
 
         @override_settings(CHANX=MARKERS_ON)
-        class Inner(RollbackWebsocketTestCase):
+        class Inner(WithoutChanx, RollbackWebsocketTestCase):
             router = router
             ws_path = "/ws/chanx/lobby/"
 

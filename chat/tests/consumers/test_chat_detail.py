@@ -13,6 +13,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from rest_framework_simplejwt.tokens import AccessToken
 
+from chanx_testing import assert_group_send, capture_group_sends
 from chat import services
 from chat.messages.chat_detail import MessagePayload, NewChatMessage
 from chat.messages.me import inbox_group
@@ -34,10 +35,9 @@ class ChatDetailTestCase(LoggedInRollbackTestCase):
 
 class TestWhoMayConnect(ChatDetailTestCase):
     async def assert_refused(self, status: int, **communicator: Any) -> None:
+        """Accepted, told ``status`` in the authentication frame, closed with 4000 + status."""
         comm = self.create_communicator(**communicator)
-        await comm.connect()
-        assert (await comm.wait_for_auth()).payload.status_code == status
-        await comm.assert_closed(code=4000 + status)
+        await comm.assert_refused(code=4000 + status, status=status)
 
     async def test_unauthenticated_is_401(self) -> None:
         await self.assert_refused(401, headers=ws_headers({}))
@@ -81,8 +81,9 @@ class TestWhoMayConnect(ChatDetailTestCase):
             (name, b"https://evil.example" if name == b"origin" else value)
             for name, value in self.ws_headers
         ]
-        connected, _ = await self.create_communicator(headers=hijack).connect()
-        assert connected is False
+        hijacked = self.create_communicator(headers=hijack)
+        await hijacked.assert_refused()
+        assert hijacked.handshake == "refused"  # before any consumer ran
 
     async def test_removed_member_is_closed_at_once_and_refused_after(self) -> None:
         member, member_headers = await self.acreate_user_and_ws_headers()
@@ -125,8 +126,7 @@ class TestWhoMayConnect(ChatDetailTestCase):
             await comm.assert_authenticated_status_ok()
 
         group = self.group_chat.group_name
-        layer = get_channel_layer()
-        with patch.object(layer, "group_send", wraps=layer.group_send) as group_send:
+        with capture_group_sends() as sends:
             await sync_to_async(services.delete_group_chat)(
                 group_chat=self.group_chat, actor=self.user
             )
@@ -137,8 +137,11 @@ class TestWhoMayConnect(ChatDetailTestCase):
                 await comm.assert_closed(code=4404)
         # One event to the chat's group, however many members it had (and one to each
         # member's inbox, for their groups pages).
-        sent_to = sorted(call.args[0] for call in group_send.await_args_list)
+        sent_to = sorted(send.group for send in sends)
         assert sent_to == sorted([group, inbox_group(self.user.pk), inbox_group(member.pk)])
+        await assert_group_send(group, event_type="realtime.end_session", status_code=404)
+        for user_pk in (self.user.pk, member.pk):
+            await assert_group_send(inbox_group(user_pk), "chat_deleted")
 
 
 class TestMessages(ChatDetailTestCase):

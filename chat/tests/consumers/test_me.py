@@ -5,7 +5,7 @@ chat socket's ``mark_read`` stores the last-read position and tells it."""
 from asgiref.sync import sync_to_async
 
 from accounts.models import User
-from chanx_testing import WebsocketCommunicator
+from chanx_testing import WebsocketCommunicator, assert_in_group, assert_not_in_group
 from chat import services
 from chat.messages.chat_detail import MarkRead, ReadPayload
 from chat.messages.me import (
@@ -15,6 +15,7 @@ from chat.messages.me import (
     ChatRead,
     ChatRemoved,
     ChatRenamed,
+    inbox_group,
 )
 from chat.models import ChatMember
 from tests.support.auth import ws_headers
@@ -53,9 +54,14 @@ class TestWhoHearsWhat(MeTestCase):
     async def test_an_anonymous_socket_is_refused(self) -> None:
         """No user, no inbox: ``authentication`` 401, then close 4401."""
         comm = self.create_communicator(headers=ws_headers({}))
-        await comm.connect()
-        assert (await comm.wait_for_auth()).payload.status_code == 401
-        await comm.assert_closed(code=4401)
+        await comm.assert_refused(code=4401, status=401)
+
+    async def test_my_socket_listens_on_my_inbox_and_not_on_anyone_elses(self) -> None:
+        """The inbox is a channel-layer group per user: mine, and only mine."""
+        socket = await self.my_socket()
+        other, _ = await self.acreate_user_and_ws_headers()
+        await assert_in_group(socket, inbox_group(self.user.pk))
+        await assert_not_in_group(socket, inbox_group(other.pk))
 
     async def test_a_new_message_in_my_chat_reaches_me_with_its_preview(self) -> None:
         """``chat_activity``: which chat, the message's seq and the start of its text."""
