@@ -6,8 +6,6 @@ by PYTHON_IMAGE, POSTGRES_IMAGE, REDIS_IMAGE and HAPROXY_IMAGE (.ci/compose-test
 all of that up); Debian's chromium for the browser step. Deselected by default
 (``-m compose``). The tests run in file order on one stack, as a user would go:
 
-- a missing SECRET_KEY, then a published one: refused with the README's reasons, no
-  web container started, nothing restarting;
 - ``docker compose build`` then ``up``: every service healthy within a bound; the image
   runs as a non-root user that cannot write its code; figures printed (image size,
   time from ``up`` to healthy, the web container's memory at rest);
@@ -18,7 +16,9 @@ all of that up); Debian's chromium for the browser step. Deselected by default
   (``docker kill``) mid-stream: its clients reconnect to the others, no acknowledged
   message is lost or stored twice;
 - ``down`` then ``up``: users and messages are still there; ``down -v``: gone;
-- the sharded overlay: a message crosses two web containers over two Redis servers.
+- the sharded overlay: a message crosses two web containers over two Redis servers;
+- a missing SECRET_KEY, then a published one: refused with the README's reasons, no
+  web container started, nothing restarting.
 
 Every project has a name of its own and is taken down with its volumes after, whatever
 happened; every wait has a deadline.
@@ -42,6 +42,7 @@ from tests.support.compose import (
     Stack,
     docker,
     image_size_mib,
+    server_events,
     sockets_per_container,
     stack,
     wait_for_servers_up,
@@ -136,28 +137,6 @@ def main_stack(secret_key: str) -> Iterator[Stack]:
 @pytest.fixture(scope="module")
 def chat(main_stack: Stack) -> Chat:
     return create_chat(main_stack)
-
-
-def test_a_missing_secret_key_is_refused_before_anything_starts() -> None:
-    with stack("no-key", None) as project:
-        refused = project.run("up", "-d")
-        assert refused.returncode != 0
-        assert "set SECRET_KEY to a long random value" in refused.stderr, refused.stderr
-        assert project.run("ps", "--all", "--quiet").stdout.strip() == ""
-
-
-def test_a_published_secret_key_stops_up_with_its_reason_and_nothing_restarts() -> None:
-    with stack("published-key", PUBLISHED_KEY) as project:
-        refused = project.run("up", "-d", "--build", timeout=BUILD_SECONDS)
-        assert refused.returncode != 0
-        assert 'service "check" didn\'t complete successfully' in refused.stderr, refused.stderr
-        reason = project.logs("check")
-        assert "configuration error: SECRET_KEY is a placeholder published" in reason, reason
-        assert "Traceback" not in reason
-        web = project.containers("web")
-        assert [container["State"] for container in web] == ["created"], web
-        restarts = docker("inspect", "--format", "{{.RestartCount}}", web[0]["ID"]).strip()
-        assert restarts == "0"
 
 
 def test_up_builds_the_image_and_every_service_turns_healthy(main_stack: Stack) -> None:
@@ -255,6 +234,15 @@ def test_scaled_to_three_new_sockets_spread_and_a_killed_container_loses_nothing
     assert len(main_stack.container_ids("web")) == 3
     with main_stack.follow("proxy", tmp_path / "proxy.log") as proxy_log:
         wait_for_servers_up(proxy_log, 3, HEALTHY_SECONDS)
+        scale_kill_scenario(main_stack, chat, tmp_path, figures)
+    print_figures("compose: --scale web=3, one web container killed", figures)
+
+
+def scale_kill_scenario(
+    main_stack: Stack, chat: Chat, tmp_path: Path, figures: dict[str, object]
+) -> None:
+    """Six new sockets over the three web containers, all streaming; the busiest
+    container killed after the first client's third answer."""
     sockets = clients(main_stack, chat, CLIENTS_ON_THREE)
     held: dict[str, int] = {}
 
@@ -272,7 +260,10 @@ def test_scaled_to_three_new_sockets_spread_and_a_killed_container_loses_nothing
                         sockets_per_container, web_log, chat.chat_pk, len(sockets), FRAME_SECONDS
                     )
                 )
-                assert len(held) == 3, f"not every web container holds a socket: {held}"
+                assert len(held) == 3, (
+                    f"not every web container holds a socket: {held}; the proxy's server "
+                    f"events: {server_events(tmp_path / 'proxy.log')}"
+                )
                 killing = asyncio.create_task(kill(max(held, key=held.__getitem__)))
                 await asyncio.gather(*(stream(client, 8) for client in sockets))
                 killed = await killing
@@ -302,7 +293,6 @@ def test_scaled_to_three_new_sockets_spread_and_a_killed_container_loses_nothing
             None, sockets, main_stack.endpoint, chat.chat_pk, chat.cookies[0]
         )
     )
-    print_figures("compose: --scale web=3, one web container killed", figures)
 
 
 def test_down_then_up_keeps_users_and_messages_and_down_v_removes_them(
@@ -358,3 +348,25 @@ def test_the_sharded_overlay_carries_a_message_across_two_web_containers(
             "compose: sharded over redis and redis-2",
             {"sockets per web container": held, "commands per Redis server": commands},
         )
+
+
+def test_a_missing_secret_key_is_refused_before_anything_starts() -> None:
+    with stack("no-key", None) as project:
+        refused = project.run("up", "-d")
+        assert refused.returncode != 0
+        assert "set SECRET_KEY to a long random value" in refused.stderr, refused.stderr
+        assert project.run("ps", "--all", "--quiet").stdout.strip() == ""
+
+
+def test_a_published_secret_key_stops_up_with_its_reason_and_nothing_restarts() -> None:
+    with stack("published-key", PUBLISHED_KEY) as project:
+        refused = project.run("up", "-d", "--build", timeout=BUILD_SECONDS)
+        assert refused.returncode != 0
+        assert 'service "check" didn\'t complete successfully' in refused.stderr, refused.stderr
+        reason = project.logs("check")
+        assert "configuration error: SECRET_KEY is a placeholder published" in reason, reason
+        assert "Traceback" not in reason
+        web = project.containers("web")
+        assert [container["State"] for container in web] == ["created"], web
+        restarts = docker("inspect", "--format", "{{.RestartCount}}", web[0]["ID"]).strip()
+        assert restarts == "0"

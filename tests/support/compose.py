@@ -10,6 +10,7 @@ official images) apply. Clients reach the stack only through its published port.
 
 import json
 import os
+import re
 import shutil
 import signal
 import subprocess
@@ -36,8 +37,11 @@ HEALTHY_SECONDS = 180.0
 COMMAND_SECONDS = 120.0
 # What the compose file's own commands are given to stop a container.
 STOP_SECONDS = 10
-# Lines the proxy logs as its checks and its resolver bring a server in or take it out.
-SERVER_EVENT = r"Server web/(?P<server>web\d+) .*is (?P<state>UP|DOWN)"
+# Lines the proxy logs as its checks and its resolver bring a server in or take it out:
+# the copy on its standard error only ("[WARNING] (pid) : ..."); the one on standard
+# output (its log) may come before or after it in `docker compose logs`, so reading
+# both could see a server's UP after its DOWN.
+SERVER_EVENT = r"\[WARNING\] +\(\d+\) : Server web/(?P<server>web\d+) .*is (?P<state>UP|DOWN)"
 # daphne's access log, as `docker compose logs` shows it: a WebSocket of chat {pk}
 # accepted or closed, after the container's name.
 SOCKET_EVENT = r'^(?P<container>web-\d+)\s+\| .*"(?P<event>WSCONNECT|WSDISCONNECT) /ws/chat/{pk}/"'
@@ -170,6 +174,11 @@ def wait_for_servers_up(log: processes.WatchedProcess, count: int, seconds: floa
         else:
             up.discard(event["server"])
     return up
+
+
+def server_events(proxy_log: Path) -> list[str]:
+    """The proxy's lines about its web servers coming up or going down, so far."""
+    return [line for line in proxy_log.read_text().splitlines() if re.search(SERVER_EVENT, line)]
 
 
 def sockets_per_container(
