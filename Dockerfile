@@ -1,6 +1,9 @@
 # The chat app: daphne serving HTTP and WebSocket, as bin/entrypoint starts it.
 # Build: docker build -t chat-web .   Run the whole stack: docker compose up --build
-FROM python:3.12-slim
+# PYTHON_IMAGE names the base (a mirror's copy of python:3.12-slim, say); compose.yaml
+# passes it through when set.
+ARG PYTHON_IMAGE=python:3.12-slim
+FROM ${PYTHON_IMAGE}
 
 ENV PYTHONDONTWRITEBYTECODE=1 \
     PYTHONUNBUFFERED=1 \

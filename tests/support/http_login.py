@@ -1,9 +1,12 @@
-"""Logging in over real HTTP, as the login page does: Django's CSRF token first."""
+"""The REST API over real HTTP, as the pages use it: cookies kept, Django's CSRF token
+fetched once and echoed on every write (the login page's way to log in)."""
 
 import json
+import urllib.error
 import urllib.request
 from http.client import HTTPResponse
 from http.cookies import SimpleCookie
+from typing import Any
 
 DIRECT = urllib.request.build_opener(urllib.request.ProxyHandler({}))
 
@@ -11,6 +14,58 @@ DIRECT = urllib.request.build_opener(urllib.request.ProxyHandler({}))
 def _keep_cookies(jar: SimpleCookie, response: HTTPResponse) -> None:
     for header in response.headers.get_all("Set-Cookie") or []:
         jar.load(header)
+
+
+def _decoded(body: bytes) -> Any:
+    """A JSON answer decoded; anything else (a proxy's error page) as text."""
+    try:
+        return json.loads(body or b"null")
+    except ValueError:
+        return body.decode(errors="replace")
+
+
+class ApiSession:
+    """One visitor of ``base_url`` (loopback only): ``call`` sends a request with the
+    cookies set so far and returns the status and the decoded JSON answer."""
+
+    def __init__(
+        self,
+        base_url: str,
+        *,
+        opener: urllib.request.OpenerDirector = DIRECT,
+        timeout: float = 10,
+    ) -> None:
+        assert base_url.startswith(("http://127.0.0.1:", "http://localhost:"))
+        self.base_url = base_url
+        self.opener = opener
+        self.timeout = timeout
+        self.jar: SimpleCookie = SimpleCookie()
+        self.csrf_token: str | None = None
+
+    def cookie_header(self) -> str:
+        return "; ".join(f"{name}={morsel.value}" for name, morsel in self.jar.items())
+
+    def call(self, method: str, path: str, data: object = None) -> tuple[int, Any]:
+        headers = {"Cookie": self.cookie_header()}
+        if method != "GET":
+            if self.csrf_token is None:
+                # GET /api/auth/csrf/: the token, and the csrftoken cookie beside it.
+                self.csrf_token = self.call("GET", "/api/auth/csrf/")[1]["csrf_token"]
+                headers["Cookie"] = self.cookie_header()
+            headers |= {"Content-Type": "application/json", "X-CSRFToken": self.csrf_token}
+        request = urllib.request.Request(  # noqa: S310 - loopback, checked above
+            self.base_url + path,
+            data=None if data is None else json.dumps(data).encode(),
+            headers=headers,
+            method=method,
+        )
+        try:
+            with self.opener.open(request, timeout=self.timeout) as response:
+                _keep_cookies(self.jar, response)
+                return response.status, _decoded(response.read())
+        except urllib.error.HTTPError as error:
+            with error:
+                return error.code, _decoded(error.read())
 
 
 def log_in_over_http(
@@ -23,22 +78,9 @@ def log_in_over_http(
 ) -> SimpleCookie:
     """``GET /api/auth/csrf/`` (the token, and the csrftoken cookie), then ``POST
     /api/auth/login/`` echoing it in X-CSRFToken. Returns every cookie set."""
-    assert base_url.startswith(("http://127.0.0.1:", "http://localhost:"))
-    jar: SimpleCookie = SimpleCookie()
-    with opener.open(f"{base_url}/api/auth/csrf/", timeout=timeout) as response:
-        token = json.loads(response.read())["csrf_token"]
-        _keep_cookies(jar, response)
-    request = urllib.request.Request(  # noqa: S310 - loopback, checked above
-        f"{base_url}/api/auth/login/",
-        data=json.dumps({"username": username, "password": password}).encode(),
-        headers={
-            "Content-Type": "application/json",
-            "X-CSRFToken": token,
-            "Cookie": f"csrftoken={jar['csrftoken'].value}",
-        },
-        method="POST",
+    session = ApiSession(base_url, opener=opener, timeout=timeout)
+    status, answer = session.call(
+        "POST", "/api/auth/login/", {"username": username, "password": password}
     )
-    with opener.open(request, timeout=timeout) as response:
-        assert response.status == 200, response.status
-        _keep_cookies(jar, response)
-    return jar
+    assert status == 200, (status, answer)
+    return session.jar

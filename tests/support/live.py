@@ -166,13 +166,14 @@ class RedisServer:
 
 
 @dataclass
-class LocalServer:
-    """A server process of ours on 127.0.0.1: a worker, or the proxy in front of
-    workers; where a client connects."""
+class Endpoint:
+    """Where a client connects: a port on 127.0.0.1 (a worker, a proxy, a compose
+    stack's published port), and the origin the app's pages are served from there
+    (the ``Origin`` a browser sends; SERVER_URL for the live tests' workers)."""
 
     name: str
     port: int
-    watch: processes.WatchedProcess
+    origin: str = field(default=SERVER_URL, kw_only=True)
 
     @property
     def url(self) -> str:
@@ -181,6 +182,14 @@ class LocalServer:
     @property
     def ws_url(self) -> str:
         return f"ws://127.0.0.1:{self.port}"
+
+
+@dataclass
+class LocalServer(Endpoint):
+    """A server process of ours on 127.0.0.1: a worker, or the proxy in front of
+    workers."""
+
+    watch: processes.WatchedProcess
 
 
 @dataclass
@@ -269,7 +278,7 @@ print(json.dumps({{"chat": chat.pk, "owner": owner.pk, "member": member.pk}}))
     return ids
 
 
-def login(worker: LocalServer, username: str) -> str:
+def login(worker: Endpoint, username: str) -> str:
     """Log in over HTTP; return the Cookie header a browser would send to /ws/ and /api/."""
     cookies = log_in_over_http(worker.url, username, PASSWORD, opener=HTTP)
     assert {"jwt_auth_cookie", "jwt_auth_refresh_cookie"} <= set(cookies)
@@ -289,7 +298,7 @@ def get_json(url: str, cookie: str) -> Any:
 
 
 def history(
-    worker: LocalServer, chat_pk: int, cookie: str, max_pages: int = 100
+    worker: Endpoint, chat_pk: int, cookie: str, max_pages: int = 100
 ) -> list[dict[str, Any]]:
     """Every message in the REST history (as the API gives it), following ``next`` links."""
     messages: list[dict[str, Any]] = []
@@ -322,12 +331,14 @@ def rows_per_client_id(database: str, chat_pk: int) -> dict[str | None, int]:
     return {row[0]: int(row[1]) for row in rows}
 
 
-async def connect_socket(url: str, cookie: str) -> tuple[ClientConnection, dict[str, Any]]:
-    """Open the WebSocket at ``url`` as a browser on SERVER_URL does; return it and its
+async def connect_socket(
+    url: str, cookie: str, origin: str = SERVER_URL
+) -> tuple[ClientConnection, dict[str, Any]]:
+    """Open the WebSocket at ``url`` as a browser on ``origin`` does; return it and its
     first frame (the ``authentication`` answer: 200, or a refusal before the close)."""
     ws = await connect(
         url,
-        origin=Origin(SERVER_URL),
+        origin=Origin(origin),
         additional_headers={"Cookie": cookie},
         proxy=None,
         open_timeout=FRAME_SECONDS,
@@ -335,12 +346,12 @@ async def connect_socket(url: str, cookie: str) -> tuple[ClientConnection, dict[
     return ws, await recv_json(ws)
 
 
-def chat_ws_url(worker: LocalServer, chat_pk: int) -> str:
+def chat_ws_url(worker: Endpoint, chat_pk: int) -> str:
     return f"{worker.ws_url}/ws/chat/{chat_pk}/"
 
 
-async def open_chat(worker: LocalServer, chat_pk: int, cookie: str) -> ClientConnection:
-    ws, first = await connect_socket(chat_ws_url(worker, chat_pk), cookie)
+async def open_chat(worker: Endpoint, chat_pk: int, cookie: str) -> ClientConnection:
+    ws, first = await connect_socket(chat_ws_url(worker, chat_pk), cookie, worker.origin)
     assert first["action"] == "authentication", first
     assert first["payload"]["status_code"] == 200, first
     return ws
@@ -381,9 +392,7 @@ class ChatClient:
     order: the oldest pending).
     """
 
-    def __init__(
-        self, name: str, workers: Sequence[LocalServer], chat_pk: int, cookie: str
-    ) -> None:
+    def __init__(self, name: str, workers: Sequence[Endpoint], chat_pk: int, cookie: str) -> None:
         self.name = name
         self.workers = list(workers)
         self.chat_pk = chat_pk

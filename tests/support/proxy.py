@@ -53,24 +53,30 @@ class Proxy(LocalServer):
             pytest.fail(str(exc))
 
 
+def haproxy_binary() -> str:
+    """Debian's haproxy, or the test fails saying how to install it."""
+    binary = shutil.which("haproxy") or "/usr/sbin/haproxy"
+    if not Path(binary).exists():
+        pytest.fail("haproxy is not installed (.ci/run installs Debian's package)")
+    return binary
+
+
+def proxy_environment(port: int, **settings: str) -> dict[str, str]:
+    """The proxy's environment: it listens on 127.0.0.1:``port``; ``settings`` are
+    more PROXY_* variables."""
+    return {"PATH": "/usr/sbin:/usr/bin:/bin", "PROXY_BIND": f"127.0.0.1:{port}", **settings}
+
+
 @contextmanager
 def started_proxy(workers: Sequence[Worker], log_dir: Path, **settings: str) -> Iterator[Proxy]:
     """Start haproxy on a free port in front of ``workers`` (ready ones); wait until it
     has loaded its configuration and its monitor URI answers 200 (a server is up).
     ``settings`` are PROXY_* variables; it is stopped after."""
-    binary = shutil.which("haproxy") or "/usr/sbin/haproxy"
-    if not Path(binary).exists():
-        pytest.fail("haproxy is not installed (.ci/run installs Debian's package)")
+    binary = haproxy_binary()
     config = log_dir / "haproxy.cfg"
     config.write_text(local_config(workers))
     port = free_port()
-    env = {
-        "PATH": "/usr/sbin:/usr/bin:/bin",
-        "PROXY_BIND": f"127.0.0.1:{port}",
-        # The shipped 20,000 needs more open files than a test process may have.
-        "PROXY_MAXCONN": "4000",
-        **settings,
-    }
+    env = proxy_environment(port, **settings)
     watch = processes.start(
         f"haproxy on :{port}",
         [binary, "-W", "-db", "-f", str(config)],
