@@ -69,9 +69,12 @@ class TokenCookieView(APIView):
         the browser sends by itself; login and sign-up set the cookies, and a foreign
         page posting a form there would log the visitor into the attacker's account
         (login CSRF). The pages echo the csrftoken cookie in X-CSRFToken; other
-        clients get it from ``GET /api/auth/csrf/``."""
-        super().initial(request, *args, **kwargs)
+        clients get it from ``GET /api/auth/csrf/``.
+
+        It runs before DRF's own steps, the throttles among them: a request refused
+        here spends nothing of its address's or its user's budget."""
         SessionAuthentication().enforce_csrf(request)
+        super().initial(request, *args, **kwargs)
 
     def get_authenticate_header(self, request: Request) -> str:
         return COOKIE_CHALLENGE

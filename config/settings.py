@@ -5,6 +5,7 @@ environment here and nowhere else. Without any environment the project runs
 embedded: SQLite and the in-memory channel layer, DEBUG off unless asked for.
 """
 
+import ipaddress
 import os
 from datetime import timedelta
 from pathlib import Path
@@ -288,10 +289,37 @@ AUTH_THROTTLE_RATES = {
     scope: os.environ.get("THROTTLE_" + scope.replace(".", "_").upper(), "") or rate
     for scope, rate in _AUTH_THROTTLE_DEFAULTS.items()
 }
-# Proxies in front of daphne that append to X-Forwarded-For: the client address the
-# throttles count is the one the outermost of them saw. 0: the connection's own address
-# (a client's X-Forwarded-For is ignored, so it cannot pick a fresh address per try).
-NUM_PROXIES = env_int("NUM_PROXIES", 0)
+
+
+def trusted_proxies(entries: list[str]) -> list[str]:
+    """``TRUSTED_PROXIES``: each an IP address or network; never one that spans every
+    address (a client could then name any address it likes)."""
+    networks = []
+    for entry in entries:
+        try:
+            network = ipaddress.ip_network(entry)
+        except ValueError as exc:
+            raise ImproperlyConfigured(
+                f"TRUSTED_PROXIES: {entry!r} is not an IP address or network ({exc})"
+            ) from None
+        if network.prefixlen == 0:
+            raise ImproperlyConfigured(
+                f"TRUSTED_PROXIES: {entry!r} trusts every address: name the proxies' network"
+            )
+        networks.append(str(network))
+    return networks
+
+
+# The proxies in front of daphne (addresses or networks, comma-separated). A request or
+# handshake whose peer is one of them comes from the address X-Forwarded-For gives: the
+# last one in it that is not itself a trusted proxy (config/asgi.py). Every per-address
+# rule (the throttles, logs) sees that address as REMOTE_ADDR and the WebSocket scope's
+# "client". From any other peer the header is ignored. Empty: trust nobody.
+TRUSTED_PROXIES = trusted_proxies(env_list("TRUSTED_PROXIES", []))
+if os.environ.get("NUM_PROXIES", "").strip():
+    raise ImproperlyConfigured(
+        "NUM_PROXIES is not read: set TRUSTED_PROXIES to the proxies' addresses instead"
+    )
 
 AUTH_USER_MODEL = "accounts.User"
 AUTH_PASSWORD_VALIDATORS = [
@@ -332,7 +360,9 @@ REST_FRAMEWORK = {
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
     # Django's ValidationError from a service is a 400, in every app's views.
     "EXCEPTION_HANDLER": "config.exceptions.exception_handler",
-    "NUM_PROXIES": NUM_PROXIES,
+    # The client address is REMOTE_ADDR, which config/asgi.py sets from a trusted
+    # proxy's X-Forwarded-For (TRUSTED_PROXIES); DRF must not read the header again.
+    "NUM_PROXIES": 0,
     # The OpenAPI schema (config/apidocs): drf-spectacular's, plus what every view here shares.
     "DEFAULT_SCHEMA_CLASS": "config.apidocs.schema.AutoSchema",
 }
