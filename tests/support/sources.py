@@ -32,7 +32,6 @@ class Answer:
     status: int
     headers: dict[str, str]
     body: bytes
-    seconds: float = 0.0
 
     def json(self) -> Any:
         return json.loads(self.body)
