@@ -112,6 +112,8 @@ class LoginView(TokenCookieView):
 
     throttle_classes = [AddressThrottle, UsernameThrottle]
     throttle_scope = "login"
+    # It computes a password hash: bounded per worker, 503 beyond (accounts/hashing.py).
+    hashes_a_password = True
 
     @extend_schema(request=TokenObtainSerializer, responses={200: LOGGED_IN})
     def post(self, request: Request) -> Response:
@@ -127,6 +129,8 @@ class SignUpView(TokenCookieView):
 
     throttle_classes = [AddressThrottle, UsernameThrottle]
     throttle_scope = "signup"
+    # It computes a password hash: bounded per worker, 503 beyond (accounts/hashing.py).
+    hashes_a_password = True
 
     @extend_schema(request=SignUpSerializer, responses={201: LOGGED_IN})
     def post(self, request: Request) -> Response:
@@ -138,6 +142,8 @@ class SignUpView(TokenCookieView):
 class PasswordChangeView(APIView):
     """Change one's own password (the current one first); this client stays logged in
     with new tokens."""
+
+    hashes_a_password = True
 
     @extend_schema(request=PasswordChangeSerializer, responses={200: LOGGED_IN})
     def post(self, request: Request) -> Response:

@@ -7,14 +7,18 @@ embedded: SQLite and the in-memory channel layer, DEBUG off unless asked for.
 
 import ipaddress
 import os
+from collections.abc import Callable
 from datetime import timedelta
 from pathlib import Path
+from typing import TypeVar
 from urllib.parse import urlsplit
 
 import dj_database_url
+from django.conf import global_settings
 from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent.parent
+Number = TypeVar("Number", int, float)
 
 
 def env_bool(name: str, default: bool) -> bool:
@@ -38,14 +42,22 @@ def env_list(name: str, default: list[str]) -> list[str]:
     return [item.strip() for item in raw.split(",") if item.strip()]
 
 
-def env_int(name: str, default: int) -> int:
+def env_number(name: str, default: Number, parse: Callable[[str], Number], kind: str) -> Number:
     raw = os.environ.get(name)
     if raw is None or raw.strip() == "":
         return default
     try:
-        return int(raw)
+        return parse(raw)
     except ValueError as exc:
-        raise ImproperlyConfigured(f"{name}={raw!r} is not an integer") from exc
+        raise ImproperlyConfigured(f"{name}={raw!r} is not {kind}") from exc
+
+
+def env_int(name: str, default: int) -> int:
+    return env_number(name, default, int, "an integer")
+
+
+def env_float(name: str, default: float) -> float:
+    return env_number(name, default, float, "a number")
 
 
 DEBUG = env_bool("DEBUG", default=False)
@@ -111,6 +123,8 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # 503 with Retry-After when every password-hashing slot stays taken (accounts/hashing.py).
+    "accounts.hashing.PasswordHashingBusyMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -322,6 +336,23 @@ if os.environ.get("NUM_PROXIES", "").strip():
     )
 
 AUTH_USER_MODEL = "accounts.User"
+# Django's hashers, with PBKDF2 (the first: every new hash) bounded per worker process:
+# at most PASSWORD_HASHES_AT_ONCE hashes at once, a request that waits longer than
+# PASSWORD_HASH_WAIT_SECONDS for a slot gets 503 and Retry-After (accounts/hashing.py).
+# A hash takes a core for a fraction of a second; a login flood over many addresses
+# must not take every core from the other requests.
+PASSWORD_HASHERS = [
+    "accounts.hashing.BoundedPBKDF2PasswordHasher",
+    *(
+        hasher
+        for hasher in global_settings.PASSWORD_HASHERS
+        if hasher != "django.contrib.auth.hashers.PBKDF2PasswordHasher"
+    ),
+]
+PASSWORD_HASHES_AT_ONCE = env_int("PASSWORD_HASHES_AT_ONCE", 1)
+PASSWORD_HASH_WAIT_SECONDS = env_float("PASSWORD_HASH_WAIT_SECONDS", 2.0)
+if PASSWORD_HASHES_AT_ONCE < 1:
+    raise ImproperlyConfigured("PASSWORD_HASHES_AT_ONCE must be at least 1")
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},

@@ -380,3 +380,26 @@ def test_compose_trusts_the_proxys_network_only() -> None:
     trusted = compose["services"]["web"]["environment"]["TRUSTED_PROXIES"]
     assert trusted == network["subnet"] == "${NETWORK_SUBNET:-172.30.87.0/24}"
     assert "networks" not in compose["services"]["proxy"]  # on the default network
+
+
+def test_password_hashes_at_once_and_their_wait_come_from_the_environment() -> None:
+    names = ("PASSWORD_HASHES_AT_ONCE", "PASSWORD_HASH_WAIT_SECONDS", "PASSWORD_HASHERS")
+    shipped = settings_in_subprocess(PRODUCTION, *names)
+    assert (shipped["PASSWORD_HASHES_AT_ONCE"], shipped["PASSWORD_HASH_WAIT_SECONDS"]) == (1, 2.0)
+    hashers = shipped["PASSWORD_HASHERS"]
+    assert isinstance(hashers, list)
+    assert hashers[0] == "accounts.hashing.BoundedPBKDF2PasswordHasher"
+    chosen = settings_in_subprocess(
+        {**PRODUCTION, "PASSWORD_HASHES_AT_ONCE": "3", "PASSWORD_HASH_WAIT_SECONDS": "0.5"}, *names
+    )
+    assert (chosen["PASSWORD_HASHES_AT_ONCE"], chosen["PASSWORD_HASH_WAIT_SECONDS"]) == (3, 0.5)
+    for wrong, refusal in (
+        ({"PASSWORD_HASHES_AT_ONCE": "0"}, "PASSWORD_HASHES_AT_ONCE must be at least 1"),
+        (
+            {"PASSWORD_HASH_WAIT_SECONDS": "soon"},
+            "PASSWORD_HASH_WAIT_SECONDS='soon' is not a number",
+        ),
+    ):
+        with pytest.raises(subprocess.CalledProcessError) as failure:
+            settings_in_subprocess({**PRODUCTION, **wrong}, *names)
+        assert refusal in failure.value.stderr
