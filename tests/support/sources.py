@@ -29,12 +29,11 @@ def loopback(number: int) -> str:
 
 @dataclass
 class Answer:
+    """An HTTP answer: its status, headers and body."""
+
     status: int
     headers: dict[str, str]
     body: bytes
-
-    def json(self) -> Any:
-        return json.loads(self.body)
 
 
 @dataclass
