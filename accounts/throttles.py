@@ -3,16 +3,23 @@
 DRF's own throttles, counted in Django's cache (the Redis cache when ``REDIS_URL`` is
 set, so every worker process shares the counts; local memory otherwise). Each view
 names its ``throttle_scope``; ``settings.AUTH_THROTTLE_RATES["<scope>.address"]`` and
-``["<scope>.username"]`` are its limits, read on each request.
+``["<scope>.username"]`` are its limits, read on each request. A refusal is logged with
+the client's address.
+
+The client address is REMOTE_ADDR: the connection's peer, or, behind a proxy listed in
+``TRUSTED_PROXIES``, the client that proxy names in X-Forwarded-For (``config.asgi``).
 """
 
 import hashlib
+import logging
 from typing import Any, ClassVar, Protocol, runtime_checkable
 
 from django.conf import settings
 from rest_framework.request import Request
 from rest_framework.throttling import SimpleRateThrottle
 from rest_framework.views import APIView
+
+logger = logging.getLogger(__name__)
 
 
 @runtime_checkable
@@ -36,15 +43,19 @@ class AuthThrottle(SimpleRateThrottle):
         self.scope = f"{view.throttle_scope}.{self.kind}"
         self.rate = settings.AUTH_THROTTLE_RATES[self.scope]
         self.num_requests, self.duration = self.parse_rate(self.rate)
-        return super().allow_request(request, view)
+        if super().allow_request(request, view):
+            return True
+        logger.warning(
+            "Throttled %s (%s) for client %s", self.scope, self.rate, self.get_ident(request)
+        )
+        return False
 
     def cache_key_for(self, ident: str) -> str:
         return self.cache_format % {"scope": self.scope, "ident": ident}
 
 
 class AddressThrottle(AuthThrottle):
-    """Per client address: REMOTE_ADDR, or the address NUM_PROXIES proxies saw (DRF's
-    ``get_ident``; with NUM_PROXIES 0 a client's own X-Forwarded-For is ignored)."""
+    """Per client address (DRF's ``get_ident``: REMOTE_ADDR, as ``NUM_PROXIES`` is 0)."""
 
     kind = "address"
 

@@ -69,9 +69,12 @@ class TokenCookieView(APIView):
         the browser sends by itself; login and sign-up set the cookies, and a foreign
         page posting a form there would log the visitor into the attacker's account
         (login CSRF). The pages echo the csrftoken cookie in X-CSRFToken; other
-        clients get it from ``GET /api/auth/csrf/``."""
-        super().initial(request, *args, **kwargs)
+        clients get it from ``GET /api/auth/csrf/``.
+
+        It runs before DRF's own steps, the throttles among them: a request refused
+        here spends nothing of its address's or its user's budget."""
         SessionAuthentication().enforce_csrf(request)
+        super().initial(request, *args, **kwargs)
 
     def get_authenticate_header(self, request: Request) -> str:
         return COOKIE_CHALLENGE
@@ -109,6 +112,8 @@ class LoginView(TokenCookieView):
 
     throttle_classes = [AddressThrottle, UsernameThrottle]
     throttle_scope = "login"
+    # It computes a password hash: bounded per worker, 503 beyond (accounts/hashing.py).
+    hashes_a_password = True
 
     @extend_schema(request=TokenObtainSerializer, responses={200: LOGGED_IN})
     def post(self, request: Request) -> Response:
@@ -124,6 +129,8 @@ class SignUpView(TokenCookieView):
 
     throttle_classes = [AddressThrottle, UsernameThrottle]
     throttle_scope = "signup"
+    # It computes a password hash: bounded per worker, 503 beyond (accounts/hashing.py).
+    hashes_a_password = True
 
     @extend_schema(request=SignUpSerializer, responses={201: LOGGED_IN})
     def post(self, request: Request) -> Response:
@@ -135,6 +142,8 @@ class SignUpView(TokenCookieView):
 class PasswordChangeView(APIView):
     """Change one's own password (the current one first); this client stays logged in
     with new tokens."""
+
+    hashes_a_password = True
 
     @extend_schema(request=PasswordChangeSerializer, responses={200: LOGGED_IN})
     def post(self, request: Request) -> Response:

@@ -5,15 +5,20 @@ environment here and nowhere else. Without any environment the project runs
 embedded: SQLite and the in-memory channel layer, DEBUG off unless asked for.
 """
 
+import ipaddress
 import os
+from collections.abc import Callable
 from datetime import timedelta
 from pathlib import Path
+from typing import TypeVar
 from urllib.parse import urlsplit
 
 import dj_database_url
+from django.conf import global_settings
 from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent.parent
+Number = TypeVar("Number", int, float)
 
 
 def env_bool(name: str, default: bool) -> bool:
@@ -37,14 +42,22 @@ def env_list(name: str, default: list[str]) -> list[str]:
     return [item.strip() for item in raw.split(",") if item.strip()]
 
 
-def env_int(name: str, default: int) -> int:
+def env_number(name: str, default: Number, parse: Callable[[str], Number], kind: str) -> Number:
     raw = os.environ.get(name)
     if raw is None or raw.strip() == "":
         return default
     try:
-        return int(raw)
+        return parse(raw)
     except ValueError as exc:
-        raise ImproperlyConfigured(f"{name}={raw!r} is not an integer") from exc
+        raise ImproperlyConfigured(f"{name}={raw!r} is not {kind}") from exc
+
+
+def env_int(name: str, default: int) -> int:
+    return env_number(name, default, int, "an integer")
+
+
+def env_float(name: str, default: float) -> float:
+    return env_number(name, default, float, "a number")
 
 
 DEBUG = env_bool("DEBUG", default=False)
@@ -110,6 +123,8 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # 503 with Retry-After when every password-hashing slot stays taken (accounts/hashing.py).
+    "accounts.hashing.PasswordHashingBusyMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -288,12 +303,56 @@ AUTH_THROTTLE_RATES = {
     scope: os.environ.get("THROTTLE_" + scope.replace(".", "_").upper(), "") or rate
     for scope, rate in _AUTH_THROTTLE_DEFAULTS.items()
 }
-# Proxies in front of daphne that append to X-Forwarded-For: the client address the
-# throttles count is the one the outermost of them saw. 0: the connection's own address
-# (a client's X-Forwarded-For is ignored, so it cannot pick a fresh address per try).
-NUM_PROXIES = env_int("NUM_PROXIES", 0)
+
+
+def trusted_proxies(entries: list[str]) -> list[str]:
+    """``TRUSTED_PROXIES``: each an IP address or network; never one that spans every
+    address (a client could then name any address it likes)."""
+    networks = []
+    for entry in entries:
+        try:
+            network = ipaddress.ip_network(entry)
+        except ValueError as exc:
+            raise ImproperlyConfigured(
+                f"TRUSTED_PROXIES: {entry!r} is not an IP address or network ({exc})"
+            ) from None
+        if network.prefixlen == 0:
+            raise ImproperlyConfigured(
+                f"TRUSTED_PROXIES: {entry!r} trusts every address: name the proxies' network"
+            )
+        networks.append(str(network))
+    return networks
+
+
+# The proxies in front of daphne (addresses or networks, comma-separated). A request or
+# handshake whose peer is one of them comes from the address X-Forwarded-For gives: the
+# last one in it that is not itself a trusted proxy (config/asgi.py). Every per-address
+# rule (the throttles, logs) sees that address as REMOTE_ADDR and the WebSocket scope's
+# "client". From any other peer the header is ignored. Empty: trust nobody.
+TRUSTED_PROXIES = trusted_proxies(env_list("TRUSTED_PROXIES", []))
+if os.environ.get("NUM_PROXIES", "").strip():
+    raise ImproperlyConfigured(
+        "NUM_PROXIES is not read: set TRUSTED_PROXIES to the proxies' addresses instead"
+    )
 
 AUTH_USER_MODEL = "accounts.User"
+# Django's hashers, with PBKDF2 (the first: every new hash) bounded per worker process:
+# at most PASSWORD_HASHES_AT_ONCE hashes at once, a request that waits longer than
+# PASSWORD_HASH_WAIT_SECONDS for a slot gets 503 and Retry-After (accounts/hashing.py).
+# A hash takes a core for a fraction of a second; a login flood over many addresses
+# must not take every core from the other requests.
+PASSWORD_HASHERS = [
+    "accounts.hashing.BoundedPBKDF2PasswordHasher",
+    *(
+        hasher
+        for hasher in global_settings.PASSWORD_HASHERS
+        if hasher != "django.contrib.auth.hashers.PBKDF2PasswordHasher"
+    ),
+]
+PASSWORD_HASHES_AT_ONCE = env_int("PASSWORD_HASHES_AT_ONCE", 1)
+PASSWORD_HASH_WAIT_SECONDS = env_float("PASSWORD_HASH_WAIT_SECONDS", 2.0)
+if PASSWORD_HASHES_AT_ONCE < 1:
+    raise ImproperlyConfigured("PASSWORD_HASHES_AT_ONCE must be at least 1")
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
@@ -332,7 +391,9 @@ REST_FRAMEWORK = {
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
     # Django's ValidationError from a service is a 400, in every app's views.
     "EXCEPTION_HANDLER": "config.exceptions.exception_handler",
-    "NUM_PROXIES": NUM_PROXIES,
+    # The client address is REMOTE_ADDR, which config/asgi.py sets from a trusted
+    # proxy's X-Forwarded-For (TRUSTED_PROXIES); DRF must not read the header again.
+    "NUM_PROXIES": 0,
     # The OpenAPI schema (config/apidocs): drf-spectacular's, plus what every view here shares.
     "DEFAULT_SCHEMA_CLASS": "config.apidocs.schema.AutoSchema",
 }

@@ -31,5 +31,9 @@ STORAGES = {
 # Serve static files from the apps' folders, as in development: no collectstatic.
 WHITENOISE_AUTOREFRESH = True
 
+# The proxies the suite trusts: documentation networks (RFC 5737), which no real peer has
+# (config/tests/test_client_address.py).
+TRUSTED_PROXIES = ["192.0.2.0/24", "198.51.100.0/24"]
+
 # The whole suite logs in from one address; the throttling tests set their own limits.
 AUTH_THROTTLE_RATES = dict.fromkeys(AUTH_THROTTLE_RATES, "100000/min")

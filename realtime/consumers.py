@@ -103,6 +103,13 @@ CLOSE_CODES = {
 _NO_DATABASE_EVENTS = frozenset(
     {"websocket.receive", "realtime.group_message", "realtime.end_session"}
 )
+# The socket's opening and closing: the layer's own database work then runs through
+# realtime.database, which closes stale connections on its own threads, so the hop is
+# skipped for them too unless ``close_old_connections_per_message`` asks for it. The hop
+# runs on asgiref's one thread-sensitive thread, shared by every socket of the process:
+# in a burst of handshakes, the last ones queued there so long that daphne gave up on
+# them (its 5 s opening-handshake timeout) before ``connect()`` could accept.
+_LIFECYCLE_EVENTS = frozenset({"websocket.connect", "websocket.disconnect"})
 
 # How long a stopping consumer may spend leaving its groups (a layer that is down must
 # not hold up a shutdown).
@@ -144,8 +151,9 @@ class RealtimeConsumer(
 
     # The one switch for channels' per-event database hop. Off: stale connections are
     # closed only where the database is used, by realtime.database's wrapper in its own
-    # thread (what every consumer here does). On: also before every receive_message(),
-    # for handlers that use Django's async ORM (``await Model.objects.aget()``).
+    # thread (what every consumer here does). On: also before connect(), disconnect()
+    # and every receive_message(), for handlers that use Django's async ORM
+    # (``await Model.objects.aget()``).
     close_old_connections_per_message: ClassVar[bool] = False
 
     # The message classes the consumer handles, ping included: set from the class's
@@ -476,8 +484,11 @@ class RealtimeConsumer(
 
     async def dispatch(self, message: dict[str, Any]) -> None:
         """channels' dispatch, without the database hop for events that need none
-        (see ``_NO_DATABASE_EVENTS``)."""
-        if message["type"] not in _NO_DATABASE_EVENTS:
+        (see ``_NO_DATABASE_EVENTS`` and ``_LIFECYCLE_EVENTS``)."""
+        event = message["type"]
+        if event not in _NO_DATABASE_EVENTS and (
+            event not in _LIFECYCLE_EVENTS or self.close_old_connections_per_message
+        ):
             await super().dispatch(message)
             return
         handler = getattr(self, get_handler_name(message), None)

@@ -131,3 +131,23 @@ def test_a_forged_refresh_cookie_does_not_spend_the_users_budget(user: User) -> 
     client = client_at(new_address())
     client.cookies.load(jwt_cookies(user))
     assert client.post(reverse("accounts:refresh")).status_code == 204
+
+
+@pytest.mark.parametrize("endpoint", ["accounts:login", "accounts:signup", "accounts:refresh"])
+def test_requests_refused_for_csrf_spend_no_budget(endpoint: str, user: User) -> None:
+    """A page elsewhere (or a script without the token) posting over and over is refused
+    403 each time, before any throttle counts it: the address's own requests, and the
+    user's, still have their whole budget."""
+    address = new_address()
+    forged = APIClient(enforce_csrf_checks=True, REMOTE_ADDR=address)
+    forged.cookies.load(jwt_cookies(user))
+    for _ in range(LIMIT * 3):
+        response = forged.post(reverse(endpoint), {"username": user.username, "password": "x"})
+        assert response.status_code == 403, response.content
+    client = client_at(address)  # the token sent (the test client's CSRF switch)
+    for _ in range(LIMIT):
+        client.cookies.load(jwt_cookies(user))
+        response = client.post(
+            reverse(endpoint), {"username": user.username, "password": DEFAULT_PASSWORD}
+        )
+        assert response.status_code != 429, response.content

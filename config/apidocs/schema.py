@@ -73,6 +73,11 @@ class AutoSchema(SpectacularAutoSchema):
             errors["429"] = OpenApiResponse(
                 ErrorSerializer, "Too many tries; the Retry-After header says when to retry."
             )
+        if getattr(self.view, "hashes_a_password", False):
+            errors["503"] = OpenApiResponse(
+                ErrorSerializer,
+                "Busy checking other passwords; the Retry-After header says when to retry.",
+            )
         return errors
 
     def _get_response_bodies(self, direction: Any = "response") -> dict[str, Any]:

@@ -342,3 +342,64 @@ def test_a_specific_channel_is_sent_to_the_shard_its_process_reads() -> None:
         fixed.consistent_hash(f"chat_{n}") == upstream.consistent_hash(f"chat_{n}")
         for n in range(50)
     )
+
+
+def test_trusted_proxies_are_addresses_or_networks_and_nobody_by_default() -> None:
+    values = settings_in_subprocess(
+        {**PRODUCTION, "TRUSTED_PROXIES": " 172.30.87.0/24, 10.0.0.7,2001:db8::/64 "},
+        "TRUSTED_PROXIES",
+    )
+    assert values["TRUSTED_PROXIES"] == ["172.30.87.0/24", "10.0.0.7/32", "2001:db8::/64"]
+    assert settings_in_subprocess(PRODUCTION, "TRUSTED_PROXIES") == {"TRUSTED_PROXIES": []}
+
+
+@pytest.mark.parametrize(
+    ("environment", "refusal"),
+    [
+        ({"TRUSTED_PROXIES": "*"}, "TRUSTED_PROXIES: '*' is not an IP address or network"),
+        ({"TRUSTED_PROXIES": "proxy"}, "TRUSTED_PROXIES: 'proxy' is not an IP address"),
+        ({"TRUSTED_PROXIES": "10.0.0.1/8"}, "'10.0.0.1/8' is not an IP address or network"),
+        ({"TRUSTED_PROXIES": "10.0.0.0/8,0.0.0.0/0"}, "'0.0.0.0/0' trusts every address"),
+        ({"TRUSTED_PROXIES": "::/0"}, "'::/0' trusts every address"),
+        ({"NUM_PROXIES": "1"}, "NUM_PROXIES is not read: set TRUSTED_PROXIES"),
+    ],
+)
+def test_a_proxy_setting_that_would_trust_anyone_is_refused(
+    environment: dict[str, str], refusal: str
+) -> None:
+    with pytest.raises(subprocess.CalledProcessError) as failure:
+        settings_in_subprocess({**PRODUCTION, **environment}, "TRUSTED_PROXIES")
+    assert refusal in failure.value.stderr
+
+
+def test_compose_trusts_the_proxys_network_only() -> None:
+    """The web containers believe X-Forwarded-For from the project's own network, the one
+    compose puts the proxy on: never from anywhere."""
+    compose = YAML(typ="safe").load((ROOT / "compose.yaml").read_text())
+    (network,) = compose["networks"]["default"]["ipam"]["config"]
+    trusted = compose["services"]["web"]["environment"]["TRUSTED_PROXIES"]
+    assert trusted == network["subnet"] == "${NETWORK_SUBNET:-172.30.87.0/24}"
+    assert "networks" not in compose["services"]["proxy"]  # on the default network
+
+
+def test_password_hashes_at_once_and_their_wait_come_from_the_environment() -> None:
+    names = ("PASSWORD_HASHES_AT_ONCE", "PASSWORD_HASH_WAIT_SECONDS", "PASSWORD_HASHERS")
+    shipped = settings_in_subprocess(PRODUCTION, *names)
+    assert (shipped["PASSWORD_HASHES_AT_ONCE"], shipped["PASSWORD_HASH_WAIT_SECONDS"]) == (1, 2.0)
+    hashers = shipped["PASSWORD_HASHERS"]
+    assert isinstance(hashers, list)
+    assert hashers[0] == "accounts.hashing.BoundedPBKDF2PasswordHasher"
+    chosen = settings_in_subprocess(
+        {**PRODUCTION, "PASSWORD_HASHES_AT_ONCE": "3", "PASSWORD_HASH_WAIT_SECONDS": "0.5"}, *names
+    )
+    assert (chosen["PASSWORD_HASHES_AT_ONCE"], chosen["PASSWORD_HASH_WAIT_SECONDS"]) == (3, 0.5)
+    for wrong, refusal in (
+        ({"PASSWORD_HASHES_AT_ONCE": "0"}, "PASSWORD_HASHES_AT_ONCE must be at least 1"),
+        (
+            {"PASSWORD_HASH_WAIT_SECONDS": "soon"},
+            "PASSWORD_HASH_WAIT_SECONDS='soon' is not a number",
+        ),
+    ):
+        with pytest.raises(subprocess.CalledProcessError) as failure:
+            settings_in_subprocess({**PRODUCTION, **wrong}, *names)
+        assert refusal in failure.value.stderr

@@ -14,13 +14,21 @@ from asgiref.sync import sync_to_async
 from channels.testing import WebsocketCommunicator
 from django.conf import settings
 from django.test import TransactionTestCase, override_settings
+from django.urls import path
 from rest_framework_simplejwt.tokens import AccessToken
 
 from accounts.models import User
 from realtime import handshake
+from realtime.asgi import websocket_application
 from realtime.groups import push
 from realtime.settings import realtime_settings
-from realtime.tests.consumers import EchoPayload, GatedConsumer, ShoutMessage, application
+from realtime.tests.consumers import (
+    EchoConsumer,
+    EchoPayload,
+    GatedConsumer,
+    ShoutMessage,
+    application,
+)
 from tests.support.auth import Headers, jwt_cookies, ws_headers
 from tests.support.factories import UserFactory
 
@@ -503,3 +511,47 @@ class HandshakeSlotsTests(ConsumerTestCase):
     async def test_two_at_once_when_the_setting_says_two(self) -> None:
         """The control: with room for two, the two checks do meet."""
         assert await self.handshakes_met(2)
+
+
+class AsyncOrmEchoConsumer(EchoConsumer):
+    """A consumer whose handlers would use Django's async ORM: it asks for the hop."""
+
+    close_old_connections_per_message = True
+
+
+HOP_APPLICATION = websocket_application([path("ws/orm-echo/", AsyncOrmEchoConsumer.as_asgi())])
+
+
+class DatabaseHopTests(ConsumerTestCase):
+    """channels runs ``close_old_connections()`` before every event on asgiref's one
+    thread-sensitive thread, shared by every socket of the process. The layer skips it
+    where its own database work (through realtime.database) closes stale connections:
+    on connect and disconnect too, so a burst of handshakes does not queue there."""
+
+    async def hops(self, app: Any, path: str) -> int:
+        """channels' hops while a socket connects, pings and disconnects."""
+        hops: list[str] = []
+
+        async def counted() -> None:
+            hops.append(path)
+
+        _, headers = await self.asetup_user()
+        with mock.patch("channels.consumer.aclose_old_connections", counted):
+            communicator = WebsocketCommunicator(app, path, headers=headers)
+            try:
+                connected, _ = await communicator.connect(timeout=TIMEOUT)
+                assert connected
+                assert (await self.auth(communicator))["status_code"] == 200
+                await communicator.send_json_to({"action": "ping"})
+                assert await communicator.receive_json_from(timeout=TIMEOUT) == PONG
+            finally:
+                await communicator.disconnect()
+        return len(hops)
+
+    async def test_connect_and_disconnect_make_no_hop(self) -> None:
+        assert await self.hops(application, "/ws/echo/") == 0
+
+    async def test_a_consumer_that_asks_for_the_hop_gets_it_on_connect_and_disconnect(
+        self,
+    ) -> None:
+        assert await self.hops(HOP_APPLICATION, "/ws/orm-echo/") == 2

@@ -99,15 +99,25 @@ def test_a_cookie_authenticated_write_needs_the_csrf_header(schema: dict[str, An
             assert ("403" in operation["responses"]) == write, (method, path)
 
 
-def test_throttled_endpoints_say_429(schema: dict[str, Any]) -> None:
-    """Login, sign-up and refresh are throttled; the schema says so, and only there."""
-    throttled = {
+def paths_answering(schema: dict[str, Any], status: str) -> set[str]:
+    """The paths with an operation that documents ``status``."""
+    return {
         path
         for path, operations in schema["paths"].items()
         for operation in operations.values()
-        if "429" in operation["responses"]
+        if status in operation["responses"]
     }
+
+
+def test_throttled_endpoints_say_429(schema: dict[str, Any]) -> None:
+    """Login, sign-up and refresh are throttled; the schema says so, and only there."""
+    throttled = paths_answering(schema, "429")
     assert throttled == {"/api/auth/login/", "/api/auth/signup/", "/api/auth/refresh/"}
+
+
+def test_the_endpoints_that_hash_a_password_say_503(schema: dict[str, Any]) -> None:
+    busy = paths_answering(schema, "503")
+    assert busy == {"/api/auth/login/", "/api/auth/signup/", "/api/auth/password/"}
 
 
 def test_the_schema_is_served_to_a_client_whose_access_cookie_expired() -> None:
