@@ -7,6 +7,7 @@ and the page's script sends a visitor to /login/ when the API answers 401.
 
 from typing import Any
 
+from django.conf import settings
 from django.http import HttpRequest
 from django.urls import reverse
 from django.utils.decorators import method_decorator
@@ -21,14 +22,21 @@ class Page(TemplateView):
     on every cookie-authenticated write.
 
     ``page`` names the page for the script (``<body data-page>``), ``title`` is the
-    document's title; ``chat/base.html`` puts both in place.
+    document's title; ``chat/base.html`` puts both in place, and the origins the
+    WebSocket Origin check allows (``<body data-socket-origins>``), which the script
+    compares with its own so that it can say why its socket would be refused.
     """
 
     page: str
     title: str
 
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
-        return {**super().get_context_data(**kwargs), "page": self.page, "title": self.title}
+        return {
+            **super().get_context_data(**kwargs),
+            "page": self.page,
+            "title": self.title,
+            "socket_origins": settings.WEBSOCKET_ALLOWED_ORIGINS,
+        }
 
 
 def next_path(request: HttpRequest) -> str:

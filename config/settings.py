@@ -6,6 +6,7 @@ embedded: SQLite and the in-memory channel layer, DEBUG off unless asked for.
 """
 
 import os
+import re
 from datetime import timedelta
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -69,16 +70,77 @@ if not DEBUG and SECRET_KEY in PUBLISHED_SECRET_KEYS:
         "python3 -c 'import secrets; print(secrets.token_urlsafe(50))'"
     )
 
+_DEFAULT_PORTS = {"http": 80, "https": 443}
+# The names of this machine that a development server answers at, all at once.
+LOOPBACK_HOSTS = ("localhost", "127.0.0.1")
+
+
+def exact_origin(name: str, value: str) -> str:
+    """``value`` as a browser writes its ``Origin``: ``scheme://host[:port]``, lower case,
+    the scheme's default port left out. Anything else is refused: a pattern or ``*``
+    would let other sites' pages in, and the pages compare their own origin with
+    these strings exactly (``WEBSOCKET_ALLOWED_ORIGINS`` rendered into them)."""
+    parts = urlsplit(value.strip())
+    try:
+        port = parts.port
+    except ValueError:
+        port = -1
+    host = parts.hostname or ""
+    if (
+        parts.scheme not in _DEFAULT_PORTS
+        or not re.fullmatch(r"[a-z0-9-]+(\.[a-z0-9-]+)*|[0-9a-f:.]*:[0-9a-f:.]*", host)
+        or port == -1
+        or parts.path not in {"", "/"}
+        or parts.query
+        or parts.fragment
+        or "@" in parts.netloc
+    ):
+        raise ImproperlyConfigured(
+            f"{name}: {value!r} is not an origin: scheme://host[:port], e.g. "
+            "https://chat.example.com (no path, no pattern, no *)"
+        )
+    netloc = f"[{host}]" if ":" in host else host
+    if port is not None and port != _DEFAULT_PORTS[parts.scheme]:
+        netloc += f":{port}"
+    return f"{parts.scheme}://{netloc}"
+
+
+def with_loopback_twins(origins: list[str]) -> list[str]:
+    """Each origin, and after one on a loopback name the same scheme and port under the
+    other names: a development server on 127.0.0.1:8000 is http://localhost:8000 too."""
+    result: list[str] = []
+    for origin in origins:
+        parts = urlsplit(origin)
+        twins = [origin]
+        if parts.hostname in LOOPBACK_HOSTS:
+            port = f":{parts.port}" if parts.port else ""
+            twins += [f"{parts.scheme}://{name}{port}" for name in LOOPBACK_HOSTS]
+        for twin in twins:
+            if twin not in result:
+                result.append(twin)
+    return result
+
+
 # The site's own origin (scheme://host[:port]). The WebSocket Origin check and
 # the CSRF check trust it, and the tests send it as their Origin header.
-SERVER_URL = os.environ.get("SERVER_URL", "http://localhost:8000").rstrip("/")
-_server_host = urlsplit(SERVER_URL).hostname or "localhost"
+SERVER_URL = exact_origin("SERVER_URL", os.environ.get("SERVER_URL", "http://localhost:8000"))
+# Its host as ALLOWED_HOSTS writes it (IPv6 in brackets): the origin without its port.
+_server_host = re.sub(r":\d+$", "", SERVER_URL.partition("://")[2])
 
-ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", default=[_server_host, "127.0.0.1", "localhost"])
+ALLOWED_HOSTS = env_list(
+    "ALLOWED_HOSTS", default=list(dict.fromkeys([_server_host, *LOOPBACK_HOSTS]))
+)
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", default=[SERVER_URL])
-# Origins a browser may open a WebSocket from. Never "*": cookies ride along
-# with every handshake, so this list is what stops cross-site hijacking.
-WEBSOCKET_ALLOWED_ORIGINS = env_list("WEBSOCKET_ALLOWED_ORIGINS", default=[SERVER_URL])
+# Origins a browser may open a WebSocket from, exactly. Never "*": cookies ride along
+# with every handshake, so this list is what stops cross-site hijacking. In
+# development (DEBUG) a loopback origin brings its twins (localhost <-> 127.0.0.1, same
+# port), so that bin/dev's page works at either address; in production only what is set.
+WEBSOCKET_ALLOWED_ORIGINS = [
+    exact_origin("WEBSOCKET_ALLOWED_ORIGINS", origin)
+    for origin in env_list("WEBSOCKET_ALLOWED_ORIGINS", default=[SERVER_URL])
+]
+if DEBUG:
+    WEBSOCKET_ALLOWED_ORIGINS = with_loopback_twins(WEBSOCKET_ALLOWED_ORIGINS)
 
 INSTALLED_APPS = [
     "daphne",  # first, so that `runserver` serves ASGI (HTTP and WebSocket)
@@ -314,7 +376,7 @@ STORAGES = {
         "BACKEND": (
             "django.contrib.staticfiles.storage.StaticFilesStorage"
             if DEBUG
-            else "whitenoise.storage.CompressedManifestStaticFilesStorage"
+            else "config.storage.StaticFilesStorage"
         )
     },
 }

@@ -61,6 +61,76 @@ def test_production_cookies_are_secure_and_origin_is_the_server_url() -> None:
     }
 
 
+@pytest.mark.parametrize(
+    ("env", "allowed"),
+    [
+        ({}, ["http://localhost:8000", "http://127.0.0.1:8000"]),
+        # bin/dev's SERVER_URL follows PORT; the twin follows it too.
+        (
+            {"SERVER_URL": "http://localhost:9000"},
+            ["http://localhost:9000", "http://127.0.0.1:9000"],
+        ),
+        (
+            {"SERVER_URL": "http://127.0.0.1:9000"},
+            ["http://127.0.0.1:9000", "http://localhost:9000"],
+        ),
+        # Another machine's address is not a loopback name: nothing is added.
+        ({"SERVER_URL": "http://192.168.1.20:8000"}, ["http://192.168.1.20:8000"]),
+        (
+            {"WEBSOCKET_ALLOWED_ORIGINS": "https://chat.example.com,http://localhost:3000"},
+            ["https://chat.example.com", "http://localhost:3000", "http://127.0.0.1:3000"],
+        ),
+    ],
+)
+def test_development_allows_the_page_at_both_loopback_names(
+    env: dict[str, str], allowed: list[str]
+) -> None:
+    """bin/dev listens on 127.0.0.1 and prints localhost: a page at either opens sockets."""
+    values = settings_in_subprocess({"DEBUG": "true", **env}, "WEBSOCKET_ALLOWED_ORIGINS")
+    assert values["WEBSOCKET_ALLOWED_ORIGINS"] == allowed
+
+
+def test_production_allows_exactly_the_origins_set() -> None:
+    values = settings_in_subprocess(
+        {**PRODUCTION, "SERVER_URL": "http://localhost:8000"}, "WEBSOCKET_ALLOWED_ORIGINS"
+    )
+    assert values["WEBSOCKET_ALLOWED_ORIGINS"] == ["http://localhost:8000"]
+
+
+def test_origins_are_written_as_a_browser_writes_its_origin() -> None:
+    """The pages compare their own origin with these strings exactly."""
+    values = settings_in_subprocess(
+        {**PRODUCTION, "SERVER_URL": "HTTPS://Chat.Example.com:443/"},
+        "SERVER_URL",
+        "WEBSOCKET_ALLOWED_ORIGINS",
+        "ALLOWED_HOSTS",
+    )
+    assert values == {
+        "SERVER_URL": "https://chat.example.com",
+        "WEBSOCKET_ALLOWED_ORIGINS": ["https://chat.example.com"],
+        "ALLOWED_HOSTS": ["chat.example.com", "localhost", "127.0.0.1"],
+    }
+
+
+@pytest.mark.parametrize(
+    "origin",
+    [
+        "*",
+        "chat.example.com",
+        ".example.com",
+        "https://*.example.com",
+        "https://chat.example.com/app",
+        "ws://chat.example.com",
+        "https://user@chat.example.com",
+        "https://chat.example.com:99999",
+    ],
+)
+def test_an_origin_that_is_not_exact_is_refused(origin: str) -> None:
+    with pytest.raises(subprocess.CalledProcessError) as failure:
+        settings_in_subprocess({**PRODUCTION, "WEBSOCKET_ALLOWED_ORIGINS": origin}, "DEBUG")
+    assert f"WEBSOCKET_ALLOWED_ORIGINS: {origin!r} is not an origin" in failure.value.stderr
+
+
 def test_check_deploy_passes_with_production_values() -> None:
     result = subprocess.run(
         [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],
