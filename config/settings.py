@@ -50,8 +50,9 @@ def env_int(name: str, default: int) -> int:
 
 DEBUG = env_bool("DEBUG", default=False)
 
-# Keys written in this repository, so known to anyone: with one of them a stranger
-# signs valid JWTs. compose.yaml's former fallback and the development key below.
+# Keys written in this repository (its history included), so known to anyone: with one
+# of them a stranger signs valid JWTs. A fallback compose.yaml once carried, and the
+# development key below.
 PUBLISHED_SECRET_KEYS = frozenset(
     {
         "compose-local-only-not-a-secret-change-me-0123456789",
@@ -194,10 +195,10 @@ TEMPLATES = [
 
 # Under ASGI each HTTP request runs its sync code on a thread of its own, so a
 # persistent connection (CONN_MAX_AGE > 0) is never reused: it stays open, idle, one
-# per thread, until PostgreSQL refuses new clients (300 GETs at concurrency 20 opened
-# 90). So connections close when the request ends (CONN_MAX_AGE 0) and, on PostgreSQL,
-# go back to a pool of at most DATABASE_POOL_MAX_SIZE per worker process (psycopg's
-# pool, Django's OPTIONS["pool"]): the most a deployment opens is
+# per thread, until PostgreSQL refuses new clients (docs/benchmarks.md, "REST and
+# database connections"). So connections close when the request ends (CONN_MAX_AGE 0)
+# and, on PostgreSQL, go back to a pool of at most DATABASE_POOL_MAX_SIZE per worker
+# process (psycopg's pool, Django's OPTIONS["pool"]): the most a deployment opens is
 # DATABASE_POOL_MAX_SIZE x workers, which must stay below PostgreSQL's max_connections.
 # DATABASE_POOL_MAX_SIZE=0 turns the pool off (one connection per request).
 DATABASE_CONN_MAX_AGE = env_int("DATABASE_CONN_MAX_AGE", 0)
@@ -257,13 +258,13 @@ def sentinel_address(entry: str) -> tuple[str, int]:
 CHANNEL_LAYER_BACKEND = os.environ.get("CHANNEL_LAYER_BACKEND", "").strip() or "core"
 # The core layer keeps ONE Redis list per worker process for all of its sockets'
 # channels ("specific.<worker>!<socket>"); a group message is one entry there (naming
-# the worker's member sockets), taken off by the worker's receive loop. When a busy
-# worker falls ``capacity`` group messages behind, group_send drops the message for
-# the whole worker ("over capacity"): at the default of 100 that was 91.8% delivered
-# at 100 readers + 10 senders x 3 msg/s, 57% at 50 + 10 x 5 msg/s (issue 10). The
-# worker's list gets 1,000 (about 30 s of backlog at the ceiling of one worker's
-# saves, 40-55 msg/s; entries older than the layer's 60 s expiry go anyway, and an
-# entry is ~8 KB with 110 members named, so at most ~8 MB per worker in Redis).
+# the worker's member sockets), taken off by the worker's receive loop, which delivers
+# it to each of them. When a worker falls ``capacity`` entries behind, group_send drops
+# the message for all its sockets at once ("over capacity", in the log only; the pages
+# fetch it from the history once they see the hole). Entries older than the layer's
+# 60 s expiry are dropped anyway. How far behind a worker falls is set by its delivery
+# rate, not by how fast messages are saved: the sizing of CHANNEL_LAYER_WORKER_CAPACITY,
+# with the measured rates, is in docs/operations.md ("A worker's backlog").
 # Each socket's in-process buffer (and any other channel) keeps CHANNEL_LAYER_CAPACITY.
 CHANNEL_LAYER_CAPACITY = env_int("CHANNEL_LAYER_CAPACITY", 100)
 CHANNEL_LAYER_WORKER_CAPACITY = env_int("CHANNEL_LAYER_WORKER_CAPACITY", 1000)
@@ -271,11 +272,12 @@ if REDIS_URL or REDIS_URLS or REDIS_SENTINELS:
     from redis.exceptions import ConnectionError as RedisConnectionError
 
     _redis_connection: dict[str, object] = {
-        # The core layer blocks on Redis for up to 5 s waiting for messages;
-        # redis-py reads with a 5 s timeout by default, so an idle worker's
-        # wait timed out and its consumers died (close 1011). Stay above 5.
+        # The core layer blocks on Redis for up to 5 s waiting for messages, and
+        # redis-py reads with a 5 s timeout by default: an idle worker's wait would
+        # time out and its consumers die (close 1011). Stay above 5.
         "socket_timeout": 10,
-        # 500 sockets opened at once exhausted redis-py's default pool of 100.
+        # Sockets opening at once each take a connection for their first commands:
+        # redis-py's default pool of 100 runs out (HTTP 500s) when hundreds do.
         "max_connections": env_int("REDIS_MAX_CONNECTIONS", 1000),
         # After a Redis restart every pooled connection is dead: retry a
         # command once on a fresh connection instead of failing the consumer.

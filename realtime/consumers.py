@@ -86,9 +86,12 @@ CLOSE_CODES = {
     CLOSE_CODE_BASE + HTTPStatus.UNAUTHORIZED: (
         "not logged in, the token or session expired, or logged out: refresh and reconnect"
     ),
-    CLOSE_CODE_BASE + HTTPStatus.FORBIDDEN: "not permitted, or the membership was removed",
+    CLOSE_CODE_BASE + HTTPStatus.FORBIDDEN: (
+        "not permitted (a chat the user is not a member of, or one that does not exist: "
+        "the same answer), or the permission was withdrawn (a membership removed)"
+    ),
     CLOSE_CODE_BASE + HTTPStatus.NOT_FOUND: (
-        "no such object for this user (a chat that is missing, deleted or not theirs), "
+        "no such object, the object was deleted while connected (a chat deleted), "
         "or no endpoint at this path"
     ),
     CLOSE_CODE_BASE + HTTPStatus.TOO_MANY_REQUESTS: (

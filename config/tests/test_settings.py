@@ -183,9 +183,9 @@ POSTGRES = {**PRODUCTION, "DATABASE_URL": "postgres://chat:secret@db.example.com
 
 
 def test_production_postgres_connections_are_pooled_and_never_kept_per_thread() -> None:
-    """Under ASGI a connection kept per thread (CONN_MAX_AGE > 0) is never reused:
-    300 GETs at concurrency 20 opened 90 and PostgreSQL refused more. Connections
-    close with the request and go back to a bounded pool instead."""
+    """Under ASGI a connection kept per thread (CONN_MAX_AGE > 0) is never reused: they
+    pile up, one per request thread, until PostgreSQL refuses more. Connections close
+    with the request and go back to a bounded pool instead."""
     database = settings_in_subprocess(POSTGRES, "DATABASES")["DATABASES"]["default"]  # type: ignore[index]
     assert database["CONN_MAX_AGE"] == 0
     assert database["OPTIONS"]["pool"] == {"min_size": 2, "max_size": 10, "timeout": 10}
@@ -227,7 +227,8 @@ def test_a_kept_connection_with_the_pool_is_refused() -> None:
 
 def test_a_workers_channel_holds_more_than_a_burst_of_group_messages() -> None:
     """The core layer drops a group message for a whole worker once that worker's
-    one channel holds ``capacity`` messages: 100 lost 8% of a busy chat (issue 10)."""
+    one channel holds ``capacity`` messages: channels-redis's default of 100 is about a
+    second of a busy chat's deliveries (docs/operations.md, "A worker's backlog")."""
     from channels_redis.core import RedisChannelLayer
 
     values = settings_in_subprocess(
