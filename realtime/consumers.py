@@ -87,12 +87,11 @@ CLOSE_CODES = {
         "not logged in, the token or session expired, or logged out: refresh and reconnect"
     ),
     CLOSE_CODE_BASE + HTTPStatus.FORBIDDEN: (
-        "not permitted (a chat the user is not a member of, or one that does not exist: "
-        "the same answer), or the permission was withdrawn (a membership removed)"
+        "not permitted (an object that does not exist may be answered alike, so as not "
+        "to tell), or the permission was withdrawn while connected"
     ),
     CLOSE_CODE_BASE + HTTPStatus.NOT_FOUND: (
-        "no such object, the object was deleted while connected (a chat deleted), "
-        "or no endpoint at this path"
+        "no such object, the object was deleted while connected, or no endpoint at this path"
     ),
     CLOSE_CODE_BASE + HTTPStatus.TOO_MANY_REQUESTS: (
         "too many frames, too many unanswered, or too many sockets for this user"

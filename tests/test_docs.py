@@ -3,6 +3,8 @@ code is, commands name what exists (the rules: tests/support/docs.py, and "Check
 the documents" in docs/testing.md). Then the checker itself, on small documents
 written to fail."""
 
+import ast
+import re
 from pathlib import Path
 
 import pytest
@@ -30,6 +32,41 @@ def problems(document: Path) -> list[str]:
 def test_the_document_holds(document: Path) -> None:
     found = problems(document)
     assert found == [], "\n".join(found)
+
+
+def environment_names(source: str) -> set[str]:
+    """The names a settings module reads from the environment: the first argument of
+    ``os.environ.get``, ``env_int``, ``env_bool`` and ``env_list``; a name built by
+    adding to a constant is given as its prefix (``THROTTLE_``)."""
+    names = set()
+    for node in ast.walk(ast.parse(source)):
+        if not (isinstance(node, ast.Call) and node.args):
+            continue
+        called = ast.unparse(node.func)
+        if called not in {"os.environ.get", "env_int", "env_bool", "env_list"}:
+            continue
+        first = node.args[0]
+        if isinstance(first, ast.BinOp) and isinstance(first.left, ast.Constant):
+            first = first.left
+        if isinstance(first, ast.Constant) and isinstance(first.value, str):
+            names.add(first.value)
+    return names
+
+
+def test_every_setting_read_from_the_environment_is_in_the_settings_table() -> None:
+    read = environment_names((docs.ROOT / "config" / "settings.py").read_text())
+    table = (docs.ROOT / "docs" / "settings.md").read_text()
+    documented = set(re.findall(r"^\| `([A-Z_]+)`|`([A-Z][A-Z_]+)`", table, re.M))
+    named = {name for pair in documented for name in pair if name}
+    missing = sorted(
+        name
+        for name in read
+        if not any(
+            known == name or (name.endswith("_") and known.startswith(name)) for known in named
+        )
+    )
+    assert len(read) > 30
+    assert missing == [], f"read from the environment but not in docs/settings.md: {missing}"
 
 
 def test_every_document_in_docs_is_checked() -> None:
