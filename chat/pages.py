@@ -5,6 +5,7 @@ The views check no login themselves: the API decides what each user may see,
 and the page's script sends a visitor to /login/ when the API answers 401.
 """
 
+from pathlib import Path
 from typing import Any
 
 from django.conf import settings
@@ -14,6 +15,13 @@ from django.utils.decorators import method_decorator
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.csrf import ensure_csrf_cookie
 from django.views.generic import TemplateView
+
+# The page script's modules (chat/static/chat/app/), named to the browser up front
+# (<link rel="modulepreload">) so that it fetches them at once instead of one level of
+# imports after another.
+SCRIPT_MODULES = sorted(
+    f"chat/app/{path.name}" for path in (Path(__file__).parent / "static/chat/app").glob("*.js")
+)
 
 
 @method_decorator(ensure_csrf_cookie, name="dispatch")
@@ -36,6 +44,7 @@ class Page(TemplateView):
             "page": self.page,
             "title": self.title,
             "socket_origins": settings.WEBSOCKET_ALLOWED_ORIGINS,
+            "script_modules": SCRIPT_MODULES,
         }
 
 

@@ -46,6 +46,12 @@ def save_screenshot(page: Any, name: str) -> None:
 PASSWORD = "a-long-e2e-password"
 START_SECONDS = 30
 
+# How long an expectation waits by default (Playwright's own is 5 s). A page loads its
+# script's modules from a development server, one request each; on a small machine that
+# other work shares, that has taken seconds. A page that never gets there still fails,
+# later; a test that means "within a second" says so (timeout=1000).
+expect.set_options(timeout=15_000)
+
 # Debian's chromium, as Playwright may drive it here (never `playwright install`).
 CHROMIUM_ARGS = [
     "--no-sandbox",

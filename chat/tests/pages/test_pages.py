@@ -131,3 +131,6 @@ def test_collected_static_files_are_hashed_in_the_pages(tmp_path: Path, client: 
     assert {re.sub(r"\.[0-9a-f]{12}\.js$", ".js", path.name) for path in reached} == {
         path.name for path in sources
     }
+    # The page names each of them up front, hashed as its importer names it.
+    preloaded = re.findall(r'<link rel="modulepreload" href="/static/([^"]+)">', html)
+    assert {(tmp_path / path).resolve() for path in preloaded} == reached
