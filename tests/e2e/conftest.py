@@ -208,26 +208,38 @@ OpenPage = Callable[..., Page]
 def new_page(browser: Browser) -> Iterator[OpenPage]:
     """Pages in separate browser contexts (separate cookie jars); each page's
     Content-Security-Policy violations fail the test. ``new_page(PHONE)`` opens one
-    at a phone's size. Dates are shown in US English and UTC, whatever the machine's."""
+    at a phone's size. Dates are shown in US English and UTC, whatever the machine's.
+    What went wrong in the pages (script errors, failed requests, console errors) is
+    printed, so a failing test's output says why its page did not get there."""
     contexts = []
     pages: list[Page] = []
     violations: list[str] = []
+    problems: list[str] = []
 
     def watch(message: ConsoleMessage) -> None:
         if "Content Security Policy" in message.text:
             violations.append(message.text)
+        if message.type == "error" and "favicon.ico" not in str(message.location):
+            problems.append(f"console error: {message.text} ({message.location.get('url')})")
 
     def open_page(viewport: ViewportSize = VIEWPORT) -> Page:
         context = browser.new_context(viewport=viewport, locale="en-US", timezone_id="UTC")
         contexts.append(context)
         page = context.new_page()
         page.on("console", watch)
+        page.on("pageerror", lambda error: problems.append(f"script error: {error}"))
+        page.on(
+            "requestfailed",
+            lambda request: problems.append(f"request failed: {request.url} ({request.failure})"),
+        )
         pages.append(page)
         return page
 
     yield open_page
     for context in contexts:
         context.close()
+    for problem in problems:
+        print(f"in the browser: {problem}")
     assert violations == []
 
 
