@@ -76,7 +76,7 @@ LAYERS: dict[str, dict[str, str]] = {
 @dataclass
 class Plan:
     rates: list[float]
-    first_seconds: float  # the first step (3 msg/s): the acceptance load, 15 s
+    first_seconds: float  # the first step (3 msg/s), longer: 15 s
     seconds: float  # each later step
     workers: list[int]
 

@@ -4,7 +4,7 @@
     .venv/bin/python -m bench.flood --quick    # short run (about a minute)
     .venv/bin/python -m bench.flood --layers redis,redis-pubsub,memory
 
-Issue 10's abuse, on one worker started as the container starts it
+A memory flood and a burst of REST reads, on one worker started as the container starts it
 (``bin/entrypoint``, production settings) on PostgreSQL ``wtflood_bench``
 (created fresh, dropped at the end) and Redis redis://127.0.0.1:6379/<--redis-db>
 (prefix ``wtflood``, flushed before and after), once per layer:

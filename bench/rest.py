@@ -14,7 +14,7 @@ failures), requests per second, p50 / p99 latency, the peak and the final count 
 connections. It asserts nothing.
 
 Options (environment the daphne process gets):
-    max-age-60   DATABASE_CONN_MAX_AGE=60, no pool (the settings before issue 10)
+    max-age-60   DATABASE_CONN_MAX_AGE=60, no pool (a connection kept per thread)
     max-age-0    DATABASE_CONN_MAX_AGE=0, no pool: a connection per request
     pool-N       psycopg's pool, DATABASE_POOL_MAX_SIZE=N (CONN_MAX_AGE 0)
 

@@ -1,11 +1,11 @@
 """Benchmark: messages saved per second by one worker, by database threads.
 
-    .venv/bin/python -m bench.saves                 # threads 0 (before), 4, 8
+    .venv/bin/python -m bench.saves                 # threads 0 (channels' own), 4, 8
     .venv/bin/python -m bench.saves --quick
     .venv/bin/python -m bench.saves --threads 0,4 --rates 100,400
 
 Saving is what a worker's database does for a chat message: with channels' single
-database thread (``REALTIME_DATABASE_THREADS=0``, as before issue 10) every socket's
+database thread (``REALTIME_DATABASE_THREADS=0``) every socket's
 save waits for every other's. Here 300 users each sit alone in a chat of their own, with
 one socket, so the relay is one frame and the save is what is measured. Each socket sends
 its share of an offered rate (a ladder of rates in all, each step ``seconds`` long) with a

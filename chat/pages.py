@@ -5,14 +5,23 @@ The views check no login themselves: the API decides what each user may see,
 and the page's script sends a visitor to /login/ when the API answers 401.
 """
 
+from pathlib import Path
 from typing import Any
 
+from django.conf import settings
 from django.http import HttpRequest
 from django.urls import reverse
 from django.utils.decorators import method_decorator
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.csrf import ensure_csrf_cookie
 from django.views.generic import TemplateView
+
+# The page script's modules (chat/static/chat/app/), named to the browser up front
+# (<link rel="modulepreload">) so that it fetches them at once instead of one level of
+# imports after another.
+SCRIPT_MODULES = sorted(
+    f"chat/app/{path.name}" for path in (Path(__file__).parent / "static/chat/app").glob("*.js")
+)
 
 
 @method_decorator(ensure_csrf_cookie, name="dispatch")
@@ -21,14 +30,22 @@ class Page(TemplateView):
     on every cookie-authenticated write.
 
     ``page`` names the page for the script (``<body data-page>``), ``title`` is the
-    document's title; ``chat/base.html`` puts both in place.
+    document's title; ``chat/base.html`` puts both in place, and the origins the
+    WebSocket Origin check allows (``<body data-socket-origins>``), which the script
+    compares with its own so that it can say why its socket would be refused.
     """
 
     page: str
     title: str
 
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
-        return {**super().get_context_data(**kwargs), "page": self.page, "title": self.title}
+        return {
+            **super().get_context_data(**kwargs),
+            "page": self.page,
+            "title": self.title,
+            "socket_origins": settings.WEBSOCKET_ALLOWED_ORIGINS,
+            "script_modules": SCRIPT_MODULES,
+        }
 
 
 def next_path(request: HttpRequest) -> str:

@@ -10,9 +10,9 @@ On PostgreSQL that is one statement: a data-modifying CTE increments the chat's
 counter and the INSERT takes its value, so a save is one round trip to the database,
 atomic on its own (autocommit), with no BEGIN, SELECT or COMMIT around it. The ORM's
 form of it (an UPDATE, a SELECT of the new value, the INSERT, in a transaction) is six
-round trips and cost a worker 2.3 ms of CPU per message against 0.23 ms
-(``bench/saves.py``). Other databases (SQLite, the embedded default: one writer at a
-time anyway) take the ORM's form.
+round trips, each costing the worker CPU as well as time (docs/benchmarks.md,
+"Saving"). Other databases (SQLite, the embedded default: one writer at a time anyway)
+take the ORM's form.
 """
 
 import functools

@@ -3,11 +3,11 @@
 channels-redis 4.3's ``RedisChannelLayer`` picks a shard for a process-specific
 channel (``specific.<process>!<socket>``) by hashing its FULL name when sending
 to it, but only the process part (``specific.<process>!``) when the process
-receives: with two or more hosts in ``REDIS_URLS`` about half of such sends land
-on a shard nobody reads (the readiness probe's round trip timed out, and a
-socket's own session-expiry event would be lost). Reported upstream as
-django/channels#1492, open. Group sends are not affected: they already hash the
-process part. With one host every name maps to it, so this changes nothing there.
+receives: with two or more hosts in ``REDIS_URLS`` many such sends (about half, with
+two) land on a shard nobody reads, so the readiness probe's round trip would time
+out and a socket's own session-expiry event would be lost. Reported upstream as
+django/channels#1492. Group sends are not affected: they already hash the process
+part. With one host every name maps to it, so this changes nothing there.
 """
 
 from channels_redis.core import RedisChannelLayer

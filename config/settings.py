@@ -7,6 +7,7 @@ embedded: SQLite and the in-memory channel layer, DEBUG off unless asked for.
 
 import ipaddress
 import os
+import re
 from collections.abc import Callable
 from datetime import timedelta
 from pathlib import Path
@@ -62,8 +63,9 @@ def env_float(name: str, default: float) -> float:
 
 DEBUG = env_bool("DEBUG", default=False)
 
-# Keys written in this repository, so known to anyone: with one of them a stranger
-# signs valid JWTs. compose.yaml's former fallback and the development key below.
+# Keys written in this repository (its history included), so known to anyone: with one
+# of them a stranger signs valid JWTs. A fallback compose.yaml once carried, and the
+# development key below.
 PUBLISHED_SECRET_KEYS = frozenset(
     {
         "compose-local-only-not-a-secret-change-me-0123456789",
@@ -82,16 +84,77 @@ if not DEBUG and SECRET_KEY in PUBLISHED_SECRET_KEYS:
         "python3 -c 'import secrets; print(secrets.token_urlsafe(50))'"
     )
 
+_DEFAULT_PORTS = {"http": 80, "https": 443}
+# The names of this machine that a development server answers at, all at once.
+LOOPBACK_HOSTS = ("localhost", "127.0.0.1")
+
+
+def exact_origin(name: str, value: str) -> str:
+    """``value`` as a browser writes its ``Origin``: ``scheme://host[:port]``, lower case,
+    the scheme's default port left out. Anything else is refused: a pattern or ``*``
+    would let other sites' pages in, and the pages compare their own origin with
+    these strings exactly (``WEBSOCKET_ALLOWED_ORIGINS`` rendered into them)."""
+    parts = urlsplit(value.strip())
+    try:
+        port = parts.port
+    except ValueError:
+        port = -1
+    host = parts.hostname or ""
+    if (
+        parts.scheme not in _DEFAULT_PORTS
+        or not re.fullmatch(r"[a-z0-9-]+(\.[a-z0-9-]+)*|[0-9a-f:.]*:[0-9a-f:.]*", host)
+        or port == -1
+        or parts.path not in {"", "/"}
+        or parts.query
+        or parts.fragment
+        or "@" in parts.netloc
+    ):
+        raise ImproperlyConfigured(
+            f"{name}: {value!r} is not an origin: scheme://host[:port], e.g. "
+            "https://chat.example.com (no path, no pattern, no *)"
+        )
+    netloc = f"[{host}]" if ":" in host else host
+    if port is not None and port != _DEFAULT_PORTS[parts.scheme]:
+        netloc += f":{port}"
+    return f"{parts.scheme}://{netloc}"
+
+
+def with_loopback_twins(origins: list[str]) -> list[str]:
+    """Each origin, and after one on a loopback name the same scheme and port under the
+    other names: a development server on 127.0.0.1:8000 is http://localhost:8000 too."""
+    result: list[str] = []
+    for origin in origins:
+        parts = urlsplit(origin)
+        twins = [origin]
+        if parts.hostname in LOOPBACK_HOSTS:
+            port = f":{parts.port}" if parts.port else ""
+            twins += [f"{parts.scheme}://{name}{port}" for name in LOOPBACK_HOSTS]
+        for twin in twins:
+            if twin not in result:
+                result.append(twin)
+    return result
+
+
 # The site's own origin (scheme://host[:port]). The WebSocket Origin check and
 # the CSRF check trust it, and the tests send it as their Origin header.
-SERVER_URL = os.environ.get("SERVER_URL", "http://localhost:8000").rstrip("/")
-_server_host = urlsplit(SERVER_URL).hostname or "localhost"
+SERVER_URL = exact_origin("SERVER_URL", os.environ.get("SERVER_URL", "http://localhost:8000"))
+# Its host as ALLOWED_HOSTS writes it (IPv6 in brackets): the origin without its port.
+_server_host = re.sub(r":\d+$", "", SERVER_URL.partition("://")[2])
 
-ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", default=[_server_host, "127.0.0.1", "localhost"])
+ALLOWED_HOSTS = env_list(
+    "ALLOWED_HOSTS", default=list(dict.fromkeys([_server_host, *LOOPBACK_HOSTS]))
+)
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", default=[SERVER_URL])
-# Origins a browser may open a WebSocket from. Never "*": cookies ride along
-# with every handshake, so this list is what stops cross-site hijacking.
-WEBSOCKET_ALLOWED_ORIGINS = env_list("WEBSOCKET_ALLOWED_ORIGINS", default=[SERVER_URL])
+# Origins a browser may open a WebSocket from, exactly. Never "*": cookies ride along
+# with every handshake, so this list is what stops cross-site hijacking. In
+# development (DEBUG) a loopback origin brings its twins (localhost <-> 127.0.0.1, same
+# port), so that bin/dev's page works at either address; in production only what is set.
+WEBSOCKET_ALLOWED_ORIGINS = [
+    exact_origin("WEBSOCKET_ALLOWED_ORIGINS", origin)
+    for origin in env_list("WEBSOCKET_ALLOWED_ORIGINS", default=[SERVER_URL])
+]
+if DEBUG:
+    WEBSOCKET_ALLOWED_ORIGINS = with_loopback_twins(WEBSOCKET_ALLOWED_ORIGINS)
 
 INSTALLED_APPS = [
     "daphne",  # first, so that `runserver` serves ASGI (HTTP and WebSocket)
@@ -147,10 +210,10 @@ TEMPLATES = [
 
 # Under ASGI each HTTP request runs its sync code on a thread of its own, so a
 # persistent connection (CONN_MAX_AGE > 0) is never reused: it stays open, idle, one
-# per thread, until PostgreSQL refuses new clients (300 GETs at concurrency 20 opened
-# 90). So connections close when the request ends (CONN_MAX_AGE 0) and, on PostgreSQL,
-# go back to a pool of at most DATABASE_POOL_MAX_SIZE per worker process (psycopg's
-# pool, Django's OPTIONS["pool"]): the most a deployment opens is
+# per thread, until PostgreSQL refuses new clients (docs/benchmarks.md, "REST and
+# database connections"). So connections close when the request ends (CONN_MAX_AGE 0)
+# and, on PostgreSQL, go back to a pool of at most DATABASE_POOL_MAX_SIZE per worker
+# process (psycopg's pool, Django's OPTIONS["pool"]): the most a deployment opens is
 # DATABASE_POOL_MAX_SIZE x workers, which must stay below PostgreSQL's max_connections.
 # DATABASE_POOL_MAX_SIZE=0 turns the pool off (one connection per request).
 DATABASE_CONN_MAX_AGE = env_int("DATABASE_CONN_MAX_AGE", 0)
@@ -210,13 +273,13 @@ def sentinel_address(entry: str) -> tuple[str, int]:
 CHANNEL_LAYER_BACKEND = os.environ.get("CHANNEL_LAYER_BACKEND", "").strip() or "core"
 # The core layer keeps ONE Redis list per worker process for all of its sockets'
 # channels ("specific.<worker>!<socket>"); a group message is one entry there (naming
-# the worker's member sockets), taken off by the worker's receive loop. When a busy
-# worker falls ``capacity`` group messages behind, group_send drops the message for
-# the whole worker ("over capacity"): at the default of 100 that was 91.8% delivered
-# at 100 readers + 10 senders x 3 msg/s, 57% at 50 + 10 x 5 msg/s (issue 10). The
-# worker's list gets 1,000 (about 30 s of backlog at the ceiling of one worker's
-# saves, 40-55 msg/s; entries older than the layer's 60 s expiry go anyway, and an
-# entry is ~8 KB with 110 members named, so at most ~8 MB per worker in Redis).
+# the worker's member sockets), taken off by the worker's receive loop, which delivers
+# it to each of them. When a worker falls ``capacity`` entries behind, group_send drops
+# the message for all its sockets at once ("over capacity", in the log only; the pages
+# fetch it from the history once they see the hole). Entries older than the layer's
+# 60 s expiry are dropped anyway. How far behind a worker falls is set by its delivery
+# rate, not by how fast messages are saved: the sizing of CHANNEL_LAYER_WORKER_CAPACITY,
+# with the measured rates, is in docs/operations.md ("A worker's backlog").
 # Each socket's in-process buffer (and any other channel) keeps CHANNEL_LAYER_CAPACITY.
 CHANNEL_LAYER_CAPACITY = env_int("CHANNEL_LAYER_CAPACITY", 100)
 CHANNEL_LAYER_WORKER_CAPACITY = env_int("CHANNEL_LAYER_WORKER_CAPACITY", 1000)
@@ -224,11 +287,12 @@ if REDIS_URL or REDIS_URLS or REDIS_SENTINELS:
     from redis.exceptions import ConnectionError as RedisConnectionError
 
     _redis_connection: dict[str, object] = {
-        # The core layer blocks on Redis for up to 5 s waiting for messages;
-        # redis-py reads with a 5 s timeout by default, so an idle worker's
-        # wait timed out and its consumers died (close 1011). Stay above 5.
+        # The core layer blocks on Redis for up to 5 s waiting for messages, and
+        # redis-py reads with a 5 s timeout by default: an idle worker's wait would
+        # time out and its consumers die (close 1011). Stay above 5.
         "socket_timeout": 10,
-        # 500 sockets opened at once exhausted redis-py's default pool of 100.
+        # Sockets opening at once each take a connection for their first commands:
+        # redis-py's default pool of 100 runs out (HTTP 500s) when hundreds do.
         "max_connections": env_int("REDIS_MAX_CONNECTIONS", 1000),
         # After a Redis restart every pooled connection is dead: retry a
         # command once on a fresh connection instead of failing the consumer.
@@ -373,7 +437,7 @@ STORAGES = {
         "BACKEND": (
             "django.contrib.staticfiles.storage.StaticFilesStorage"
             if DEBUG
-            else "whitenoise.storage.CompressedManifestStaticFilesStorage"
+            else "config.storage.StaticFilesStorage"
         )
     },
 }

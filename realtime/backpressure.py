@@ -4,10 +4,10 @@ daphne (4.2.3) reads every frame as soon as the socket has it and queues it for 
 consumer without bound (``WebSocketProtocol.onMessage``: ``application_queue.put_nowait``).
 The consumer counts frames when it takes them from that queue
 (``RealtimeConsumer.websocket_receive``), so a client that sends faster than the worker
-takes them piles them up in daphne before any count sees them: 40 sockets sending 60 KB
-frames (``bench/flood.py``) queued 200 and more frames per socket, grew the worker by
-566 MiB in 15 s, were answered (error, 4429) only after seconds, and each closed socket's
-consumer lived on until its backlog was read, holding the user's socket slots.
+takes them piles them up in daphne before any count sees them: the worker's memory
+grows with what the flooders send, their frames are answered (error, 4429) only once
+the backlog is read, and each closed socket's consumer lives on until then, holding
+the user's socket slots.
 
 ``install()`` wraps ``onMessage``: once QUEUE_HIGH messages wait for the application,
 daphne stops reading that socket (``transport.pauseProducing()``), and reads it again
@@ -19,10 +19,9 @@ it, so ``daphne``, ``daphne --fd`` and ``manage.py runserver`` all get it.
 It also paces what daphne reads from one socket: READ_BYTES_BURST at once, then
 READ_BYTES_PER_SECOND, more than the protocol's rate of its largest messages. A
 flooder's frames then wait in the kernel instead of being unmasked, validated and
-answered as fast as it sends them: with 40 sockets sending 60 KB frames daphne read
-about 120 MB/s, and each turn of the event loop took 14 ms (p50) before it came to
-another member's ping (ping p50 66 ms); paced, p50 0.7 ms and p99 12-21 ms
-(``bench/flood.py``; docs/benchmarks.md).
+answered as fast as it sends them, which would make each turn of the event loop long
+and every other socket on the worker wait for it (``bench/flood.py`` measures another
+member's pings during a flood: docs/benchmarks.md, "Flood").
 """
 
 import asyncio

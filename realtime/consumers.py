@@ -86,10 +86,12 @@ CLOSE_CODES = {
     CLOSE_CODE_BASE + HTTPStatus.UNAUTHORIZED: (
         "not logged in, the token or session expired, or logged out: refresh and reconnect"
     ),
-    CLOSE_CODE_BASE + HTTPStatus.FORBIDDEN: "not permitted, or the membership was removed",
+    CLOSE_CODE_BASE + HTTPStatus.FORBIDDEN: (
+        "not permitted (an object that does not exist may be answered alike, so as not "
+        "to tell), or the permission was withdrawn while connected"
+    ),
     CLOSE_CODE_BASE + HTTPStatus.NOT_FOUND: (
-        "no such object for this user (a chat that is missing, deleted or not theirs), "
-        "or no endpoint at this path"
+        "no such object, the object was deleted while connected, or no endpoint at this path"
     ),
     CLOSE_CODE_BASE + HTTPStatus.TOO_MANY_REQUESTS: (
         "too many frames, too many unanswered, or too many sockets for this user"

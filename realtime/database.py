@@ -3,7 +3,8 @@
 channels' own ``database_sync_to_async`` runs every call on asgiref's thread-sensitive
 executor: one thread per process, shared by every socket and every sync view. One
 socket's write then queues behind every other socket's, whatever the database could do
-at once (issue 10 measured 40 to 55 saved messages per second per worker).
+at once (saves per second per worker with 0 threads and with 4: docs/benchmarks.md,
+"Saving").
 
 ``REALTIME["DATABASE_THREADS"]`` > 0 runs the calls on a pool of that many threads
 instead, each with its own connection (taken from the psycopg pool and given back when

@@ -68,12 +68,13 @@ class HandshakeSlots:
     """At most ``limit`` handshakes checked at once in this process: a semaphore per
     event loop (a test's loops come and go; a server has one).
 
-    Measured with ``bench/flood.py``: 40 flooding sockets, closed 4429 together,
-    reconnect together, and their 40 handshakes (about 4 ms of CPU each, on the
-    database threads and the event loop, under one interpreter lock) held another
-    member's pings for 150 to 200 ms each time. Two at a time, a ping waits behind
-    those two only (p99 250 -> 118 ms on the core layer); the flooders wait their
-    turn."""
+    Why: sockets closed together (a flood answered 4429, a worker restarted) reconnect
+    together, and each handshake's checks (authentication, permissions) take
+    milliseconds of CPU on the database threads and the event loop, under one
+    interpreter lock. All at once, they hold every other socket's frames for the sum
+    of them; a few at a time, a ping waits behind those few only, and the reconnecting
+    sockets wait their turn (``bench/flood.py``'s ping latencies: docs/benchmarks.md,
+    "Flood")."""
 
     def __init__(self) -> None:
         self._by_loop: weakref.WeakKeyDictionary[

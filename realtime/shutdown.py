@@ -6,8 +6,8 @@ its groups (``RealtimeConsumer.__call__``). In daphne 4.2.3 that method reads
 ``details["application_instance"]`` for every connection, but a connection accepted
 and not yet given an application (an HTTP socket before its request is read) has
 none: the ``KeyError`` is swallowed by Twisted, no consumer is cancelled, and the
-process exits with every socket still a member of its Redis groups (seen in 2 of 3
-runs of a worker stopped with one WebSocket and a few HTTP requests).
+process exits with every socket still a member of its Redis groups (whenever an HTTP
+connection happens to be open at that moment).
 
 ``install()`` replaces the method with the same one, skipping connections that have
 no application yet. ``config.asgi`` calls it, so ``daphne``, ``daphne --fd`` and

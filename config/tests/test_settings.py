@@ -61,6 +61,76 @@ def test_production_cookies_are_secure_and_origin_is_the_server_url() -> None:
     }
 
 
+@pytest.mark.parametrize(
+    ("env", "allowed"),
+    [
+        ({}, ["http://localhost:8000", "http://127.0.0.1:8000"]),
+        # bin/dev's SERVER_URL follows PORT; the twin follows it too.
+        (
+            {"SERVER_URL": "http://localhost:9000"},
+            ["http://localhost:9000", "http://127.0.0.1:9000"],
+        ),
+        (
+            {"SERVER_URL": "http://127.0.0.1:9000"},
+            ["http://127.0.0.1:9000", "http://localhost:9000"],
+        ),
+        # Another machine's address is not a loopback name: nothing is added.
+        ({"SERVER_URL": "http://192.168.1.20:8000"}, ["http://192.168.1.20:8000"]),
+        (
+            {"WEBSOCKET_ALLOWED_ORIGINS": "https://chat.example.com,http://localhost:3000"},
+            ["https://chat.example.com", "http://localhost:3000", "http://127.0.0.1:3000"],
+        ),
+    ],
+)
+def test_development_allows_the_page_at_both_loopback_names(
+    env: dict[str, str], allowed: list[str]
+) -> None:
+    """bin/dev listens on 127.0.0.1 and prints localhost: a page at either opens sockets."""
+    values = settings_in_subprocess({"DEBUG": "true", **env}, "WEBSOCKET_ALLOWED_ORIGINS")
+    assert values["WEBSOCKET_ALLOWED_ORIGINS"] == allowed
+
+
+def test_production_allows_exactly_the_origins_set() -> None:
+    values = settings_in_subprocess(
+        {**PRODUCTION, "SERVER_URL": "http://localhost:8000"}, "WEBSOCKET_ALLOWED_ORIGINS"
+    )
+    assert values["WEBSOCKET_ALLOWED_ORIGINS"] == ["http://localhost:8000"]
+
+
+def test_origins_are_written_as_a_browser_writes_its_origin() -> None:
+    """The pages compare their own origin with these strings exactly."""
+    values = settings_in_subprocess(
+        {**PRODUCTION, "SERVER_URL": "HTTPS://Chat.Example.com:443/"},
+        "SERVER_URL",
+        "WEBSOCKET_ALLOWED_ORIGINS",
+        "ALLOWED_HOSTS",
+    )
+    assert values == {
+        "SERVER_URL": "https://chat.example.com",
+        "WEBSOCKET_ALLOWED_ORIGINS": ["https://chat.example.com"],
+        "ALLOWED_HOSTS": ["chat.example.com", "localhost", "127.0.0.1"],
+    }
+
+
+@pytest.mark.parametrize(
+    "origin",
+    [
+        "*",
+        "chat.example.com",
+        ".example.com",
+        "https://*.example.com",
+        "https://chat.example.com/app",
+        "ws://chat.example.com",
+        "https://user@chat.example.com",
+        "https://chat.example.com:99999",
+    ],
+)
+def test_an_origin_that_is_not_exact_is_refused(origin: str) -> None:
+    with pytest.raises(subprocess.CalledProcessError) as failure:
+        settings_in_subprocess({**PRODUCTION, "WEBSOCKET_ALLOWED_ORIGINS": origin}, "DEBUG")
+    assert f"WEBSOCKET_ALLOWED_ORIGINS: {origin!r} is not an origin" in failure.value.stderr
+
+
 def test_check_deploy_passes_with_production_values() -> None:
     result = subprocess.run(
         [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],
@@ -113,9 +183,9 @@ POSTGRES = {**PRODUCTION, "DATABASE_URL": "postgres://chat:secret@db.example.com
 
 
 def test_production_postgres_connections_are_pooled_and_never_kept_per_thread() -> None:
-    """Under ASGI a connection kept per thread (CONN_MAX_AGE > 0) is never reused:
-    300 GETs at concurrency 20 opened 90 and PostgreSQL refused more. Connections
-    close with the request and go back to a bounded pool instead."""
+    """Under ASGI a connection kept per thread (CONN_MAX_AGE > 0) is never reused: they
+    pile up, one per request thread, until PostgreSQL refuses more. Connections close
+    with the request and go back to a bounded pool instead."""
     database = settings_in_subprocess(POSTGRES, "DATABASES")["DATABASES"]["default"]  # type: ignore[index]
     assert database["CONN_MAX_AGE"] == 0
     assert database["OPTIONS"]["pool"] == {"min_size": 2, "max_size": 10, "timeout": 10}
@@ -157,7 +227,8 @@ def test_a_kept_connection_with_the_pool_is_refused() -> None:
 
 def test_a_workers_channel_holds_more_than_a_burst_of_group_messages() -> None:
     """The core layer drops a group message for a whole worker once that worker's
-    one channel holds ``capacity`` messages: 100 lost 8% of a busy chat (issue 10)."""
+    one channel holds ``capacity`` messages: channels-redis's default of 100 is about a
+    second of a busy chat's deliveries (docs/operations.md, "A worker's backlog")."""
     from channels_redis.core import RedisChannelLayer
 
     values = settings_in_subprocess(

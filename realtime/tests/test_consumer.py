@@ -397,7 +397,7 @@ class BoundedWorkTests(ConsumerTestCase):
     ) -> None:
         """No client of the protocol sends a frame over the limit: each one is answered
         on arrival, never queued, and counts towards the close like one over the rate
-        (a padded flood within the rate used to be answered forever)."""
+        (otherwise a padded flood within the rate would be answered for ever)."""
         _, headers = await self.asetup_user()
         async with self.socket(headers, "/ws/gated/") as ws:
             await self.blocked_socket(ws)

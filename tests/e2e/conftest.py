@@ -15,7 +15,7 @@ import signal
 import sys
 from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import Any
+from typing import Any, Self
 
 import pytest
 from playwright.sync_api import (
@@ -46,6 +46,12 @@ def save_screenshot(page: Any, name: str) -> None:
 PASSWORD = "a-long-e2e-password"
 START_SECONDS = 30
 
+# How long an expectation waits by default (Playwright's own is 5 s). A page loads its
+# script's modules from a development server, one request each; on a small machine that
+# other work shares, that has taken seconds. A page that never gets there still fails,
+# later; a test that means "within a second" says so (timeout=1000).
+expect.set_options(timeout=15_000)
+
 # Debian's chromium, as Playwright may drive it here (never `playwright install`).
 CHROMIUM_ARGS = [
     "--no-sandbox",
@@ -59,12 +65,15 @@ CHROMIUM_ARGS = [
 
 class Server:
     """One daphne process at a time on a fixed port, so a test can kill it
-    and start another where the pages' sockets will reconnect."""
+    and start another where the pages' sockets will reconnect. As a context manager,
+    started and stopped."""
+
+    name = "daphne"
 
     def __init__(self, workdir: Path) -> None:
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
-        self.log_path = workdir / "daphne.log"
+        self.log_path = workdir / "server.log"
         self.watch: processes.WatchedProcess | None = None
         hidden = {"DJANGO_SETTINGS_MODULE", "DATABASE_URL", "REDIS_URL"}
         self.env = {key: value for key, value in os.environ.items() if key not in hidden}
@@ -80,18 +89,20 @@ class Server:
             # At INFO daphne logs "Listening on TCP address ...", which start() waits for.
             LOG_LEVEL="INFO",
         )
+        # The settings manage() and run_django() run with: the server's.
+        self.manage_env = self.env
 
     def manage(self, *args: str) -> str:
-        return processes.manage(self.env, *args)
+        return processes.manage(self.manage_env, *args)
 
     def run_django(self, code: str) -> Any:
         """Run ``code`` against the server's database (the ORM, the services);
         it prints one JSON value, which is returned."""
-        return processes.manage_json(self.env, code)
+        return processes.manage_json(self.manage_env, code)
 
-    def start(self) -> None:
+    def launch(self) -> processes.WatchedProcess:
         command = [sys.executable, "-m", "daphne", "-b", "127.0.0.1", "-p", str(self.port)]
-        self.watch = processes.start(
+        return processes.start(
             f"daphne on :{self.port}",
             [*command, "config.asgi:application"],
             self.log_path,
@@ -99,11 +110,14 @@ class Server:
             cwd=ROOT,
             env=self.env,
         )
+
+    def start(self) -> None:
+        self.watch = self.launch()
         try:
             self.watch.wait_serving(f"{self.url}/login/", START_SECONDS)
         except processes.NotReady as exc:
             self.stop()
-            pytest.fail(f"daphne did not start: {exc}")
+            pytest.fail(f"{self.name} did not start: {exc}")
 
     def stop(self) -> None:
         """Kill the server outright, as a crash or a lost network would."""
@@ -111,16 +125,53 @@ class Server:
             self.watch.stop(signal.SIGKILL)  # its last lines reach the log first
         self.watch = None
 
+    def __enter__(self) -> Self:
+        self.start()
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.stop()
+
+
+class DevServer(Server):
+    """The app as ``bin/dev`` serves it on a developer's machine: the environment holds
+    only the port, a database file of its own and ``env`` (nothing of the test run's
+    settings), so every other value is the development default. ``url`` is the
+    address ``bin/dev`` listens on (127.0.0.1); ``localhost_url`` is the same server
+    under the name ``bin/dev`` prints."""
+
+    name = "bin/dev"
+
+    def __init__(self, workdir: Path, **env: str) -> None:
+        super().__init__(workdir)
+        self.localhost_url = f"http://localhost:{self.port}"
+        database = f"sqlite:///{workdir / 'dev.sqlite3'}"
+        self.env = {"PATH": os.environ["PATH"], "HOME": os.environ.get("HOME", str(workdir))}
+        self.env.update(PORT=str(self.port), DATABASE_URL=database, LOG_LEVEL="INFO", **env)
+        self.env.update(PYTHONUNBUFFERED="1")
+        # The same database, in development mode as bin/manage runs it.
+        self.manage_env = {**self.env, "DEBUG": "true"}
+
+    def launch(self) -> processes.WatchedProcess:
+        # bin/dev migrates before it serves, and runserver's autoreloader runs the
+        # server in a child process: a session of its own, stopped as a group.
+        argv = [str(ROOT / "bin" / "dev")]
+        return processes.start(
+            self.name, argv, self.log_path, cwd=ROOT, env=self.env, start_new_session=True
+        )
+
+    def stop(self) -> None:
+        if self.watch is not None:
+            self.watch.stop(signal.SIGTERM, group=True)
+        self.watch = None
+
 
 @pytest.fixture(scope="session")
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
     live = Server(tmp_path_factory.mktemp("e2e"))
     live.manage("migrate", "--noinput")
-    live.start()
-    try:
+    with live:
         yield live
-    finally:
-        live.stop()
 
 
 # Module scope, not session: Playwright's sync API keeps an event loop running
@@ -157,31 +208,44 @@ OpenPage = Callable[..., Page]
 def new_page(browser: Browser) -> Iterator[OpenPage]:
     """Pages in separate browser contexts (separate cookie jars); each page's
     Content-Security-Policy violations fail the test. ``new_page(PHONE)`` opens one
-    at a phone's size. Dates are shown in US English and UTC, whatever the machine's."""
+    at a phone's size. Dates are shown in US English and UTC, whatever the machine's.
+    What went wrong in the pages (script errors, failed requests, console errors) is
+    printed, so a failing test's output says why its page did not get there."""
     contexts = []
     pages: list[Page] = []
     violations: list[str] = []
+    problems: list[str] = []
 
     def watch(message: ConsoleMessage) -> None:
         if "Content Security Policy" in message.text:
             violations.append(message.text)
+        if message.type == "error" and "favicon.ico" not in str(message.location):
+            problems.append(f"console error: {message.text} ({message.location.get('url')})")
 
     def open_page(viewport: ViewportSize = VIEWPORT) -> Page:
         context = browser.new_context(viewport=viewport, locale="en-US", timezone_id="UTC")
         contexts.append(context)
         page = context.new_page()
         page.on("console", watch)
+        page.on("pageerror", lambda error: problems.append(f"script error: {error}"))
+        page.on(
+            "requestfailed",
+            lambda request: problems.append(f"request failed: {request.url} ({request.failure})"),
+        )
         pages.append(page)
         return page
 
     yield open_page
     for context in contexts:
         context.close()
+    for problem in problems:
+        print(f"in the browser: {problem}")
     assert violations == []
 
 
-def open_group(page: Page, server: Server, group_id: int) -> None:
-    page.goto(f"{server.url}/groups/{group_id}/")
+def open_group(page: Page, server: Server, group_id: int, *, url: str | None = None) -> None:
+    """The group's page, at ``url`` (default: ``server.url``), its socket live."""
+    page.goto(f"{url or server.url}/groups/{group_id}/")
     expect(page.locator("#connection")).to_have_attribute("data-state", "live")
 
 
@@ -245,16 +309,20 @@ def create_user(server: Server, name: str) -> str:
     return username
 
 
-def log_in(page: Page, server: Server, username: str, *, screenshot: bool = False) -> None:
-    page.goto(f"{server.url}/groups/")
+def log_in(
+    page: Page, server: Server, username: str, *, screenshot: bool = False, url: str | None = None
+) -> None:
+    """Log in through the login page at ``url`` (default: ``server.url``)."""
+    base = url or server.url
+    page.goto(f"{base}/groups/")
     # Not logged in: the groups page sends the visitor to log in, and back after.
-    expect(page).to_have_url(f"{server.url}/login/?next=%2Fgroups%2F")
+    expect(page).to_have_url(f"{base}/login/?next=%2Fgroups%2F")
     if screenshot:
         save_screenshot(page, "login.png")
     page.get_by_label("Username").fill(username)
     page.get_by_label("Password").fill(PASSWORD)
     page.get_by_role("button", name="Log in").click()
-    expect(page).to_have_url(f"{server.url}/groups/")
+    expect(page).to_have_url(f"{base}/groups/")
     expect(page.locator("#whoami")).to_have_text(f"Signed in as {username}")
 
 

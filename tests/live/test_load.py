@@ -1,9 +1,10 @@
 """Load and abuse on a worker started as the container starts it: no worker knocked over.
 
-Why (issue 10): one logged-in user's 40 sockets sending valid 60 KB frames (60,000
-spaces and one letter) grew daphne from 225 to 1,406 MiB in 30 s, with no error frame
-and no close, and the frames were still being written 10 s after the client left;
-and 300 REST GETs at concurrency 20 ran PostgreSQL out of connections (HTTP 500).
+Why: daphne reads whatever a client sends and queues it for the consumer without
+bound, so one logged-in user's sockets sending valid 60 KB frames (60,000 spaces and one
+letter) as fast as they can would grow a worker without limit, unanswered, and keep
+writing after the client left; and REST GETs each holding a PostgreSQL connection of
+their own would run the server out of connections (HTTP 500).
 
 On PostgreSQL and Redis, one worker (``bin/entrypoint``, production settings):
 
@@ -56,9 +57,12 @@ LOAD_REDIS_URL = os.environ.get("LIVE_LOAD_REDIS_URL", "redis://127.0.0.1:6379/5
 FLOOD_USERS = 2
 SOCKETS_PER_USER = 5  # under the cap of 10 per user, with room for the reconnects
 # daphne reads a socket at its pace (realtime.backpressure): a flooder's 20th refused
-# 60 KB frame, the one that closes it, is read about 4.5 s after it connects.
+# 60 KB frame, the one that closes it, is read about 4.5 s after it connects (20 x 60 KB
+# at READ_BYTES_PER_SECOND, after READ_BYTES_BURST).
 FLOOD_SECONDS = 8.0
-RSS_GROWTH_LIMIT_MIB = 150.0  # generous: the flood that knocked a worker over grew it ~1.2 GiB
+# Generous: far above what the bounded worker grows by (docs/benchmarks.md, "Flood"), far
+# below an unbounded one, which grows by the flood's whole volume.
+RSS_GROWTH_LIMIT_MIB = 150.0
 REQUESTS = 300
 CONCURRENCY = 20
 

@@ -1,4 +1,4 @@
-"""Load and abuse, as issue 10 tried them: concurrent REST GETs against the
+"""Load and abuse: concurrent REST GETs against the
 PostgreSQL connection bound, and the padded-frame flood against the bounds on
 work per socket. Used by ``tests/live/test_load.py`` (which fails on a broken
 bound) and ``bench/flood.py`` / ``bench/rest.py`` (which print the figures).

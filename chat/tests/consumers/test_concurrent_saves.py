@@ -1,6 +1,6 @@
 """Saving messages concurrently: with ``REALTIME["DATABASE_THREADS"]`` (production's
 default on PostgreSQL), one socket's save does not wait for another's to finish, as it
-did on channels' single database thread (issue 10: 40 to 55 saves a second per worker).
+does on channels' single database thread (the rates of both: docs/benchmarks.md, "Saving").
 
 These tests commit (the saves run on threads of their own, which see only committed
 rows), so they stand on the harness's committing form."""

@@ -1,6 +1,6 @@
 """Each message's ``seq``: its place in its chat, 1, 2, 3... with no holes, so that a
-client that sees one skipped knows it missed a message (issue 10: a dropped live
-message was noticed by nobody until the page reconnected)."""
+client that sees one skipped knows it missed a message (without them, a dropped live
+message goes unnoticed until the page reconnects)."""
 
 from collections.abc import Callable
 

@@ -1,0 +1,33 @@
+/** Small helpers every page uses to find, build, show and wire elements. */
+
+export const $ = (selector) => document.querySelector(selector);
+
+export function show(element, visible = true) {
+  element.hidden = !visible;
+}
+
+export function make(tag, className, text) {
+  const element = document.createElement(tag);
+  if (className) element.className = className;
+  if (text !== undefined) element.textContent = text;
+  return element;
+}
+
+/**
+ * Handle a form's submit here; its submit button, disabled in the page so
+ * that nothing posts before this script runs, is enabled now.
+ */
+export function onSubmit(form, handler) {
+  form.addEventListener('submit', (event) => {
+    event.preventDefault();
+    handler(event);
+  });
+  form.querySelector('button[type="submit"]').disabled = false;
+}
+
+/** The #connection line of a page with a socket: its state (for the styles and tests) and text. */
+export function showConnection(state, text) {
+  const connection = $('#connection');
+  connection.dataset.state = state;
+  connection.textContent = text;
+}
