@@ -5,12 +5,11 @@ simplejwt refuses inactive users."""
 
 from typing import Any
 
-from django.db import transaction
 from django.db.models.signals import post_save, pre_save
 from django.dispatch import receiver
 
 from accounts.models import User
-from realtime.groups import end_sessions
+from realtime.groups import end_sessions_after_commit
 
 _BEFORE = "_credentials_before_save"
 _WATCHED = {"password", "is_active"}
@@ -32,11 +31,8 @@ def end_sessions_when_credentials_change(sender: type[User], instance: User, **k
     before = getattr(instance, _BEFORE, None)
     if before is None or before == (instance.password, instance.is_active):
         return
-    user_pk = instance.pk
-    transaction.on_commit(
-        lambda: end_sessions(
-            user_pk=user_pk,
-            status_code=401,
-            reason="Your password changed or your account was closed: log in again.",
-        )
+    end_sessions_after_commit(
+        user_pk=instance.pk,
+        status_code=401,
+        reason="Your password changed or your account was closed: log in again.",
     )

@@ -38,7 +38,7 @@ from accounts.serializers import PasswordChangeSerializer, SignUpSerializer, Use
 from accounts.throttles import AddressThrottle, UsernameThrottle
 from accounts.tokens import revoke_access, rotate, start_session
 from config.apidocs.schema import ErrorSerializer
-from realtime.groups import end_sessions
+from realtime.groups import end_sessions_after_commit
 
 # How the OpenAPI schema describes these views' cookies and answers.
 LOGGED_IN = OpenApiResponse(
@@ -208,7 +208,7 @@ class LogoutView(TokenCookieView):
         end_django_session(request._request)
         # The user's open sockets were authenticated at connect: end them too.
         for user_pk in users - {None}:
-            end_sessions(
+            end_sessions_after_commit(
                 user_pk=user_pk, status_code=status.HTTP_401_UNAUTHORIZED, reason="Logged out."
             )
         response = Response(status=status.HTTP_204_NO_CONTENT)

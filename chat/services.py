@@ -43,7 +43,7 @@ from chat.messages.me import (
 from chat.models import ChatMember, ChatMessage, GroupChat
 from chat.sequencing import insert_numbered
 from realtime.database import database_sync_to_async
-from realtime.groups import Sender, apush, end_sessions, push
+from realtime.groups import Sender, apush, end_sessions_after_commit, push, push_after_commit
 from realtime.messages import GroupMessage
 
 Role = ChatMember.Role
@@ -70,8 +70,7 @@ def create_group_chat(*, creator: User, name: str) -> GroupChat:
 
 def tell_inboxes(user_ids: list[int], message: GroupMessage) -> None:
     """Push ``message`` to these users' ``/ws/me/`` sockets once the transaction commits."""
-    groups = [inbox_group(pk) for pk in user_ids]
-    transaction.on_commit(lambda: push(groups, message))
+    push_after_commit([inbox_group(pk) for pk in user_ids], message)
 
 
 def _tell_added(membership: ChatMember) -> None:
@@ -107,9 +106,7 @@ def delete_group_chat(*, group_chat: GroupChat, actor: User) -> None:
     tell_inboxes(selectors.member_user_ids(group_chat), deleted)
     group_chat.delete()
     # One event to the chat's group closes every member's socket in it.
-    transaction.on_commit(
-        lambda: end_sessions(group=group, status_code=404, reason="This group chat was deleted.")
-    )
+    end_sessions_after_commit(group=group, status_code=404, reason="This group chat was deleted.")
 
 
 def _require_manager(actor: User, group_chat: GroupChat, *, role: str) -> ChatMember:
@@ -146,8 +143,7 @@ def tell_members(
     """The chat's open sockets hear of a membership's change once it commits (every
     member's members panel)."""
     change = event(payload=MembershipPayload.from_membership(membership))
-    group = GroupChat(pk=membership.group_chat_id).group_name
-    transaction.on_commit(lambda: push(group, change))
+    push_after_commit(GroupChat(pk=membership.group_chat_id).group_name, change)
 
 
 def _latest_seq(group_chat: GroupChat) -> int:
@@ -402,9 +398,8 @@ def _push_on_commit(
 ) -> None:
     """Tell the chat's open sockets the message's new state once it is committed; the
     actor's sockets get it ``is_mine``."""
-    group = message.group_chat.group_name
     change = event(payload=MemberPayload.from_message(message))
-    transaction.on_commit(lambda: push(group, change, sender=Sender(user_pk=actor.pk)))
+    push_after_commit(message.group_chat.group_name, change, sender=Sender(user_pk=actor.pk))
 
 
 @transaction.atomic

@@ -261,14 +261,19 @@ if REDIS_URL or REDIS_URLS or REDIS_SENTINELS:
 else:
     CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
 
-# Django's cache holds the login, sign-up and refresh throttles' counts (accounts/throttles.py):
-# in Redis when there is one, so that every worker process counts together.
+# Django's cache holds the login, sign-up and refresh throttles' counts (accounts/throttles.py)
+# and who is online in each chat (chat/presence.py): in Redis when there is one, so that
+# every worker process counts together. Nothing in it is a source of truth: while Redis
+# cannot be reached each worker answers from its own memory (config/caches.py), so a
+# Redis outage never fails a request. redis-py waits forever by default; a Redis that
+# does not answer within a second counts as unreachable.
 if REDIS_URL:
     CACHES = {
         "default": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "BACKEND": "config.caches.FallbackRedisCache",
             "LOCATION": REDIS_URL,
             "KEY_PREFIX": os.environ.get("CACHE_KEY_PREFIX", "cache"),
+            "OPTIONS": {"socket_connect_timeout": 1.0, "socket_timeout": 1.0},
         }
     }
 else:

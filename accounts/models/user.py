@@ -54,6 +54,13 @@ class User(AbstractUser):
     "alice" in fullwidth letters can sign up next to "alice", even two sign-ups racing."""
 
     username_key = models.CharField(max_length=USERNAME_KEY_MAX_LENGTH, unique=True, editable=False)
+    # Revoked access tokens (``accounts.tokens``), on the row every authenticated request
+    # reads anyway, so checking them costs no query and no cache. Tokens issued at or
+    # before this moment are refused (a replayed refresh token revoked every session):
+    access_not_before = models.DateTimeField(null=True, blank=True, editable=False)
+    # and these, by jti, each with its expiry (epoch seconds), dropped once it passes
+    # (the access tokens logouts were given):
+    revoked_access = models.JSONField(default=dict, blank=True, editable=False)
 
     class Meta:
         db_table = "accounts_user"
