@@ -1,16 +1,37 @@
-"""The Redis channel layer, with the one fix sharding over several hosts needs.
+"""The Redis channel layer, with two fixes: sharding over several hosts, and a worker's
+receive loop that waits out a Redis outage.
 
-channels-redis 4.3's ``RedisChannelLayer`` picks a shard for a process-specific
-channel (``specific.<process>!<socket>``) by hashing its FULL name when sending
-to it, but only the process part (``specific.<process>!``) when the process
-receives: with two or more hosts in ``REDIS_URLS`` about half of such sends land
-on a shard nobody reads (the readiness probe's round trip timed out, and a
-socket's own session-expiry event would be lost). Reported upstream as
-django/channels#1492, open. Group sends are not affected: they already hash the
-process part. With one host every name maps to it, so this changes nothing there.
+Sharding: channels-redis 4.3's ``RedisChannelLayer`` picks a shard for a
+process-specific channel (``specific.<process>!<socket>``) by hashing its FULL name when
+sending to it, but only the process part (``specific.<process>!``) when the process
+receives: with two or more hosts in ``REDIS_URLS`` about half of such sends land on a
+shard nobody reads (the readiness probe's round trip timed out, and a socket's own
+session-expiry event would be lost). Reported upstream as django/channels#1492, open.
+Group sends are not affected: they already hash the process part. With one host every
+name maps to it, so this changes nothing there.
+
+Outages: every socket of a worker waits for its messages on one blocking read of the
+worker's queue in Redis, made by whichever consumer holds the layer's receive lock.
+When Redis cannot be reached that read raises, in that consumer: it dies (its socket
+is closed 1011, or a handshake in progress is answered HTTP 500), the next consumer
+takes the lock, its read raises too, and so on through every socket of the worker. Here
+the read waits instead: it tries again every ``RECEIVE_RETRY_SECONDS`` until Redis
+answers, logging once, and the sockets stay open. (A restarted Redis has forgotten the
+groups; the sockets join them again, ``realtime.membership``.)
 """
 
+import asyncio
+import logging
+from typing import Any
+
 from channels_redis.core import RedisChannelLayer
+from redis.exceptions import ConnectionError as RedisConnectionError
+from redis.exceptions import TimeoutError as RedisTimeoutError
+
+logger = logging.getLogger(__name__)
+
+# How long the receive loop waits before trying an unreachable Redis again.
+RECEIVE_RETRY_SECONDS = 0.5
 
 
 class ShardedRedisChannelLayer(RedisChannelLayer):  # type: ignore[misc]  # untyped base
@@ -19,3 +40,20 @@ class ShardedRedisChannelLayer(RedisChannelLayer):  # type: ignore[misc]  # unty
         process, bang, _ = value.partition("!")
         shard: int = super().consistent_hash(process + bang)
         return shard
+
+    async def receive_single(self, channel: str) -> Any:
+        """channels-redis's read of the next message, tried again while Redis cannot be
+        reached (``RECEIVE_RETRY_SECONDS`` apart) instead of raising."""
+        unreachable = False
+        while True:
+            try:
+                received = await super().receive_single(channel)
+            except (RedisConnectionError, RedisTimeoutError) as exc:
+                if not unreachable:
+                    logger.warning("Channel layer unreachable (%r): waiting for it", exc)
+                    unreachable = True
+                await asyncio.sleep(RECEIVE_RETRY_SECONDS)
+            else:
+                if unreachable:
+                    logger.warning("Channel layer reachable again")
+                return received

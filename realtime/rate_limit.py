@@ -1,5 +1,5 @@
 """Bounds on work: the per-connection frame rate (a token bucket), the count of open
-sockets per user, and the handshakes checked at once."""
+sockets per user, the handshakes checked at once and the group calls made at once."""
 
 import asyncio
 import time
@@ -64,16 +64,9 @@ class SocketCounter:
 open_sockets = SocketCounter()
 
 
-class HandshakeSlots:
-    """At most ``limit`` handshakes checked at once in this process: a semaphore per
-    event loop (a test's loops come and go; a server has one).
-
-    Measured with ``bench/flood.py``: 40 flooding sockets, closed 4429 together,
-    reconnect together, and their 40 handshakes (about 4 ms of CPU each, on the
-    database threads and the event loop, under one interpreter lock) held another
-    member's pings for 150 to 200 ms each time. Two at a time, a ping waits behind
-    those two only (p99 250 -> 118 ms on the core layer); the flooders wait their
-    turn."""
+class LoopSemaphores:
+    """A semaphore per event loop, of the size asked for (a test's loops come and go; a
+    server has one): ``async with slots(limit):`` lets at most ``limit`` in at once."""
 
     def __init__(self) -> None:
         self._by_loop: weakref.WeakKeyDictionary[
@@ -88,4 +81,16 @@ class HandshakeSlots:
         return current[1]
 
 
-handshake_slots = HandshakeSlots()
+# At most ``limit`` handshakes checked at once in this process.
+#
+# Measured with ``bench/flood.py``: 40 flooding sockets, closed 4429 together,
+# reconnect together, and their 40 handshakes (about 4 ms of CPU each, on the
+# database threads and the event loop, under one interpreter lock) held another
+# member's pings for 150 to 200 ms each time. Two at a time, a ping waits behind
+# those two only (p99 250 -> 118 ms on the core layer); the flooders wait their
+# turn.
+handshake_slots = LoopSemaphores()
+
+# At most ``limit`` calls joining or leaving channel-layer groups at once in this
+# process (``realtime.membership``): they share the layer's connection pool.
+group_call_slots = LoopSemaphores()
