@@ -1,10 +1,15 @@
 """A password change or a deactivation, however it is made (the page, the admin, the
 ORM, ``changepassword``), closes the user's open sockets. Their tokens are already
 refused: every token carries the password's hash (``CHECK_REVOKE_TOKEN``), and
-simplejwt refuses inactive users."""
+simplejwt refuses inactive users.
+
+Ending a Django session, however it is done (the API's logout, the admin's "Log out",
+any call of ``django.contrib.auth.logout``), closes the user's open sockets too: a
+socket let in by the session cookie was authenticated once, at connect."""
 
 from typing import Any
 
+from django.contrib.auth.signals import user_logged_out
 from django.db.models.signals import post_save, pre_save
 from django.dispatch import receiver
 
@@ -36,3 +41,9 @@ def end_sessions_when_credentials_change(sender: type[User], instance: User, **k
         status_code=401,
         reason="Your password changed or your account was closed: log in again.",
     )
+
+
+@receiver(user_logged_out)
+def end_sessions_on_logout(sender: Any, user: User | None = None, **kwargs: Any) -> None:
+    if user is not None:
+        end_sessions_after_commit(user_pk=user.pk, status_code=401, reason="Logged out.")
