@@ -419,7 +419,8 @@ class RealtimeConsumer(
     async def keep_groups(self, interval: float) -> None:
         # The first time after a random share of the interval, so that sockets opened
         # together do not all refresh together ever after.
-        await asyncio.sleep(interval * random.uniform(0.5, 1.0))  # noqa: S311 - not secret
+        first = interval * random.uniform(0.5, 1.0)  # noqa: S311 - not a secret
+        await membership.next_refresh(self.channel_layer, first)
         while True:
             async with self.membership_lock:
                 for group in self.joined_groups:
@@ -430,7 +431,7 @@ class RealtimeConsumer(
                     except Exception as exc:
                         # Tried again at the next interval; the membership holds till then.
                         logger.warning("Joining %s again failed: %r", group, exc)
-            await asyncio.sleep(interval)
+            await membership.next_refresh(self.channel_layer, interval)
 
     @property
     def group_calls(self) -> int:

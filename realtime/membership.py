@@ -16,10 +16,13 @@ reads, until the layer drops messages for the whole worker ("over capacity"). So
   ``group_expiry``): a live member never lapses, and a member whose leave never reached
   Redis (its worker was killed, every try failed, Redis was away) lapses within
   ``group_expiry`` (``CHANNEL_LAYER_GROUP_EXPIRY``). After a Redis restart, which forgets
-  every group, the same refresh puts the live sockets back in theirs.
+  every group, the live sockets join theirs again as soon as the layer says it reached
+  Redis again (``reconnected()``, the project's layer: ``config.channel_layers``), not
+  only at their next refresh.
 """
 
 import asyncio
+import contextlib
 from typing import Any
 
 from realtime.rate_limit import group_call_slots
@@ -60,3 +63,14 @@ def refresh_interval(layer: Any) -> float | None:
     groups never lapse (no ``group_expiry``: the pub/sub layer's live in its process)."""
     expiry = getattr(layer, "group_expiry", None)
     return None if not expiry else expiry / REFRESHES_PER_EXPIRY
+
+
+async def next_refresh(layer: Any, interval: float) -> None:
+    """Return when a socket should join its groups again: after ``interval``, or
+    sooner if the layer reaches Redis again after an outage."""
+    reconnected = getattr(layer, "reconnected", None)
+    if reconnected is None:
+        await asyncio.sleep(interval)
+        return
+    with contextlib.suppress(TimeoutError):
+        await asyncio.wait_for(reconnected().wait(), interval)

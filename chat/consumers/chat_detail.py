@@ -175,8 +175,10 @@ class ChatDetailConsumer(RealtimeConsumer[ChatDetailIncoming, GroupChat]):
 
     async def disconnect(self, code: int) -> None:
         await super().disconnect(code)
+        if not self.announced:  # never said here (a refused socket never could)
+            return
         user = self.authenticated_user
-        if self.announced and await presence.mark_offline(self.obj.pk, user.pk, self.channel_name):
+        if await presence.mark_offline(self.obj.pk, user.pk, self.channel_name):
             await self.announce(online=False)
 
 

@@ -185,6 +185,38 @@ class BoundedRetriedLeavingTests(GroupsTestCase):
         assert sorted(seen) == sorted([ROOM, user_group(user_key(user.pk))] * 2)
         await self.assert_left(user, channel)
 
+    async def test_sockets_join_their_groups_again_once_the_layer_is_back(self) -> None:
+        """A restarted Redis has forgotten the groups: when the layer says it reached
+        Redis again, the socket joins its groups at once, long before its refresh."""
+        layer = get_channel_layer()
+        reconnected = asyncio.Event()
+
+        def next_event() -> asyncio.Event:
+            # As the project's layer does: the event that is set, then a new one.
+            return asyncio.Event() if reconnected.is_set() else reconnected
+
+        with (
+            patch.object(membership, "refresh_interval", return_value=3600.0),
+            patch.object(layer, "reconnected", side_effect=next_event, create=True),
+        ):
+            communicator, user, channel = await self.open_room()
+            for group in (ROOM, user_group(user_key(user.pk))):  # Redis forgets them
+                await layer.group_discard(group, channel)
+            rejoined = asyncio.Event()
+            real_add = layer.group_add
+
+            async def add(group: str, channel: str) -> None:
+                await real_add(group, channel)
+                rejoined.set()
+
+            with patch.object(layer, "group_add", side_effect=add):
+                reconnected.set()
+                await asyncio.wait_for(rejoined.wait(), TIMEOUT)
+            assert channel in await group_members(ROOM)
+            await communicator.disconnect(TIMEOUT)
+
+        await self.assert_left(user, channel)
+
     async def test_a_socket_whose_groups_cannot_be_joined_is_told_to_come_back(self) -> None:
         """The layer is down at connect: the client is told 503 and the socket closed
         4503, rather than let in deaf to its groups."""
