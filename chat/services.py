@@ -40,7 +40,7 @@ from chat.messages.me import (
     activity_group,
     inbox_group,
 )
-from chat.models import ChatMember, ChatMessage, GroupChat
+from chat.models import Block, ChatMember, ChatMessage, GroupChat
 from chat.sequencing import insert_numbered
 from realtime.database import database_sync_to_async
 from realtime.groups import Sender, apush, end_sessions_after_commit, push, push_after_commit
@@ -123,12 +123,20 @@ def _require_manager(actor: User, group_chat: GroupChat, *, role: str) -> ChatMe
 def add_member(
     *, group_chat: GroupChat, actor: User, user: User, role: str = Role.MEMBER
 ) -> ChatMember:
+    """Add ``user`` to the chat (owners and admins do), unless ``user`` has blocked
+    ``actor``: nobody is added to a chat by someone they blocked."""
     _require_manager(actor, group_chat, role=role)
+    if Block.objects.filter(blocker=user, blocked=actor).exists():
+        raise PermissionDenied(f"{user.username} does not accept being added to groups by you.")
     try:
         # A savepoint: the unique constraint decides, even between two racing adds.
         with transaction.atomic():
             membership = ChatMember.objects.create(
-                group_chat=group_chat, user=user, role=role, last_read_seq=_latest_seq(group_chat)
+                group_chat=group_chat,
+                user=user,
+                role=role,
+                added_by=actor,
+                last_read_seq=_latest_seq(group_chat),
             )
     except IntegrityError:
         raise ValidationError(f"{user.username} is already a member.") from None
@@ -214,6 +222,39 @@ def remove_member(*, membership: ChatMember, actor: User) -> None:
         raise LastOwnerError()
     # The member's open sockets in the chat are closed by chat.signals, whatever deletes it.
     membership.delete()
+
+
+@transaction.atomic
+def leave_and_block_adder(*, membership: ChatMember, actor: User) -> Block | None:
+    """The member leaves the chat (the rules of leaving: the last owner stays) and
+    blocks who added them, so that they cannot add them to any chat again. Returns the
+    block; None when nobody else added them (they created the chat, or the adder's
+    account is gone): then they only leave."""
+    if membership.user_id != actor.pk:
+        raise PermissionDenied("Only the member themselves leaves and blocks who added them.")
+    adder = membership.added_by
+    remove_member(membership=membership, actor=actor)
+    if adder is None or adder.pk == actor.pk:
+        return None
+    return block_user(blocker=actor, blocked=adder)
+
+
+CANNOT_BLOCK_ONESELF = "You cannot block yourself."
+
+
+def block_user(*, blocker: User, blocked: User) -> Block:
+    """``blocker`` no longer accepts being added to chats by ``blocked`` (at once if
+    already so). Chats they already share stay as they are."""
+    if blocker.pk == blocked.pk:
+        raise ValidationError(CANNOT_BLOCK_ONESELF)
+    # The unique constraint decides between two blocks made at once.
+    block, _ = Block.objects.get_or_create(blocker=blocker, blocked=blocked)
+    return block
+
+
+def unblock_user(*, blocker: User, blocked: User) -> None:
+    """``blocked`` may add ``blocker`` to chats again; nothing if they were not blocked."""
+    Block.objects.filter(blocker=blocker, blocked=blocked).delete()
 
 
 class AlreadySaved(Exception):
