@@ -112,6 +112,8 @@ _NO_DATABASE_EVENTS = frozenset(
 # How long a stopping consumer may spend leaving its groups (a layer that is down must
 # not hold up a shutdown).
 LEAVE_GROUPS_SECONDS = 5.0
+# The leaves of consumers that may have been cancelled since, still going.
+_LEAVING: "set[asyncio.Future[None]]" = set()
 
 # Frames that never vary, serialised once.
 PONG_TEXT = PongMessage().model_dump_json()
@@ -394,12 +396,23 @@ class RealtimeConsumer(
     async def leave_groups(self) -> None:
         """Leave every group still joined; once only. Bounded by LEAVE_GROUPS_SECONDS,
         and a layer that fails is logged, not raised: the consumer is stopping anyway
-        (a member left behind lapses with the group's expiry, ``realtime.membership``)."""
+        (a member left behind lapses with the group's expiry, ``realtime.membership``).
+
+        Shielded from the consumer's cancellation: daphne cancels a consumer still
+        running ``application_close_timeout`` (10 s) after its socket closed, and
+        thousands of sockets closing together can keep leaves waiting for the layer
+        that long; the leaves go on whatever happens to the consumer."""
         if self.refresher is not None:
             self.refresher.cancel()
         groups, self.joined_groups = self.joined_groups, []
         if not groups:
             return
+        leaving = asyncio.ensure_future(self.leave_all(groups))
+        _LEAVING.add(leaving)  # the loop keeps only weak references to tasks
+        leaving.add_done_callback(_LEAVING.discard)
+        await asyncio.shield(leaving)
+
+    async def leave_all(self, groups: list[str]) -> None:
         try:
             async with asyncio.timeout(LEAVE_GROUPS_SECONDS), self.membership_lock:
                 for group in groups:

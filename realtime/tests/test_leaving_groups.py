@@ -160,6 +160,34 @@ class BoundedRetriedLeavingTests(GroupsTestCase):
         assert discarded.await_count == 2 + 2  # the room's leave thrice, the user's once
         await self.assert_left(user, channel)
 
+    async def test_a_consumer_cancelled_while_it_leaves_still_leaves(self) -> None:
+        """The socket closed and its leave waits for the layer; daphne cancels the
+        consumer meanwhile (10 s after the close): the leave goes on and completes."""
+        ((communicator, user, channel),) = await self.open_rooms(1)
+        layer = get_channel_layer()
+        real_discard = layer.group_discard
+        waiting, go_on, left = asyncio.Event(), asyncio.Event(), asyncio.Event()
+        discarded: list[str] = []
+
+        async def discard(group: str, channel: str) -> None:
+            waiting.set()
+            await go_on.wait()  # the layer is slow to answer
+            await real_discard(group, channel)
+            discarded.append(group)
+            if len(discarded) == 2:  # the room and the user's group
+                left.set()
+
+        with patch.object(layer, "group_discard", side_effect=discard):
+            await communicator.send_input({"type": "websocket.disconnect", "code": 1000})
+            await asyncio.wait_for(waiting.wait(), TIMEOUT)
+            communicator.future.cancel()  # what daphne's application_close_timeout does
+            await asyncio.wait([communicator.future], timeout=TIMEOUT)
+            assert communicator.future.cancelled()
+            go_on.set()
+            await asyncio.wait_for(left.wait(), TIMEOUT)
+
+        await self.assert_left(user, channel)
+
     async def test_a_live_socket_joins_its_groups_again_before_they_lapse(self) -> None:
         """Every refresh interval the socket joins its groups again, so a live member
         never reaches the layer's group expiry."""

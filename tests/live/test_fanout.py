@@ -94,7 +94,7 @@ SURVIVORS = 20
 MASS = 2000
 OPENING_AT_ONCE = 50
 # How long the closed sockets' leaves get to reach Redis, and how often it is read.
-LEAVE_SECONDS = 60.0
+LEAVE_SECONDS = 120.0
 POLL_SECONDS = 0.1
 
 
