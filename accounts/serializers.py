@@ -23,25 +23,29 @@ def username_problems(username: str) -> list[str]:
     return []
 
 
+class UsernameField(serializers.CharField):
+    """A username as it will be stored (NFKC, Django's normalisation), before the
+    validators see it (a fullwidth hyphen is "-"), as in Django's own forms."""
+
+    def to_internal_value(self, data: str) -> str:
+        return User.normalize_username(super().to_internal_value(data))
+
+
 class SignUpSerializer(serializers.ModelSerializer[User]):
     """A new ordinary user: a username no one holds as people read names
     (``accounts.models.username_key``), a password Django's validators accept
     (AUTH_PASSWORD_VALIDATORS), and an e-mail address if they want."""
 
     password = serializers.CharField(write_only=True, style={"input_type": "password"})
+    # Uniqueness is validate_username's (and the key's), not an exact match's.
+    username = UsernameField(max_length=150, validators=[UnicodeUsernameValidator()])
 
     class Meta:
         model = User
         fields = ["username", "password", "email"]
-        extra_kwargs = {
-            "email": {"required": False},
-            # Uniqueness is validate_username's (and the key's), not an exact match's.
-            "username": {"validators": [UnicodeUsernameValidator()]},
-        }
+        extra_kwargs = {"email": {"required": False}}
 
-    def validate_username(self, value: str) -> str:
-        # What create_user will store (NFKC), checked as people read it.
-        username = User.normalize_username(value)
+    def validate_username(self, username: str) -> str:
         if problems := username_problems(username):
             raise serializers.ValidationError(problems)
         return username

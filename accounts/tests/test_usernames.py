@@ -92,6 +92,15 @@ def test_a_fullwidth_name_is_stored_as_plain_letters() -> None:
     assert (status, body["username"]) == (201, "bob")
 
 
+def test_a_name_is_checked_as_it_will_be_stored() -> None:
+    """A fullwidth hyphen is not one of the characters a username may hold, but NFKC
+    makes it one: the name is normalised before the validators see it, as Django's
+    forms do."""
+    status, body = sign_up("ｍａｒｙ－ａｎｎ")
+
+    assert (status, body["username"]) == (201, "mary-ann")
+
+
 def test_two_sign_ups_racing_for_one_name_store_one_and_answer_400() -> None:
     """The other sign-up passed the check too (the check is skipped here, as it would
     be between two requests checked at once): the unique key refuses the second
