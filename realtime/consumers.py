@@ -184,6 +184,8 @@ class RealtimeConsumer(
     membership_lock: asyncio.Lock
     # The task that joins them again every ``membership.refresh_interval``.
     refresher: "asyncio.Task[None] | None" = None
+    # The task leaving them when the consumer stops (see ``leave_groups``).
+    leaving: "asyncio.Future[None] | None" = None
     expiry_timer: asyncio.TimerHandle | None = None
     expiry_task: "asyncio.Future[None] | None" = None
     # The user key counted in ``open_sockets`` for this socket, once counted.
@@ -399,18 +401,21 @@ class RealtimeConsumer(
         (a member left behind lapses with the group's expiry, ``realtime.membership``).
 
         Shielded from the consumer's cancellation: daphne cancels a consumer still
-        running ``application_close_timeout`` (10 s) after its socket closed, and
-        thousands of sockets closing together can keep leaves waiting for the layer
-        that long; the leaves go on whatever happens to the consumer."""
+        running ``application_close_timeout`` (10 s) after its socket closed, and every
+        consumer on shutdown, and thousands of sockets closing together can keep leaves
+        waiting for the layer that long; the leaves go on, and the cancelled consumer
+        waits for them before it ends."""
         if self.refresher is not None:
             self.refresher.cancel()
         groups, self.joined_groups = self.joined_groups, []
-        if not groups:
-            return
-        leaving = asyncio.ensure_future(self.leave_all(groups))
-        _LEAVING.add(leaving)  # the loop keeps only weak references to tasks
-        leaving.add_done_callback(_LEAVING.discard)
-        await asyncio.shield(leaving)
+        if groups:
+            self.leaving = asyncio.ensure_future(self.leave_all(groups))
+            _LEAVING.add(self.leaving)  # the loop keeps only weak references to tasks
+            self.leaving.add_done_callback(_LEAVING.discard)
+        if self.leaving is not None:
+            # Called again after a cancellation (``__call__``'s ``finally``): the
+            # consumer ends once its leaves have, so a shutdown waits for them too.
+            await asyncio.shield(self.leaving)
 
     async def leave_all(self, groups: list[str]) -> None:
         try:

@@ -100,6 +100,8 @@ class LeavingGroupsTests(GroupsTestCase):
             await layer.group_discard(group, channel)
 
 
+# How long the cancelled consumer is watched for ending before its leaves are done.
+STILL_LEAVING_SECONDS = 0.3
 # Sockets closing together in the bounded-leave test, and the bound it sets.
 CLOSING_AT_ONCE = 8
 GROUP_CALLS_AT_ONCE = 2
@@ -162,7 +164,8 @@ class BoundedRetriedLeavingTests(GroupsTestCase):
 
     async def test_a_consumer_cancelled_while_it_leaves_still_leaves(self) -> None:
         """The socket closed and its leave waits for the layer; daphne cancels the
-        consumer meanwhile (10 s after the close): the leave goes on and completes."""
+        consumer meanwhile (10 s after the close, or on shutdown): the leave goes on and
+        completes, and the consumer ends only then (so a shutdown waits for it)."""
         ((communicator, user, channel),) = await self.open_rooms(1)
         layer = get_channel_layer()
         real_discard = layer.group_discard
@@ -177,15 +180,21 @@ class BoundedRetriedLeavingTests(GroupsTestCase):
             if len(discarded) == 2:  # the room and the user's group
                 left.set()
 
+        ended: list[bool] = []  # whether the leaves were done when the consumer ended
+        communicator.future.add_done_callback(lambda _: ended.append(left.is_set()))
         with patch.object(layer, "group_discard", side_effect=discard):
             await communicator.send_input({"type": "websocket.disconnect", "code": 1000})
             await asyncio.wait_for(waiting.wait(), TIMEOUT)
-            communicator.future.cancel()  # what daphne's application_close_timeout does
-            await asyncio.wait([communicator.future], timeout=TIMEOUT)
-            assert communicator.future.cancelled()
+            # What daphne's application_close_timeout does, and its shutdown to every one.
+            communicator.future.cancel()
+            # A short look for what must not happen: the consumer ending, leaves undone.
+            await asyncio.wait([communicator.future], timeout=STILL_LEAVING_SECONDS)
+            assert not communicator.future.done(), "the consumer ended before its leaves"
             go_on.set()
-            await asyncio.wait_for(left.wait(), TIMEOUT)
+            await asyncio.wait([communicator.future], timeout=TIMEOUT)
 
+        assert communicator.future.cancelled()
+        assert ended == [True]
         await self.assert_left(user, channel)
 
     async def test_a_live_socket_joins_its_groups_again_before_they_lapse(self) -> None:

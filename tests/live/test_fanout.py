@@ -11,7 +11,10 @@ Correctness only: it prints the figures (``-s``) and asserts no timing.
 """
 
 import asyncio
+import base64
+import json
 import os
+import signal
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -98,6 +101,15 @@ LEAVE_SECONDS = 120.0
 POLL_SECONDS = 0.1
 
 
+def user_ids(cookies: list[str]) -> list[int]:
+    """The users whose access tokens the cookies carry (the JWT's ``user_id`` claim)."""
+    payloads = (cookie.split("=", 1)[1].split(".")[1] for cookie in cookies)
+    return [
+        int(json.loads(base64.urlsafe_b64decode(p + "=" * (-len(p) % 4)))["user_id"])
+        for p in payloads
+    ]
+
+
 def group_sizes(redis_url: str, prefix: str = "asgi") -> dict[str, int]:
     """Every channel-layer group in Redis and how many members it holds (the core
     layer's sorted sets, ``<prefix>:group:<name>``)."""
@@ -131,11 +143,13 @@ def test_a_mass_disconnect_leaves_no_member_behind_and_fan_out_stays_whole(
     failure: afterwards the layer's groups in Redis hold exactly the 20 sockets left
     open, and the next fan-out in the chat reaches every one of them. Before, each
     closing consumer called the layer at once, the worker's Redis pool ran out
-    (MaxConnectionsError) and hundreds of members stayed in the groups for a day."""
+    (MaxConnectionsError) and hundreds of members stayed in the groups for a day. Then
+    the worker is stopped (SIGTERM) with those 20 open: none is left in a group."""
     worker = start_worker("mass", REALTIME_MAX_SOCKETS_PER_USER=str(MASS))
     worker.wait_ready()
     chat_pk, cookies = create_fanout_chat(fanout_env, SURVIVORS, "mass")
     chat_group = f"group-chat-{chat_pk}"
+    users_groups = [f"realtime-user-{user}" for user in user_ids(cookies)]
     figures: dict[str, object] = {}
 
     async def scenario() -> None:
@@ -151,7 +165,7 @@ def test_a_mass_disconnect_leaves_no_member_behind_and_fan_out_stays_whole(
         figures["closed at once in (s)"] = time.perf_counter() - closed
         for _ in range(int(LEAVE_SECONDS / POLL_SECONDS)):  # read Redis until they left
             sizes = group_sizes(FANOUT_REDIS_URL)
-            users = sum(size for group, size in sizes.items() if group.startswith("realtime-user"))
+            users = sum(sizes.get(group, 0) for group in users_groups)
             if (sizes.get(chat_group), users) == (SURVIVORS, SURVIVORS):
                 break
             await asyncio.sleep(POLL_SECONDS)
@@ -163,9 +177,16 @@ def test_a_mass_disconnect_leaves_no_member_behind_and_fan_out_stays_whole(
             result = await run_fanout(
                 survivors, 2, 3.0, 2.0, "after", lambda: contents_in_db(FANOUT_DB, chat_pk)
             )
+            figures["next fan-out, delivered live"] = f"{result.delivered} of {result.expected}"
+            # The worker stopped as a deploy stops it, its 20 sockets open: it waits for
+            # each of them to leave its groups before it exits.
+            assert await asyncio.to_thread(worker.stop, signal.SIGTERM) == 0
+            sizes = group_sizes(FANOUT_REDIS_URL)
+            figures["members left in the groups after a SIGTERM"] = sizes.get(chat_group, 0) + sum(
+                sizes.get(group, 0) for group in users_groups
+            )
         finally:
             await asyncio.gather(*(ws.close() for ws in survivors), return_exceptions=True)
-        figures["next fan-out, delivered live"] = f"{result.delivered} of {result.expected}"
         assert not result.errors, result.errors[:5]
         assert result.stored == result.sent
         assert result.delivered == result.expected
@@ -179,3 +200,4 @@ def test_a_mass_disconnect_leaves_no_member_behind_and_fan_out_stays_whole(
         print_figures("mass disconnect: 2,000 sockets closed at once", figures)
     assert figures["stale members in the chat's group"] == 0
     assert figures["stale members in the users' groups"] == 0
+    assert figures["members left in the groups after a SIGTERM"] == 0
