@@ -11,6 +11,7 @@ from rest_framework_simplejwt.authentication import AuthUser, JWTAuthentication
 from rest_framework_simplejwt.exceptions import InvalidToken
 from rest_framework_simplejwt.tokens import Token
 
+from accounts.models import User
 from accounts.tokens import is_revoked
 
 # The WWW-Authenticate challenge that makes DRF answer 401 (not 403) to a
@@ -31,9 +32,10 @@ class JWTCookieAuthentication(JWTAuthentication):
         if not raw_token:
             return None
         validated_token = self.get_validated_token(raw_token.encode())
-        if is_revoked(validated_token):
-            raise InvalidToken("Token is revoked: log in again.")
         user = self.get_user(validated_token)
+        assert isinstance(user, User)  # simplejwt reads AUTH_USER_MODEL
+        if is_revoked(validated_token, user):
+            raise InvalidToken("Token is revoked: log in again.")
         SessionAuthentication().enforce_csrf(request)
         # simplejwt types the user as a constrained TypeVar; ours is a real user.
         return user, validated_token  # type: ignore[return-value]

@@ -1,8 +1,10 @@
 from django.contrib.auth import password_validation
+from django.contrib.auth.validators import UnicodeUsernameValidator
 from django.core.exceptions import ValidationError as DjangoValidationError
+from django.db import IntegrityError, transaction
 from rest_framework import serializers
 
-from accounts.models import User
+from accounts.models import User, check_username_free
 
 
 class UserSerializer(serializers.ModelSerializer[User]):
@@ -12,16 +14,41 @@ class UserSerializer(serializers.ModelSerializer[User]):
         read_only_fields = fields
 
 
+def username_problems(username: str) -> list[str]:
+    """Why ``username`` cannot be signed up for (``check_username_free``), if it cannot."""
+    try:
+        check_username_free(username)
+    except DjangoValidationError as exc:
+        return exc.messages
+    return []
+
+
+class UsernameField(serializers.CharField):
+    """A username as it will be stored (NFKC, Django's normalisation), before the
+    validators see it (a fullwidth hyphen is "-"), as in Django's own forms."""
+
+    def to_internal_value(self, data: str) -> str:
+        return User.normalize_username(super().to_internal_value(data))
+
+
 class SignUpSerializer(serializers.ModelSerializer[User]):
-    """A new ordinary user: username, a password Django's validators accept
+    """A new ordinary user: a username no one holds as people read names
+    (``accounts.models.username_key``), a password Django's validators accept
     (AUTH_PASSWORD_VALIDATORS), and an e-mail address if they want."""
 
     password = serializers.CharField(write_only=True, style={"input_type": "password"})
+    # Uniqueness is validate_username's (and the key's), not an exact match's.
+    username = UsernameField(max_length=150, validators=[UnicodeUsernameValidator()])
 
     class Meta:
         model = User
         fields = ["username", "password", "email"]
         extra_kwargs = {"email": {"required": False}}
+
+    def validate_username(self, username: str) -> str:
+        if problems := username_problems(username):
+            raise serializers.ValidationError(problems)
+        return username
 
     def validate(self, attrs: dict[str, str]) -> dict[str, str]:
         # The validators compare the password with the user's other fields.
@@ -33,8 +60,16 @@ class SignUpSerializer(serializers.ModelSerializer[User]):
         return attrs
 
     def create(self, validated_data: dict[str, str]) -> User:
-        # create_user: never staff, never superuser, the password hashed.
-        return User.objects.create_user(**validated_data)
+        try:
+            # A savepoint, so that a clash leaves any outer transaction usable.
+            with transaction.atomic():
+                # create_user: never staff, never superuser, the password hashed.
+                return User.objects.create_user(**validated_data)
+        except IntegrityError:
+            # Another sign-up took the name between the check and the insert.
+            if problems := username_problems(validated_data["username"]):
+                raise serializers.ValidationError({"username": problems}) from None
+            raise
 
 
 class PasswordChangeSerializer(serializers.Serializer[User]):

@@ -1,16 +1,20 @@
 """A password change or a deactivation, however it is made (the page, the admin, the
 ORM, ``changepassword``), closes the user's open sockets. Their tokens are already
 refused: every token carries the password's hash (``CHECK_REVOKE_TOKEN``), and
-simplejwt refuses inactive users."""
+simplejwt refuses inactive users.
+
+Ending a Django session, however it is done (the API's logout, the admin's "Log out",
+any call of ``django.contrib.auth.logout``), closes the user's open sockets too: a
+socket let in by the session cookie was authenticated once, at connect."""
 
 from typing import Any
 
-from django.db import transaction
+from django.contrib.auth.signals import user_logged_out
 from django.db.models.signals import post_save, pre_save
 from django.dispatch import receiver
 
 from accounts.models import User
-from realtime.groups import end_sessions
+from realtime.groups import end_sessions_after_commit
 
 _BEFORE = "_credentials_before_save"
 _WATCHED = {"password", "is_active"}
@@ -32,11 +36,14 @@ def end_sessions_when_credentials_change(sender: type[User], instance: User, **k
     before = getattr(instance, _BEFORE, None)
     if before is None or before == (instance.password, instance.is_active):
         return
-    user_pk = instance.pk
-    transaction.on_commit(
-        lambda: end_sessions(
-            user_pk=user_pk,
-            status_code=401,
-            reason="Your password changed or your account was closed: log in again.",
-        )
+    end_sessions_after_commit(
+        user_pk=instance.pk,
+        status_code=401,
+        reason="Your password changed or your account was closed: log in again.",
     )
+
+
+@receiver(user_logged_out)
+def end_sessions_on_logout(sender: Any, user: User | None = None, **kwargs: Any) -> None:
+    if user is not None:
+        end_sessions_after_commit(user_pk=user.pk, status_code=401, reason="Logged out.")

@@ -9,6 +9,7 @@ from contextlib import suppress
 from typing import Any
 
 from django.conf import settings
+from django.contrib.auth import get_user
 from django.contrib.auth import logout as end_django_session
 from django.contrib.auth.models import update_last_login
 from django.middleware.csrf import get_token
@@ -38,7 +39,7 @@ from accounts.serializers import PasswordChangeSerializer, SignUpSerializer, Use
 from accounts.throttles import AddressThrottle, UsernameThrottle
 from accounts.tokens import revoke_access, rotate, start_session
 from config.apidocs.schema import ErrorSerializer
-from realtime.groups import end_sessions
+from realtime.groups import end_sessions_after_commit
 
 # How the OpenAPI schema describes these views' cookies and answers.
 LOGGED_IN = OpenApiResponse(
@@ -78,12 +79,6 @@ class TokenCookieView(APIView):
 
     def get_authenticate_header(self, request: Request) -> str:
         return COOKIE_CHALLENGE
-
-    @staticmethod
-    def session_user(request: Request) -> object:
-        """The pk of the user logged in by Django's session cookie, if any."""
-        user = request._request.user
-        return user.pk if user.is_authenticated else None
 
     def throttle_username(self, request: Request) -> str | None:
         """The username a request names (for ``UsernameThrottle``)."""
@@ -200,7 +195,7 @@ class LogoutView(TokenCookieView):
         responses={204: OpenApiResponse(None, description="Set-Cookie: both cookies cleared.")},
     )
     def post(self, request: Request) -> Response:
-        users = {self.session_user(request)}
+        users: set[object] = set()
         raw = request.COOKIES.get(settings.AUTH_COOKIE_REFRESH)
         if raw:
             # An expired or already blacklisted token has nothing left to revoke.
@@ -214,10 +209,15 @@ class LogoutView(TokenCookieView):
                 access = AccessToken(raw)  # type: ignore[arg-type]
                 revoke_access(access)
                 users.add(access[jwt_settings.USER_ID_CLAIM])
-        end_django_session(request._request)
-        # The user's open sockets were authenticated at connect: end them too.
-        for user_pk in users - {None}:
-            end_sessions(
+        # DRF has set the request's user to anonymous (this view authenticates no one):
+        # the session's own user is the one logging out, and user_logged_out ends their
+        # sockets (accounts.signals), as for any other way Django's session ends.
+        django_request = request._request
+        session_user = django_request.user = get_user(django_request)
+        end_django_session(django_request)
+        # The token user's open sockets were authenticated at connect: end them too.
+        for user_pk in users - {session_user.pk}:
+            end_sessions_after_commit(
                 user_pk=user_pk, status_code=status.HTTP_401_UNAUTHORIZED, reason="Logged out."
             )
         response = Response(status=status.HTTP_204_NO_CONTENT)

@@ -7,8 +7,9 @@ from rest_framework import serializers
 
 from accounts.models import User
 from chat.messages.me import SummaryPayload
-from chat.models import ChatMember, ChatMessage, GroupChat
+from chat.models import Block, ChatMember, ChatMessage, GroupChat
 from chat.models.chat_message import MAX_MESSAGE_LENGTH
+from chat.services import CANNOT_BLOCK_ONESELF
 
 if TYPE_CHECKING:
     from chat.selectors import GroupChatOverview
@@ -64,11 +65,49 @@ class ChatMemberSerializer(serializers.ModelSerializer[ChatMember]):
     # Declared, not derived from the model: the model's default would make it
     # optional, and a role change without a role means nothing.
     chat_role = serializers.ChoiceField(source="role", choices=Role.choices)
+    # Who added them (null: they created the chat, or the adder's account is gone).
+    added_by = UserSummarySerializer(read_only=True, allow_null=True)
 
     class Meta:
         model = ChatMember
-        fields = ["id", "user", "chat_role", "joined_at"]
+        fields = ["id", "user", "chat_role", "joined_at", "added_by"]
         read_only_fields = ["id", "joined_at"]
+
+
+class LeaveSerializer(serializers.Serializer[ChatMember]):
+    """``DELETE`` of a membership: ``?block_adder=true`` on one's own also blocks who
+    added them (``chat.services.leave_and_block_adder``)."""
+
+    block_adder = serializers.BooleanField(
+        default=False,
+        help_text="On one's own membership: also block the user who added them.",
+    )
+
+
+class BlockSerializer(serializers.ModelSerializer[Block]):
+    """A user I blocked: they cannot add me to group chats."""
+
+    user = UserSummarySerializer(source="blocked", read_only=True)
+
+    class Meta:
+        model = Block
+        fields = ["user", "created_at"]
+        read_only_fields = fields
+
+
+class NewBlockSerializer(serializers.Serializer[Block]):
+    """Blocking someone by username (not oneself: the request's user, in the context)."""
+
+    username = serializers.SlugRelatedField(
+        slug_field="username",
+        queryset=User.objects.all(),
+        error_messages={"does_not_exist": "No user named {value}."},
+    )
+
+    def validate_username(self, user: User) -> User:
+        if user == self.context["request"].user:
+            raise serializers.ValidationError(CANNOT_BLOCK_ONESELF)
+        return user
 
 
 class NewChatMemberSerializer(ChatMemberSerializer):

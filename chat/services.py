@@ -40,10 +40,10 @@ from chat.messages.me import (
     activity_group,
     inbox_group,
 )
-from chat.models import ChatMember, ChatMessage, GroupChat
+from chat.models import Block, ChatMember, ChatMessage, GroupChat
 from chat.sequencing import insert_numbered
 from realtime.database import database_sync_to_async
-from realtime.groups import Sender, apush, end_sessions, push
+from realtime.groups import Sender, apush, end_sessions_after_commit, push, push_after_commit
 from realtime.messages import GroupMessage
 
 Role = ChatMember.Role
@@ -70,8 +70,7 @@ def create_group_chat(*, creator: User, name: str) -> GroupChat:
 
 def tell_inboxes(user_ids: list[int], message: GroupMessage) -> None:
     """Push ``message`` to these users' ``/ws/me/`` sockets once the transaction commits."""
-    groups = [inbox_group(pk) for pk in user_ids]
-    transaction.on_commit(lambda: push(groups, message))
+    push_after_commit([inbox_group(pk) for pk in user_ids], message)
 
 
 def _tell_added(membership: ChatMember) -> None:
@@ -107,9 +106,7 @@ def delete_group_chat(*, group_chat: GroupChat, actor: User) -> None:
     tell_inboxes(selectors.member_user_ids(group_chat), deleted)
     group_chat.delete()
     # One event to the chat's group closes every member's socket in it.
-    transaction.on_commit(
-        lambda: end_sessions(group=group, status_code=404, reason="This group chat was deleted.")
-    )
+    end_sessions_after_commit(group=group, status_code=404, reason="This group chat was deleted.")
 
 
 def _require_manager(actor: User, group_chat: GroupChat, *, role: str) -> ChatMember:
@@ -126,12 +123,20 @@ def _require_manager(actor: User, group_chat: GroupChat, *, role: str) -> ChatMe
 def add_member(
     *, group_chat: GroupChat, actor: User, user: User, role: str = Role.MEMBER
 ) -> ChatMember:
+    """Add ``user`` to the chat (owners and admins do), unless ``user`` has blocked
+    ``actor``: nobody is added to a chat by someone they blocked."""
     _require_manager(actor, group_chat, role=role)
+    if Block.objects.filter(blocker=user, blocked=actor).exists():
+        raise PermissionDenied(f"{user.username} does not accept being added to groups by you.")
     try:
         # A savepoint: the unique constraint decides, even between two racing adds.
         with transaction.atomic():
             membership = ChatMember.objects.create(
-                group_chat=group_chat, user=user, role=role, last_read_seq=_latest_seq(group_chat)
+                group_chat=group_chat,
+                user=user,
+                role=role,
+                added_by=actor,
+                last_read_seq=_latest_seq(group_chat),
             )
     except IntegrityError:
         raise ValidationError(f"{user.username} is already a member.") from None
@@ -146,8 +151,7 @@ def tell_members(
     """The chat's open sockets hear of a membership's change once it commits (every
     member's members panel)."""
     change = event(payload=MembershipPayload.from_membership(membership))
-    group = GroupChat(pk=membership.group_chat_id).group_name
-    transaction.on_commit(lambda: push(group, change))
+    push_after_commit(GroupChat(pk=membership.group_chat_id).group_name, change)
 
 
 def _latest_seq(group_chat: GroupChat) -> int:
@@ -218,6 +222,39 @@ def remove_member(*, membership: ChatMember, actor: User) -> None:
         raise LastOwnerError()
     # The member's open sockets in the chat are closed by chat.signals, whatever deletes it.
     membership.delete()
+
+
+@transaction.atomic
+def leave_and_block_adder(*, membership: ChatMember, actor: User) -> Block | None:
+    """The member leaves the chat (the rules of leaving: the last owner stays) and
+    blocks who added them, so that they cannot add them to any chat again. Returns the
+    block; None when nobody else added them (they created the chat, or the adder's
+    account is gone): then they only leave."""
+    if membership.user_id != actor.pk:
+        raise PermissionDenied("Only the member themselves leaves and blocks who added them.")
+    adder = membership.added_by
+    remove_member(membership=membership, actor=actor)
+    if adder is None or adder.pk == actor.pk:
+        return None
+    return block_user(blocker=actor, blocked=adder)
+
+
+CANNOT_BLOCK_ONESELF = "You cannot block yourself."
+
+
+def block_user(*, blocker: User, blocked: User) -> Block:
+    """``blocker`` no longer accepts being added to chats by ``blocked`` (at once if
+    already so). Chats they already share stay as they are."""
+    if blocker.pk == blocked.pk:
+        raise ValidationError(CANNOT_BLOCK_ONESELF)
+    # The unique constraint decides between two blocks made at once.
+    block, _ = Block.objects.get_or_create(blocker=blocker, blocked=blocked)
+    return block
+
+
+def unblock_user(*, blocker: User, blocked: User) -> None:
+    """``blocked`` may add ``blocker`` to chats again; nothing if they were not blocked."""
+    Block.objects.filter(blocker=blocker, blocked=blocked).delete()
 
 
 class AlreadySaved(Exception):
@@ -402,9 +439,8 @@ def _push_on_commit(
 ) -> None:
     """Tell the chat's open sockets the message's new state once it is committed; the
     actor's sockets get it ``is_mine``."""
-    group = message.group_chat.group_name
     change = event(payload=MemberPayload.from_message(message))
-    transaction.on_commit(lambda: push(group, change, sender=Sender(user_pk=actor.pk)))
+    push_after_commit(message.group_chat.group_name, change, sender=Sender(user_pk=actor.pk))
 
 
 @transaction.atomic

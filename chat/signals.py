@@ -5,7 +5,6 @@ members' panels (``member_removed``)."""
 
 from typing import Any
 
-from django.db import transaction
 from django.db.models.signals import post_delete
 from django.dispatch import receiver
 
@@ -13,7 +12,7 @@ from chat import services
 from chat.messages.chat_detail import MemberRemoved
 from chat.messages.me import ChatPayload, ChatRemoved
 from chat.models import ChatMember, GroupChat
-from realtime.groups import end_sessions
+from realtime.groups import end_sessions_after_commit
 
 
 @receiver(post_delete, sender=ChatMember)
@@ -23,9 +22,7 @@ def end_removed_members_sessions(
     if isinstance(origin, GroupChat):
         return  # the chat itself is deleted: delete_group_chat closes its whole group
     user_pk, group = instance.user_id, GroupChat(pk=instance.group_chat_id).group_name
-    transaction.on_commit(
-        lambda: end_sessions(user_pk=user_pk, group=group, reason="You left or were removed.")
-    )
+    end_sessions_after_commit(user_pk=user_pk, group=group, reason="You left or were removed.")
     # Their groups pages drop the chat; the other members' panels drop them.
     removed = ChatRemoved(payload=ChatPayload(group_chat_id=instance.group_chat_id))
     services.tell_inboxes([user_pk], removed)

@@ -14,6 +14,8 @@ urlpatterns = [
         name="member-detail",
     ),
     path("groups/<int:pk>/messages/", views.ChatMessageListView.as_view(), name="message-list"),
+    path("blocks/", views.BlockListView.as_view(), name="block-list"),
+    path("blocks/<int:user_id>/", views.BlockDetailView.as_view(), name="block-detail"),
     path(
         "groups/<int:pk>/messages/<int:message_id>/",
         views.ChatMessageDetailView.as_view(),

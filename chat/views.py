@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any
 
 from django.db.models import QuerySet
 from django.shortcuts import get_object_or_404
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import generics
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -21,14 +21,17 @@ from rest_framework.views import APIView
 
 from accounts.models import User
 from chat import selectors, services
-from chat.models import ChatMember, ChatMessage, GroupChat
+from chat.models import Block, ChatMember, ChatMessage, GroupChat
 from chat.pagination import CatchUpFilter, GroupChatPagination, MessageCursorPagination
 from chat.serializers import (
+    BlockSerializer,
     ChatMemberSerializer,
     ChatMessageSerializer,
     EditedChatMessageSerializer,
     GroupChatOverviewSerializer,
     GroupChatSerializer,
+    LeaveSerializer,
+    NewBlockSerializer,
     NewChatMemberSerializer,
 )
 
@@ -107,7 +110,7 @@ class ChatMemberListView(GroupChatScopedView, generics.ListCreateAPIView[ChatMem
     pagination_class = None
 
     def get_queryset(self) -> QuerySet[ChatMember]:
-        return self.group_chat.members.select_related("user")
+        return self.group_chat.members.select_related("user", "added_by")
 
     def get_serializer_class(self) -> type[ChatMemberSerializer]:
         return NewChatMemberSerializer if self.request.method == "POST" else ChatMemberSerializer
@@ -124,14 +127,19 @@ class ChatMemberListView(GroupChatScopedView, generics.ListCreateAPIView[ChatMem
 class ChatMemberDetailView(
     GroupChatScopedView, generics.UpdateAPIView[ChatMember], generics.DestroyAPIView[ChatMember]
 ):
-    """Change a member's role, remove a member, or (on one's own membership) leave."""
+    """Change a member's role, remove a member, or (on one's own membership) leave, and
+    with ``?block_adder=true`` also block who added them."""
 
     serializer_class = ChatMemberSerializer
     lookup_url_kwarg = "member_id"
     http_method_names = ["patch", "delete", "options"]
 
     def get_queryset(self) -> QuerySet[ChatMember]:
-        return self.group_chat.members.select_related("user", "group_chat")
+        return self.group_chat.members.select_related("user", "group_chat", "added_by")
+
+    @extend_schema(parameters=[LeaveSerializer], responses={204: None})
+    def delete(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        return self.destroy(request, *args, **kwargs)
 
     def patch(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         # The role is the only writable field: validate as a full update so
@@ -146,7 +154,12 @@ class ChatMemberDetailView(
         )
 
     def perform_destroy(self, instance: ChatMember) -> None:
-        services.remove_member(membership=instance, actor=self.actor)
+        leave = LeaveSerializer(data=self.request.query_params)
+        leave.is_valid(raise_exception=True)
+        if leave.validated_data["block_adder"]:
+            services.leave_and_block_adder(membership=instance, actor=self.actor)
+        else:
+            services.remove_member(membership=instance, actor=self.actor)
 
 
 class ChatMessageListView(GroupChatScopedView, generics.ListAPIView[ChatMessage]):
@@ -184,4 +197,42 @@ class ChatMessageDetailView(GroupChatScopedView):
         services.delete_message(
             group_chat=self.group_chat, message_id=self.kwargs["message_id"], actor=self.actor
         )
+        return Response(status=HTTPStatus.NO_CONTENT)
+
+
+class BlockListView(ChatAPIView, generics.ListCreateAPIView[Block]):
+    """The users I blocked (they cannot add me to group chats); block one more by
+    username."""
+
+    pagination_class = None
+
+    def get_queryset(self) -> QuerySet[Block]:
+        return Block.objects.filter(blocker=self.actor).select_related("blocked")
+
+    def get_serializer_class(self) -> type[BlockSerializer | NewBlockSerializer]:
+        return NewBlockSerializer if self.request.method == "POST" else BlockSerializer
+
+    @extend_schema(request=NewBlockSerializer, responses={201: BlockSerializer})
+    def post(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        serializer = NewBlockSerializer(data=request.data, context={"request": request})
+        serializer.is_valid(raise_exception=True)
+        block = services.block_user(
+            blocker=self.actor, blocked=serializer.validated_data["username"]
+        )
+        return Response(BlockSerializer(block).data, status=HTTPStatus.CREATED)
+
+
+class BlockDetailView(ChatAPIView):
+    """Unblock a user (by their id): they may add me to group chats again."""
+
+    http_method_names = ["delete", "options"]
+
+    @extend_schema(
+        responses={204: None, 404: OpenApiResponse(description="I have not blocked this user.")}
+    )
+    def delete(self, request: Request, user_id: int) -> Response:
+        block = get_object_or_404(
+            Block.objects.select_related("blocked"), blocker=self.actor, blocked_id=user_id
+        )
+        services.unblock_user(blocker=self.actor, blocked=block.blocked)
         return Response(status=HTTPStatus.NO_CONTENT)

@@ -283,6 +283,13 @@ CHANNEL_LAYER_BACKEND = os.environ.get("CHANNEL_LAYER_BACKEND", "").strip() or "
 # Each socket's in-process buffer (and any other channel) keeps CHANNEL_LAYER_CAPACITY.
 CHANNEL_LAYER_CAPACITY = env_int("CHANNEL_LAYER_CAPACITY", 100)
 CHANNEL_LAYER_WORKER_CAPACITY = env_int("CHANNEL_LAYER_WORKER_CAPACITY", 1000)
+# The core layer drops a member from a group this long after it last joined it (its
+# score in the group's sorted set), at the next message to the group; every socket
+# joins its groups again every third of it (realtime/membership.py), so a live socket
+# never lapses, and one whose leave never reached Redis (a killed worker, a failed
+# call) gets nothing more than this long after it went. channels-redis's default is a
+# day.
+CHANNEL_LAYER_GROUP_EXPIRY = env_int("CHANNEL_LAYER_GROUP_EXPIRY", 90)
 if REDIS_URL or REDIS_URLS or REDIS_SENTINELS:
     from redis.exceptions import ConnectionError as RedisConnectionError
 
@@ -321,6 +328,7 @@ if REDIS_URL or REDIS_URLS or REDIS_SENTINELS:
                     "prefix": _prefix,
                     "capacity": CHANNEL_LAYER_CAPACITY,
                     "channel_capacity": {"specific.*": CHANNEL_LAYER_WORKER_CAPACITY},
+                    "group_expiry": CHANNEL_LAYER_GROUP_EXPIRY,
                 },
             }
         }
@@ -340,14 +348,19 @@ if REDIS_URL or REDIS_URLS or REDIS_SENTINELS:
 else:
     CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
 
-# Django's cache holds the login, sign-up and refresh throttles' counts (accounts/throttles.py):
-# in Redis when there is one, so that every worker process counts together.
+# Django's cache holds the login, sign-up and refresh throttles' counts (accounts/throttles.py)
+# and who is online in each chat (chat/presence.py): in Redis when there is one, so that
+# every worker process counts together. Nothing in it is a source of truth: while Redis
+# cannot be reached each worker answers from its own memory (config/caches.py), so a
+# Redis outage never fails a request. redis-py waits forever by default; a Redis that
+# does not answer within a second counts as unreachable.
 if REDIS_URL:
     CACHES = {
         "default": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "BACKEND": "config.caches.FallbackRedisCache",
             "LOCATION": REDIS_URL,
             "KEY_PREFIX": os.environ.get("CACHE_KEY_PREFIX", "cache"),
+            "OPTIONS": {"socket_connect_timeout": 1.0, "socket_timeout": 1.0},
         }
     }
 else:
@@ -515,6 +528,10 @@ REALTIME: dict[str, object] = {
     "MAX_IN_FLIGHT": env_int("REALTIME_MAX_IN_FLIGHT", 8),
     "MAX_SOCKETS_PER_USER": env_int("REALTIME_MAX_SOCKETS_PER_USER", 10),
     "HANDSHAKES_AT_ONCE": env_int("REALTIME_HANDSHAKES_AT_ONCE", 2),
+    # Joining and leaving channel-layer groups (realtime/membership.py): at most this
+    # many calls at once per worker, so that sockets closing together queue for the
+    # layer's connection pool instead of running it out (REDIS_MAX_CONNECTIONS).
+    "GROUP_CALLS_AT_ONCE": env_int("REALTIME_GROUP_CALLS_AT_ONCE", 50),
     # Consumers' database work (the handshake's checks, saving a message) runs on this
     # many threads per worker, concurrently (realtime/database.py); each holds a pooled
     # connection only while it runs. 0 is channels' single thread, which SQLite needs.

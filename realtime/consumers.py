@@ -21,6 +21,7 @@ Group messages (``realtime.groups``) reach the client with ``is_mine`` / ``is_cu
 
 import asyncio
 import logging
+import random
 import time
 import warnings
 from collections import deque
@@ -35,6 +36,7 @@ from channels.generic.websocket import AsyncWebsocketConsumer
 from django.db.models import Model
 from pydantic import TypeAdapter
 
+from realtime import membership
 from realtime.database import database_sync_to_async
 from realtime.frames import (
     FrameReader,
@@ -96,6 +98,9 @@ CLOSE_CODES = {
     CLOSE_CODE_BASE + HTTPStatus.TOO_MANY_REQUESTS: (
         "too many frames, too many unanswered, or too many sockets for this user"
     ),
+    CLOSE_CODE_BASE + HTTPStatus.SERVICE_UNAVAILABLE: (
+        "the server cannot reach its channel layer (Redis) just now: reconnect in a moment"
+    ),
     INTERNAL_ERROR_CLOSE_CODE: "handling frames failed in the server: reconnect",
 }
 
@@ -116,6 +121,8 @@ _LIFECYCLE_EVENTS = frozenset({"websocket.connect", "websocket.disconnect"})
 # How long a stopping consumer may spend leaving its groups (a layer that is down must
 # not hold up a shutdown).
 LEAVE_GROUPS_SECONDS = 5.0
+# The leaves of consumers that may have been cancelled since, still going.
+_LEAVING: "set[asyncio.Future[None]]" = set()
 
 # Frames that never vary, serialised once.
 PONG_TEXT = PongMessage().model_dump_json()
@@ -183,6 +190,12 @@ class RealtimeConsumer(
     # The groups joined and not yet left (recorded before each group_add returns, so a
     # consumer cancelled mid-join still leaves it).
     joined_groups: list[str]
+    # Held while groups are joined, joined again or left, so that they happen in order.
+    membership_lock: asyncio.Lock
+    # The task that joins them again every ``membership.refresh_interval``.
+    refresher: "asyncio.Task[None] | None" = None
+    # The task leaving them when the consumer stops (see ``leave_groups``).
+    leaving: "asyncio.Future[None] | None" = None
     expiry_timer: asyncio.TimerHandle | None = None
     expiry_task: "asyncio.Future[None] | None" = None
     # The user key counted in ``open_sockets`` for this socket, once counted.
@@ -199,6 +212,7 @@ class RealtimeConsumer(
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.inbox = deque()
+        self.membership_lock = asyncio.Lock()
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
@@ -264,8 +278,20 @@ class RealtimeConsumer(
         self.groups = list(self.message_groups)
         if self.user_key is not None:
             self.groups.append(user_group(self.user_key))
-        for group in self.groups:
-            await self.join_group(group)
+        try:
+            for group in self.groups:
+                await self.join_group(group)
+        except Exception:
+            # The layer is down (Redis unreachable): a socket in none of its groups would
+            # hear nothing, so the client is told to come back rather than let in deaf.
+            logger.exception("Joining groups failed on %s", self.scope.get("path"))
+            await self.leave_groups()
+            await self.end_session(
+                HTTPStatus.SERVICE_UNAVAILABLE,
+                "The server cannot reach its message service just now: reconnect in a moment.",
+            )
+            return
+        self.refresh_groups()
         self.frames = FrameReader(self.incoming_adapter, self.config)
         if result.expires_at is not None:
             self.close_when_expired(result.expires_at)
@@ -364,27 +390,81 @@ class RealtimeConsumer(
     async def join_group(self, group: str) -> None:
         """Join one more group (recorded first, so a consumer cancelled mid-join still
         leaves it)."""
-        self.joined_groups.append(group)
-        await self.channel_layer.group_add(group, self.channel_name)
+        async with self.membership_lock:
+            self.joined_groups.append(group)
+            await membership.join(
+                self.channel_layer, group, self.channel_name, at_once=self.group_calls
+            )
 
     async def leave_group(self, group: str) -> None:
         """Leave one group joined before, while the consumer goes on."""
-        if group in self.joined_groups:
-            self.joined_groups.remove(group)
-            await self.channel_layer.group_discard(group, self.channel_name)
+        async with self.membership_lock:
+            if group in self.joined_groups:
+                self.joined_groups.remove(group)
+                await membership.leave(
+                    self.channel_layer, group, self.channel_name, at_once=self.group_calls
+                )
 
     async def leave_groups(self) -> None:
         """Leave every group still joined; once only. Bounded by LEAVE_GROUPS_SECONDS,
-        and a layer that fails is logged, not raised: the consumer is stopping anyway."""
+        and a layer that fails is logged, not raised: the consumer is stopping anyway
+        (a member left behind lapses with the group's expiry, ``realtime.membership``).
+
+        Shielded from the consumer's cancellation: daphne cancels a consumer still
+        running ``application_close_timeout`` (10 s) after its socket closed, and every
+        consumer on shutdown, and thousands of sockets closing together can keep leaves
+        waiting for the layer that long; the leaves go on, and the cancelled consumer
+        waits for them before it ends."""
+        if self.refresher is not None:
+            self.refresher.cancel()
         groups, self.joined_groups = self.joined_groups, []
-        if not groups:
-            return
+        if groups:
+            self.leaving = asyncio.ensure_future(self.leave_all(groups))
+            _LEAVING.add(self.leaving)  # the loop keeps only weak references to tasks
+            self.leaving.add_done_callback(_LEAVING.discard)
+        if self.leaving is not None:
+            # Called again after a cancellation (``__call__``'s ``finally``): the
+            # consumer ends once its leaves have, so a shutdown waits for them too.
+            await asyncio.shield(self.leaving)
+
+    async def leave_all(self, groups: list[str]) -> None:
         try:
-            async with asyncio.timeout(LEAVE_GROUPS_SECONDS):
+            async with asyncio.timeout(LEAVE_GROUPS_SECONDS), self.membership_lock:
                 for group in groups:
-                    await self.channel_layer.group_discard(group, self.channel_name)
+                    await membership.leave(
+                        self.channel_layer, group, self.channel_name, at_once=self.group_calls
+                    )
         except Exception:
             logger.exception("Leaving groups %r failed on %s", groups, self.scope.get("path"))
+
+    def refresh_groups(self) -> None:
+        """Join the groups again every ``membership.refresh_interval`` (on a layer whose
+        groups lapse), until the socket leaves them."""
+        interval = membership.refresh_interval(self.channel_layer)
+        if interval is not None:
+            self.refresher = asyncio.create_task(self.keep_groups(interval))
+
+    async def keep_groups(self, interval: float) -> None:
+        # The first time after a random share of the interval, so that sockets opened
+        # together do not all refresh together ever after.
+        first = interval * random.uniform(0.5, 1.0)  # noqa: S311 - not a secret
+        await membership.next_refresh(self.channel_layer, first)
+        while True:
+            async with self.membership_lock:
+                for group in self.joined_groups:
+                    try:
+                        await membership.join(
+                            self.channel_layer, group, self.channel_name, at_once=self.group_calls
+                        )
+                    except Exception as exc:
+                        # Tried again at the next interval; the membership holds till then.
+                        logger.warning("Joining %s again failed: %r", group, exc)
+            await membership.next_refresh(self.channel_layer, interval)
+
+    @property
+    def group_calls(self) -> int:
+        """How many group calls this worker makes at once (``GROUP_CALLS_AT_ONCE``)."""
+        return self.config.group_calls_at_once
 
     # What a subclass provides
 

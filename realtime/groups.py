@@ -19,6 +19,7 @@ from typing import TypedDict
 
 from asgiref.sync import async_to_sync
 from channels.layers import get_channel_layer
+from django.db import transaction
 
 from realtime.messages import RELAY_FLAGS, GroupMessage
 
@@ -114,6 +115,16 @@ def push(
     async_to_sync(apush)(groups, message, sender=sender, exclude_current=exclude_current)
 
 
+def push_after_commit(
+    groups: str | Iterable[str], message: GroupMessage, *, sender: Sender = NOBODY
+) -> None:
+    """``push`` once the current transaction commits (at once outside one), for a write
+    that open sockets should hear of. A channel layer that fails then (Redis down) is
+    logged, not raised: the write is committed, so its request succeeds, and clients
+    catch up from the history (and the REST API) when they reconnect."""
+    transaction.on_commit(lambda: push(groups, message, sender=sender), robust=True)
+
+
 # The relayed message's closing brace, replaced by the two flags.
 _RELAY_SUFFIXES = {
     (mine, current): f',"is_mine":{str(mine).lower()},"is_current":{str(current).lower()}}}'
@@ -163,3 +174,22 @@ def end_sessions(
         group = user_group(user_pk)
     event = end_session_event(status_code, reason, user_pk)
     async_to_sync(get_channel_layer().group_send)(group, event)
+
+
+def end_sessions_after_commit(
+    *,
+    reason: str,
+    status_code: int = HTTPStatus.FORBIDDEN,
+    user_pk: object = None,
+    group: str | None = None,
+) -> None:
+    """``end_sessions`` once the current transaction commits (at once outside one). A
+    channel layer that fails then is logged, not raised: the change that ends the
+    sessions is committed (a logout's revocation, a removed membership), so the request
+    succeeds; the sockets it could not reach close when their credential expires (a
+    token's lifetime at most), and a Redis that restarted has forgotten their groups,
+    so nothing reaches them meanwhile."""
+    transaction.on_commit(
+        lambda: end_sessions(reason=reason, status_code=status_code, user_pk=user_pk, group=group),
+        robust=True,
+    )

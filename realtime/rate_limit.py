@@ -1,5 +1,5 @@
 """Bounds on work: the per-connection frame rate (a token bucket), the count of open
-sockets per user, and the handshakes checked at once."""
+sockets per user, the handshakes checked at once and the group calls made at once."""
 
 import asyncio
 import time
@@ -64,17 +64,9 @@ class SocketCounter:
 open_sockets = SocketCounter()
 
 
-class HandshakeSlots:
-    """At most ``limit`` handshakes checked at once in this process: a semaphore per
-    event loop (a test's loops come and go; a server has one).
-
-    Why: sockets closed together (a flood answered 4429, a worker restarted) reconnect
-    together, and each handshake's checks (authentication, permissions) take
-    milliseconds of CPU on the database threads and the event loop, under one
-    interpreter lock. All at once, they hold every other socket's frames for the sum
-    of them; a few at a time, a ping waits behind those few only, and the reconnecting
-    sockets wait their turn (``bench/flood.py``'s ping latencies: docs/benchmarks.md,
-    "Flood")."""
+class LoopSemaphores:
+    """A semaphore per event loop, of the size asked for (a test's loops come and go; a
+    server has one): ``async with slots(limit):`` lets at most ``limit`` in at once."""
 
     def __init__(self) -> None:
         self._by_loop: weakref.WeakKeyDictionary[
@@ -89,4 +81,15 @@ class HandshakeSlots:
         return current[1]
 
 
-handshake_slots = HandshakeSlots()
+# At most ``limit`` handshakes checked at once in this process. Sockets closed together
+# (a flood answered 4429, a worker restarted) reconnect together, and each handshake's
+# checks (authentication, permissions) take milliseconds of CPU on the database threads
+# and the event loop, under one interpreter lock. All at once, they hold every other
+# socket's frames for the sum of them; a few at a time, a ping waits behind those few
+# only, and the reconnecting sockets wait their turn (``bench/flood.py``'s ping latencies:
+# docs/benchmarks.md, "Flood").
+handshake_slots = LoopSemaphores()
+
+# At most ``limit`` calls joining or leaving channel-layer groups at once in this
+# process (``realtime.membership``): they share the layer's connection pool.
+group_call_slots = LoopSemaphores()

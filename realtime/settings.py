@@ -38,6 +38,10 @@ class RealtimeSettings:
     # flood closed 4429 at once, a restarted worker's clients) would otherwise hold
     # every other socket's frames while their checks share the interpreter's lock.
     handshakes_at_once: int = 2
+    # Calls joining or leaving channel-layer groups made at once in a worker; the others
+    # wait their turn (realtime.membership). Sockets closing together each leave their
+    # groups: one call each at once would run the layer's connection pool out.
+    group_calls_at_once: int = 50
     # Threads a worker process runs consumers' database work on (realtime.database);
     # 0: channels' single thread-sensitive thread.
     database_threads: int = 0
@@ -66,6 +70,9 @@ def realtime_settings() -> RealtimeSettings:
             configured.get("MAX_SOCKETS_PER_USER", defaults.max_sockets_per_user)
         ),
         handshakes_at_once=int(configured.get("HANDSHAKES_AT_ONCE", defaults.handshakes_at_once)),
+        group_calls_at_once=int(
+            configured.get("GROUP_CALLS_AT_ONCE", defaults.group_calls_at_once)
+        ),
         database_threads=int(configured.get("DATABASE_THREADS", defaults.database_threads)),
         session_socket_seconds=float(
             configured.get("SESSION_SOCKET_SECONDS", defaults.session_socket_seconds)

@@ -1,3 +1,3 @@
-from accounts.models.user import User
+from accounts.models.user import User, check_username_free, taken_message, username_key
 
-__all__ = ["User"]
+__all__ = ["User", "check_username_free", "taken_message", "username_key"]

@@ -8,6 +8,7 @@ import pytest
 from asgiref.sync import sync_to_async
 from django.conf import settings
 from django.db import OperationalError, connection, transaction
+from django.test import override_settings
 from django.urls import reverse
 from rest_framework.test import APIClient
 
@@ -18,9 +19,11 @@ from chat.models import ChatMember
 from tests.support.auth import jwt_cookies
 from tests.support.concurrency import at_once
 from tests.support.factories import UserFactory
+from tests.support.outage import DJANGO_REDIS_CACHE, unreachable_cache
 from tests.support.testcase import LoggedInRollbackTestCase
 
 ACCESS, REFRESH = settings.AUTH_COOKIE_ACCESS, settings.AUTH_COOKIE_REFRESH
+ME = reverse("accounts:me")
 
 
 def client_with(cookies: dict[str, str]) -> APIClient:
@@ -94,6 +97,46 @@ def test_a_password_change_or_deactivation_revokes_every_token(change: str) -> N
     user.save()
     assert client_with(cookies).get(reverse("accounts:me")).status_code == 401
     assert client_with(cookies).post(reverse("accounts:refresh")).status_code == 401
+
+
+@pytest.mark.django_db
+def test_revocation_holds_without_a_cache() -> None:
+    """Revocations live in the database: with the cache's Redis down (Django's own Redis
+    cache, which raises), a logged-in request is answered, a logout still refuses its
+    access token, and revoking a user (a replayed refresh token) still refuses theirs.
+    Before, the check read the cache, and every authenticated request answered 500."""
+    user = UserFactory.create()
+    logged_out, other_login = jwt_cookies(user), jwt_cookies(user)
+    with override_settings(CACHES=unreachable_cache(DJANGO_REDIS_CACHE)):
+        assert client_with(logged_out).get(ME).status_code == 200
+        assert client_with(logged_out).post(reverse("accounts:logout")).status_code == 204
+        assert client_with({ACCESS: logged_out[ACCESS]}).get(ME).status_code == 401
+        assert client_with(other_login).get(ME).status_code == 200
+
+        with transaction.atomic():
+            tokens.revoke_user(user.pk, reason="Signed out: a used token was replayed.")
+
+        assert client_with(other_login).get(ME).status_code == 401
+
+
+@pytest.mark.django_db
+def test_a_logout_keeps_the_other_revocations_and_forgets_the_expired_ones() -> None:
+    user = UserFactory.create()
+    first, second = (tokens.start_session(user).access_token for _ in range(2))
+    lapsed = tokens.start_session(user).access_token
+    user.revoked_access = {str(lapsed["jti"]): int(time.time()) - 1}
+    user.save(update_fields=["revoked_access"])
+
+    tokens.revoke_access(first)
+    tokens.revoke_access(second)
+
+    user.refresh_from_db()
+    assert user.revoked_access == {
+        str(first["jti"]): first["exp"],
+        str(second["jti"]): second["exp"],
+    }
+    assert tokens.is_revoked(first, user)
+    assert not tokens.is_revoked(tokens.start_session(user).access_token, user)
 
 
 class TestSocketsEnd(LoggedInRollbackTestCase):

@@ -1,3 +1,5 @@
+import logging
+
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404
 from rest_framework.permissions import IsAuthenticated
@@ -32,7 +34,9 @@ from chat.models import ChatMember, GroupChat
 from chat.permissions import IsMemberOfRoutedChat
 from realtime.consumers import RealtimeConsumer
 from realtime.database import database_sync_to_async
-from realtime.messages import ErrorMessage, ErrorPayload
+from realtime.messages import ErrorMessage, ErrorPayload, GroupMessage
+
+logger = logging.getLogger(__name__)
 
 
 class ChatDetailConsumer(RealtimeConsumer[ChatDetailIncoming, GroupChat]):
@@ -53,10 +57,13 @@ class ChatDetailConsumer(RealtimeConsumer[ChatDetailIncoming, GroupChat]):
     last-read position (their ``/ws/me/`` sockets get ``chat_read``).
 
     Presence and typing are never stored in the database (``chat.presence``): ``here``
-    keeps the member online in the cache for a while and is answered with who is
-    online; the others get ``presence`` when the member comes online and when this
-    socket closes. ``typing`` is relayed to the others as ``member_typing``, at most
-    once a second per socket.
+    keeps this socket online in the cache for a while and is answered with who is
+    online; the others get ``presence`` when the member comes online (their first socket
+    to say ``here``) and when they go offline (their last such socket closes), a few
+    times per member per window at most. ``typing`` is relayed to the others as
+    ``member_typing``, at most once a second per member, whichever socket it comes
+    from. Both are best effort: a channel layer that fails them is logged, and the
+    frame is answered as usual.
     """
 
     # A missing chat and someone else's are both refused 403 (chat.permissions).
@@ -76,9 +83,7 @@ class ChatDetailConsumer(RealtimeConsumer[ChatDetailIncoming, GroupChat]):
         Presence,
         OnlineMembers,
     )
-    # When this socket's last ``typing`` was relayed (``presence.clock()``).
-    typed_at = float("-inf")
-    # Whether this socket said ``here``, so that its close says the member went offline.
+    # Whether this socket said ``here``, so that its close takes it out of the presence.
     announced = False
 
     async def get_groups(self) -> list[str]:
@@ -140,16 +145,15 @@ class ChatDetailConsumer(RealtimeConsumer[ChatDetailIncoming, GroupChat]):
         return SenderPayload(id=user.pk, username=user.username)
 
     async def typing(self) -> None:
-        now = presence.clock()
-        if now - self.typed_at < presence.TYPING_INTERVAL:
-            return
-        self.typed_at = now
-        payload = TypingPayload(user=self.me, seconds=presence.TYPING_SECONDS)
-        await self.send_group_message(MemberTyping(payload=payload), exclude_current=True)
+        user = self.authenticated_user
+        if await presence.may_relay_typing(self.obj.pk, user.pk):
+            payload = TypingPayload(user=self.me, seconds=presence.TYPING_SECONDS)
+            await self.tell_the_others(MemberTyping(payload=payload))
 
     async def here(self) -> None:
         self.announced = True
-        if await presence.mark_online(self.obj.pk, self.authenticated_user.pk):
+        user = self.authenticated_user
+        if await presence.mark_online(self.obj.pk, user.pk, self.channel_name):
             await self.announce(online=True)
         members = await database_sync_to_async(chat_members)(self.obj)
         online = await presence.online_user_ids(self.obj.pk, members)
@@ -157,13 +161,24 @@ class ChatDetailConsumer(RealtimeConsumer[ChatDetailIncoming, GroupChat]):
         await self.send_message(OnlineMembers(payload=OnlinePayload(users=users)))
 
     async def announce(self, *, online: bool) -> None:
-        payload = PresencePayload(user=self.me, online=online)
-        await self.send_group_message(Presence(payload=payload), exclude_current=True)
+        if await presence.may_announce(self.obj.pk, self.authenticated_user.pk):
+            payload = PresencePayload(user=self.me, online=online)
+            await self.tell_the_others(Presence(payload=payload))
+
+    async def tell_the_others(self, message: GroupMessage) -> None:
+        """Push an ephemeral event to the chat's other sockets, if the layer can: it is
+        worth a log line, not the client's frame (typing and presence are best effort)."""
+        try:
+            await self.send_group_message(message, exclude_current=True)
+        except Exception as exc:
+            logger.warning("%s not relayed in chat %s: %r", message.action, self.obj.pk, exc)
 
     async def disconnect(self, code: int) -> None:
         await super().disconnect(code)
-        if self.announced:
-            await presence.mark_offline(self.obj.pk, self.authenticated_user.pk)
+        if not self.announced:  # never said here (a refused socket never could)
+            return
+        user = self.authenticated_user
+        if await presence.mark_offline(self.obj.pk, user.pk, self.channel_name):
             await self.announce(online=False)
 
 

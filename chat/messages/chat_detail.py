@@ -191,15 +191,18 @@ class MembershipPayload(BasePayload):
     user: SenderPayload
     chat_role: str
     joined_at: datetime
+    # Who added them: null when they created the chat or the adder's account is gone.
+    added_by: SenderPayload | None = None
 
     @classmethod
     def from_membership(cls, membership: ChatMember) -> "MembershipPayload":
-        user = membership.user
+        user, adder = membership.user, membership.added_by
         return cls(
             id=membership.pk,
             user=SenderPayload(id=user.pk, username=user.username),
             chat_role=membership.role,
             joined_at=membership.joined_at,
+            added_by=None if adder is None else SenderPayload(id=adder.pk, username=adder.username),
         )
 
 

@@ -18,6 +18,15 @@ class ChatMember(models.Model):
     )
     group_chat = models.ForeignKey(GroupChat, on_delete=models.CASCADE, related_name="members")
     role = models.CharField(max_length=10, choices=Role.choices, default=Role.MEMBER)
+    # Who added them (None: they created the chat, or the adder's account is gone): a
+    # member may leave and block them (``chat.services.leave_and_block_adder``).
+    added_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
     joined_at = models.DateTimeField(auto_now_add=True)
     # The seq of the last message this member has seen (``chat.services.mark_read``):
     # what is unread is after it. A new member starts at the chat's latest message.

@@ -309,9 +309,10 @@ def test_throttle_counts_are_in_redis_when_there_is_one_and_limits_come_from_the
     )
     assert with_redis["CACHES"] == {
         "default": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "BACKEND": "config.caches.FallbackRedisCache",
             "LOCATION": "redis://redis:6379/0",
             "KEY_PREFIX": "cache",
+            "OPTIONS": {"socket_connect_timeout": 1.0, "socket_timeout": 1.0},
         }
     }
     rates = with_redis["AUTH_THROTTLE_RATES"]

@@ -109,6 +109,35 @@ class TestEndUserSessions(SessionTestCase):
         assert response.status_code == 204
         await self.assert_session_ended(communicator, 401, "Logged out.")
 
+    async def session_socket(self) -> WebsocketCommunicator:
+        """A socket let in by Django's session cookie (no token)."""
+        await self.async_client.aforce_login(self.user)
+        session_id = self.async_client.cookies[settings.SESSION_COOKIE_NAME].value
+        return await self.connected(headers=ws_headers({settings.SESSION_COOKIE_NAME: session_id}))
+
+    async def test_the_apis_logout_closes_a_socket_opened_with_the_session_cookie(
+        self,
+    ) -> None:
+        communicator = await self.session_socket()
+        response = await self.async_client.post(reverse("accounts:logout"))
+        assert response.status_code == 204
+        await self.assert_session_ended(communicator, 401, "Logged out.")
+
+    async def test_djangos_own_logout_closes_the_users_sockets_too(self) -> None:
+        """The admin's "Log out" (``django.contrib.auth.logout``, not the API) ends the
+        session: its socket, and the user's others, are closed as by the API's logout.
+        Before, they stayed open until they expired."""
+        self.user.is_staff = True  # the admin's pages are for staff
+        await self.user.asave(update_fields=["is_staff"])
+        session_socket = await self.session_socket()
+        token_socket = await self.connected()
+
+        response = await self.async_client.post(reverse("admin:logout"))
+
+        assert response.status_code == 200
+        await self.assert_session_ended(session_socket, 401, "Logged out.")
+        await self.assert_session_ended(token_socket, 401, "Logged out.")
+
 
 @override_settings(
     REALTIME={

@@ -136,3 +136,23 @@ def test_next_that_leads_off_site_stays_on_the_site(server: Server, new_page: Op
     page.get_by_role("button", name="Log in").click()
     expect(page).to_have_url(f"{server.url}/groups/")
     expect(page.locator("#whoami")).to_have_text(f"Signed in as {username}")
+
+
+def test_a_name_that_differs_only_in_case_or_width_is_refused_as_taken(
+    server: Server, new_page: OpenPage
+) -> None:
+    """Hank signed up; someone tries his name in capitals, then in fullwidth letters: the
+    page says each is taken, as a sentence, and nobody is signed in."""
+    hank = sign_up(new_page(), server, "hank")
+    page = new_page()
+    page.goto(f"{server.url}/signup/")
+    fullwidth = "".join(chr(ord(char) + 0xFEE0) for char in hank)  # stored as NFKC makes it
+    for look_alike, told in (
+        (hank.upper(), f"The username {hank.upper()} is taken: {hank} already exists"),
+        (fullwidth, f"The username {hank} is already taken."),
+    ):
+        page.get_by_label("Username").fill(look_alike)
+        page.get_by_label("Password").fill(PASSWORD)
+        page.get_by_role("button", name="Sign up").click()
+        expect(page.locator("#signup-error")).to_contain_text(told)
+        expect(page).to_have_url(f"{server.url}/signup/")

@@ -99,4 +99,5 @@ def test_the_account_page_fits_a_phone(server: Server, new_page: OpenPage) -> No
     page.get_by_role("link", name="Account").click()
     expect(page.get_by_role("button", name="Change password")).to_be_enabled()
     assert_fits_the_screen(page)
-    assert_inside(page.get_by_role("button", name="Change password"), page.locator(".card"))
+    password_card = page.locator(".card", has=page.locator("#password-form"))
+    assert_inside(page.get_by_role("button", name="Change password"), password_card)

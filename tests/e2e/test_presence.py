@@ -7,8 +7,10 @@ from tests.e2e.conftest import (
     OpenPage,
     Server,
     create_group,
+    open_group,
     open_group_as,
     save_screenshot,
+    say,
 )
 
 pytestmark = pytest.mark.e2e
@@ -58,3 +60,26 @@ def test_typing_shows_on_the_others_page_until_the_message_comes(
     expect(bob_page.locator("#messages")).to_contain_text("On my way", timeout=5000)
     expect(bob_page.locator("#typing")).to_have_text("")
     expect(alice_page.locator("#typing")).to_have_text("")
+
+
+def test_closing_one_of_two_tabs_leaves_the_member_online(
+    server: Server, new_page: OpenPage
+) -> None:
+    """Alice has the group open in two tabs and closes one: Bob's page keeps her online
+    (by the time her other tab's message reaches him, the close has long been handled);
+    when she closes the second, his page shows her offline."""
+    group_id, (alice, bob) = create_group(server, "alice", ["bob"])
+    first_tab = open_group_as(new_page, server, alice, group_id)
+    second_tab = first_tab.context.new_page()  # a tab beside it: logged in already
+    open_group(second_tab, server, group_id)
+    bob_page = open_group_as(new_page, server, bob, group_id)
+    alices_dot = bob_page.locator(f".member[data-username='{alice}']")
+    expect(alices_dot).to_have_class("member online", timeout=5000)
+
+    first_tab.close()
+    say(second_tab, "Still here in my other tab")
+
+    expect(bob_page.locator("#messages")).to_contain_text("Still here in my other tab")
+    expect(alices_dot).to_have_class("member online")
+    second_tab.close()
+    expect(alices_dot).to_have_class("member", timeout=5000)

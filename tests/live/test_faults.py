@@ -31,20 +31,28 @@ process started here is killed in teardown. Figures are printed (run with
 """
 
 import asyncio
+import json
 import os
 import signal
 import time
 import uuid
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from contextlib import suppress
 from dataclasses import dataclass
 from functools import partial
+from http.cookies import SimpleCookie
 from pathlib import Path
 from typing import Any
 
 import pytest
+from websockets.asyncio.client import ClientConnection
+from websockets.exceptions import ConnectionClosed, InvalidHandshake
 
 from tests.support.delivery import (
+    PROBE_SECONDS,
+    RECOVERY_SECONDS,
+    STREAM_SECONDS,
     answered,
     both_ways,
     check_each_message_stored_once,
@@ -55,17 +63,23 @@ from tests.support.delivery import (
 )
 from tests.support.live import (
     FRAME_SECONDS,
+    HTTP,
     ChatClient,
     RedisServer,
     StartWorker,
     Worker,
     app_environment,
+    chat_ws_url,
+    connect_socket,
     connected,
     create_chat,
     login,
+    open_chat,
     recreate_database,
+    recv_json,
     started_workers,
 )
+from tests.support.load import RestTraffic, request, rest_traffic
 from tests.support.processes import free_port
 
 pytestmark = pytest.mark.live
@@ -239,3 +253,188 @@ def test_a_retried_client_id_stores_one_row(
     )
     figures["races won (stored first)"] = dict(stored_by)
     print_figures("faults: one client id sent twice", figures)
+
+
+# REST answers to wait for while Redis is down, and after it is back.
+REST_DURING_OUTAGE = 40
+REST_AFTER_OUTAGE = 20
+REST_THREADS = 4
+
+
+def csrf_cookie(worker: Worker) -> str:
+    """A CSRF secret the worker set as the ``csrftoken`` cookie (sent back as both the
+    cookie and the header, as a page does)."""
+    with HTTP.open(f"{worker.url}/api/auth/csrf/", timeout=FRAME_SECONDS) as response:
+        jar: SimpleCookie = SimpleCookie()
+        for header in response.headers.get_all("Set-Cookie") or []:
+            jar.load(header)
+    return jar["csrftoken"].value
+
+
+def rest_calls(two: TwoWorkers, thread: int) -> dict[str, Callable[[], int | str]]:
+    """What one thread of REST traffic asks of its worker (A or B), logged in as the
+    chat's owner: reads on the authenticated path, a write that pushes to sockets, and a
+    throttled endpoint (a login that fails)."""
+    worker = (two.a, two.b)[thread % 2]
+    base, chat, cookie = worker.url, two.chat_pk, two.owner_cookie
+    csrf = csrf_cookie(worker)
+    return {
+        "GET /api/auth/me/": partial(request, f"{base}/api/auth/me/", cookie),
+        "GET /api/groups/": partial(request, f"{base}/api/groups/", cookie),
+        "GET messages": partial(request, f"{base}/api/groups/{chat}/messages/", cookie),
+        "PATCH rename": partial(
+            request,
+            f"{base}/api/groups/{chat}/",
+            cookie,
+            method="PATCH",
+            body={"name": f"Live {thread}"},
+            csrf=csrf,
+        ),
+        "POST login (wrong password)": partial(
+            request,
+            f"{base}/api/auth/login/",
+            "",
+            method="POST",
+            body={"username": "nobody", "password": "wrong"},
+            csrf=csrf,
+        ),
+    }
+
+
+async def frames_until(ws: ClientConnection, action: str) -> list[str]:
+    """The actions of the frames up to and including the first ``action``; if the
+    socket closes first, the last entry says so (``closed <code>``)."""
+    actions: list[str] = []
+    while not actions or actions[-1] != action:
+        try:
+            actions.append((await recv_json(ws))["action"])
+        except ConnectionClosed:
+            return [*actions, f"closed {ws.close_code}"]
+    return actions
+
+
+async def send_all(ws: ClientConnection, *actions: str) -> None:
+    """Send a frame of each action; nothing if the socket is closed (the frames that
+    follow say so)."""
+    with suppress(ConnectionClosed):
+        for action in actions:
+            await ws.send(json.dumps({"action": action}))
+
+
+async def handshake_outcome(worker: Worker, chat_pk: int, cookie: str) -> str:
+    """Open a socket as a page does; how it went: the authentication status and, when
+    refused, the close code; or the exception when no WebSocket was opened."""
+    try:
+        ws, first = await connect_socket(chat_ws_url(worker, chat_pk), cookie)
+    except ConnectionClosed as exc:
+        return f"closed {exc.rcvd.code if exc.rcvd else 'without a close frame'}"
+    except (InvalidHandshake, OSError, TimeoutError) as exc:
+        return f"no socket: {exc!r}"
+    status = first["payload"]["status_code"] if first["action"] == "authentication" else first
+    if status == 200:
+        await ws.close()
+        return "200"
+    with suppress(ConnectionClosed, TimeoutError):
+        await recv_json(ws)
+    return f"{status}, closed {ws.close_code}"
+
+
+def test_a_redis_restart_under_rest_and_websocket_load_answers_no_500(
+    faults_env: dict[str, str], redis_server: RedisServer, workers: StartWorker
+) -> None:
+    """Redis is killed under REST traffic on both workers and two members streaming
+    over WebSockets, then started again. Nothing is answered 500 or 1011: REST reads,
+    writes and logins are answered as usual (revocations are in the database, the
+    cache falls back to each worker's memory, a push after a write is logged); open
+    sockets stay open and answer here, typing and ping; a handshake during the outage
+    is told 503 and closed 4503; once Redis is back, the sockets join their groups
+    again and messages cross the workers with no client reconnecting."""
+    two = two_workers(faults_env, workers, "kate", "liam")
+    figures: dict[str, object] = {}
+    handshakes: list[str] = []
+    probe_frames: list[str] = []
+
+    async def outage(
+        kate: ChatClient, liam: ChatClient, probe: ClientConnection, traffic: RestTraffic
+    ) -> None:
+        await answered(kate, 6)
+        killed, before = time.perf_counter(), traffic.count
+        await asyncio.to_thread(redis_server.kill)
+        # While Redis is down: an open socket's ephemeral frames, new handshakes, REST.
+        await send_all(probe, "here")
+        probe_frames.extend(await frames_until(probe, "online_members"))
+        await send_all(probe, "typing", "ping")
+        probe_frames.extend(await frames_until(probe, "pong"))
+        for worker in (two.a, two.b):
+            handshakes.append(await handshake_outcome(worker, two.chat_pk, two.owner_cookie))
+        assert await asyncio.to_thread(
+            traffic.wait_for, before + REST_DURING_OUTAGE, STREAM_SECONDS
+        ), f"REST answered only {traffic.count - before} requests while Redis was down"
+        figures["REST answers while Redis was down"] = traffic.count - before
+        figures["Redis down for (ms)"] = (time.perf_counter() - killed) * 1000
+        figures["Redis back after (ms)"] = await asyncio.to_thread(redis_server.start) * 1000
+        restarted = time.perf_counter()
+        await heard_again(kate, liam)
+        figures["Redis up -> a message crosses the workers (ms)"] = (
+            time.perf_counter() - restarted
+        ) * 1000
+        after = traffic.count
+        assert await asyncio.to_thread(
+            traffic.wait_for, after + REST_AFTER_OUTAGE, STREAM_SECONDS
+        ), "REST stopped answering after Redis came back"
+
+    async def scenario() -> tuple[list[ChatClient], RestTraffic]:
+        kate = ChatClient("kate", [two.a], two.chat_pk, two.owner_cookie)
+        liam = ChatClient("liam", [two.b], two.chat_pk, two.member_cookie)
+        async with connected(kate, liam):
+            probe = await open_chat(two.a, two.chat_pk, two.owner_cookie)
+            await cross(kate, liam, "before the restart")
+            calls = [rest_calls(two, thread) for thread in range(REST_THREADS)]
+            with rest_traffic(calls) as traffic:
+                await asyncio.gather(
+                    stream(kate, 16), stream(liam, 16), outage(kate, liam, probe, traffic)
+                )
+            await send_all(probe, "ping")
+            probe_frames.extend(await frames_until(probe, "pong"))
+            await probe.close()
+        return [kate, liam], traffic
+
+    clients, traffic = asyncio.run(scenario())
+
+    figures["REST answers (kind: {status: count})"] = {
+        kind: dict(statuses) for kind, statuses in traffic.answers.items()
+    }
+    figures["handshakes while Redis was down (A, B)"] = handshakes
+    figures["an open socket's frames (here, typing, ping; ping after)"] = Counter(probe_frames)
+    figures["closes seen by the streaming clients"] = [
+        how for client in clients for _, how in client.closes
+    ]
+    print_figures("faults: Redis restarted under REST and WebSocket load", figures)
+    assert traffic.server_errors() == dict.fromkeys(traffic.answers, 0), traffic.answers
+    # Besides the members' messages it heard: its answers, and no error or close.
+    answers = [action for action in probe_frames if action != "member_message"]
+    assert answers == ["online_members", "pong", "pong"], probe_frames
+    assert all(outcome in {"200", "503, closed 4503"} for outcome in handshakes), handshakes
+    for client in clients:
+        assert not client.closes, f"{client.name}: {client.summary()}"
+        assert not client.errors, f"{client.name}: {client.summary()}"
+    assert two.a.process.poll() is None
+    assert two.b.process.poll() is None
+    check_each_message_stored_once(FAULTS_DB, clients, two.b, two.chat_pk, two.member_cookie)
+
+
+async def heard_again(sender: ChatClient, listener: ChatClient) -> None:
+    """Probe until a message of ``sender`` reaches ``listener`` (on the other worker),
+    neither reconnecting: their sockets join their groups again by themselves."""
+    deadline = time.perf_counter() + RECOVERY_SECONDS
+    for attempt in range(int(RECOVERY_SECONDS / PROBE_SECONDS) + 1):
+        if time.perf_counter() > deadline:
+            break
+        probe = await sender.say(f"after the restart, probe {attempt}")
+        if await listener.wait(partial(listener.has_heard, probe), PROBE_SECONDS):
+            return
+    pytest.fail(
+        f"no message of {sender.name} reached {listener.name} {RECOVERY_SECONDS:.0f} s after "
+        f"Redis was back. {listener.name}: {listener.summary()}. Likely cause: the sockets "
+        "did not join their groups again (a restarted Redis forgets them)."
+    )

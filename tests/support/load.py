@@ -369,3 +369,83 @@ async def run_flood(
 def sampling_rss(daphne_pid: int) -> AbstractContextManager[PeakSampler]:
     """The daphne process's RSS (MiB), sampled until the block ends; its ``peak``."""
     return sampling("daphne RSS", lambda: rss_mib(daphne_pid), RSS_SAMPLE_SECONDS)
+
+
+# REST traffic that keeps going while something breaks
+
+
+@dataclass
+class RestTraffic:
+    """What ``rest_traffic`` sent and how each was answered: statuses (or the name of
+    the exception when no answer came), per request kind."""
+
+    answers: dict[str, Counter[int | str]] = field(default_factory=dict)
+    count: int = 0
+    changed: threading.Condition = field(default_factory=threading.Condition)
+
+    def record(self, kind: str, status: int | str) -> None:
+        with self.changed:
+            self.answers.setdefault(kind, Counter())[status] += 1
+            self.count += 1
+            self.changed.notify_all()
+
+    def wait_for(self, count: int, seconds: float) -> bool:
+        """Block until ``count`` answers in all (or ``seconds``); whether they came."""
+        with self.changed:
+            return self.changed.wait_for(lambda: self.count >= count, seconds)
+
+    def server_errors(self) -> dict[str, int]:
+        """Per kind, how many were answered 5xx or not at all."""
+        return {
+            kind: sum(
+                n for status, n in statuses.items() if not isinstance(status, int) or status >= 500
+            )
+            for kind, statuses in self.answers.items()
+        }
+
+
+def request(
+    url: str, cookie: str, *, method: str = "GET", body: object = None, csrf: str | None = None
+) -> int | str:
+    """One request with the Cookie header (and the CSRF header and cookie for a write):
+    the status, or the exception's name when no answer came."""
+    headers = {"Cookie": cookie, "Content-Type": "application/json"}
+    if csrf is not None:
+        headers["X-CSRFToken"] = csrf
+        headers["Cookie"] = f"{cookie}; csrftoken={csrf}"
+    data = None if body is None else json.dumps(body).encode()
+    call = urllib.request.Request(url, data=data, headers=headers, method=method)  # noqa: S310
+    try:
+        with HTTP.open(call, timeout=REQUEST_SECONDS) as response:
+            response.read()
+            return int(response.status)
+    except urllib.error.HTTPError as exc:
+        return int(exc.code)
+    except OSError as exc:
+        return type(exc).__name__
+
+
+@contextmanager
+def rest_traffic(calls: list[dict[str, Callable[[], int | str]]]) -> Iterator[RestTraffic]:
+    """One thread per entry of ``calls``, each making its calls in turn, one after
+    another, until the block ends; every answer recorded."""
+    traffic = RestTraffic()
+    stop = threading.Event()
+
+    def run(mine: dict[str, Callable[[], int | str]]) -> None:
+        while not stop.is_set():
+            for kind, call in mine.items():
+                traffic.record(kind, call())
+
+    threads = [
+        threading.Thread(target=run, args=(mine,), name=f"rest-{n}", daemon=True)
+        for n, mine in enumerate(calls)
+    ]
+    for thread in threads:
+        thread.start()
+    try:
+        yield traffic
+    finally:
+        stop.set()
+        for thread in threads:
+            thread.join(REQUEST_SECONDS * len(calls[0]))

@@ -215,3 +215,38 @@ def test_a_nul_character_in_a_name_is_400(client_for: ClientFor, owner: User) ->
     response = client_for(owner).post(LIST, {"name": "a\x00b"}, format="json")
     assert response.status_code == 400
     assert "name" in response.json()
+
+
+@pytest.mark.parametrize(
+    ("name", "code"),
+    [
+        pytest.param("Team\u202egnp.exe", "U+202E", id="right-to-left override"),
+        pytest.param("Team\u2067x\u2069", "U+2067, U+2069", id="isolate"),
+        pytest.param("Team\u200f", "U+200F", id="right-to-left mark"),
+        pytest.param("\u061cTeam", "U+061C", id="arabic letter mark"),
+    ],
+)
+def test_a_name_with_a_direction_control_is_refused_on_create_and_rename(
+    client_for: ClientFor, owner: User, group_chat: GroupChat, name: str, code: str
+) -> None:
+    """A name that would read as something else beside the others: 400, saying why."""
+    client = client_for(owner)
+    told = {
+        "name": [
+            f"Names cannot contain invisible direction controls ({code}): they make a "
+            "name read differently from what it is."
+        ]
+    }
+
+    created = client.post(LIST, {"name": name}, format="json")
+    renamed = client.patch(detail(group_chat), {"name": name}, format="json")
+
+    assert (created.status_code, created.json()) == (400, told)
+    assert (renamed.status_code, renamed.json()) == (400, told)
+    assert list(GroupChat.objects.values_list("name", flat=True)) == ["Team"]
+
+
+def test_a_right_to_left_name_without_controls_is_kept(client_for: ClientFor, owner: User) -> None:
+    response = client_for(owner).post(LIST, {"name": "فريق العمل"}, format="json")
+    assert response.status_code == 201
+    assert response.json()["name"] == "فريق العمل"

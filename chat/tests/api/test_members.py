@@ -53,6 +53,8 @@ def test_member_lists_members_in_join_order(
             "user": {"id": m.user.pk, "username": m.user.username},
             "chat_role": m.role,
             "joined_at": m.joined_at.isoformat().replace("+00:00", "Z"),
+            # The owner created the chat; the owner added the member.
+            "added_by": None if m.user == owner else {"id": owner.pk, "username": owner.username},
         }
         for m in memberships
     ]

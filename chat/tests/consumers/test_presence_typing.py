@@ -1,13 +1,20 @@
 """Who is online and who is typing in a chat: ephemeral events, never stored in the
-database. ``here`` keeps a member online for ``PRESENCE_TTL`` seconds in the cache and is
+database. ``here`` keeps a socket online for ``PRESENCE_TTL`` seconds in the cache and is
 answered with who is online; the others get ``presence`` when a member comes online or
-their socket closes. ``typing`` reaches the other sockets as ``member_typing``, at most
-once a second per socket. The clock is ``chat.presence.clock``, which the tests move."""
+their last socket closes. ``typing`` reaches the other sockets as ``member_typing``, at
+most once a second per member. The clock is ``chat.presence.clock``, which the tests
+move."""
 
+from typing import Any
 from unittest.mock import MagicMock, patch
 
+from asgiref.sync import sync_to_async
+from channels.layers import get_channel_layer
 from django.core.cache import cache
+from redis.exceptions import ConnectionError as RedisConnectionError
 
+from accounts.models import User
+from chanx_testing import WebsocketCommunicator
 from chat import presence
 from chat.messages.chat_detail import (
     Here,
@@ -19,6 +26,7 @@ from chat.messages.chat_detail import (
     Presence,
     Typing,
 )
+from tests.support.auth import jwt_cookies, ws_headers
 from tests.support.testcase import LoggedInRollbackTestCase
 
 NOW = 1_800_000_000.0
@@ -156,3 +164,107 @@ class TestPresenceAndTyping(LoggedInRollbackTestCase):
         assert [user.id for user in OnlineMembers.model_validate(answer).payload.users] == [
             member.pk
         ]
+
+
+# One member's sockets in the per-member tests.
+TABS = 5
+
+
+class TestPerMemberAcrossSockets(LoggedInRollbackTestCase):
+    """Presence and typing are a member's, not a socket's: a member with several tabs is
+    online until the last closes, and however many sockets they type or flap from, the
+    others get one ``member_typing`` a second and a few ``presence`` per window."""
+
+    def setUp(self) -> None:
+        cache.clear()
+        patcher = patch("chat.presence.clock", return_value=NOW)
+        self.clock: MagicMock = patcher.start()
+        self.addCleanup(patcher.stop)
+        super().setUp()
+
+    async def tab(self, member: User) -> WebsocketCommunicator:
+        """One more socket of ``member`` on the chat (``ws_path``), authenticated."""
+        headers = await sync_to_async(lambda: ws_headers(jwt_cookies(member)))()
+        socket = self.create_communicator(headers=headers)
+        await socket.connect()
+        await socket.assert_authenticated_status_ok()
+        return socket
+
+    async def frames_before_the_next_message(
+        self, watcher: WebsocketCommunicator, speaker: WebsocketCommunicator
+    ) -> list[str]:
+        """The actions ``watcher`` gets before ``speaker``'s next message: everything
+        pushed before it (every earlier frame was handled, so its pushes were made)."""
+        await speaker.send_message(NewChatMessage(payload=MessagePayload(content="marker")))
+        frames = await watcher.receive_until_action("member_message", inclusive=True)
+        assert frames[-1]["payload"]["content"] == "marker"
+        return [frame["action"] for frame in frames[:-1]]
+
+    async def test_closing_one_of_two_tabs_leaves_the_member_online(self) -> None:
+        _, member, owner_socket, first_tab = await self.chat_with_member_sockets()
+        second_tab = await self.tab(member)
+        for tab in (first_tab, second_tab):
+            await tab.send_message(Here())
+            await tab.receive_until_action("online_members")
+
+        await first_tab.aclose()
+
+        # One "online" for the first tab's here, nothing for the second or the close.
+        assert await self.frames_before_the_next_message(owner_socket, second_tab) == ["presence"]
+        await owner_socket.send_message(Here())
+        (answer,) = await owner_socket.receive_all_json()
+        online = OnlineMembers.model_validate(answer).payload.users
+        assert {user.id for user in online} == {self.user.pk, member.pk}
+        # The last tab closes: now the member went offline.
+        await second_tab.aclose()
+        (frame,) = await owner_socket.receive_all_json(wait_group=True)
+        went = Presence.model_validate(frame).payload
+        assert (went.user.id, went.online) == (member.pk, False)
+
+    async def test_a_members_many_sockets_typing_reach_the_others_once_a_second(self) -> None:
+        _, member, owner_socket, member_socket = await self.chat_with_member_sockets()
+        tabs = [member_socket, *[await self.tab(member) for _ in range(TABS - 1)]]
+
+        for second in range(2):
+            self.clock.return_value = NOW + second * presence.TYPING_INTERVAL
+            for tab in tabs:
+                await tab.send_message(Typing())
+                await tab.receive_all_json()  # handled (its relay, if any, was pushed)
+            assert await self.frames_before_the_next_message(owner_socket, member_socket) == [
+                "member_typing"
+            ]
+            for tab in tabs:  # the member's other tabs hear it all too (is_mine)
+                await tab.receive_until_action("member_message")
+
+    async def test_a_member_flapping_presence_is_announced_a_few_times_per_window(
+        self,
+    ) -> None:
+        """Six times over, the member opens a tab, says ``here`` and closes it (12
+        changes): the owner hears of at most PRESENCE_CHANGES of them."""
+        _, member, owner_socket, _ = await self.chat_with_member_sockets()
+        for _ in range(6):
+            tab = await self.tab(member)
+            await tab.send_message(Here())
+            await tab.receive_all_json()
+            await tab.aclose()
+
+        heard = await self.frames_before_the_next_message(owner_socket, owner_socket)
+
+        assert heard == ["presence"] * presence.PRESENCE_CHANGES
+
+    async def test_typing_and_presence_are_answered_while_the_layer_is_down(self) -> None:
+        """The channel layer fails every push: ``typing`` and ``here`` are still answered
+        as usual (no error frame); only the relays to the others are lost."""
+        _, _, _, member_socket = await self.chat_with_member_sockets()
+        layer: Any = get_channel_layer()
+
+        with patch.object(
+            type(layer), "group_send", side_effect=RedisConnectionError("Redis is down")
+        ):
+            await member_socket.send_message(Typing())
+            typed = await member_socket.receive_all_json()
+            await member_socket.send_message(Here())
+            here = await member_socket.receive_all_json()
+
+        assert typed == []
+        assert [frame["action"] for frame in here] == ["online_members"]

@@ -102,10 +102,10 @@ def test_each_channel_sends_the_layers_messages_and_its_declared_ones(
 
 
 def test_each_channel_lists_the_close_codes(document: dict[str, Any]) -> None:
-    """4000 + the status for 401, 403, 404 and 429, and 1011 for a server fault."""
+    """4000 + the status for 401, 403, 404, 429 and 503, and 1011 for a server fault."""
     for channel in document["channels"].values():
         codes = {entry["code"] for entry in channel["x-close-codes"]}
-        assert codes == {4401, 4403, 4404, 4429, 1011}
+        assert codes == {4401, 4403, 4404, 4429, 4503, 1011}
 
 
 def test_a_frame_the_server_sends_validates_against_its_payload_schema(

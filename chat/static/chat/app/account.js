@@ -1,7 +1,7 @@
-/** The account pages: log in, sign up, change the password. */
+/** The account pages: log in, sign up, change the password, the users I blocked. */
 
-import { ApiError, clearError, send, showError } from './api.js';
-import { $, onSubmit, show } from './dom.js';
+import { ApiError, api, clearError, send, showError } from './api.js';
+import { $, button, make, onSubmit, show } from './dom.js';
 import { loadUser } from './topbar.js';
 
 /**
@@ -69,4 +69,27 @@ export async function accountPage() {
   });
   form.addEventListener('input', () => show($('#password-done'), false));
   await loadUser().catch((failure) => showError($('#password-error'), failure));
+  await blockedUsers($('#blocked-list'), $('#blocked-error'));
+}
+
+/** The users I blocked (they cannot add me to groups), each with a way to unblock. */
+async function blockedUsers(list, error) {
+  const load = async () => {
+    const blocks = await api('GET', '/api/blocks/');
+    list.replaceChildren(
+      ...blocks.map((block) => {
+        const item = make('li', 'blocked-user', block.user.username);
+        item.append(
+          button('Unblock', async () => {
+            clearError(error);
+            await api('DELETE', `/api/blocks/${block.user.id}/`).catch((failure) => showError(error, failure));
+            await load();
+          }),
+        );
+        return item;
+      }),
+    );
+    show($('#blocked-none'), blocks.length === 0);
+  };
+  await load().catch((failure) => showError(error, failure));
 }

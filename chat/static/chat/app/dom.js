@@ -13,6 +13,14 @@ export function make(tag, className, text) {
   return element;
 }
 
+/** A button that looks like a link and runs `onClick`. */
+export function button(text, onClick) {
+  const element = make('button', 'link-button', text);
+  element.type = 'button';
+  element.addEventListener('click', onClick);
+  return element;
+}
+
 /**
  * Handle a form's submit here; its submit button, disabled in the page so
  * that nothing posts before this script runs, is enabled now.

@@ -4,7 +4,7 @@
  */
 
 import { api, clearError, showError } from './api.js';
-import { $, make, onSubmit, show } from './dom.js';
+import { $, button, make, onSubmit, show } from './dom.js';
 
 const ROLES = ['member', 'admin', 'owner'];
 
@@ -17,10 +17,26 @@ function memberItem(member, me, canManage, onChange) {
   const name = make('span', 'member-name', member.user.username);
   if (member.user.id === me.id) name.append(make('span', 'badge', 'you'));
   item.append(dot, name);
-  if (!canManage) {
-    item.append(make('span', 'badge', member.chat_role));
-    return item;
+  const mine = member.user.id === me.id;
+  if (canManage) item.append(roleSelect(member, onChange));
+  else item.append(make('span', 'badge', member.chat_role));
+  // Anyone may leave; owners and admins may remove the others.
+  if (mine || canManage) {
+    item.append(button(mine ? 'Leave' : 'Remove', () => onChange('DELETE', member)));
   }
+  // Added by someone else, without being asked: leave, and never be added by them again.
+  const adder = member.added_by;
+  if (mine && adder && adder.id !== me.id) {
+    const block = button(`Leave and block ${adder.username}`, () =>
+      onChange('DELETE', member, undefined, '?block_adder=true'),
+    );
+    block.classList.add('danger');
+    item.append(block);
+  }
+  return item;
+}
+
+function roleSelect(member, onChange) {
   const role = make('select', 'member-role');
   role.setAttribute('aria-label', `Role of ${member.user.username}`);
   for (const value of ROLES) {
@@ -30,11 +46,7 @@ function memberItem(member, me, canManage, onChange) {
     role.append(option);
   }
   role.addEventListener('change', () => onChange('PATCH', member, { chat_role: role.value }));
-  const remove = make('button', 'link-button', member.user.id === me.id ? 'Leave' : 'Remove');
-  remove.type = 'button';
-  remove.addEventListener('click', () => onChange('DELETE', member));
-  item.append(role, remove);
-  return item;
+  return role;
 }
 
 /**
@@ -48,10 +60,10 @@ export function membersPanel(base, me, presence, onRoles) {
     const members = await api('GET', `${base}/members/`);
     const mine = members.find((member) => member.user.id === me.id);
     const canManage = ['owner', 'admin'].includes(mine?.chat_role);
-    const change = async (method, member, body) => {
+    const change = async (method, member, body, query = '') => {
       clearError(error);
       try {
-        await api(method, `${base}/members/${member.id}/`, body);
+        await api(method, `${base}/members/${member.id}/${query}`, body);
         if (method === 'DELETE' && member.user.id === me.id) {
           location.assign('/groups/');
           return;
