@@ -146,8 +146,20 @@ class _LayerWatch:
         self._wrap(layer)
 
     def _wrap(self, layer: Any) -> None:
-        new_channel, group_add = layer.new_channel, layer.group_add
-        group_discard, group_send = layer.group_discard, layer.group_send
+        # The layer's own methods are looked up on its class at each call, as they would
+        # be without the wrappers: a test that patches the class later (``patch.object(
+        # type(layer), "group_send", side_effect=...)``) is still obeyed.
+        def new_channel(*args: Any, **kwargs: Any) -> Any:
+            return class_method(layer, "new_channel")(*args, **kwargs)
+
+        def group_add(group: str, channel: str) -> Any:
+            return class_method(layer, "group_add")(group, channel)
+
+        def group_discard(group: str, channel: str) -> Any:
+            return class_method(layer, "group_discard")(group, channel)
+
+        def group_send(group: str, message: dict[str, Any]) -> Any:
+            return class_method(layer, "group_send")(group, message)
 
         async def watched_new_channel(*args: Any, **kwargs: Any) -> str:
             name: str = await new_channel(*args, **kwargs)
@@ -178,6 +190,13 @@ class _LayerWatch:
 
     def groups_of(self, channels: list[str]) -> set[str]:
         return set().union(*(self.members.get(channel, set()) for channel in channels))
+
+
+def class_method(layer: Any, name: str) -> Any:
+    """``layer.<name>`` as the class defines it now: bound if it is a function, as is
+    (a mock put there by a test) otherwise."""
+    attribute = getattr(type(layer), name)
+    return attribute.__get__(layer, type(layer)) if hasattr(attribute, "__get__") else attribute
 
 
 def watched_layers() -> list[_LayerWatch]:

@@ -5,6 +5,7 @@ pub/sub, when the suite runs with one).
 """
 
 import json
+from unittest.mock import patch
 
 import pytest
 from asgiref.sync import async_to_sync, sync_to_async
@@ -47,6 +48,20 @@ class TestAssertGroupSend(LayersTestCase):
         await self.connected()
         await sync_to_async(service, thread_sensitive=False)()
         await assert_group_send(ROOM, event_type="relay", n=9)
+
+    async def test_a_patch_of_the_layers_class_made_after_the_watch_is_obeyed(self) -> None:
+        """A test that makes the layer fail (``patch.object(type(layer), ...)``) once the
+        watch is installed still sees its patch called, and the send is still recorded."""
+        await self.connected()
+        layer = get_channel_layer()
+        failure = ConnectionError("the layer is down")
+        with (
+            patch.object(type(layer), "group_send", side_effect=failure) as group_send,
+            pytest.raises(ConnectionError),
+        ):
+            await layer.group_send(ROOM, {"type": "relay", "payload": {"n": 5}})
+        assert group_send.await_count == 1
+        await assert_group_send(ROOM, event_type="relay", n=5)
 
     async def test_a_frame_inside_the_event_is_matched_by_its_action(self) -> None:
         news = RoomNews(payload=RoomPayload(room_name="lobby", member_count=3))
