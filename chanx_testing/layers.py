@@ -193,10 +193,16 @@ class _LayerWatch:
 
 
 def class_method(layer: Any, name: str) -> Any:
-    """``layer.<name>`` as the class defines it now: bound if it is a function, as is
-    (a mock put there by a test) otherwise."""
-    attribute = getattr(type(layer), name)
-    return attribute.__get__(layer, type(layer)) if hasattr(attribute, "__get__") else attribute
+    """``layer.<name>`` as its class gives it now, past the wrappers on the instance:
+    bound if the class defines a function, as is if a test put a mock there, and through
+    the class's ``__getattr__`` if it defines none (channels-redis's pub/sub layer hands
+    each call to the layer of the running event loop that way)."""
+    cls = type(layer)
+    try:
+        attribute = getattr(cls, name)
+    except AttributeError:
+        return cls.__getattr__(layer, name)
+    return attribute.__get__(layer, cls) if hasattr(attribute, "__get__") else attribute
 
 
 def watched_layers() -> list[_LayerWatch]:

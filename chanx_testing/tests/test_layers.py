@@ -5,7 +5,7 @@ pub/sub, when the suite runs with one).
 """
 
 import json
-from unittest.mock import patch
+from unittest.mock import AsyncMock, patch
 
 import pytest
 from asgiref.sync import async_to_sync, sync_to_async
@@ -56,7 +56,10 @@ class TestAssertGroupSend(LayersTestCase):
         layer = get_channel_layer()
         failure = ConnectionError("the layer is down")
         with (
-            patch.object(type(layer), "group_send", side_effect=failure) as group_send,
+            # create: the pub/sub layer's class has no group_send of its own (__getattr__).
+            patch.object(
+                type(layer), "group_send", AsyncMock(side_effect=failure), create=True
+            ) as group_send,
             pytest.raises(ConnectionError),
         ):
             await layer.group_send(ROOM, {"type": "relay", "payload": {"n": 5}})
