@@ -16,6 +16,7 @@ import signal
 import subprocess
 import time
 import uuid
+import zlib
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -67,7 +68,15 @@ class Stack:
             for name, value in os.environ.items()
             if not name.startswith("COMPOSE_") and name not in {"SECRET_KEY", "PROXY_PORT"}
         }
-        env |= {"COMPOSE_PROJECT_NAME": self.project, "PROXY_PORT": str(self.port)}
+        env |= {
+            "COMPOSE_PROJECT_NAME": self.project,
+            "PROXY_PORT": str(self.port),
+            # A network of its own: two projects up at once (the main one and an overlay's)
+            # cannot share compose.yaml's fixed default subnet.
+            "NETWORK_SUBNET": f"172.30.{100 + zlib.crc32(self.project.encode()) % 150}.0/24",
+            # daphne's access log: the sockets each web container holds are read from it.
+            "ACCESS_LOG": "true",
+        }
         if self.secret_key is not None:
             env["SECRET_KEY"] = self.secret_key
         return env
