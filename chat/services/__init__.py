@@ -1,5 +1,6 @@
-"""Every write of the chat app, in one place: REST views and consumers alike
-call these, so the rules (roles, the last owner, message validation) hold
+"""Every write of the chat app lives in this package (one module per concept beside
+this one, which holds the chats, their members and their messages): REST views and
+consumers alike call these, so the rules (roles, the last owner, message validation) hold
 whichever way a change arrives, and the members' open sockets hear of it
 (``realtime.groups``). Blocking ORM code: call from a worker thread in async
 code (``realtime.database.database_sync_to_async``); ``apost_message`` is the one
