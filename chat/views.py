@@ -31,9 +31,12 @@ from chat.serializers import (
     GroupChatOverviewSerializer,
     GroupChatSerializer,
     LeaveSerializer,
+    MuteSerializer,
     NewBlockSerializer,
     NewChatMemberSerializer,
 )
+from chat.services import notifications
+from chat.services.mentions import mention_prefetch
 
 if TYPE_CHECKING:
     from chat.selectors import GroupChatOverview
@@ -170,7 +173,9 @@ class ChatMessageListView(GroupChatScopedView, generics.ListAPIView[ChatMessage]
     filter_backends = [CatchUpFilter]
 
     def get_queryset(self) -> QuerySet[ChatMessage]:
-        return self.group_chat.messages.select_related("sender")
+        return self.group_chat.messages.select_related("sender").prefetch_related(
+            mention_prefetch()
+        )
 
 
 class ChatMessageDetailView(GroupChatScopedView):
@@ -189,6 +194,7 @@ class ChatMessageDetailView(GroupChatScopedView):
             message_id=self.kwargs["message_id"],
             actor=self.actor,
             content=serializer.validated_data["content"],
+            mentions=serializer.validated_data["mentions"],
         )
         return Response(ChatMessageSerializer(message).data)
 
@@ -198,6 +204,25 @@ class ChatMessageDetailView(GroupChatScopedView):
             group_chat=self.group_chat, message_id=self.kwargs["message_id"], actor=self.actor
         )
         return Response(status=HTTPStatus.NO_CONTENT)
+
+
+class MuteView(GroupChatScopedView):
+    """Mute a chat for me (``PUT``) or unmute it (``DELETE``): a muted chat notifies me
+    of nothing; its unread messages and mentions are still counted."""
+
+    http_method_names = ["put", "delete", "options"]
+
+    @extend_schema(request=None, responses={200: MuteSerializer})
+    def put(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        return self.set_muted(muted=True)
+
+    @extend_schema(responses={200: MuteSerializer})
+    def delete(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        return self.set_muted(muted=False)
+
+    def set_muted(self, *, muted: bool) -> Response:
+        notifications.set_muted(group_chat=self.group_chat, user=self.actor, muted=muted)
+        return Response({"muted": muted})
 
 
 class BlockListView(ChatAPIView, generics.ListCreateAPIView[Block]):

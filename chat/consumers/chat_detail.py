@@ -16,6 +16,7 @@ from chat.messages.chat_detail import (
     MemberPayload,
     MemberRemoved,
     MemberRoleChanged,
+    MembersRead,
     MemberTyping,
     MessageDeleted,
     MessageEdited,
@@ -32,6 +33,7 @@ from chat.messages.chat_detail import (
 )
 from chat.models import ChatMember, GroupChat
 from chat.permissions import IsMemberOfRoutedChat
+from chat.services import seen_by
 from realtime.consumers import RealtimeConsumer
 from realtime.database import database_sync_to_async
 from realtime.messages import ErrorMessage, ErrorPayload, GroupMessage
@@ -54,7 +56,8 @@ class ChatDetailConsumer(RealtimeConsumer[ChatDetailIncoming, GroupChat]):
     An edit or a delete goes to ``chat.services`` (where the rules are); the acting
     socket learns it worked from the ``message_edited`` / ``message_deleted`` every
     member gets, or gets an ``error`` saying why not. ``mark_read`` stores the member's
-    last-read position (their ``/ws/me/`` sockets get ``chat_read``).
+    last-read position (their ``/ws/me/`` sockets get ``chat_read``); the chat's sockets
+    hear of it in the next ``members_read`` (``chat.services.seen_by``).
 
     Presence and typing are never stored in the database (``chat.presence``): ``here``
     keeps this socket online in the cache for a while and is answered with who is
@@ -78,6 +81,7 @@ class ChatDetailConsumer(RealtimeConsumer[ChatDetailIncoming, GroupChat]):
         MemberAdded,
         MemberRoleChanged,
         MemberRemoved,
+        MembersRead,
         MessageSaved,
         MemberTyping,
         Presence,
@@ -100,6 +104,7 @@ class ChatDetailConsumer(RealtimeConsumer[ChatDetailIncoming, GroupChat]):
                         message_id=message.payload.id,
                         actor=self.authenticated_user,
                         content=message.payload.content,
+                        mentions=message.payload.mentions,
                     )
                 case DeleteChatMessage():
                     await database_sync_to_async(services.delete_message)(
@@ -108,7 +113,7 @@ class ChatDetailConsumer(RealtimeConsumer[ChatDetailIncoming, GroupChat]):
                         actor=self.authenticated_user,
                     )
                 case MarkRead():
-                    await database_sync_to_async(services.mark_read)(
+                    await seen_by.amark_read(
                         group_chat=self.obj, user=self.authenticated_user, seq=message.payload.seq
                     )
                 case Typing():
@@ -126,6 +131,7 @@ class ChatDetailConsumer(RealtimeConsumer[ChatDetailIncoming, GroupChat]):
             content=message.payload.content,
             client_id=message.payload.client_id,
             sender_channel=self.channel_name,
+            mentions=message.payload.mentions,
         )
         if message.payload.client_id is None and posted.relayed:
             return

@@ -7,6 +7,7 @@ code (``realtime.database.database_sync_to_async``); ``apost_message`` is the on
 written for async callers."""
 
 import logging
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -25,6 +26,7 @@ from chat.messages.chat_detail import (
     MembershipPayload,
     MessageDeleted,
     MessageEdited,
+    mentions_of,
 )
 from chat.messages.me import (
     ActivityPayload,
@@ -43,6 +45,7 @@ from chat.messages.me import (
 )
 from chat.models import Block, ChatMember, ChatMessage, GroupChat
 from chat.sequencing import insert_numbered
+from chat.services.mentions import find_mentions, forget_mentions, load_mentions, store_mentions
 from realtime.database import database_sync_to_async
 from realtime.groups import Sender, apush, end_sessions_after_commit, push, push_after_commit
 from realtime.messages import GroupMessage
@@ -161,23 +164,27 @@ def _latest_seq(group_chat: GroupChat) -> int:
 
 
 @transaction.atomic
-def mark_read(*, group_chat: GroupChat, user: User, seq: int) -> None:
+def mark_read(*, group_chat: GroupChat, user: User, seq: int) -> int | None:
     """``user`` has seen ``group_chat`` up to ``seq`` (at most its latest message): their
     last-read position moves forward, never back, and their ``/ws/me/`` sockets get
-    ``chat_read`` with what is left unread."""
+    ``chat_read`` with what is left unread and the mentions among it. Returns the new
+    position, or None when it did not move (the chat's other members hear of it through
+    ``chat.services.seen_by``)."""
     seq = min(seq, _latest_seq(group_chat))
     moved = ChatMember.objects.filter(
         group_chat=group_chat, user=user, last_read_seq__lt=seq
     ).update(last_read_seq=seq)
     if not moved:
-        return
+        return None
     overview = selectors.group_chat_overview(user).get(pk=group_chat.pk)
     position = ReadPositionPayload(
         group_chat_id=group_chat.pk,
         last_read_seq=overview.last_read_seq,
         unread_count=overview.unread_count,
+        mention_count=overview.mention_count,
     )
     tell_inboxes([user.pk], ChatRead(payload=position))
+    return seq
 
 
 def _owners_left_without(membership: ChatMember) -> int:
@@ -267,10 +274,16 @@ class AlreadySaved(Exception):
 
 
 def save_message(
-    *, group_chat: GroupChat, sender: User, content: str, client_id: str | None = None
+    *,
+    group_chat: GroupChat,
+    sender: User,
+    content: str,
+    client_id: str | None = None,
+    mentions: Sequence[int] = (),
 ) -> ChatMessage:
     """Validate (the model's rules: not blank, at most MAX_MESSAGE_LENGTH) and
-    store a message, trimmed.
+    store a message, trimmed, with the members it mentions (``chat.services.mentions``:
+    ``mentions`` are the ids the client named; a bad one refuses the message).
 
     ``client_id`` is the sender's own id for it: if the sender already saved one
     under that id, nothing is stored and ``AlreadySaved`` carries the original. The
@@ -284,8 +297,17 @@ def save_message(
     # race with a concurrent resend. The chat and the sender are rows the caller holds:
     # checking that they exist would cost two queries per message.
     message.full_clean(exclude=["group_chat", "sender"], validate_constraints=False)
+    named = find_mentions(
+        group_chat_id=group_chat.pk, sender=sender, content=message.content, user_ids=mentions
+    )
     try:
-        insert_numbered(message)
+        if "@" in message.content:
+            # The message and its mentions together, or neither.
+            with transaction.atomic():
+                insert_numbered(message)
+                store_mentions(message, named)
+        else:
+            insert_numbered(message)
     except IntegrityError:
         if client_id is None:
             raise
@@ -300,6 +322,7 @@ def save_message(
             raise ValidationError(
                 {"client_id": "This client id names a message in another chat."}
             ) from None
+        load_mentions([original])
         raise AlreadySaved(original) from None
     return message
 
@@ -324,6 +347,7 @@ def post_message(
     content: str,
     client_id: str | None = None,
     sender_channel: str | None = None,
+    mentions: Sequence[int] = (),
 ) -> PostedMessage:
     """Say something in a chat, from sync code (a view, a command): store it
     (``save_message``), then push it to every member's open sockets as
@@ -338,7 +362,11 @@ def post_message(
     try:
         # Looked up on the module at call time, so tests can stand in for it.
         message = save_message(
-            group_chat=group_chat, sender=sender, content=content, client_id=client_id
+            group_chat=group_chat,
+            sender=sender,
+            content=content,
+            client_id=client_id,
+            mentions=mentions,
         )
     except AlreadySaved as already:
         return PostedMessage(message=already.message, created=False)
@@ -364,6 +392,7 @@ async def apost_message(
     content: str,
     client_id: str | None = None,
     sender_channel: str | None = None,
+    mentions: Sequence[int] = (),
 ) -> PostedMessage:
     """``post_message`` for async code (a consumer). The save runs where
     ``realtime.database`` says (concurrently with other sockets' saves, on PostgreSQL)
@@ -371,7 +400,11 @@ async def apost_message(
     database thread never waits on the channel layer."""
     try:
         message = await database_sync_to_async(save_message)(
-            group_chat=group_chat, sender=sender, content=content, client_id=client_id
+            group_chat=group_chat,
+            sender=sender,
+            content=content,
+            client_id=client_id,
+            mentions=mentions,
         )
     except AlreadySaved as already:
         return PostedMessage(message=already.message, created=False)
@@ -394,6 +427,7 @@ def _new_message_pushes(
     activity = ActivityPayload(
         group_chat_id=message.group_chat_id,
         last_message=LastMessagePayload.from_message(message),
+        mentions=[mention.user_id for mention in mentions_of(message)],
     )
     return [
         (
@@ -446,18 +480,27 @@ def _push_on_commit(
 
 @transaction.atomic
 def edit_message(
-    *, group_chat: GroupChat, message_id: int, actor: User, content: str
+    *,
+    group_chat: GroupChat,
+    message_id: int,
+    actor: User,
+    content: str,
+    mentions: Sequence[int] = (),
 ) -> ChatMessage:
     """The author changes a message's text (the rules of a new message: trimmed, not
-    blank, at most MAX_MESSAGE_LENGTH); it is marked ``edited_at``, and every member's
-    open sockets get ``message_edited``."""
+    blank, at most MAX_MESSAGE_LENGTH; its mentions are those of the new text); it is
+    marked ``edited_at``, and every member's open sockets get ``message_edited``."""
     message = _message_for_change(group_chat, message_id)
     if message.sender_id != actor.pk:
         raise PermissionDenied("Only the author edits a message.")
     message.content = content.strip()
     message.edited_at = timezone.now()
     message.full_clean(exclude=["group_chat", "sender"], validate_constraints=False)
+    named = find_mentions(
+        group_chat_id=group_chat.pk, sender=actor, content=message.content, user_ids=mentions
+    )
     message.save(update_fields=["content", "edited_at"])
+    store_mentions(message, named, replace=True)
     _push_on_commit(message, MessageEdited, actor)
     return message
 
@@ -478,5 +521,6 @@ def delete_message(*, group_chat: GroupChat, message_id: int, actor: User) -> Ch
     message.content = ""
     message.deleted_at = timezone.now()
     message.save(update_fields=["content", "deleted_at"])
+    forget_mentions(message)
     _push_on_commit(message, MessageDeleted, actor)
     return message
