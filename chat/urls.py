@@ -15,6 +15,7 @@ urlpatterns = [
     ),
     path("groups/<int:pk>/messages/", views.ChatMessageListView.as_view(), name="message-list"),
     path("groups/<int:pk>/mute/", views.MuteView.as_view(), name="mute"),
+    path("search/", views.SearchView.as_view(), name="search"),
     path("blocks/", views.BlockListView.as_view(), name="block-list"),
     path("blocks/<int:user_id>/", views.BlockDetailView.as_view(), name="block-detail"),
     path(
