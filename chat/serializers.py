@@ -7,6 +7,7 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from accounts.models import User
+from chat import search
 from chat.messages.chat_detail import ReactionPayload, ReplyPayload
 from chat.messages.me import SummaryPayload
 from chat.models import REACTION_EMOJI, Block, ChatMember, ChatMessage, GroupChat
@@ -192,3 +193,46 @@ class EditedChatMessageSerializer(serializers.Serializer[ChatMessage]):
     """``PATCH`` of a message: its new text (the rules are the service's)."""
 
     content = serializers.CharField(max_length=MAX_MESSAGE_LENGTH, trim_whitespace=False)
+
+
+class SearchQuerySerializer(serializers.Serializer[Any]):
+    """``GET /api/search/``: the words to find, in every chat of mine or in one."""
+
+    q = serializers.CharField(
+        max_length=200, help_text="Words; a message must contain every one of them."
+    )
+    group = serializers.IntegerField(
+        required=False, min_value=1, help_text="Only this chat (one of mine)."
+    )
+
+    def validate_q(self, value: str) -> str:
+        if not search.words(value):
+            raise serializers.ValidationError("Type at least one word to search for.")
+        return value
+
+
+class HighlightFragmentSerializer(serializers.Serializer[search.Fragment]):
+    """A piece of a result's highlight: plain text (never HTML); ``match``: one of the
+    words searched for, to be marked."""
+
+    text = serializers.CharField()
+    match = serializers.BooleanField()
+
+
+class SearchResultSerializer(ChatMessageSerializer):
+    """A message found (``chat.search``): the history's shape, its chat's name, and the
+    highlight, its text around the matches in pieces (the markers it was drawn with are
+    in the context)."""
+
+    group_chat_name = serializers.CharField(source="group_chat.name", read_only=True)
+    highlight = serializers.SerializerMethodField()
+
+    class Meta(ChatMessageSerializer.Meta):
+        fields = [*ChatMessageSerializer.Meta.fields, "group_chat_name", "highlight"]
+        read_only_fields = fields
+
+    @extend_schema_field(HighlightFragmentSerializer(many=True))
+    def get_highlight(self, message: ChatMessage) -> list[dict[str, Any]]:
+        headline: str = message.headline  # type: ignore[attr-defined]  # chat.search's
+        pieces = search.fragments(headline, self.context["markers"])
+        return [{"text": piece.text, "match": piece.match} for piece in pieces]

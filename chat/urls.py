@@ -14,6 +14,7 @@ urlpatterns = [
         name="member-detail",
     ),
     path("groups/<int:pk>/messages/", views.ChatMessageListView.as_view(), name="message-list"),
+    path("search/", views.SearchView.as_view(), name="search"),
     path("blocks/", views.BlockListView.as_view(), name="block-list"),
     path("blocks/<int:user_id>/", views.BlockDetailView.as_view(), name="block-detail"),
     path(

@@ -12,18 +12,29 @@ from typing import TYPE_CHECKING, Any, get_args
 
 from django.db.models import QuerySet
 from django.shortcuts import get_object_or_404
-from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
+from drf_spectacular.utils import (
+    OpenApiParameter,
+    OpenApiResponse,
+    extend_schema,
+    extend_schema_view,
+)
 from rest_framework import generics
+from rest_framework.exceptions import NotFound
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.serializers import BaseSerializer
 from rest_framework.views import APIView
 
 from accounts.models import User
-from chat import selectors, services
+from chat import search, selectors, services
 from chat.models import Block, ChatMember, ChatMessage, GroupChat
 from chat.models.reaction import ReactionEmoji
-from chat.pagination import CatchUpFilter, GroupChatPagination, MessageCursorPagination
+from chat.pagination import (
+    CatchUpFilter,
+    GroupChatPagination,
+    MessageCursorPagination,
+    SearchCursorPagination,
+)
 from chat.serializers import (
     BlockSerializer,
     ChatMemberSerializer,
@@ -34,6 +45,8 @@ from chat.serializers import (
     LeaveSerializer,
     NewBlockSerializer,
     NewChatMemberSerializer,
+    SearchQuerySerializer,
+    SearchResultSerializer,
 )
 from chat.services import reactions
 
@@ -173,6 +186,39 @@ class ChatMessageListView(GroupChatScopedView, generics.ListAPIView[ChatMessage]
 
     def get_queryset(self) -> QuerySet[ChatMessage]:
         return selectors.shown_messages(self.group_chat.messages.all())
+
+
+@extend_schema_view(get=extend_schema(parameters=[SearchQuerySerializer]))
+class SearchView(ChatAPIView, generics.ListAPIView[ChatMessage]):
+    """Messages of my chats (all, or ``?group=`` one) containing every word of ``?q=``,
+    best match first, each with its highlight (``chat.search``). Which chats are mine
+    is decided now: one I left gives nothing; ``?group=`` naming a chat that is not
+    mine is a 404."""
+
+    serializer_class = SearchResultSerializer
+    pagination_class = SearchCursorPagination
+    markers: search.Markers
+
+    def initial(self, request: Request, *args: Any, **kwargs: Any) -> None:
+        super().initial(request, *args, **kwargs)
+        self.markers = search.Markers.fresh()
+
+    def get_queryset(self) -> QuerySet[ChatMessage]:
+        query = SearchQuerySerializer(data=self.request.query_params)
+        query.is_valid(raise_exception=True)
+        group_chat_id = query.validated_data.get("group")
+        if group_chat_id is not None and not selectors.is_member(self.actor, group_chat_id):
+            raise NotFound("No such group chat among yours.")
+        return search.search_messages(
+            self.actor,
+            query.validated_data["q"],
+            markers=self.markers,
+            group_chat_id=group_chat_id,
+        )
+
+    def get_serializer_context(self) -> dict[str, Any]:
+        # No markers when the schema generator asks (it runs no request).
+        return {**super().get_serializer_context(), "markers": getattr(self, "markers", None)}
 
 
 class ChatMessageDetailView(GroupChatScopedView):

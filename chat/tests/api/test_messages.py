@@ -218,3 +218,68 @@ def test_a_crafted_cursor_position_is_404_not_500(
     response = client_for(owner).get(messages_url, {"cursor": cursor})
     assert response.status_code == 404
     assert response.json() == {"detail": "Invalid cursor"}
+
+
+@pytest.fixture
+def long_history(group_chat: GroupChat, owner: User) -> list[ChatMessage]:
+    """Twenty messages, oldest first."""
+    return [
+        services.save_message(group_chat=group_chat, sender=owner, content=f"line {n}")
+        for n in range(20)
+    ]
+
+
+def test_around_opens_the_history_at_a_message_with_newer_ones_above(
+    client_for: ClientFor, member: User, messages_url: str, long_history: list[ChatMessage]
+) -> None:
+    """A search result opens there: half a page newer, the message, then older."""
+    target = long_history[10]
+
+    page = client_for(member).get(messages_url, {"around": target.pk, "page_size": 6}).json()
+
+    assert ids(page) == [m.pk for m in reversed(long_history[8:14])]
+    assert "around" not in page["next"]
+    assert "around" not in page["previous"]
+
+
+def test_around_pages_on_both_ways_without_gaps(
+    client_for: ClientFor, member: User, messages_url: str, long_history: list[ChatMessage]
+) -> None:
+    client = client_for(member)
+    page = client.get(messages_url, {"around": long_history[10].pk, "page_size": 6}).json()
+
+    newer = client.get(page["previous"]).json()
+    older = client.get(page["next"]).json()
+
+    assert ids(newer) == [m.pk for m in reversed(long_history[14:20])]
+    assert ids(older) == [m.pk for m in reversed(long_history[2:8])]
+
+
+def test_around_a_recent_message_is_the_first_page(
+    client_for: ClientFor, member: User, messages_url: str, long_history: list[ChatMessage]
+) -> None:
+    page = client_for(member).get(messages_url, {"around": long_history[18].pk, "page_size": 6})
+
+    assert ids(page.json()) == [m.pk for m in reversed(long_history[14:20])]
+    assert page.json()["previous"] is None
+
+
+def test_around_another_chats_message_is_404(
+    client_for: ClientFor, owner: User, messages_url: str, long_history: list[ChatMessage]
+) -> None:
+    elsewhere = services.create_group_chat(creator=owner, name="Elsewhere")
+    theirs = services.save_message(group_chat=elsewhere, sender=owner, content="x")
+
+    assert client_for(owner).get(messages_url, {"around": theirs.pk}).status_code == 404
+
+
+@pytest.mark.parametrize(
+    "params", [{"around": "abc"}, {"around": "0"}, {"around": "1", "after": "1"}]
+)
+def test_a_bad_around_is_400(
+    client_for: ClientFor, member: User, messages_url: str, params: dict[str, str]
+) -> None:
+    response = client_for(member).get(messages_url, params)
+
+    assert response.status_code == 400
+    assert "around" in response.json()
