@@ -8,9 +8,9 @@ from rest_framework import serializers
 
 from accounts.models import User
 from chat import search
-from chat.messages.chat_detail import MAX_MENTIONS
+from chat.messages.chat_detail import MAX_MENTIONS, ReactionPayload, ReplyPayload
 from chat.messages.me import SummaryPayload
-from chat.models import Block, ChatMember, ChatMessage, GroupChat, Mention
+from chat.models import REACTION_EMOJI, Block, ChatMember, ChatMessage, GroupChat, Mention
 from chat.models.chat_message import MAX_MESSAGE_LENGTH
 from chat.services import CANNOT_BLOCK_ONESELF
 
@@ -135,6 +135,38 @@ class NewChatMemberSerializer(ChatMemberSerializer):
         fields = [*ChatMemberSerializer.Meta.fields, "username"]
 
 
+class MessageSerializerBase(serializers.ModelSerializer[ChatMessage]):
+    """What every shape of a message says: who sent it, and whether it was deleted."""
+
+    sender = UserSummarySerializer(read_only=True, allow_null=True)
+    deleted = serializers.SerializerMethodField()
+
+    def get_deleted(self, message: ChatMessage) -> bool:
+        return message.deleted_at is not None
+
+
+class ReplySerializer(MessageSerializerBase):
+    """The message a reply answers, as it is now: ``ReplyPayload``."""
+
+    snippet = serializers.SerializerMethodField()
+
+    class Meta:
+        model = ChatMessage
+        fields = ["id", "seq", "sender", "snippet", "deleted"]
+        read_only_fields = fields
+
+    def get_snippet(self, original: ChatMessage) -> str:
+        return ReplyPayload.from_message(original).snippet
+
+
+class ReactionSerializer(serializers.Serializer[ReactionPayload]):
+    """One emoji on a message, how many put it there and who: ``ReactionPayload``."""
+
+    emoji = serializers.ChoiceField(choices=REACTION_EMOJI, read_only=True)
+    count = serializers.IntegerField(read_only=True)
+    users = UserSummarySerializer(many=True, read_only=True)
+
+
 class MentionSerializer(serializers.ModelSerializer[Mention]):
     """A member a message names: who, and the name as the text wrote it."""
 
@@ -146,14 +178,14 @@ class MentionSerializer(serializers.ModelSerializer[Mention]):
         read_only_fields = fields
 
 
-class ChatMessageSerializer(serializers.ModelSerializer[ChatMessage]):
+class ChatMessageSerializer(MessageSerializerBase):
     """Field for field the WebSocket's ``MemberPayload``, so a client renders
     history and live messages with the same code (``mentions`` prefetched with their
-    users: ``chat.services.mentions.mention_prefetch``)."""
+    users: ``chat.selectors.shown_messages``)."""
 
     group_chat_id = serializers.IntegerField(read_only=True)
-    sender = UserSummarySerializer(read_only=True, allow_null=True)
-    deleted = serializers.SerializerMethodField()
+    reply_to = ReplySerializer(read_only=True, allow_null=True)
+    reactions = serializers.SerializerMethodField()
     mentions = MentionSerializer(many=True, read_only=True)
 
     class Meta:
@@ -168,12 +200,17 @@ class ChatMessageSerializer(serializers.ModelSerializer[ChatMessage]):
             "client_id",
             "edited_at",
             "deleted",
+            "reply_to",
+            "reactions",
             "mentions",
         ]
         read_only_fields = fields
 
-    def get_deleted(self, message: ChatMessage) -> bool:
-        return message.deleted_at is not None
+    # From what ``chat.selectors.shown_messages`` loaded.
+    @extend_schema_field(ReactionSerializer(many=True))
+    def get_reactions(self, message: ChatMessage) -> list[dict[str, Any]]:
+        summary = ReactionPayload.summary(message.reactions.all())
+        return [ReactionSerializer(reaction).data for reaction in summary]
 
 
 class EditedChatMessageSerializer(serializers.Serializer[ChatMessage]):

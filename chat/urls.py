@@ -23,4 +23,9 @@ urlpatterns = [
         views.ChatMessageDetailView.as_view(),
         name="message-detail",
     ),
+    path(
+        "groups/<int:pk>/messages/<int:message_id>/reactions/<str:emoji>/",
+        views.ReactionView.as_view(),
+        name="reaction",
+    ),
 ]

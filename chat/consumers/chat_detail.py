@@ -26,6 +26,8 @@ from chat.messages.chat_detail import (
     OnlinePayload,
     Presence,
     PresencePayload,
+    React,
+    ReactionChanged,
     SavedPayload,
     SenderPayload,
     Typing,
@@ -33,7 +35,7 @@ from chat.messages.chat_detail import (
 )
 from chat.models import ChatMember, GroupChat
 from chat.permissions import IsMemberOfRoutedChat
-from chat.services import seen_by
+from chat.services import reactions, seen_by
 from realtime.consumers import RealtimeConsumer
 from realtime.database import database_sync_to_async
 from realtime.messages import ErrorMessage, ErrorPayload, GroupMessage
@@ -55,9 +57,12 @@ class ChatDetailConsumer(RealtimeConsumer[ChatDetailIncoming, GroupChat]):
 
     An edit or a delete goes to ``chat.services`` (where the rules are); the acting
     socket learns it worked from the ``message_edited`` / ``message_deleted`` every
-    member gets, or gets an ``error`` saying why not. ``mark_read`` stores the member's
-    last-read position (their ``/ws/me/`` sockets get ``chat_read``); the chat's sockets
-    hear of it in the next ``members_read`` (``chat.services.seen_by``).
+    member gets, or gets an ``error`` saying why not; so does ``react``
+    (``chat.services.reactions``, every member gets ``reaction_changed``). A
+    ``new_message`` with ``reply_to`` answers an earlier message of the chat
+    (``chat.services.replies``). ``mark_read`` stores the member's last-read position
+    (their ``/ws/me/`` sockets get ``chat_read``); the chat's sockets hear of it in the
+    next ``members_read`` (``chat.services.seen_by``).
 
     Presence and typing are never stored in the database (``chat.presence``): ``here``
     keeps this socket online in the cache for a while and is answered with who is
@@ -78,6 +83,7 @@ class ChatDetailConsumer(RealtimeConsumer[ChatDetailIncoming, GroupChat]):
         MemberMessage,
         MessageEdited,
         MessageDeleted,
+        ReactionChanged,
         MemberAdded,
         MemberRoleChanged,
         MemberRemoved,
@@ -112,6 +118,14 @@ class ChatDetailConsumer(RealtimeConsumer[ChatDetailIncoming, GroupChat]):
                         message_id=message.payload.id,
                         actor=self.authenticated_user,
                     )
+                case React():
+                    await database_sync_to_async(reactions.react)(
+                        group_chat=self.obj,
+                        message_id=message.payload.id,
+                        actor=self.authenticated_user,
+                        emoji=message.payload.emoji,
+                        reacted=message.payload.reacted,
+                    )
                 case MarkRead():
                     await seen_by.amark_read(
                         group_chat=self.obj, user=self.authenticated_user, seq=message.payload.seq
@@ -130,6 +144,7 @@ class ChatDetailConsumer(RealtimeConsumer[ChatDetailIncoming, GroupChat]):
             sender=self.authenticated_user,
             content=message.payload.content,
             client_id=message.payload.client_id,
+            reply_to=message.payload.reply_to,
             sender_channel=self.channel_name,
             mentions=message.payload.mentions,
         )
@@ -138,7 +153,7 @@ class ChatDetailConsumer(RealtimeConsumer[ChatDetailIncoming, GroupChat]):
         await self.send_message(
             MessageSaved(
                 payload=SavedPayload(
-                    message=MemberPayload.from_message(posted.message),
+                    message=MemberPayload.from_message(posted.message, posted.reactions),
                     relayed=posted.relayed,
                     duplicate=not posted.created,
                 )

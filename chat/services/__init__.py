@@ -8,7 +8,7 @@ written for async callers."""
 
 import logging
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
@@ -43,8 +43,9 @@ from chat.messages.me import (
     activity_group,
     inbox_group,
 )
-from chat.models import Block, ChatMember, ChatMessage, GroupChat
+from chat.models import Block, ChatMember, ChatMessage, GroupChat, Reaction
 from chat.sequencing import insert_numbered
+from chat.services import replies
 from chat.services.mentions import find_mentions, forget_mentions, load_mentions, store_mentions
 from realtime.database import database_sync_to_async
 from realtime.groups import Sender, apush, end_sessions_after_commit, push, push_after_commit
@@ -266,11 +267,13 @@ def unblock_user(*, blocker: User, blocked: User) -> None:
 
 
 class AlreadySaved(Exception):
-    """The sender already saved a message under this ``client_id``: ``message``."""
+    """The sender already saved a message under this ``client_id``: ``message``, with
+    its ``reactions`` (read here, on the thread that may query)."""
 
     def __init__(self, message: ChatMessage) -> None:
         super().__init__(message.pk)
         self.message = message
+        self.reactions = selectors.reactions_of(message)
 
 
 def save_message(
@@ -279,11 +282,14 @@ def save_message(
     sender: User,
     content: str,
     client_id: str | None = None,
+    reply_to: int | None = None,
     mentions: Sequence[int] = (),
 ) -> ChatMessage:
     """Validate (the model's rules: not blank, at most MAX_MESSAGE_LENGTH) and
-    store a message, trimmed, with the members it mentions (``chat.services.mentions``:
-    ``mentions`` are the ids the client named; a bad one refuses the message).
+    store a message, trimmed; ``reply_to`` is the id of the earlier message of the
+    chat it answers (``chat.services.replies``: one more query, for a reply only);
+    ``mentions`` the ids of the users the client says it mentions
+    (``chat.services.mentions``: a bad one refuses the message).
 
     ``client_id`` is the sender's own id for it: if the sender already saved one
     under that id, nothing is stored and ``AlreadySaved`` carries the original. The
@@ -297,6 +303,8 @@ def save_message(
     # race with a concurrent resend. The chat and the sender are rows the caller holds:
     # checking that they exist would cost two queries per message.
     message.full_clean(exclude=["group_chat", "sender"], validate_constraints=False)
+    if reply_to is not None:
+        message.reply_to = replies.original_to_answer(group_chat, reply_to)
     named = find_mentions(
         group_chat_id=group_chat.pk, sender=sender, content=message.content, user_ids=mentions
     )
@@ -312,7 +320,7 @@ def save_message(
         if client_id is None:
             raise
         original = (
-            ChatMessage.objects.select_related("sender")
+            ChatMessage.objects.select_related("sender", "reply_to__sender")
             .filter(sender=sender, client_id=client_id)
             .first()
         )
@@ -334,6 +342,8 @@ class PostedMessage:
     message: ChatMessage
     # False: a resend of a client_id already saved; ``message`` is the original.
     created: bool
+    # The message's reactions (an original's; a new message has none).
+    reactions: list[Reaction] = field(default_factory=list)
     # Pushed to the chat's open sockets, after the commit. Known when post_message
     # returns outside a transaction (as consumers call it); inside one, set when it
     # commits.
@@ -346,6 +356,7 @@ def post_message(
     sender: User,
     content: str,
     client_id: str | None = None,
+    reply_to: int | None = None,
     sender_channel: str | None = None,
     mentions: Sequence[int] = (),
 ) -> PostedMessage:
@@ -366,10 +377,11 @@ def post_message(
             sender=sender,
             content=content,
             client_id=client_id,
+            reply_to=reply_to,
             mentions=mentions,
         )
     except AlreadySaved as already:
-        return PostedMessage(message=already.message, created=False)
+        return PostedMessage(message=already.message, created=False, reactions=already.reactions)
     posted = PostedMessage(message=message, created=True)
 
     def relay() -> None:
@@ -391,6 +403,7 @@ async def apost_message(
     sender: User,
     content: str,
     client_id: str | None = None,
+    reply_to: int | None = None,
     sender_channel: str | None = None,
     mentions: Sequence[int] = (),
 ) -> PostedMessage:
@@ -404,10 +417,11 @@ async def apost_message(
             sender=sender,
             content=content,
             client_id=client_id,
+            reply_to=reply_to,
             mentions=mentions,
         )
     except AlreadySaved as already:
-        return PostedMessage(message=already.message, created=False)
+        return PostedMessage(message=already.message, created=False, reactions=already.reactions)
     try:
         for groups, pushed, sent_by in _new_message_pushes(message, sender_channel):
             await apush(groups, pushed, sender=sent_by)
@@ -453,13 +467,19 @@ class MessageNotFound(Http404):
         super().__init__("No such message in this chat.")
 
 
-def _message_for_change(group_chat: GroupChat, message_id: int) -> ChatMessage:
+def message_for_change(
+    group_chat: GroupChat, message_id: int, *, member: User | None = None
+) -> ChatMessage:
     """The chat's message ``message_id``, locked until the transaction ends, so that an
-    edit and a delete at once take turns. A tombstone cannot change any more."""
+    edit, a delete and a reaction at once take turns. A tombstone cannot change any
+    more. With ``member``: only when they are a member of the chat (in the same query);
+    a non-member finds no message."""
+    messages = ChatMessage.objects.filter(group_chat=group_chat, pk=message_id)
+    if member is not None:
+        messages = messages.filter(group_chat__members__user=member)
     message = (
-        ChatMessage.objects.select_for_update(of=("self",))
-        .select_related("sender", "group_chat")
-        .filter(group_chat=group_chat, pk=message_id)
+        messages.select_for_update(of=("self",))
+        .select_related("sender", "group_chat", "reply_to__sender")
         .first()
     )
     if message is None:
@@ -470,11 +490,14 @@ def _message_for_change(group_chat: GroupChat, message_id: int) -> ChatMessage:
 
 
 def _push_on_commit(
-    message: ChatMessage, event: type[MessageEdited | MessageDeleted], actor: User
+    message: ChatMessage,
+    event: type[MessageEdited | MessageDeleted],
+    actor: User,
+    reactions: list[Reaction],
 ) -> None:
     """Tell the chat's open sockets the message's new state once it is committed; the
     actor's sockets get it ``is_mine``."""
-    change = event(payload=MemberPayload.from_message(message))
+    change = event(payload=MemberPayload.from_message(message, reactions))
     push_after_commit(message.group_chat.group_name, change, sender=Sender(user_pk=actor.pk))
 
 
@@ -490,7 +513,7 @@ def edit_message(
     """The author changes a message's text (the rules of a new message: trimmed, not
     blank, at most MAX_MESSAGE_LENGTH; its mentions are those of the new text); it is
     marked ``edited_at``, and every member's open sockets get ``message_edited``."""
-    message = _message_for_change(group_chat, message_id)
+    message = message_for_change(group_chat, message_id)
     if message.sender_id != actor.pk:
         raise PermissionDenied("Only the author edits a message.")
     message.content = content.strip()
@@ -501,7 +524,7 @@ def edit_message(
     )
     message.save(update_fields=["content", "edited_at"])
     store_mentions(message, named, replace=True)
-    _push_on_commit(message, MessageEdited, actor)
+    _push_on_commit(message, MessageEdited, actor, selectors.reactions_of(message))
     return message
 
 
@@ -509,8 +532,9 @@ def edit_message(
 def delete_message(*, group_chat: GroupChat, message_id: int, actor: User) -> ChatMessage:
     """The author, or one of the chat's owners and admins, deletes a message. It stays
     as a tombstone (content emptied, ``deleted_at`` set), so its seq keeps its place and
-    no page sees a hole to fetch; every member's open sockets get ``message_deleted``."""
-    message = _message_for_change(group_chat, message_id)
+    no page sees a hole to fetch, and its reactions go; every member's open sockets get
+    ``message_deleted``. The replies to it quote the tombstone."""
+    message = message_for_change(group_chat, message_id)
     if message.sender_id != actor.pk:
         _require_role(
             actor,
@@ -521,6 +545,9 @@ def delete_message(*, group_chat: GroupChat, message_id: int, actor: User) -> Ch
     message.content = ""
     message.deleted_at = timezone.now()
     message.save(update_fields=["content", "deleted_at"])
+    # Under the message's lock: a reaction put on at the same moment waits for the
+    # delete, then finds the tombstone (chat.services.reactions).
+    message.reactions.all().delete()
     forget_mentions(message)
-    _push_on_commit(message, MessageDeleted, actor)
+    _push_on_commit(message, MessageDeleted, actor, [])
     return message

@@ -19,9 +19,10 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 from django.core.exceptions import ValidationError
-from django.db.models import Prefetch, prefetch_related_objects
+from django.db.models import prefetch_related_objects
 
 from accounts.models import User, username_key
+from chat import selectors
 from chat.models import ChatMember, ChatMessage, Mention
 
 # "@" and a username's characters (Django's: letters, digits and @ . + - _), not right
@@ -122,9 +123,4 @@ def forget_mentions(message: ChatMessage) -> None:
 
 def load_mentions(messages: Sequence[ChatMessage]) -> None:
     """Prefetch the messages' mentions and their users (one query for them all)."""
-    prefetch_related_objects(list(messages), mention_prefetch())
-
-
-def mention_prefetch() -> "Prefetch[str]":
-    """What a queryset of messages prefetches for their payloads' ``mentions``."""
-    return Prefetch("mentions", queryset=Mention.objects.select_related("user"))
+    prefetch_related_objects(list(messages), selectors.mention_prefetch())
