@@ -8,21 +8,33 @@ a 403 and its ValidationError a 400 (``config.exceptions``).
 """
 
 from http import HTTPStatus
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, get_args
 
 from django.db.models import QuerySet
 from django.shortcuts import get_object_or_404
-from drf_spectacular.utils import OpenApiResponse, extend_schema
+from drf_spectacular.utils import (
+    OpenApiParameter,
+    OpenApiResponse,
+    extend_schema,
+    extend_schema_view,
+)
 from rest_framework import generics
+from rest_framework.exceptions import NotFound
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.serializers import BaseSerializer
 from rest_framework.views import APIView
 
 from accounts.models import User
-from chat import selectors, services
+from chat import search, selectors, services
 from chat.models import Block, ChatMember, ChatMessage, GroupChat
-from chat.pagination import CatchUpFilter, GroupChatPagination, MessageCursorPagination
+from chat.models.reaction import ReactionEmoji
+from chat.pagination import (
+    CatchUpFilter,
+    GroupChatPagination,
+    MessageCursorPagination,
+    SearchCursorPagination,
+)
 from chat.serializers import (
     BlockSerializer,
     ChatMemberSerializer,
@@ -31,9 +43,13 @@ from chat.serializers import (
     GroupChatOverviewSerializer,
     GroupChatSerializer,
     LeaveSerializer,
+    MuteSerializer,
     NewBlockSerializer,
     NewChatMemberSerializer,
+    SearchQuerySerializer,
+    SearchResultSerializer,
 )
+from chat.services import notifications, reactions
 
 if TYPE_CHECKING:
     from chat.selectors import GroupChatOverview
@@ -170,7 +186,40 @@ class ChatMessageListView(GroupChatScopedView, generics.ListAPIView[ChatMessage]
     filter_backends = [CatchUpFilter]
 
     def get_queryset(self) -> QuerySet[ChatMessage]:
-        return self.group_chat.messages.select_related("sender")
+        return selectors.shown_messages(self.group_chat.messages.all())
+
+
+@extend_schema_view(get=extend_schema(parameters=[SearchQuerySerializer]))
+class SearchView(ChatAPIView, generics.ListAPIView[ChatMessage]):
+    """Messages of my chats (all, or ``?group=`` one) containing every word of ``?q=``,
+    best match first, each with its highlight (``chat.search``). Which chats are mine
+    is decided now: one I left gives nothing; ``?group=`` naming a chat that is not
+    mine is a 404."""
+
+    serializer_class = SearchResultSerializer
+    pagination_class = SearchCursorPagination
+    markers: search.Markers
+
+    def initial(self, request: Request, *args: Any, **kwargs: Any) -> None:
+        super().initial(request, *args, **kwargs)
+        self.markers = search.Markers.fresh()
+
+    def get_queryset(self) -> QuerySet[ChatMessage]:
+        query = SearchQuerySerializer(data=self.request.query_params)
+        query.is_valid(raise_exception=True)
+        group_chat_id = query.validated_data.get("group")
+        if group_chat_id is not None and not selectors.is_member(self.actor, group_chat_id):
+            raise NotFound("No such group chat among yours.")
+        return search.search_messages(
+            self.actor,
+            query.validated_data["q"],
+            markers=self.markers,
+            group_chat_id=group_chat_id,
+        )
+
+    def get_serializer_context(self) -> dict[str, Any]:
+        # No markers when the schema generator asks (it runs no request).
+        return {**super().get_serializer_context(), "markers": getattr(self, "markers", None)}
 
 
 class ChatMessageDetailView(GroupChatScopedView):
@@ -189,6 +238,7 @@ class ChatMessageDetailView(GroupChatScopedView):
             message_id=self.kwargs["message_id"],
             actor=self.actor,
             content=serializer.validated_data["content"],
+            mentions=serializer.validated_data["mentions"],
         )
         return Response(ChatMessageSerializer(message).data)
 
@@ -198,6 +248,67 @@ class ChatMessageDetailView(GroupChatScopedView):
             group_chat=self.group_chat, message_id=self.kwargs["message_id"], actor=self.actor
         )
         return Response(status=HTTPStatus.NO_CONTENT)
+
+
+@extend_schema(
+    parameters=[
+        OpenApiParameter(
+            "emoji",
+            str,
+            OpenApiParameter.PATH,
+            enum=get_args(ReactionEmoji),
+            description="The reaction, as the emoji itself (percent-encoded in the URL).",
+        )
+    ]
+)
+class ReactionView(GroupChatScopedView):
+    """My reaction with one emoji on a message: ``PUT`` puts it on, ``DELETE`` takes it
+    off; either changes nothing when it is already so. The same service as the socket's
+    ``react``; members' sockets hear of a change (``reaction_changed``) either way."""
+
+    http_method_names = ["put", "delete", "options"]
+
+    def react(self, *, reacted: bool) -> ChatMessage:
+        change = reactions.react(
+            group_chat=self.group_chat,
+            message_id=self.kwargs["message_id"],
+            actor=self.actor,
+            emoji=self.kwargs["emoji"],
+            reacted=reacted,
+        )
+        return change.message
+
+    @extend_schema(request=None, responses={200: ChatMessageSerializer})
+    def put(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        """Put the reaction on: the message with its reactions."""
+        message = self.react(reacted=True)
+        shown = selectors.shown_messages(ChatMessage.objects.filter(pk=message.pk)).get()
+        return Response(ChatMessageSerializer(shown).data)
+
+    @extend_schema(responses={204: None})
+    def delete(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        """Take the reaction off."""
+        self.react(reacted=False)
+        return Response(status=HTTPStatus.NO_CONTENT)
+
+
+class MuteView(GroupChatScopedView):
+    """Mute a chat for me (``PUT``) or unmute it (``DELETE``): a muted chat notifies me
+    of nothing; its unread messages and mentions are still counted."""
+
+    http_method_names = ["put", "delete", "options"]
+
+    @extend_schema(request=None, responses={200: MuteSerializer})
+    def put(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        return self.set_muted(muted=True)
+
+    @extend_schema(responses={200: MuteSerializer})
+    def delete(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        return self.set_muted(muted=False)
+
+    def set_muted(self, *, muted: bool) -> Response:
+        notifications.set_muted(group_chat=self.group_chat, user=self.actor, muted=muted)
+        return Response({"muted": muted})
 
 
 class BlockListView(ChatAPIView, generics.ListCreateAPIView[Block]):
