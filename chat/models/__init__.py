@@ -2,5 +2,16 @@ from chat.models.block import Block
 from chat.models.chat_member import ChatMember
 from chat.models.chat_message import ChatMessage
 from chat.models.group_chat import GroupChat
+from chat.models.mention import Mention
+from chat.models.reaction import REACTION_EMOJI, Reaction, ReactionEmoji
 
-__all__ = ["Block", "ChatMember", "ChatMessage", "GroupChat"]
+__all__ = [
+    "REACTION_EMOJI",
+    "Block",
+    "ChatMember",
+    "ChatMessage",
+    "GroupChat",
+    "Mention",
+    "Reaction",
+    "ReactionEmoji",
+]
