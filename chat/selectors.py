@@ -2,11 +2,11 @@
 
 from typing import TYPE_CHECKING, TypedDict, cast
 
-from django.db.models import Count, F, OuterRef, Prefetch, QuerySet, Subquery
+from django.db.models import Count, F, OuterRef, Prefetch, Q, QuerySet, Subquery
 from django.db.models.functions import Coalesce
 
 from accounts.models import User
-from chat.models import ChatMember, ChatMessage, GroupChat
+from chat.models import Attachment, ChatMember, ChatMessage, GroupChat
 
 if TYPE_CHECKING:
     from django_stubs_ext import WithAnnotations
@@ -87,3 +87,11 @@ def group_chat_overview(user: User) -> "QuerySet[GroupChatOverview]":
     )
     # member_group_chats' my_role is an annotation its declared type does not carry.
     return cast("QuerySet[GroupChatOverview]", overview)
+
+
+def visible_attachments(group_chat: GroupChat, user: User) -> QuerySet[Attachment]:
+    """The attachments of ``group_chat`` that ``user`` (a member: the caller checked) may
+    download: those of its messages not deleted, and their own uploads not yet sent."""
+    sent = Q(message__isnull=False, message__deleted_at__isnull=True)
+    own_unsent = Q(message__isnull=True, uploader=user)
+    return Attachment.objects.filter(sent | own_unsent, group_chat=group_chat)

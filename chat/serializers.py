@@ -7,7 +7,7 @@ from rest_framework import serializers
 
 from accounts.models import User
 from chat.messages.me import SummaryPayload
-from chat.models import Block, ChatMember, ChatMessage, GroupChat
+from chat.models import Attachment, Block, ChatMember, ChatMessage, GroupChat
 from chat.models.chat_message import MAX_MESSAGE_LENGTH
 from chat.services import CANNOT_BLOCK_ONESELF
 
@@ -122,6 +122,27 @@ class NewChatMemberSerializer(ChatMemberSerializer):
         fields = [*ChatMemberSerializer.Meta.fields, "username"]
 
 
+class AttachmentSerializer(serializers.ModelSerializer[Attachment]):
+    """A file uploaded to a chat, field for field the WebSocket's ``AttachmentPayload``."""
+
+    url = serializers.CharField(source="get_absolute_url", read_only=True)
+    thumbnail_url = serializers.CharField(
+        source="get_thumbnail_url", read_only=True, allow_null=True
+    )
+
+    class Meta:
+        model = Attachment
+        fields = ["id", "name", "content_type", "size", "width", "height", "url", "thumbnail_url"]
+        read_only_fields = fields
+
+
+class NewAttachmentSerializer(serializers.Serializer[Attachment]):
+    """``POST`` of an attachment: one file, as multipart/form-data (the rules on what it
+    may be are the service's)."""
+
+    file = serializers.FileField(allow_empty_file=True, use_url=False)
+
+
 class ChatMessageSerializer(serializers.ModelSerializer[ChatMessage]):
     """Field for field the WebSocket's ``MemberPayload``, so a client renders
     history and live messages with the same code."""
@@ -129,6 +150,7 @@ class ChatMessageSerializer(serializers.ModelSerializer[ChatMessage]):
     group_chat_id = serializers.IntegerField(read_only=True)
     sender = UserSummarySerializer(read_only=True, allow_null=True)
     deleted = serializers.SerializerMethodField()
+    attachments = AttachmentSerializer(many=True, read_only=True)
 
     class Meta:
         model = ChatMessage
@@ -142,6 +164,7 @@ class ChatMessageSerializer(serializers.ModelSerializer[ChatMessage]):
             "client_id",
             "edited_at",
             "deleted",
+            "attachments",
         ]
         read_only_fields = fields
 

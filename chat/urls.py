@@ -14,6 +14,21 @@ urlpatterns = [
         name="member-detail",
     ),
     path("groups/<int:pk>/messages/", views.ChatMessageListView.as_view(), name="message-list"),
+    path(
+        "groups/<int:pk>/attachments/",
+        views.AttachmentUploadView.as_view(),
+        name="attachment-list",
+    ),
+    path(
+        "groups/<int:pk>/attachments/<int:attachment_id>/",
+        views.AttachmentDetailView.as_view(),
+        name="attachment-detail",
+    ),
+    path(
+        "groups/<int:pk>/attachments/<int:attachment_id>/thumbnail/",
+        views.AttachmentThumbnailView.as_view(),
+        name="attachment-thumbnail",
+    ),
     path("blocks/", views.BlockListView.as_view(), name="block-list"),
     path("blocks/<int:user_id>/", views.BlockDetailView.as_view(), name="block-detail"),
     path(

@@ -126,6 +126,7 @@ class ChatDetailConsumer(RealtimeConsumer[ChatDetailIncoming, GroupChat]):
             content=message.payload.content,
             client_id=message.payload.client_id,
             sender_channel=self.channel_name,
+            attachment_ids=message.payload.attachment_ids,
         )
         if message.payload.client_id is None and posted.relayed:
             return

@@ -3,10 +3,11 @@
 from datetime import datetime
 from typing import Annotated, Literal
 
-from pydantic import AfterValidator, Field, StringConstraints
+from pydantic import AfterValidator, Field, StringConstraints, model_validator
 from pydantic_core import PydanticCustomError
 
-from chat.models import ChatMember, ChatMessage
+from chat.models import Attachment, ChatMember, ChatMessage
+from chat.models.attachment import MAX_ATTACHMENTS_PER_MESSAGE
 from chat.models.chat_message import CLIENT_ID_MAX_LENGTH, CLIENT_ID_PATTERN, MAX_MESSAGE_LENGTH
 from realtime.messages import BaseMessage, BasePayload, GroupMessage, SignalMessage
 
@@ -48,10 +49,22 @@ ClientId = Annotated[
 
 
 class MessagePayload(BasePayload):
-    content: MessageContent
+    # May be blank (or left out) when ``attachment_ids`` names files to send.
+    content: Annotated[
+        str, StringConstraints(max_length=MAX_MESSAGE_LENGTH), AfterValidator(without_nul)
+    ] = ""
     # Optional. A resend with the same id stores nothing new and is answered with
     # the message first saved under it.
     client_id: ClientId | None = None
+    # Files uploaded first over HTTP (``POST /api/groups/<pk>/attachments/``), by the
+    # ids the upload answered: the sender's own, unsent, in this chat. Never file bytes.
+    attachment_ids: list[int] = Field(default_factory=list, max_length=MAX_ATTACHMENTS_PER_MESSAGE)
+
+    @model_validator(mode="after")
+    def says_something(self) -> "MessagePayload":
+        if not self.attachment_ids:
+            self.content = stripped_not_blank(self.content)
+        return self
 
 
 class NewChatMessage(BaseMessage):
@@ -128,6 +141,34 @@ class SenderPayload(BasePayload):
     username: str
 
 
+class AttachmentPayload(BasePayload):
+    """A file sent with a message; ``url`` downloads it (members only)."""
+
+    id: int
+    name: str
+    # Read from the content when it was uploaded, not from its name.
+    content_type: str
+    size: int
+    # Images only: their size in pixels, and a small WebP of them to show inline.
+    width: int | None = None
+    height: int | None = None
+    url: str
+    thumbnail_url: str | None = None
+
+    @classmethod
+    def from_attachment(cls, attachment: Attachment) -> "AttachmentPayload":
+        return cls(
+            id=attachment.pk,
+            name=attachment.name,
+            content_type=attachment.content_type,
+            size=attachment.size,
+            width=attachment.width,
+            height=attachment.height,
+            url=attachment.get_absolute_url(),
+            thumbnail_url=attachment.get_thumbnail_url(),
+        )
+
+
 class MemberPayload(BasePayload):
     id: int
     group_chat_id: int
@@ -144,10 +185,15 @@ class MemberPayload(BasePayload):
     edited_at: datetime | None = None
     # A tombstone: the message was deleted; its content is empty, its seq kept.
     deleted: bool = False
+    # The files sent with it (none once it is deleted).
+    attachments: list[AttachmentPayload] = []
 
     @classmethod
     def from_message(cls, message: ChatMessage) -> "MemberPayload":
+        """Its attachments are read from the database unless prefetched (as the services
+        and the history do); a message built in memory, never stored, has none."""
         sender = message.sender
+        attachments = [] if message._state.adding else message.attachments.all()
         return cls(
             id=message.pk,
             group_chat_id=message.group_chat_id,
@@ -158,6 +204,7 @@ class MemberPayload(BasePayload):
             client_id=message.client_id,
             edited_at=message.edited_at,
             deleted=message.deleted_at is not None,
+            attachments=[AttachmentPayload.from_attachment(item) for item in attachments],
         )
 
 

@@ -7,6 +7,8 @@ code (``realtime.database.database_sync_to_async``); ``apost_message`` is the on
 written for async callers."""
 
 import logging
+from collections.abc import Sequence
+from contextlib import nullcontext
 from dataclasses import dataclass
 
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -43,6 +45,7 @@ from chat.messages.me import (
 )
 from chat.models import Block, ChatMember, ChatMessage, GroupChat
 from chat.sequencing import insert_numbered
+from chat.services import attachments
 from realtime.database import database_sync_to_async
 from realtime.groups import Sender, apush, end_sessions_after_commit, push, push_after_commit
 from realtime.messages import GroupMessage
@@ -267,10 +270,20 @@ class AlreadySaved(Exception):
 
 
 def save_message(
-    *, group_chat: GroupChat, sender: User, content: str, client_id: str | None = None
+    *,
+    group_chat: GroupChat,
+    sender: User,
+    content: str,
+    client_id: str | None = None,
+    attachment_ids: Sequence[int] = (),
 ) -> ChatMessage:
     """Validate (the model's rules: not blank, at most MAX_MESSAGE_LENGTH) and
     store a message, trimmed.
+
+    ``attachment_ids`` are the sender's unsent uploads in this chat
+    (``chat.services.attachments``), sent with it: the message and their binding to it
+    are one transaction, so a refused attachment stores no message. A message with
+    attachments may have no text.
 
     ``client_id`` is the sender's own id for it: if the sender already saved one
     under that id, nothing is stored and ``AlreadySaved`` carries the original. The
@@ -283,14 +296,21 @@ def save_message(
     # The constraint is the database's to check, at the insert: a lookup first could
     # race with a concurrent resend. The chat and the sender are rows the caller holds:
     # checking that they exist would cost two queries per message.
-    message.full_clean(exclude=["group_chat", "sender"], validate_constraints=False)
+    unchecked = ["group_chat", "sender"]
+    if attachment_ids and not message.content:
+        unchecked.append("content")  # files alone say something
+    message.full_clean(exclude=unchecked, validate_constraints=False)
     try:
-        insert_numbered(message)
+        # Without attachments the insert is one statement, atomic on its own.
+        with transaction.atomic() if attachment_ids else nullcontext():
+            insert_numbered(message)
+            sent = attachments.bind(message, attachment_ids) if attachment_ids else []
     except IntegrityError:
         if client_id is None:
             raise
         original = (
             ChatMessage.objects.select_related("sender")
+            .prefetch_related("attachments")
             .filter(sender=sender, client_id=client_id)
             .first()
         )
@@ -301,6 +321,7 @@ def save_message(
                 {"client_id": "This client id names a message in another chat."}
             ) from None
         raise AlreadySaved(original) from None
+    attachments.remember(message, sent)
     return message
 
 
@@ -324,6 +345,7 @@ def post_message(
     content: str,
     client_id: str | None = None,
     sender_channel: str | None = None,
+    attachment_ids: Sequence[int] = (),
 ) -> PostedMessage:
     """Say something in a chat, from sync code (a view, a command): store it
     (``save_message``), then push it to every member's open sockets as
@@ -338,7 +360,11 @@ def post_message(
     try:
         # Looked up on the module at call time, so tests can stand in for it.
         message = save_message(
-            group_chat=group_chat, sender=sender, content=content, client_id=client_id
+            group_chat=group_chat,
+            sender=sender,
+            content=content,
+            client_id=client_id,
+            attachment_ids=attachment_ids,
         )
     except AlreadySaved as already:
         return PostedMessage(message=already.message, created=False)
@@ -364,6 +390,7 @@ async def apost_message(
     content: str,
     client_id: str | None = None,
     sender_channel: str | None = None,
+    attachment_ids: Sequence[int] = (),
 ) -> PostedMessage:
     """``post_message`` for async code (a consumer). The save runs where
     ``realtime.database`` says (concurrently with other sockets' saves, on PostgreSQL)
@@ -371,7 +398,11 @@ async def apost_message(
     database thread never waits on the channel layer."""
     try:
         message = await database_sync_to_async(save_message)(
-            group_chat=group_chat, sender=sender, content=content, client_id=client_id
+            group_chat=group_chat,
+            sender=sender,
+            content=content,
+            client_id=client_id,
+            attachment_ids=attachment_ids,
         )
     except AlreadySaved as already:
         return PostedMessage(message=already.message, created=False)
@@ -466,7 +497,8 @@ def edit_message(
 def delete_message(*, group_chat: GroupChat, message_id: int, actor: User) -> ChatMessage:
     """The author, or one of the chat's owners and admins, deletes a message. It stays
     as a tombstone (content emptied, ``deleted_at`` set), so its seq keeps its place and
-    no page sees a hole to fetch; every member's open sockets get ``message_deleted``."""
+    no page sees a hole to fetch; its attachments are deleted (their files once this
+    commits); every member's open sockets get ``message_deleted``."""
     message = _message_for_change(group_chat, message_id)
     if message.sender_id != actor.pk:
         _require_role(
@@ -478,5 +510,6 @@ def delete_message(*, group_chat: GroupChat, message_id: int, actor: User) -> Ch
     message.content = ""
     message.deleted_at = timezone.now()
     message.save(update_fields=["content", "deleted_at"])
+    attachments.delete_for_message(message)
     _push_on_commit(message, MessageDeleted, actor)
     return message

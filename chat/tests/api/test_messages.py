@@ -193,8 +193,8 @@ def test_history_does_not_grow_queries_with_senders(
     ChatMessageFactory.create_batch(10, group_chat=group_chat)  # ten different senders
     client = client_for(member)
 
-    # The user, the chat, then the page with its senders.
-    with django_assert_max_num_queries(3):
+    # The user, the chat, then the page with its senders, and the page's attachments.
+    with django_assert_max_num_queries(4):
         response = client.get(messages_url)
 
     assert len(response.json()["results"]) == 10
