@@ -1,8 +1,11 @@
 from django.apps import AppConfig
+from django.db.models.signals import post_migrate
 
 
 class ChatConfig(AppConfig):
     name = "chat"
 
     def ready(self) -> None:
-        from chat import signals  # noqa: F401  # connects the receivers
+        from chat import search_index, signals  # noqa: F401  # connects the receivers
+
+        post_migrate.connect(search_index.after_migrate, sender=self)

@@ -6,7 +6,7 @@ from django.db.models import Count, F, OuterRef, Prefetch, Q, QuerySet, Subquery
 from django.db.models.functions import Coalesce
 
 from accounts.models import User
-from chat.models import Attachment, ChatMember, ChatMessage, GroupChat
+from chat.models import Attachment, ChatMember, ChatMessage, GroupChat, Reaction
 
 if TYPE_CHECKING:
     from django_stubs_ext import WithAnnotations
@@ -87,6 +87,21 @@ def group_chat_overview(user: User) -> "QuerySet[GroupChatOverview]":
     )
     # member_group_chats' my_role is an annotation its declared type does not carry.
     return cast("QuerySet[GroupChatOverview]", overview)
+
+
+def shown_messages(messages: QuerySet[ChatMessage]) -> QuerySet[ChatMessage]:
+    """``messages`` with what showing them needs: the sender, the original a reply
+    quotes and its sender (joined), the reactions with who put them there and the
+    attachments (one more query each for the whole page)."""
+    reactions = Reaction.objects.select_related("user")
+    return messages.select_related("sender", "reply_to__sender").prefetch_related(
+        Prefetch("reactions", queryset=reactions), "attachments"
+    )
+
+
+def reactions_of(message: ChatMessage) -> list[Reaction]:
+    """One message's reactions, in the order they came, with who put them there."""
+    return list(Reaction.objects.filter(message=message).select_related("user"))
 
 
 def visible_attachments(group_chat: GroupChat, user: User) -> QuerySet[Attachment]:

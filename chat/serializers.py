@@ -3,11 +3,14 @@ looks. They write nothing; the views hand validated data to ``chat.services``.""
 
 from typing import TYPE_CHECKING, Any, cast
 
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from accounts.models import User
+from chat import search
+from chat.messages.chat_detail import ReactionPayload, ReplyPayload
 from chat.messages.me import SummaryPayload
-from chat.models import Attachment, Block, ChatMember, ChatMessage, GroupChat
+from chat.models import REACTION_EMOJI, Attachment, Block, ChatMember, ChatMessage, GroupChat
 from chat.models.chat_message import MAX_MESSAGE_LENGTH
 from chat.services import CANNOT_BLOCK_ONESELF
 
@@ -143,13 +146,45 @@ class NewAttachmentSerializer(serializers.Serializer[Attachment]):
     file = serializers.FileField(allow_empty_file=True, use_url=False)
 
 
-class ChatMessageSerializer(serializers.ModelSerializer[ChatMessage]):
+class MessageSerializerBase(serializers.ModelSerializer[ChatMessage]):
+    """What every shape of a message says: who sent it, and whether it was deleted."""
+
+    sender = UserSummarySerializer(read_only=True, allow_null=True)
+    deleted = serializers.SerializerMethodField()
+
+    def get_deleted(self, message: ChatMessage) -> bool:
+        return message.deleted_at is not None
+
+
+class ReplySerializer(MessageSerializerBase):
+    """The message a reply answers, as it is now: ``ReplyPayload``."""
+
+    snippet = serializers.SerializerMethodField()
+
+    class Meta:
+        model = ChatMessage
+        fields = ["id", "seq", "sender", "snippet", "deleted"]
+        read_only_fields = fields
+
+    def get_snippet(self, original: ChatMessage) -> str:
+        return ReplyPayload.from_message(original).snippet
+
+
+class ReactionSerializer(serializers.Serializer[ReactionPayload]):
+    """One emoji on a message, how many put it there and who: ``ReactionPayload``."""
+
+    emoji = serializers.ChoiceField(choices=REACTION_EMOJI, read_only=True)
+    count = serializers.IntegerField(read_only=True)
+    users = UserSummarySerializer(many=True, read_only=True)
+
+
+class ChatMessageSerializer(MessageSerializerBase):
     """Field for field the WebSocket's ``MemberPayload``, so a client renders
     history and live messages with the same code."""
 
     group_chat_id = serializers.IntegerField(read_only=True)
-    sender = UserSummarySerializer(read_only=True, allow_null=True)
-    deleted = serializers.SerializerMethodField()
+    reply_to = ReplySerializer(read_only=True, allow_null=True)
+    reactions = serializers.SerializerMethodField()
     attachments = AttachmentSerializer(many=True, read_only=True)
 
     class Meta:
@@ -164,15 +199,63 @@ class ChatMessageSerializer(serializers.ModelSerializer[ChatMessage]):
             "client_id",
             "edited_at",
             "deleted",
+            "reply_to",
+            "reactions",
             "attachments",
         ]
         read_only_fields = fields
 
-    def get_deleted(self, message: ChatMessage) -> bool:
-        return message.deleted_at is not None
+    # From what ``chat.selectors.shown_messages`` loaded.
+    @extend_schema_field(ReactionSerializer(many=True))
+    def get_reactions(self, message: ChatMessage) -> list[dict[str, Any]]:
+        summary = ReactionPayload.summary(message.reactions.all())
+        return [ReactionSerializer(reaction).data for reaction in summary]
 
 
 class EditedChatMessageSerializer(serializers.Serializer[ChatMessage]):
     """``PATCH`` of a message: its new text (the rules are the service's)."""
 
     content = serializers.CharField(max_length=MAX_MESSAGE_LENGTH, trim_whitespace=False)
+
+
+class SearchQuerySerializer(serializers.Serializer[Any]):
+    """``GET /api/search/``: the words to find, in every chat of mine or in one."""
+
+    q = serializers.CharField(
+        max_length=200, help_text="Words; a message must contain every one of them."
+    )
+    group = serializers.IntegerField(
+        required=False, min_value=1, help_text="Only this chat (one of mine)."
+    )
+
+    def validate_q(self, value: str) -> str:
+        if not search.words(value):
+            raise serializers.ValidationError("Type at least one word to search for.")
+        return value
+
+
+class HighlightFragmentSerializer(serializers.Serializer[search.Fragment]):
+    """A piece of a result's highlight: plain text (never HTML); ``match``: one of the
+    words searched for, to be marked."""
+
+    text = serializers.CharField()
+    match = serializers.BooleanField()
+
+
+class SearchResultSerializer(ChatMessageSerializer):
+    """A message found (``chat.search``): the history's shape, its chat's name, and the
+    highlight, its text around the matches in pieces (the markers it was drawn with are
+    in the context)."""
+
+    group_chat_name = serializers.CharField(source="group_chat.name", read_only=True)
+    highlight = serializers.SerializerMethodField()
+
+    class Meta(ChatMessageSerializer.Meta):
+        fields = [*ChatMessageSerializer.Meta.fields, "group_chat_name", "highlight"]
+        read_only_fields = fields
+
+    @extend_schema_field(HighlightFragmentSerializer(many=True))
+    def get_highlight(self, message: ChatMessage) -> list[dict[str, Any]]:
+        headline: str = message.headline  # type: ignore[attr-defined]  # chat.search's
+        pieces = search.fragments(headline, self.context["markers"])
+        return [{"text": piece.text, "match": piece.match} for piece in pieces]

@@ -29,11 +29,17 @@ urlpatterns = [
         views.AttachmentThumbnailView.as_view(),
         name="attachment-thumbnail",
     ),
+    path("search/", views.SearchView.as_view(), name="search"),
     path("blocks/", views.BlockListView.as_view(), name="block-list"),
     path("blocks/<int:user_id>/", views.BlockDetailView.as_view(), name="block-detail"),
     path(
         "groups/<int:pk>/messages/<int:message_id>/",
         views.ChatMessageDetailView.as_view(),
         name="message-detail",
+    ),
+    path(
+        "groups/<int:pk>/messages/<int:message_id>/reactions/<str:emoji>/",
+        views.ReactionView.as_view(),
+        name="reaction",
     ),
 ]

@@ -8,15 +8,21 @@ a 403 and its ValidationError a 400 (``config.exceptions``).
 """
 
 from http import HTTPStatus
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, get_args
 
 from django.db.models import QuerySet
 from django.db.models.fields.files import FieldFile
 from django.http import Http404, HttpRequest, StreamingHttpResponse
 from django.shortcuts import get_object_or_404
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiResponse, extend_schema
+from drf_spectacular.utils import (
+    OpenApiParameter,
+    OpenApiResponse,
+    extend_schema,
+    extend_schema_view,
+)
 from rest_framework import generics
+from rest_framework.exceptions import NotFound
 from rest_framework.parsers import MultiPartParser
 from rest_framework.renderers import BaseRenderer
 from rest_framework.request import Request
@@ -25,10 +31,16 @@ from rest_framework.serializers import BaseSerializer
 from rest_framework.views import APIView
 
 from accounts.models import User
-from chat import selectors, services
+from chat import search, selectors, services
 from chat.downloads import attachment_response
 from chat.models import Attachment, Block, ChatMember, ChatMessage, GroupChat
-from chat.pagination import CatchUpFilter, GroupChatPagination, MessageCursorPagination
+from chat.models.reaction import ReactionEmoji
+from chat.pagination import (
+    CatchUpFilter,
+    GroupChatPagination,
+    MessageCursorPagination,
+    SearchCursorPagination,
+)
 from chat.serializers import (
     AttachmentSerializer,
     BlockSerializer,
@@ -41,7 +53,10 @@ from chat.serializers import (
     NewAttachmentSerializer,
     NewBlockSerializer,
     NewChatMemberSerializer,
+    SearchQuerySerializer,
+    SearchResultSerializer,
 )
+from chat.services import reactions
 from chat.services.attachments import upload_attachment
 from chat.uploads import LimitedUploadHandler
 
@@ -180,7 +195,40 @@ class ChatMessageListView(GroupChatScopedView, generics.ListAPIView[ChatMessage]
     filter_backends = [CatchUpFilter]
 
     def get_queryset(self) -> QuerySet[ChatMessage]:
-        return self.group_chat.messages.select_related("sender").prefetch_related("attachments")
+        return selectors.shown_messages(self.group_chat.messages.all())
+
+
+@extend_schema_view(get=extend_schema(parameters=[SearchQuerySerializer]))
+class SearchView(ChatAPIView, generics.ListAPIView[ChatMessage]):
+    """Messages of my chats (all, or ``?group=`` one) containing every word of ``?q=``,
+    best match first, each with its highlight (``chat.search``). Which chats are mine
+    is decided now: one I left gives nothing; ``?group=`` naming a chat that is not
+    mine is a 404."""
+
+    serializer_class = SearchResultSerializer
+    pagination_class = SearchCursorPagination
+    markers: search.Markers
+
+    def initial(self, request: Request, *args: Any, **kwargs: Any) -> None:
+        super().initial(request, *args, **kwargs)
+        self.markers = search.Markers.fresh()
+
+    def get_queryset(self) -> QuerySet[ChatMessage]:
+        query = SearchQuerySerializer(data=self.request.query_params)
+        query.is_valid(raise_exception=True)
+        group_chat_id = query.validated_data.get("group")
+        if group_chat_id is not None and not selectors.is_member(self.actor, group_chat_id):
+            raise NotFound("No such group chat among yours.")
+        return search.search_messages(
+            self.actor,
+            query.validated_data["q"],
+            markers=self.markers,
+            group_chat_id=group_chat_id,
+        )
+
+    def get_serializer_context(self) -> dict[str, Any]:
+        # No markers when the schema generator asks (it runs no request).
+        return {**super().get_serializer_context(), "markers": getattr(self, "markers", None)}
 
 
 class ChatMessageDetailView(GroupChatScopedView):
@@ -285,6 +333,48 @@ class AttachmentThumbnailView(AttachmentDownloadView):
         return attachment_response(
             thumbnail, content_type="image/webp", name="thumbnail.webp", inline=True
         )
+
+
+@extend_schema(
+    parameters=[
+        OpenApiParameter(
+            "emoji",
+            str,
+            OpenApiParameter.PATH,
+            enum=get_args(ReactionEmoji),
+            description="The reaction, as the emoji itself (percent-encoded in the URL).",
+        )
+    ]
+)
+class ReactionView(GroupChatScopedView):
+    """My reaction with one emoji on a message: ``PUT`` puts it on, ``DELETE`` takes it
+    off; either changes nothing when it is already so. The same service as the socket's
+    ``react``; members' sockets hear of a change (``reaction_changed``) either way."""
+
+    http_method_names = ["put", "delete", "options"]
+
+    def react(self, *, reacted: bool) -> ChatMessage:
+        change = reactions.react(
+            group_chat=self.group_chat,
+            message_id=self.kwargs["message_id"],
+            actor=self.actor,
+            emoji=self.kwargs["emoji"],
+            reacted=reacted,
+        )
+        return change.message
+
+    @extend_schema(request=None, responses={200: ChatMessageSerializer})
+    def put(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        """Put the reaction on: the message with its reactions."""
+        message = self.react(reacted=True)
+        shown = selectors.shown_messages(ChatMessage.objects.filter(pk=message.pk)).get()
+        return Response(ChatMessageSerializer(shown).data)
+
+    @extend_schema(responses={204: None})
+    def delete(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        """Take the reaction off."""
+        self.react(reacted=False)
+        return Response(status=HTTPStatus.NO_CONTENT)
 
 
 class BlockListView(ChatAPIView, generics.ListCreateAPIView[Block]):

@@ -1,12 +1,14 @@
 """What the group chat consumer (``/ws/chat/<pk>/``) receives and sends."""
 
+from collections.abc import Iterable
 from datetime import datetime
 from typing import Annotated, Literal
 
 from pydantic import AfterValidator, Field, StringConstraints, model_validator
 from pydantic_core import PydanticCustomError
 
-from chat.models import Attachment, ChatMember, ChatMessage
+from accounts.models import User
+from chat.models import Attachment, ChatMember, ChatMessage, Reaction, ReactionEmoji
 from chat.models.attachment import MAX_ATTACHMENTS_PER_MESSAGE
 from chat.models.chat_message import CLIENT_ID_MAX_LENGTH, CLIENT_ID_PATTERN, MAX_MESSAGE_LENGTH
 from realtime.messages import BaseMessage, BasePayload, GroupMessage, SignalMessage
@@ -56,6 +58,8 @@ class MessagePayload(BasePayload):
     # Optional. A resend with the same id stores nothing new and is answered with
     # the message first saved under it.
     client_id: ClientId | None = None
+    # Optional: the id of the earlier message of this chat that this one answers.
+    reply_to: int | None = None
     # Files uploaded first over HTTP (``POST /api/groups/<pk>/attachments/``), by the
     # ids the upload answered: the sender's own, unsent, in this chat. Never file bytes.
     attachment_ids: list[int] = Field(default_factory=list, max_length=MAX_ATTACHMENTS_PER_MESSAGE)
@@ -100,6 +104,22 @@ class DeleteChatMessage(BaseMessage):
     payload: DeletePayload
 
 
+class ReactPayload(BasePayload):
+    id: int
+    emoji: ReactionEmoji
+    # True puts the member's reaction on, False takes it off; either changes nothing
+    # when it is already so (two tabs, or a resend, cannot add it twice).
+    reacted: bool = True
+
+
+class React(BaseMessage):
+    """Put an emoji reaction on a message, or take it off (``reacted: false``). Every
+    member gets ``reaction_changed`` when it changed something."""
+
+    action: Literal["react"] = "react"
+    payload: ReactPayload
+
+
 class ReadPayload(BasePayload):
     # The seq of the last message the member has seen; a lower one than stored
     # changes nothing.
@@ -130,7 +150,9 @@ class Here(SignalMessage):
 
 
 # Every action the consumer accepts (ping aside), discriminated on ``action``.
-ChatDetailIncoming = NewChatMessage | EditChatMessage | DeleteChatMessage | MarkRead | Typing | Here
+ChatDetailIncoming = (
+    NewChatMessage | EditChatMessage | DeleteChatMessage | React | MarkRead | Typing | Here
+)
 
 
 # Sent to every member
@@ -139,6 +161,60 @@ ChatDetailIncoming = NewChatMessage | EditChatMessage | DeleteChatMessage | Mark
 class SenderPayload(BasePayload):
     id: int
     username: str
+
+    @classmethod
+    def of(cls, user: User | None) -> "SenderPayload | None":
+        """Who ``user`` is on the wire; None for an account that is gone."""
+        return None if user is None else cls(id=user.pk, username=user.username)
+
+
+# How much of the original a reply quotes: its first line, at most this long.
+SNIPPET_CHARS = 100
+
+
+class ReplyPayload(BasePayload):
+    """The message a reply answers, as the reply quotes it: as it is now (the snippet
+    follows its edits; a deleted original is a tombstone)."""
+
+    id: int
+    seq: int
+    sender: SenderPayload | None
+    # The original's first line, at most SNIPPET_CHARS characters; empty once deleted.
+    snippet: str
+    deleted: bool
+
+    @classmethod
+    def from_message(cls, original: ChatMessage) -> "ReplyPayload":
+        first_line = original.content.split("\n", 1)[0]
+        return cls(
+            id=original.pk,
+            seq=original.seq,
+            sender=SenderPayload.of(original.sender),
+            snippet=first_line[:SNIPPET_CHARS],
+            deleted=original.deleted_at is not None,
+        )
+
+
+class ReactionPayload(BasePayload):
+    """One emoji on a message: how many members put it there, and who."""
+
+    emoji: ReactionEmoji
+    count: int
+    users: list[SenderPayload]
+
+    @classmethod
+    def summary(cls, reactions: Iterable[Reaction]) -> list["ReactionPayload"]:
+        """A message's reactions (in the order they came, users loaded) by emoji, each
+        emoji where it first appeared."""
+        users: dict[str, list[SenderPayload]] = {}
+        for reaction in reactions:
+            users.setdefault(reaction.emoji, []).append(
+                SenderPayload(id=reaction.user.pk, username=reaction.user.username)
+            )
+        return [
+            cls.model_validate({"emoji": emoji, "count": len(who), "users": who})
+            for emoji, who in users.items()
+        ]
 
 
 class AttachmentPayload(BasePayload):
@@ -185,25 +261,35 @@ class MemberPayload(BasePayload):
     edited_at: datetime | None = None
     # A tombstone: the message was deleted; its content is empty, its seq kept.
     deleted: bool = False
+    # The message this one answers, or null.
+    reply_to: ReplyPayload | None = None
+    # Its reactions by emoji (none on a new message or a tombstone).
+    reactions: list[ReactionPayload] = []
     # The files sent with it (none once it is deleted).
     attachments: list[AttachmentPayload] = []
 
     @classmethod
-    def from_message(cls, message: ChatMessage) -> "MemberPayload":
-        """Its attachments are read from the database unless prefetched (as the services
-        and the history do); a message built in memory, never stored, has none."""
-        sender = message.sender
+    def from_message(
+        cls, message: ChatMessage, reactions: Iterable[Reaction] = ()
+    ) -> "MemberPayload":
+        """``message`` (its sender and ``reply_to`` loaded) with ``reactions``, its
+        reactions as ``ReactionPayload.summary`` takes them. Its attachments are read from
+        the database unless prefetched (as the services and the history do); a message
+        built in memory, never stored, has none."""
+        original = message.reply_to
         attachments = [] if message._state.adding else message.attachments.all()
         return cls(
             id=message.pk,
             group_chat_id=message.group_chat_id,
             seq=message.seq,
             content=message.content,
-            sender=SenderPayload(id=sender.pk, username=sender.username) if sender else None,
+            sender=SenderPayload.of(message.sender),
             created_at=message.created_at,
             client_id=message.client_id,
             edited_at=message.edited_at,
             deleted=message.deleted_at is not None,
+            reply_to=None if original is None else ReplyPayload.from_message(original),
+            reactions=ReactionPayload.summary(reactions),
             attachments=[AttachmentPayload.from_attachment(item) for item in attachments],
         )
 
@@ -229,6 +315,24 @@ class MessageDeleted(GroupMessage):
 
     action: Literal["message_deleted"] = "message_deleted"
     payload: MemberPayload
+
+
+class ReactionChangePayload(BasePayload):
+    message_id: int
+    emoji: ReactionEmoji
+    user: SenderPayload
+    # True: ``user`` put the emoji on; False: took it off.
+    reacted: bool
+    # How many members have this emoji on the message now.
+    count: int
+
+
+class ReactionChanged(GroupMessage):
+    """A member put a reaction on a message or took it off, as every member receives
+    it (``is_mine`` for that member's sockets)."""
+
+    action: Literal["reaction_changed"] = "reaction_changed"
+    payload: ReactionChangePayload
 
 
 class MembershipPayload(BasePayload):

@@ -3,5 +3,15 @@ from chat.models.block import Block
 from chat.models.chat_member import ChatMember
 from chat.models.chat_message import ChatMessage
 from chat.models.group_chat import GroupChat
+from chat.models.reaction import REACTION_EMOJI, Reaction, ReactionEmoji
 
-__all__ = ["Attachment", "Block", "ChatMember", "ChatMessage", "GroupChat"]
+__all__ = [
+    "REACTION_EMOJI",
+    "Attachment",
+    "Block",
+    "ChatMember",
+    "ChatMessage",
+    "GroupChat",
+    "Reaction",
+    "ReactionEmoji",
+]

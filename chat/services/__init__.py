@@ -9,7 +9,7 @@ written for async callers."""
 import logging
 from collections.abc import Sequence
 from contextlib import nullcontext
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
@@ -43,9 +43,9 @@ from chat.messages.me import (
     activity_group,
     inbox_group,
 )
-from chat.models import Block, ChatMember, ChatMessage, GroupChat
+from chat.models import Block, ChatMember, ChatMessage, GroupChat, Reaction
 from chat.sequencing import insert_numbered
-from chat.services import attachments
+from chat.services import attachments, replies
 from realtime.database import database_sync_to_async
 from realtime.groups import Sender, apush, end_sessions_after_commit, push, push_after_commit
 from realtime.messages import GroupMessage
@@ -262,11 +262,13 @@ def unblock_user(*, blocker: User, blocked: User) -> None:
 
 
 class AlreadySaved(Exception):
-    """The sender already saved a message under this ``client_id``: ``message``."""
+    """The sender already saved a message under this ``client_id``: ``message``, with
+    its ``reactions`` (read here, on the thread that may query)."""
 
     def __init__(self, message: ChatMessage) -> None:
         super().__init__(message.pk)
         self.message = message
+        self.reactions = selectors.reactions_of(message)
 
 
 def save_message(
@@ -275,10 +277,12 @@ def save_message(
     sender: User,
     content: str,
     client_id: str | None = None,
+    reply_to: int | None = None,
     attachment_ids: Sequence[int] = (),
 ) -> ChatMessage:
     """Validate (the model's rules: not blank, at most MAX_MESSAGE_LENGTH) and
-    store a message, trimmed.
+    store a message, trimmed; ``reply_to`` is the id of the earlier message of the
+    chat it answers (``chat.services.replies``: one more query, for a reply only).
 
     ``attachment_ids`` are the sender's unsent uploads in this chat
     (``chat.services.attachments``), sent with it: the message and their binding to it
@@ -300,6 +304,8 @@ def save_message(
     if attachment_ids and not message.content:
         unchecked.append("content")  # files alone say something
     message.full_clean(exclude=unchecked, validate_constraints=False)
+    if reply_to is not None:
+        message.reply_to = replies.original_to_answer(group_chat, reply_to)
     try:
         # Without attachments the insert is one statement, atomic on its own.
         with transaction.atomic() if attachment_ids else nullcontext():
@@ -309,7 +315,7 @@ def save_message(
         if client_id is None:
             raise
         original = (
-            ChatMessage.objects.select_related("sender")
+            ChatMessage.objects.select_related("sender", "reply_to__sender")
             .prefetch_related("attachments")
             .filter(sender=sender, client_id=client_id)
             .first()
@@ -332,6 +338,8 @@ class PostedMessage:
     message: ChatMessage
     # False: a resend of a client_id already saved; ``message`` is the original.
     created: bool
+    # The message's reactions (an original's; a new message has none).
+    reactions: list[Reaction] = field(default_factory=list)
     # Pushed to the chat's open sockets, after the commit. Known when post_message
     # returns outside a transaction (as consumers call it); inside one, set when it
     # commits.
@@ -344,6 +352,7 @@ def post_message(
     sender: User,
     content: str,
     client_id: str | None = None,
+    reply_to: int | None = None,
     sender_channel: str | None = None,
     attachment_ids: Sequence[int] = (),
 ) -> PostedMessage:
@@ -364,10 +373,11 @@ def post_message(
             sender=sender,
             content=content,
             client_id=client_id,
+            reply_to=reply_to,
             attachment_ids=attachment_ids,
         )
     except AlreadySaved as already:
-        return PostedMessage(message=already.message, created=False)
+        return PostedMessage(message=already.message, created=False, reactions=already.reactions)
     posted = PostedMessage(message=message, created=True)
 
     def relay() -> None:
@@ -389,6 +399,7 @@ async def apost_message(
     sender: User,
     content: str,
     client_id: str | None = None,
+    reply_to: int | None = None,
     sender_channel: str | None = None,
     attachment_ids: Sequence[int] = (),
 ) -> PostedMessage:
@@ -402,10 +413,11 @@ async def apost_message(
             sender=sender,
             content=content,
             client_id=client_id,
+            reply_to=reply_to,
             attachment_ids=attachment_ids,
         )
     except AlreadySaved as already:
-        return PostedMessage(message=already.message, created=False)
+        return PostedMessage(message=already.message, created=False, reactions=already.reactions)
     try:
         for groups, pushed, sent_by in _new_message_pushes(message, sender_channel):
             await apush(groups, pushed, sender=sent_by)
@@ -450,13 +462,19 @@ class MessageNotFound(Http404):
         super().__init__("No such message in this chat.")
 
 
-def _message_for_change(group_chat: GroupChat, message_id: int) -> ChatMessage:
+def message_for_change(
+    group_chat: GroupChat, message_id: int, *, member: User | None = None
+) -> ChatMessage:
     """The chat's message ``message_id``, locked until the transaction ends, so that an
-    edit and a delete at once take turns. A tombstone cannot change any more."""
+    edit, a delete and a reaction at once take turns. A tombstone cannot change any
+    more. With ``member``: only when they are a member of the chat (in the same query);
+    a non-member finds no message."""
+    messages = ChatMessage.objects.filter(group_chat=group_chat, pk=message_id)
+    if member is not None:
+        messages = messages.filter(group_chat__members__user=member)
     message = (
-        ChatMessage.objects.select_for_update(of=("self",))
-        .select_related("sender", "group_chat")
-        .filter(group_chat=group_chat, pk=message_id)
+        messages.select_for_update(of=("self",))
+        .select_related("sender", "group_chat", "reply_to__sender")
         .first()
     )
     if message is None:
@@ -467,11 +485,14 @@ def _message_for_change(group_chat: GroupChat, message_id: int) -> ChatMessage:
 
 
 def _push_on_commit(
-    message: ChatMessage, event: type[MessageEdited | MessageDeleted], actor: User
+    message: ChatMessage,
+    event: type[MessageEdited | MessageDeleted],
+    actor: User,
+    reactions: list[Reaction],
 ) -> None:
     """Tell the chat's open sockets the message's new state once it is committed; the
     actor's sockets get it ``is_mine``."""
-    change = event(payload=MemberPayload.from_message(message))
+    change = event(payload=MemberPayload.from_message(message, reactions))
     push_after_commit(message.group_chat.group_name, change, sender=Sender(user_pk=actor.pk))
 
 
@@ -482,14 +503,14 @@ def edit_message(
     """The author changes a message's text (the rules of a new message: trimmed, not
     blank, at most MAX_MESSAGE_LENGTH); it is marked ``edited_at``, and every member's
     open sockets get ``message_edited``."""
-    message = _message_for_change(group_chat, message_id)
+    message = message_for_change(group_chat, message_id)
     if message.sender_id != actor.pk:
         raise PermissionDenied("Only the author edits a message.")
     message.content = content.strip()
     message.edited_at = timezone.now()
     message.full_clean(exclude=["group_chat", "sender"], validate_constraints=False)
     message.save(update_fields=["content", "edited_at"])
-    _push_on_commit(message, MessageEdited, actor)
+    _push_on_commit(message, MessageEdited, actor, selectors.reactions_of(message))
     return message
 
 
@@ -497,9 +518,10 @@ def edit_message(
 def delete_message(*, group_chat: GroupChat, message_id: int, actor: User) -> ChatMessage:
     """The author, or one of the chat's owners and admins, deletes a message. It stays
     as a tombstone (content emptied, ``deleted_at`` set), so its seq keeps its place and
-    no page sees a hole to fetch; its attachments are deleted (their files once this
-    commits); every member's open sockets get ``message_deleted``."""
-    message = _message_for_change(group_chat, message_id)
+    no page sees a hole to fetch, its reactions go, and its attachments are deleted
+    (their files once this commits); every member's open sockets get
+    ``message_deleted``. The replies to it quote the tombstone."""
+    message = message_for_change(group_chat, message_id)
     if message.sender_id != actor.pk:
         _require_role(
             actor,
@@ -510,6 +532,9 @@ def delete_message(*, group_chat: GroupChat, message_id: int, actor: User) -> Ch
     message.content = ""
     message.deleted_at = timezone.now()
     message.save(update_fields=["content", "deleted_at"])
+    # Under the message's lock: a reaction put on at the same moment waits for the
+    # delete, then finds the tombstone (chat.services.reactions).
+    message.reactions.all().delete()
     attachments.delete_for_message(message)
-    _push_on_commit(message, MessageDeleted, actor)
+    _push_on_commit(message, MessageDeleted, actor, [])
     return message

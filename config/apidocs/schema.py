@@ -48,11 +48,20 @@ class AutoSchema(SpectacularAutoSchema):
             parameters.append(CSRF_HEADER)
         return parameters
 
+    def validates_query(self) -> bool:
+        """Whether the view checks its query parameters with a serializer (named in
+        ``@extend_schema(parameters=[...])``), refusing bad ones with a 400."""
+        return any(
+            isinstance(parameter, serializers.BaseSerializer)
+            or (isinstance(parameter, type) and issubclass(parameter, serializers.BaseSerializer))
+            for parameter in self.get_override_parameters()
+        )
+
     def error_responses(self) -> dict[str, OpenApiResponse]:
         """The errors this operation can answer, by status."""
         errors: dict[str, OpenApiResponse] = {}
         has_body = self.method in BODY_METHODS and self.get_request_serializer() is not None
-        if has_body or self.get_filter_backends():
+        if has_body or self.get_filter_backends() or self.validates_query():
             errors["400"] = OpenApiResponse(VALIDATION_ERROR, "The request was refused.")
         if any(isinstance(p, IsAuthenticated) for p in self.view.get_permissions()):
             errors["401"] = OpenApiResponse(

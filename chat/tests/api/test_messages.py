@@ -12,6 +12,7 @@ from accounts.models import User
 from chat import services
 from chat.messages.chat_detail import MemberPayload
 from chat.models import ChatMessage, GroupChat
+from chat.services import reactions
 from chat.tests.api.conftest import ClientFor
 from tests.support.factories import ChatMessageFactory
 
@@ -183,21 +184,30 @@ def test_another_groups_messages_are_never_returned(
     assert "secret" not in str(newest_first) + str(caught_up)
 
 
-def test_history_does_not_grow_queries_with_senders(
+def test_history_does_not_grow_queries_with_senders_replies_or_reactions(
     client_for: ClientFor,
     group_chat: GroupChat,
+    owner: User,
     member: User,
     messages_url: str,
     django_assert_max_num_queries: DjangoAssertNumQueries,
 ) -> None:
-    ChatMessageFactory.create_batch(10, group_chat=group_chat)  # ten different senders
+    said = ChatMessageFactory.create_batch(5, group_chat=group_chat)  # five different senders
+    for original in said:  # each answered by another sender, with two reactions
+        ChatMessageFactory.create(group_chat=group_chat, reply_to=original.pk)
+        for user in (owner, member):
+            reactions.react(group_chat=group_chat, message_id=original.pk, actor=user, emoji="👍")
     client = client_for(member)
 
-    # The user, the chat, then the page with its senders, and the page's attachments.
-    with django_assert_max_num_queries(4):
+    # The user, the chat, the page with its senders and the originals it quotes, then
+    # the page's reactions with who put them there, and its attachments.
+    with django_assert_max_num_queries(5):
         response = client.get(messages_url)
 
-    assert len(response.json()["results"]) == 10
+    results = response.json()["results"]
+    assert len(results) == 10
+    assert sum(len(message["reactions"]) for message in results) == 5
+    assert sum(message["reply_to"] is not None for message in results) == 5
 
 
 @pytest.mark.parametrize("position", ["abc", "1.5", "1e3"])
@@ -208,3 +218,68 @@ def test_a_crafted_cursor_position_is_404_not_500(
     response = client_for(owner).get(messages_url, {"cursor": cursor})
     assert response.status_code == 404
     assert response.json() == {"detail": "Invalid cursor"}
+
+
+@pytest.fixture
+def long_history(group_chat: GroupChat, owner: User) -> list[ChatMessage]:
+    """Twenty messages, oldest first."""
+    return [
+        services.save_message(group_chat=group_chat, sender=owner, content=f"line {n}")
+        for n in range(20)
+    ]
+
+
+def test_around_opens_the_history_at_a_message_with_newer_ones_above(
+    client_for: ClientFor, member: User, messages_url: str, long_history: list[ChatMessage]
+) -> None:
+    """A search result opens there: half a page newer, the message, then older."""
+    target = long_history[10]
+
+    page = client_for(member).get(messages_url, {"around": target.pk, "page_size": 6}).json()
+
+    assert ids(page) == [m.pk for m in reversed(long_history[8:14])]
+    assert "around" not in page["next"]
+    assert "around" not in page["previous"]
+
+
+def test_around_pages_on_both_ways_without_gaps(
+    client_for: ClientFor, member: User, messages_url: str, long_history: list[ChatMessage]
+) -> None:
+    client = client_for(member)
+    page = client.get(messages_url, {"around": long_history[10].pk, "page_size": 6}).json()
+
+    newer = client.get(page["previous"]).json()
+    older = client.get(page["next"]).json()
+
+    assert ids(newer) == [m.pk for m in reversed(long_history[14:20])]
+    assert ids(older) == [m.pk for m in reversed(long_history[2:8])]
+
+
+def test_around_a_recent_message_is_the_first_page(
+    client_for: ClientFor, member: User, messages_url: str, long_history: list[ChatMessage]
+) -> None:
+    page = client_for(member).get(messages_url, {"around": long_history[18].pk, "page_size": 6})
+
+    assert ids(page.json()) == [m.pk for m in reversed(long_history[14:20])]
+    assert page.json()["previous"] is None
+
+
+def test_around_another_chats_message_is_404(
+    client_for: ClientFor, owner: User, messages_url: str, long_history: list[ChatMessage]
+) -> None:
+    elsewhere = services.create_group_chat(creator=owner, name="Elsewhere")
+    theirs = services.save_message(group_chat=elsewhere, sender=owner, content="x")
+
+    assert client_for(owner).get(messages_url, {"around": theirs.pk}).status_code == 404
+
+
+@pytest.mark.parametrize(
+    "params", [{"around": "abc"}, {"around": "0"}, {"around": "1", "after": "1"}]
+)
+def test_a_bad_around_is_400(
+    client_for: ClientFor, member: User, messages_url: str, params: dict[str, str]
+) -> None:
+    response = client_for(member).get(messages_url, params)
+
+    assert response.status_code == 400
+    assert "around" in response.json()

@@ -91,6 +91,7 @@ def test_each_channel_sends_the_layers_messages_and_its_declared_ones(
         "member_message",
         "message_edited",
         "message_deleted",
+        "reaction_changed",
         "member_added",
         "member_role_changed",
         "member_removed",

@@ -128,3 +128,15 @@ def test_the_schema_is_served_to_a_client_whose_access_cookie_expired() -> None:
     assert client.get("/api/schema/").status_code == 200
     assert client.get("/api/docs/").status_code == 200
     assert client.get("/api/auth/me/").status_code == 401
+
+
+def test_search_documents_its_query_its_cursor_and_the_highlight(schema: dict[str, Any]) -> None:
+    operation = schema["paths"]["/api/search/"]["get"]
+    parameters = {p["name"]: p for p in operation["parameters"]}
+    assert parameters["q"]["required"] is True
+    assert {"group", "cursor", "page_size"} <= set(parameters)
+    result = schema["components"]["schemas"]["SearchResult"]
+    assert {"group_chat_name", "highlight"} <= set(result["properties"])
+    history = schema["paths"]["/api/groups/{id}/messages/"]["get"]
+    assert "around" in {p["name"] for p in history["parameters"]}
+    assert set(operation["responses"]) == {"200", "400", "401", "404"}

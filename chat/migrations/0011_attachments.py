@@ -8,7 +8,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('chat', '0008_blocks_and_added_by'),
+        ('chat', '0010_reactions_and_replies'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
