@@ -8,9 +8,17 @@ from rest_framework import serializers
 
 from accounts.models import User
 from chat import search
-from chat.messages.chat_detail import ReactionPayload, ReplyPayload
+from chat.messages.chat_detail import MAX_MENTIONS, ReactionPayload, ReplyPayload
 from chat.messages.me import SummaryPayload
-from chat.models import REACTION_EMOJI, Attachment, Block, ChatMember, ChatMessage, GroupChat
+from chat.models import (
+    REACTION_EMOJI,
+    Attachment,
+    Block,
+    ChatMember,
+    ChatMessage,
+    GroupChat,
+    Mention,
+)
 from chat.models.chat_message import MAX_MESSAGE_LENGTH
 from chat.services import CANNOT_BLOCK_ONESELF
 
@@ -43,13 +51,22 @@ class GroupChatSerializer(serializers.ModelSerializer[GroupChat]):
 
 class GroupChatOverviewSerializer(GroupChatSerializer):
     """A chat in my list (``chat.selectors.group_chat_overview``): also how many
-    messages I have not read, and the latest message, as ``/ws/me/`` sends them."""
+    messages I have not read and how many of those mention me, whether I muted it, and
+    the latest message, as ``/ws/me/`` sends them."""
 
     unread_count = serializers.IntegerField(read_only=True)
+    mention_count = serializers.IntegerField(read_only=True)
+    muted = serializers.BooleanField(read_only=True)
     last_message = serializers.SerializerMethodField()
 
     class Meta(GroupChatSerializer.Meta):
-        fields = [*GroupChatSerializer.Meta.fields, "unread_count", "last_message"]
+        fields = [
+            *GroupChatSerializer.Meta.fields,
+            "unread_count",
+            "mention_count",
+            "muted",
+            "last_message",
+        ]
 
     def get_last_message(self, group_chat: GroupChat) -> dict[str, Any] | None:
         # A GroupChat from the overview's queryset (the hint drf-spectacular reads at run
@@ -73,8 +90,9 @@ class ChatMemberSerializer(serializers.ModelSerializer[ChatMember]):
 
     class Meta:
         model = ChatMember
-        fields = ["id", "user", "chat_role", "joined_at", "added_by"]
-        read_only_fields = ["id", "joined_at"]
+        # last_read_seq: the seq of the last message they have read ("seen by").
+        fields = ["id", "user", "chat_role", "joined_at", "added_by", "last_read_seq"]
+        read_only_fields = ["id", "joined_at", "last_read_seq"]
 
 
 class LeaveSerializer(serializers.Serializer[ChatMember]):
@@ -178,13 +196,26 @@ class ReactionSerializer(serializers.Serializer[ReactionPayload]):
     users = UserSummarySerializer(many=True, read_only=True)
 
 
+class MentionSerializer(serializers.ModelSerializer[Mention]):
+    """A member a message names: who, and the name as the text wrote it."""
+
+    user = UserSummarySerializer(read_only=True)
+
+    class Meta:
+        model = Mention
+        fields = ["user", "handle"]
+        read_only_fields = fields
+
+
 class ChatMessageSerializer(MessageSerializerBase):
     """Field for field the WebSocket's ``MemberPayload``, so a client renders
-    history and live messages with the same code."""
+    history and live messages with the same code (``mentions`` prefetched with their
+    users: ``chat.selectors.shown_messages``)."""
 
     group_chat_id = serializers.IntegerField(read_only=True)
     reply_to = ReplySerializer(read_only=True, allow_null=True)
     reactions = serializers.SerializerMethodField()
+    mentions = MentionSerializer(many=True, read_only=True)
     attachments = AttachmentSerializer(many=True, read_only=True)
 
     class Meta:
@@ -201,6 +232,7 @@ class ChatMessageSerializer(MessageSerializerBase):
             "deleted",
             "reply_to",
             "reactions",
+            "mentions",
             "attachments",
         ]
         read_only_fields = fields
@@ -216,6 +248,18 @@ class EditedChatMessageSerializer(serializers.Serializer[ChatMessage]):
     """``PATCH`` of a message: its new text (the rules are the service's)."""
 
     content = serializers.CharField(max_length=MAX_MESSAGE_LENGTH, trim_whitespace=False)
+    mentions = serializers.ListField(
+        child=serializers.IntegerField(min_value=1),
+        max_length=MAX_MENTIONS,
+        default=list,
+        help_text="The ids of the users the new text mentions (as the socket's edit_message).",
+    )
+
+
+class MuteSerializer(serializers.Serializer[ChatMember]):
+    """Whether I muted a chat."""
+
+    muted = serializers.BooleanField(read_only=True)
 
 
 class SearchQuerySerializer(serializers.Serializer[Any]):

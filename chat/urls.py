@@ -29,6 +29,7 @@ urlpatterns = [
         views.AttachmentThumbnailView.as_view(),
         name="attachment-thumbnail",
     ),
+    path("groups/<int:pk>/mute/", views.MuteView.as_view(), name="mute"),
     path("search/", views.SearchView.as_view(), name="search"),
     path("blocks/", views.BlockListView.as_view(), name="block-list"),
     path("blocks/<int:user_id>/", views.BlockDetailView.as_view(), name="block-detail"),

@@ -50,13 +50,14 @@ from chat.serializers import (
     GroupChatOverviewSerializer,
     GroupChatSerializer,
     LeaveSerializer,
+    MuteSerializer,
     NewAttachmentSerializer,
     NewBlockSerializer,
     NewChatMemberSerializer,
     SearchQuerySerializer,
     SearchResultSerializer,
 )
-from chat.services import reactions
+from chat.services import notifications, reactions
 from chat.services.attachments import upload_attachment
 from chat.uploads import LimitedUploadHandler
 
@@ -247,6 +248,7 @@ class ChatMessageDetailView(GroupChatScopedView):
             message_id=self.kwargs["message_id"],
             actor=self.actor,
             content=serializer.validated_data["content"],
+            mentions=serializer.validated_data["mentions"],
         )
         return Response(ChatMessageSerializer(message).data)
 
@@ -375,6 +377,25 @@ class ReactionView(GroupChatScopedView):
         """Take the reaction off."""
         self.react(reacted=False)
         return Response(status=HTTPStatus.NO_CONTENT)
+
+
+class MuteView(GroupChatScopedView):
+    """Mute a chat for me (``PUT``) or unmute it (``DELETE``): a muted chat notifies me
+    of nothing; its unread messages and mentions are still counted."""
+
+    http_method_names = ["put", "delete", "options"]
+
+    @extend_schema(request=None, responses={200: MuteSerializer})
+    def put(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        return self.set_muted(muted=True)
+
+    @extend_schema(responses={200: MuteSerializer})
+    def delete(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        return self.set_muted(muted=False)
+
+    def set_muted(self, *, muted: bool) -> Response:
+        notifications.set_muted(group_chat=self.group_chat, user=self.actor, muted=muted)
+        return Response({"muted": muted})
 
 
 class BlockListView(ChatAPIView, generics.ListCreateAPIView[Block]):

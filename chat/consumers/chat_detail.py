@@ -16,6 +16,7 @@ from chat.messages.chat_detail import (
     MemberPayload,
     MemberRemoved,
     MemberRoleChanged,
+    MembersRead,
     MemberTyping,
     MessageDeleted,
     MessageEdited,
@@ -34,7 +35,7 @@ from chat.messages.chat_detail import (
 )
 from chat.models import ChatMember, GroupChat
 from chat.permissions import IsMemberOfRoutedChat
-from chat.services import reactions
+from chat.services import reactions, seen_by
 from realtime.consumers import RealtimeConsumer
 from realtime.database import database_sync_to_async
 from realtime.messages import ErrorMessage, ErrorPayload, GroupMessage
@@ -60,7 +61,8 @@ class ChatDetailConsumer(RealtimeConsumer[ChatDetailIncoming, GroupChat]):
     (``chat.services.reactions``, every member gets ``reaction_changed``). A
     ``new_message`` with ``reply_to`` answers an earlier message of the chat
     (``chat.services.replies``). ``mark_read`` stores the member's last-read position
-    (their ``/ws/me/`` sockets get ``chat_read``).
+    (their ``/ws/me/`` sockets get ``chat_read``); the chat's sockets hear of it in the
+    next ``members_read`` (``chat.services.seen_by``).
 
     Presence and typing are never stored in the database (``chat.presence``): ``here``
     keeps this socket online in the cache for a while and is answered with who is
@@ -85,6 +87,7 @@ class ChatDetailConsumer(RealtimeConsumer[ChatDetailIncoming, GroupChat]):
         MemberAdded,
         MemberRoleChanged,
         MemberRemoved,
+        MembersRead,
         MessageSaved,
         MemberTyping,
         Presence,
@@ -107,6 +110,7 @@ class ChatDetailConsumer(RealtimeConsumer[ChatDetailIncoming, GroupChat]):
                         message_id=message.payload.id,
                         actor=self.authenticated_user,
                         content=message.payload.content,
+                        mentions=message.payload.mentions,
                     )
                 case DeleteChatMessage():
                     await database_sync_to_async(services.delete_message)(
@@ -123,7 +127,7 @@ class ChatDetailConsumer(RealtimeConsumer[ChatDetailIncoming, GroupChat]):
                         reacted=message.payload.reacted,
                     )
                 case MarkRead():
-                    await database_sync_to_async(services.mark_read)(
+                    await seen_by.amark_read(
                         group_chat=self.obj, user=self.authenticated_user, seq=message.payload.seq
                     )
                 case Typing():
@@ -143,6 +147,7 @@ class ChatDetailConsumer(RealtimeConsumer[ChatDetailIncoming, GroupChat]):
             reply_to=message.payload.reply_to,
             sender_channel=self.channel_name,
             attachment_ids=message.payload.attachment_ids,
+            mentions=message.payload.mentions,
         )
         if message.payload.client_id is None and posted.relayed:
             return

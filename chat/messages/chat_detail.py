@@ -8,7 +8,7 @@ from pydantic import AfterValidator, Field, StringConstraints, model_validator
 from pydantic_core import PydanticCustomError
 
 from accounts.models import User
-from chat.models import Attachment, ChatMember, ChatMessage, Reaction, ReactionEmoji
+from chat.models import Attachment, ChatMember, ChatMessage, Mention, Reaction, ReactionEmoji
 from chat.models.attachment import MAX_ATTACHMENTS_PER_MESSAGE
 from chat.models.chat_message import CLIENT_ID_MAX_LENGTH, CLIENT_ID_PATTERN, MAX_MESSAGE_LENGTH
 from realtime.messages import BaseMessage, BasePayload, GroupMessage, SignalMessage
@@ -47,6 +47,15 @@ ClientId = Annotated[
 ]
 
 
+# The most users one message may name by id (``mentions``).
+MAX_MENTIONS = 50
+
+# The users a message names, by id, as the composer picked them: each must exist (else
+# the message is refused) and be written in the text as ``@name``; those who are not
+# members of the chat are left out. ``@name`` written for a member is a mention too.
+MentionIds = Annotated[list[Annotated[int, Field(ge=1)]], Field(max_length=MAX_MENTIONS)]
+
+
 # Received
 
 
@@ -60,6 +69,7 @@ class MessagePayload(BasePayload):
     client_id: ClientId | None = None
     # Optional: the id of the earlier message of this chat that this one answers.
     reply_to: int | None = None
+    mentions: MentionIds = []
     # Files uploaded first over HTTP (``POST /api/groups/<pk>/attachments/``), by the
     # ids the upload answered: the sender's own, unsent, in this chat. Never file bytes.
     attachment_ids: list[int] = Field(default_factory=list, max_length=MAX_ATTACHMENTS_PER_MESSAGE)
@@ -83,6 +93,8 @@ class NewChatMessage(BaseMessage):
 class EditPayload(BasePayload):
     id: int
     content: MessageContent
+    # The mentions of the new text (as ``new_message``'s): they replace the old ones.
+    mentions: MentionIds = []
 
 
 class EditChatMessage(BaseMessage):
@@ -245,6 +257,27 @@ class AttachmentPayload(BasePayload):
         )
 
 
+class MentionPayload(BasePayload):
+    """A member the message names: ``handle`` is the name as the text wrote it after
+    the "@", ``user`` who it names now (a renamed user keeps their mentions)."""
+
+    user: SenderPayload
+    handle: str
+
+    @classmethod
+    def from_mention(cls, mention: Mention) -> "MentionPayload":
+        user = mention.user
+        return cls(user=SenderPayload(id=user.pk, username=user.username), handle=mention.handle)
+
+
+def mentions_of(message: ChatMessage) -> list[Mention]:
+    """The message's mentions, from its prefetched ``mentions`` (with their users):
+    a text without an "@" names nobody, and costs no query."""
+    if "@" not in message.content:
+        return []
+    return list(message.mentions.all())
+
+
 class MemberPayload(BasePayload):
     id: int
     group_chat_id: int
@@ -261,6 +294,8 @@ class MemberPayload(BasePayload):
     edited_at: datetime | None = None
     # A tombstone: the message was deleted; its content is empty, its seq kept.
     deleted: bool = False
+    # The members it names (``@name``), in the order the text names them.
+    mentions: list[MentionPayload] = []
     # The message this one answers, or null.
     reply_to: ReplyPayload | None = None
     # Its reactions by emoji (none on a new message or a tombstone).
@@ -288,6 +323,7 @@ class MemberPayload(BasePayload):
             client_id=message.client_id,
             edited_at=message.edited_at,
             deleted=message.deleted_at is not None,
+            mentions=[MentionPayload.from_mention(mention) for mention in mentions_of(message)],
             reply_to=None if original is None else ReplyPayload.from_message(original),
             reactions=ReactionPayload.summary(reactions),
             attachments=[AttachmentPayload.from_attachment(item) for item in attachments],
@@ -344,6 +380,8 @@ class MembershipPayload(BasePayload):
     joined_at: datetime
     # Who added them: null when they created the chat or the adder's account is gone.
     added_by: SenderPayload | None = None
+    # The seq of the last message they have read (what "seen by" shows).
+    last_read_seq: int = 0
 
     @classmethod
     def from_membership(cls, membership: ChatMember) -> "MembershipPayload":
@@ -354,6 +392,7 @@ class MembershipPayload(BasePayload):
             chat_role=membership.role,
             joined_at=membership.joined_at,
             added_by=None if adder is None else SenderPayload(id=adder.pk, username=adder.username),
+            last_read_seq=membership.last_read_seq,
         )
 
 
@@ -401,6 +440,27 @@ class Presence(GroupMessage):
 
     action: Literal["presence"] = "presence"
     payload: PresencePayload
+
+
+class ReadPosition(BasePayload):
+    user_id: int
+    # The seq of the last message this member has read.
+    last_read_seq: int
+
+
+class MembersReadPayload(BasePayload):
+    # Each member whose read position moved, once, with the latest position.
+    reads: list[ReadPosition]
+
+
+class MembersRead(GroupMessage):
+    """Members read further (``mark_read``): each worker gathers a chat's new read
+    positions for ``MEMBERS_READ_SECONDS`` and sends them as one message, so a read
+    costs at most one message to the chat, however many read at once. The pages show
+    "seen by" from them."""
+
+    action: Literal["members_read"] = "members_read"
+    payload: MembersReadPayload
 
 
 # Sent to the sending socket

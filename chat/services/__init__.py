@@ -27,6 +27,7 @@ from chat.messages.chat_detail import (
     MembershipPayload,
     MessageDeleted,
     MessageEdited,
+    mentions_of,
 )
 from chat.messages.me import (
     ActivityPayload,
@@ -46,6 +47,7 @@ from chat.messages.me import (
 from chat.models import Block, ChatMember, ChatMessage, GroupChat, Reaction
 from chat.sequencing import insert_numbered
 from chat.services import attachments, replies
+from chat.services.mentions import find_mentions, forget_mentions, load_mentions, store_mentions
 from realtime.database import database_sync_to_async
 from realtime.groups import Sender, apush, end_sessions_after_commit, push, push_after_commit
 from realtime.messages import GroupMessage
@@ -164,23 +166,27 @@ def _latest_seq(group_chat: GroupChat) -> int:
 
 
 @transaction.atomic
-def mark_read(*, group_chat: GroupChat, user: User, seq: int) -> None:
+def mark_read(*, group_chat: GroupChat, user: User, seq: int) -> int | None:
     """``user`` has seen ``group_chat`` up to ``seq`` (at most its latest message): their
     last-read position moves forward, never back, and their ``/ws/me/`` sockets get
-    ``chat_read`` with what is left unread."""
+    ``chat_read`` with what is left unread and the mentions among it. Returns the new
+    position, or None when it did not move (the chat's other members hear of it through
+    ``chat.services.seen_by``)."""
     seq = min(seq, _latest_seq(group_chat))
     moved = ChatMember.objects.filter(
         group_chat=group_chat, user=user, last_read_seq__lt=seq
     ).update(last_read_seq=seq)
     if not moved:
-        return
+        return None
     overview = selectors.group_chat_overview(user).get(pk=group_chat.pk)
     position = ReadPositionPayload(
         group_chat_id=group_chat.pk,
         last_read_seq=overview.last_read_seq,
         unread_count=overview.unread_count,
+        mention_count=overview.mention_count,
     )
     tell_inboxes([user.pk], ChatRead(payload=position))
+    return seq
 
 
 def _owners_left_without(membership: ChatMember) -> int:
@@ -278,11 +284,14 @@ def save_message(
     content: str,
     client_id: str | None = None,
     reply_to: int | None = None,
+    mentions: Sequence[int] = (),
     attachment_ids: Sequence[int] = (),
 ) -> ChatMessage:
     """Validate (the model's rules: not blank, at most MAX_MESSAGE_LENGTH) and
     store a message, trimmed; ``reply_to`` is the id of the earlier message of the
-    chat it answers (``chat.services.replies``: one more query, for a reply only).
+    chat it answers (``chat.services.replies``: one more query, for a reply only);
+    ``mentions`` the ids of the users the client says it mentions
+    (``chat.services.mentions``: a bad one refuses the message).
 
     ``attachment_ids`` are the sender's unsent uploads in this chat
     (``chat.services.attachments``), sent with it: the message and their binding to it
@@ -306,10 +315,17 @@ def save_message(
     message.full_clean(exclude=unchecked, validate_constraints=False)
     if reply_to is not None:
         message.reply_to = replies.original_to_answer(group_chat, reply_to)
+    named = find_mentions(
+        group_chat_id=group_chat.pk, sender=sender, content=message.content, user_ids=mentions
+    )
     try:
-        # Without attachments the insert is one statement, atomic on its own.
-        with transaction.atomic() if attachment_ids else nullcontext():
+        mentioning = "@" in message.content
+        # The message with its mentions and attachments, or none of them; with neither,
+        # the insert is one statement, atomic on its own.
+        with transaction.atomic() if mentioning or attachment_ids else nullcontext():
             insert_numbered(message)
+            if mentioning:
+                store_mentions(message, named)
             sent = attachments.bind(message, attachment_ids) if attachment_ids else []
     except IntegrityError:
         if client_id is None:
@@ -326,6 +342,7 @@ def save_message(
             raise ValidationError(
                 {"client_id": "This client id names a message in another chat."}
             ) from None
+        load_mentions([original])
         raise AlreadySaved(original) from None
     attachments.remember(message, sent)
     return message
@@ -354,6 +371,7 @@ def post_message(
     client_id: str | None = None,
     reply_to: int | None = None,
     sender_channel: str | None = None,
+    mentions: Sequence[int] = (),
     attachment_ids: Sequence[int] = (),
 ) -> PostedMessage:
     """Say something in a chat, from sync code (a view, a command): store it
@@ -374,6 +392,7 @@ def post_message(
             content=content,
             client_id=client_id,
             reply_to=reply_to,
+            mentions=mentions,
             attachment_ids=attachment_ids,
         )
     except AlreadySaved as already:
@@ -401,6 +420,7 @@ async def apost_message(
     client_id: str | None = None,
     reply_to: int | None = None,
     sender_channel: str | None = None,
+    mentions: Sequence[int] = (),
     attachment_ids: Sequence[int] = (),
 ) -> PostedMessage:
     """``post_message`` for async code (a consumer). The save runs where
@@ -414,6 +434,7 @@ async def apost_message(
             content=content,
             client_id=client_id,
             reply_to=reply_to,
+            mentions=mentions,
             attachment_ids=attachment_ids,
         )
     except AlreadySaved as already:
@@ -437,6 +458,7 @@ def _new_message_pushes(
     activity = ActivityPayload(
         group_chat_id=message.group_chat_id,
         last_message=LastMessagePayload.from_message(message),
+        mentions=[mention.user_id for mention in mentions_of(message)],
     )
     return [
         (
@@ -498,18 +520,27 @@ def _push_on_commit(
 
 @transaction.atomic
 def edit_message(
-    *, group_chat: GroupChat, message_id: int, actor: User, content: str
+    *,
+    group_chat: GroupChat,
+    message_id: int,
+    actor: User,
+    content: str,
+    mentions: Sequence[int] = (),
 ) -> ChatMessage:
     """The author changes a message's text (the rules of a new message: trimmed, not
-    blank, at most MAX_MESSAGE_LENGTH); it is marked ``edited_at``, and every member's
-    open sockets get ``message_edited``."""
+    blank, at most MAX_MESSAGE_LENGTH; its mentions are those of the new text); it is
+    marked ``edited_at``, and every member's open sockets get ``message_edited``."""
     message = message_for_change(group_chat, message_id)
     if message.sender_id != actor.pk:
         raise PermissionDenied("Only the author edits a message.")
     message.content = content.strip()
     message.edited_at = timezone.now()
     message.full_clean(exclude=["group_chat", "sender"], validate_constraints=False)
+    named = find_mentions(
+        group_chat_id=group_chat.pk, sender=actor, content=message.content, user_ids=mentions
+    )
     message.save(update_fields=["content", "edited_at"])
+    store_mentions(message, named, replace=True)
     _push_on_commit(message, MessageEdited, actor, selectors.reactions_of(message))
     return message
 
@@ -535,6 +566,7 @@ def delete_message(*, group_chat: GroupChat, message_id: int, actor: User) -> Ch
     # Under the message's lock: a reaction put on at the same moment waits for the
     # delete, then finds the tombstone (chat.services.reactions).
     message.reactions.all().delete()
+    forget_mentions(message)
     attachments.delete_for_message(message)
     _push_on_commit(message, MessageDeleted, actor, [])
     return message

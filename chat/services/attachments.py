@@ -123,4 +123,5 @@ def remember(message: ChatMessage, sent: list[Attachment]) -> None:
     known = message.attachments.all()
     known._result_cache = sent
     known._prefetch_done = True  # type: ignore[attr-defined]
-    message._prefetched_objects_cache = {"attachments": known}  # type: ignore[attr-defined]
+    cached = getattr(message, "_prefetched_objects_cache", {})
+    message._prefetched_objects_cache = {**cached, "attachments": known}  # type: ignore[attr-defined]

@@ -95,6 +95,7 @@ def test_each_channel_sends_the_layers_messages_and_its_declared_ones(
         "member_added",
         "member_role_changed",
         "member_removed",
+        "members_read",
         "message_saved",
         "member_typing",
         "presence",
