@@ -15,4 +15,5 @@ urlpatterns = [
     path("account/", pages.AccountPage.as_view(), name="account"),
     path("groups/", pages.GroupListPage.as_view(), name="groups"),
     path("groups/<int:pk>/", pages.GroupChatPage.as_view(), name="group"),
+    path("invite/<str:token>/", pages.InvitePage.as_view(), name="invite"),
 ]

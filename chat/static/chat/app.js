@@ -9,6 +9,7 @@
 import { accountPage, loginPage, signupPage } from './app/account.js';
 import { groupPage } from './app/group.js';
 import { groupsPage } from './app/groups.js';
+import { invitePage } from './app/invite.js';
 
 const PAGES = {
   login: loginPage,
@@ -16,5 +17,6 @@ const PAGES = {
   account: accountPage,
   groups: groupsPage,
   group: groupPage,
+  invite: invitePage,
 };
 PAGES[document.body.dataset.page]?.();
