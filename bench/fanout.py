@@ -1,14 +1,23 @@
-"""Benchmark: live fan-out in one group chat, on each channel layer, 1 to 3 workers.
+"""Benchmark: live fan-out in one group chat, side by side with its ceiling and floor,
+then on each channel layer, 1 to 3 workers.
 
-    .venv/bin/python -m bench.fanout            # full run (about 8 minutes)
-    .venv/bin/python -m bench.fanout --quick    # short run (about a minute)
+    .venv/bin/python -m bench.fanout            # full run (about 12 minutes)
+    .venv/bin/python -m bench.fanout --quick    # short run (a few minutes)
+    .venv/bin/python -m bench.fanout --only side-by-side --split
     .venv/bin/python -m bench.fanout --layers redis,redis-pubsub --workers 1,3 --rates 3,10
 
+First, side by side (``bench/compare.py``): the fan-out ceiling (``bench/ceiling.py``),
+the plain-Channels floor and the project on 1 and 2 workers, each driven straight by
+the lean multi-process client (``bench/loadgen.py``) up a ladder of rates, printed as
+one table with each one's sustained deliveries/s and the ratios between them
+(``--split``: the servers on CPU 0, the client on CPU 1).
+
+Then the layer tables:
 The app runs as compose.yaml deploys it: N workers, each ``bin/entrypoint`` as a
 web container starts it (one daphne, production settings), behind HAProxy
 (Debian's binary on ``config/haproxy.cfg``, ``tests/support/proxy.py``), every
 socket opened through the proxy; on PostgreSQL ``wtfanout`` (``BENCH_FANOUT_DB``; created fresh,
-dropped at the end) and Redis redis://127.0.0.1:6379/<--redis-db> (prefix
+dropped at the end) and Redis ``BENCH_FANOUT_REDIS`` (redis://127.0.0.1:6379)/<--redis-db> (prefix
 ``wtfanout``, flushed before and after). 110 users in one group chat: 100
 readers and 10 senders, each with its own socket (``tests/support/fanout.py``).
 For each layer and worker count, a ladder of rates per sender; per step it
@@ -42,6 +51,8 @@ PROJECT_DIR = Path(__file__).resolve().parent.parent
 if str(PROJECT_DIR) not in sys.path:  # `python bench/fanout.py` puts bench/, not the root, first
     sys.path.insert(0, str(PROJECT_DIR))
 
+from bench.compare import Ladder, side_by_side  # noqa: E402
+from bench.loadgen import raise_open_files_limit  # noqa: E402
 from bench.server import cpu_seconds, flushed, machine, stop_on_sigterm  # noqa: E402
 from tests.support import processes  # noqa: E402
 from tests.support.fanout import (  # noqa: E402
@@ -60,6 +71,7 @@ from tests.support.live import (  # noqa: E402
 from tests.support.proxy import started_proxy  # noqa: E402
 
 BENCH_DB = os.environ.get("BENCH_FANOUT_DB", "wtfanout")  # runs beside others use their own
+BENCH_REDIS = os.environ.get("BENCH_FANOUT_REDIS", "redis://127.0.0.1:6379")
 READERS = 100
 SENDERS = 10
 P99_LIMIT_MS = 200.0
@@ -83,6 +95,9 @@ class Plan:
 
 FULL = Plan(rates=[3, 5, 8, 10], first_seconds=15.0, seconds=8.0, workers=[1, 2, 3])
 QUICK = Plan(rates=[3, 10], first_seconds=5.0, seconds=5.0, workers=[1])
+# Side by side: the rate limit is raised there, so the ladder climbs to the ceiling's.
+SIDE_RATES = [3.0, 5, 8, 12, 18, 27, 40, 60, 90, 135, 200]
+PARTS = ("side-by-side", "layers")
 
 
 def with_children(pid: int) -> list[int]:
@@ -226,6 +241,16 @@ def main(argv: list[str]) -> int:
     parser.add_argument("--workers", help="comma-separated worker counts (default 1,2,3; quick 1)")
     parser.add_argument("--rates", help="comma-separated msg/s per sender (default 3,5,8,10)")
     parser.add_argument("--redis-db", type=int, default=8, help="Redis database to use (flushed)")
+    parser.add_argument("--only", choices=PARTS, help="run one part (default: both)")
+    parser.add_argument(
+        "--split", action="store_true", help="side by side: servers on CPU 0, client on CPU 1"
+    )
+    parser.add_argument(
+        "--client-processes", type=int, default=2, help="side by side: client processes"
+    )
+    parser.add_argument(
+        "--side-rates", help=f"side by side: msg/s per sender (default {SIDE_RATES})"
+    )
     args = parser.parse_args(argv)
     plan = QUICK if args.quick else FULL
     if args.workers:
@@ -237,9 +262,18 @@ def main(argv: list[str]) -> int:
     if unknown:
         parser.error(f"unknown layers: {unknown}")
 
+    parts = [args.only] if args.only else list(PARTS)
+    ladder = Ladder(
+        rates=[float(r) for r in args.side_rates.split(",")] if args.side_rates else SIDE_RATES,
+        seconds=3.0 if args.quick else 5.0,
+        processes=args.client_processes,
+        split=args.split,
+    )
+
     stop_on_sigterm()
+    raise_open_files_limit()
     base_env = {
-        **app_environment(BENCH_DB, f"redis://127.0.0.1:6379/{args.redis_db}"),
+        **app_environment(BENCH_DB, f"{BENCH_REDIS}/{args.redis_db}"),
         "CHANNEL_LAYER_PREFIX": "wtfanout",
         "JWT_ACCESS_MINUTES": "600",
     }
@@ -250,14 +284,16 @@ def main(argv: list[str]) -> int:
         processes.manage(base_env, "migrate", "--verbosity", "0")
         chat = create_fanout_chat(base_env, READERS + SENDERS, "fan")
         with tempfile.TemporaryDirectory(prefix="bench-fanout-") as tmp:
-            for layer in layers:
+            if "side-by-side" in parts:
+                tables.append(side_by_side(base_env, chat, ladder, Path(tmp)))
+            for layer in layers if "layers" in parts else []:
                 for workers in plan.workers:
                     if layer == "memory" and workers > 1:
                         continue  # the in-memory layer cannot reach another process
                     tables.append(run_layer(layer, workers, base_env, chat, plan, Path(tmp)))
     finally:
         recreate_database(BENCH_DB, create=False)
-    print(f"\nmachine: {machine()}")
+    print(f"\nmachine: {machine()}; load average at the end {os.getloadavg()}")
     print(
         f"plan: {'quick' if args.quick else 'full'}; {READERS} readers + {SENDERS} senders in "
         f"one chat; rates {plan.rates} msg/s per sender, first step {plan.first_seconds:g} s, "

@@ -89,17 +89,14 @@ class AccountPage(Page):
     page, title = "account", "Account"
 
 
-class GroupListPage(Page):
-    template_name = "chat/groups.html"
-    page, title = "groups", "My groups"
+class ChatsPage(Page):
+    """The user's chats beside the open one: ``/groups/`` opens none, ``/groups/<pk>/``
+    opens that chat (``<body data-group-id>``); the script switches between them without
+    loading the page again. Whether the user may see a chat is the API's answer (404 for
+    non-members), shown by the script."""
 
-
-class GroupChatPage(Page):
-    """One group chat; the template gets the URL's ``pk``. Whether the user
-    may see it is the API's answer (404 for non-members), shown by the script."""
-
-    template_name = "chat/group.html"
-    page, title = "group", "Group chat"
+    template_name = "chat/chats.html"
+    page, title = "chats", "My groups"
 
 
 class InvitePage(Page):

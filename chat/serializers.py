@@ -9,8 +9,17 @@ from rest_framework import serializers
 
 from accounts.models import User
 from chat import search
+from chat.messages.chat_detail import MAX_MENTIONS, ReactionPayload, ReplyPayload
 from chat.messages.me import SummaryPayload
-from chat.models import Block, ChatMember, ChatMessage, GroupChat, InviteLink
+from chat.models import (
+    REACTION_EMOJI,
+    Block,
+    ChatMember,
+    ChatMessage,
+    GroupChat,
+    InviteLink,
+    Mention,
+)
 from chat.models.chat_message import MAX_MESSAGE_LENGTH
 from chat.services import CANNOT_BLOCK_ONESELF
 
@@ -43,13 +52,22 @@ class GroupChatSerializer(serializers.ModelSerializer[GroupChat]):
 
 class GroupChatOverviewSerializer(GroupChatSerializer):
     """A chat in my list (``chat.selectors.group_chat_overview``): also how many
-    messages I have not read, and the latest message, as ``/ws/me/`` sends them."""
+    messages I have not read and how many of those mention me, whether I muted it, and
+    the latest message, as ``/ws/me/`` sends them."""
 
     unread_count = serializers.IntegerField(read_only=True)
+    mention_count = serializers.IntegerField(read_only=True)
+    muted = serializers.BooleanField(read_only=True)
     last_message = serializers.SerializerMethodField()
 
     class Meta(GroupChatSerializer.Meta):
-        fields = [*GroupChatSerializer.Meta.fields, "unread_count", "last_message"]
+        fields = [
+            *GroupChatSerializer.Meta.fields,
+            "unread_count",
+            "mention_count",
+            "muted",
+            "last_message",
+        ]
 
     def get_last_message(self, group_chat: GroupChat) -> dict[str, Any] | None:
         # A GroupChat from the overview's queryset (the hint drf-spectacular reads at run
@@ -73,8 +91,9 @@ class ChatMemberSerializer(serializers.ModelSerializer[ChatMember]):
 
     class Meta:
         model = ChatMember
-        fields = ["id", "user", "chat_role", "joined_at", "added_by"]
-        read_only_fields = ["id", "joined_at"]
+        # last_read_seq: the seq of the last message they have read ("seen by").
+        fields = ["id", "user", "chat_role", "joined_at", "added_by", "last_read_seq"]
+        read_only_fields = ["id", "joined_at", "last_read_seq"]
 
 
 class LeaveSerializer(serializers.Serializer[ChatMember]):
@@ -125,13 +144,58 @@ class NewChatMemberSerializer(ChatMemberSerializer):
         fields = [*ChatMemberSerializer.Meta.fields, "username"]
 
 
-class ChatMessageSerializer(serializers.ModelSerializer[ChatMessage]):
-    """Field for field the WebSocket's ``MemberPayload``, so a client renders
-    history and live messages with the same code."""
+class MessageSerializerBase(serializers.ModelSerializer[ChatMessage]):
+    """What every shape of a message says: who sent it, and whether it was deleted."""
 
-    group_chat_id = serializers.IntegerField(read_only=True)
     sender = UserSummarySerializer(read_only=True, allow_null=True)
     deleted = serializers.SerializerMethodField()
+
+    def get_deleted(self, message: ChatMessage) -> bool:
+        return message.deleted_at is not None
+
+
+class ReplySerializer(MessageSerializerBase):
+    """The message a reply answers, as it is now: ``ReplyPayload``."""
+
+    snippet = serializers.SerializerMethodField()
+
+    class Meta:
+        model = ChatMessage
+        fields = ["id", "seq", "sender", "snippet", "deleted"]
+        read_only_fields = fields
+
+    def get_snippet(self, original: ChatMessage) -> str:
+        return ReplyPayload.from_message(original).snippet
+
+
+class ReactionSerializer(serializers.Serializer[ReactionPayload]):
+    """One emoji on a message, how many put it there and who: ``ReactionPayload``."""
+
+    emoji = serializers.ChoiceField(choices=REACTION_EMOJI, read_only=True)
+    count = serializers.IntegerField(read_only=True)
+    users = UserSummarySerializer(many=True, read_only=True)
+
+
+class MentionSerializer(serializers.ModelSerializer[Mention]):
+    """A member a message names: who, and the name as the text wrote it."""
+
+    user = UserSummarySerializer(read_only=True)
+
+    class Meta:
+        model = Mention
+        fields = ["user", "handle"]
+        read_only_fields = fields
+
+
+class ChatMessageSerializer(MessageSerializerBase):
+    """Field for field the WebSocket's ``MemberPayload``, so a client renders
+    history and live messages with the same code (``mentions`` prefetched with their
+    users: ``chat.selectors.shown_messages``)."""
+
+    group_chat_id = serializers.IntegerField(read_only=True)
+    reply_to = ReplySerializer(read_only=True, allow_null=True)
+    reactions = serializers.SerializerMethodField()
+    mentions = MentionSerializer(many=True, read_only=True)
 
     class Meta:
         model = ChatMessage
@@ -145,17 +209,35 @@ class ChatMessageSerializer(serializers.ModelSerializer[ChatMessage]):
             "client_id",
             "edited_at",
             "deleted",
+            "reply_to",
+            "reactions",
+            "mentions",
         ]
         read_only_fields = fields
 
-    def get_deleted(self, message: ChatMessage) -> bool:
-        return message.deleted_at is not None
+    # From what ``chat.selectors.shown_messages`` loaded.
+    @extend_schema_field(ReactionSerializer(many=True))
+    def get_reactions(self, message: ChatMessage) -> list[dict[str, Any]]:
+        summary = ReactionPayload.summary(message.reactions.all())
+        return [ReactionSerializer(reaction).data for reaction in summary]
 
 
 class EditedChatMessageSerializer(serializers.Serializer[ChatMessage]):
     """``PATCH`` of a message: its new text (the rules are the service's)."""
 
     content = serializers.CharField(max_length=MAX_MESSAGE_LENGTH, trim_whitespace=False)
+    mentions = serializers.ListField(
+        child=serializers.IntegerField(min_value=1),
+        max_length=MAX_MENTIONS,
+        default=list,
+        help_text="The ids of the users the new text mentions (as the socket's edit_message).",
+    )
+
+
+class MuteSerializer(serializers.Serializer[ChatMember]):
+    """Whether I muted a chat."""
+
+    muted = serializers.BooleanField(read_only=True)
 
 
 class SearchQuerySerializer(serializers.Serializer[Any]):

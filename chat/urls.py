@@ -14,6 +14,7 @@ urlpatterns = [
         name="member-detail",
     ),
     path("groups/<int:pk>/messages/", views.ChatMessageListView.as_view(), name="message-list"),
+    path("groups/<int:pk>/mute/", views.MuteView.as_view(), name="mute"),
     path("search/", views.SearchView.as_view(), name="search"),
     path("groups/<int:pk>/invites/", views.InviteLinkListView.as_view(), name="invite-list"),
     path(
@@ -29,5 +30,10 @@ urlpatterns = [
         "groups/<int:pk>/messages/<int:message_id>/",
         views.ChatMessageDetailView.as_view(),
         name="message-detail",
+    ),
+    path(
+        "groups/<int:pk>/messages/<int:message_id>/reactions/<str:emoji>/",
+        views.ReactionView.as_view(),
+        name="reaction",
     ),
 ]

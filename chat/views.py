@@ -9,11 +9,16 @@ a 403 and its ValidationError a 400 (``config.exceptions``).
 
 from datetime import timedelta
 from http import HTTPStatus
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, get_args
 
 from django.db.models import QuerySet
 from django.shortcuts import get_object_or_404
-from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
+from drf_spectacular.utils import (
+    OpenApiParameter,
+    OpenApiResponse,
+    extend_schema,
+    extend_schema_view,
+)
 from rest_framework import generics
 from rest_framework.exceptions import APIException, NotFound, PermissionDenied
 from rest_framework.permissions import AllowAny
@@ -26,6 +31,7 @@ from accounts.models import User
 from accounts.throttles import AddressThrottle
 from chat import search, selectors, services
 from chat.models import Block, ChatMember, ChatMessage, GroupChat, InviteLink
+from chat.models.reaction import ReactionEmoji
 from chat.pagination import (
     CatchUpFilter,
     GroupChatPagination,
@@ -43,13 +49,14 @@ from chat.serializers import (
     InviteSerializer,
     JoinedSerializer,
     LeaveSerializer,
+    MuteSerializer,
     NewBlockSerializer,
     NewChatMemberSerializer,
     NewInviteLinkSerializer,
     SearchQuerySerializer,
     SearchResultSerializer,
 )
-from chat.services import invites
+from chat.services import invites, notifications, reactions
 from config.apidocs.schema import ErrorSerializer
 
 if TYPE_CHECKING:
@@ -187,7 +194,7 @@ class ChatMessageListView(GroupChatScopedView, generics.ListAPIView[ChatMessage]
     filter_backends = [CatchUpFilter]
 
     def get_queryset(self) -> QuerySet[ChatMessage]:
-        return self.group_chat.messages.select_related("sender")
+        return selectors.shown_messages(self.group_chat.messages.all())
 
 
 @extend_schema_view(get=extend_schema(parameters=[SearchQuerySerializer]))
@@ -239,6 +246,7 @@ class ChatMessageDetailView(GroupChatScopedView):
             message_id=self.kwargs["message_id"],
             actor=self.actor,
             content=serializer.validated_data["content"],
+            mentions=serializer.validated_data["mentions"],
         )
         return Response(ChatMessageSerializer(message).data)
 
@@ -248,6 +256,67 @@ class ChatMessageDetailView(GroupChatScopedView):
             group_chat=self.group_chat, message_id=self.kwargs["message_id"], actor=self.actor
         )
         return Response(status=HTTPStatus.NO_CONTENT)
+
+
+@extend_schema(
+    parameters=[
+        OpenApiParameter(
+            "emoji",
+            str,
+            OpenApiParameter.PATH,
+            enum=get_args(ReactionEmoji),
+            description="The reaction, as the emoji itself (percent-encoded in the URL).",
+        )
+    ]
+)
+class ReactionView(GroupChatScopedView):
+    """My reaction with one emoji on a message: ``PUT`` puts it on, ``DELETE`` takes it
+    off; either changes nothing when it is already so. The same service as the socket's
+    ``react``; members' sockets hear of a change (``reaction_changed``) either way."""
+
+    http_method_names = ["put", "delete", "options"]
+
+    def react(self, *, reacted: bool) -> ChatMessage:
+        change = reactions.react(
+            group_chat=self.group_chat,
+            message_id=self.kwargs["message_id"],
+            actor=self.actor,
+            emoji=self.kwargs["emoji"],
+            reacted=reacted,
+        )
+        return change.message
+
+    @extend_schema(request=None, responses={200: ChatMessageSerializer})
+    def put(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        """Put the reaction on: the message with its reactions."""
+        message = self.react(reacted=True)
+        shown = selectors.shown_messages(ChatMessage.objects.filter(pk=message.pk)).get()
+        return Response(ChatMessageSerializer(shown).data)
+
+    @extend_schema(responses={204: None})
+    def delete(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        """Take the reaction off."""
+        self.react(reacted=False)
+        return Response(status=HTTPStatus.NO_CONTENT)
+
+
+class MuteView(GroupChatScopedView):
+    """Mute a chat for me (``PUT``) or unmute it (``DELETE``): a muted chat notifies me
+    of nothing; its unread messages and mentions are still counted."""
+
+    http_method_names = ["put", "delete", "options"]
+
+    @extend_schema(request=None, responses={200: MuteSerializer})
+    def put(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        return self.set_muted(muted=True)
+
+    @extend_schema(responses={200: MuteSerializer})
+    def delete(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        return self.set_muted(muted=False)
+
+    def set_muted(self, *, muted: bool) -> Response:
+        notifications.set_muted(group_chat=self.group_chat, user=self.actor, muted=muted)
+        return Response({"muted": muted})
 
 
 class BlockListView(ChatAPIView, generics.ListCreateAPIView[Block]):

@@ -8,7 +8,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('chat', '0009_message_search'),
+        ('chat', '0011_mentions_and_mute'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
