@@ -6,7 +6,16 @@ from django.db.models import Count, F, OuterRef, Prefetch, Q, QuerySet, Subquery
 from django.db.models.functions import Coalesce
 
 from accounts.models import User
-from chat.models import Attachment, ChatMember, ChatMessage, GroupChat, Mention, Reaction
+from chat.models import (
+    Attachment,
+    ChatMember,
+    ChatMessage,
+    GroupChat,
+    InviteLink,
+    Mention,
+    Reaction,
+)
+from chat.models.invite_link import invite_link_pk
 
 if TYPE_CHECKING:
     from django_stubs_ext import WithAnnotations
@@ -37,6 +46,15 @@ def member_group_chats(user: User) -> QuerySet[GroupChat]:
         .select_related("created_by")
         .order_by("-updated_at", "-pk")
     )
+
+
+def invite_link_for_token(token: str) -> InviteLink | None:
+    """The invite link ``token`` names, with its chat; None when the signature does not
+    hold (no query then) or the link is gone with its chat."""
+    pk = invite_link_pk(token)
+    if pk is None:
+        return None
+    return InviteLink.objects.select_related("group_chat").filter(pk=pk).first()
 
 
 def member_group_chat_ids(user: User) -> list[int]:

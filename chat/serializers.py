@@ -3,6 +3,7 @@ looks. They write nothing; the views hand validated data to ``chat.services``.""
 
 from typing import TYPE_CHECKING, Any, cast
 
+from django.urls import reverse
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
@@ -17,6 +18,7 @@ from chat.models import (
     ChatMember,
     ChatMessage,
     GroupChat,
+    InviteLink,
     Mention,
 )
 from chat.models.chat_message import MAX_MESSAGE_LENGTH
@@ -303,3 +305,58 @@ class SearchResultSerializer(ChatMessageSerializer):
         headline: str = message.headline  # type: ignore[attr-defined]  # chat.search's
         pieces = search.fragments(headline, self.context["markers"])
         return [{"text": piece.text, "match": piece.match} for piece in pieces]
+
+
+class InviteLinkSerializer(serializers.ModelSerializer[InviteLink]):
+    """An invite link as its chat's owners and admins see it: the address to hand out
+    (``url``, the page that joins), its limits and how far they are used."""
+
+    created_by = UserSummarySerializer(read_only=True, allow_null=True)
+    url = serializers.SerializerMethodField()
+    state = serializers.ChoiceField(choices=InviteLink.State.choices, read_only=True)
+
+    class Meta:
+        model = InviteLink
+        fields = [
+            "id",
+            "url",
+            "created_by",
+            "created_at",
+            "expires_at",
+            "max_uses",
+            "uses",
+            "state",
+        ]
+        read_only_fields = fields
+
+    def get_url(self, link: InviteLink) -> str:
+        path = reverse("pages:invite", args=[link.token])
+        request = self.context.get("request")
+        return path if request is None else request.build_absolute_uri(path)
+
+
+class NewInviteLinkSerializer(serializers.Serializer[InviteLink]):
+    """A new invite link: how long it lets people in, and how many at most (none: any
+    number until it expires)."""
+
+    expires_in_hours = serializers.IntegerField(min_value=1, max_value=30 * 24, default=7 * 24)
+    max_uses = serializers.IntegerField(
+        min_value=1, max_value=10_000, required=False, allow_null=True, default=None
+    )
+
+
+class InviteSerializer(serializers.Serializer[Any]):
+    """What opening an invite link shows: the chat it joins, and whether the requester
+    (if logged in) is in it already."""
+
+    group_chat_id = serializers.IntegerField()
+    group_chat_name = serializers.CharField()
+    is_member = serializers.BooleanField()
+
+
+class JoinedSerializer(serializers.Serializer[Any]):
+    """Where a join through an invite link leads: the chat, and whether the user was in
+    it already (the link was not counted then)."""
+
+    group_chat_id = serializers.IntegerField()
+    already_member = serializers.BooleanField()

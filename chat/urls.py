@@ -31,6 +31,14 @@ urlpatterns = [
     ),
     path("groups/<int:pk>/mute/", views.MuteView.as_view(), name="mute"),
     path("search/", views.SearchView.as_view(), name="search"),
+    path("groups/<int:pk>/invites/", views.InviteLinkListView.as_view(), name="invite-list"),
+    path(
+        "groups/<int:pk>/invites/<int:link_id>/",
+        views.InviteLinkDetailView.as_view(),
+        name="invite-detail",
+    ),
+    path("invites/<str:token>/", views.InviteView.as_view(), name="invite"),
+    path("invites/<str:token>/join/", views.JoinView.as_view(), name="invite-join"),
     path("blocks/", views.BlockListView.as_view(), name="block-list"),
     path("blocks/<int:user_id>/", views.BlockDetailView.as_view(), name="block-detail"),
     path(

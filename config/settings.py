@@ -376,6 +376,8 @@ _AUTH_THROTTLE_DEFAULTS = {
     "signup.username": "10/hour",
     "refresh.address": "60/min",
     "refresh.username": "30/min",
+    # Opening and joining by invite links (a link's token is a credential too).
+    "invite.address": "60/min",
 }
 AUTH_THROTTLE_RATES = {
     scope: os.environ.get("THROTTLE_" + scope.replace(".", "_").upper(), "") or rate

@@ -8,7 +8,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('chat', '0011_mentions_and_mute'),
+        ('chat', '0012_invite_links'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
