@@ -64,9 +64,11 @@ function liveGroups(list, currentUser, reload, error) {
       const link = itemOf(groupId)?.querySelector('.group-link');
       if (link) link.textContent = name;
     },
-    chat_read({ group_chat_id: groupId, unread_count: count }) {
+    // Members of the chat read further: this user's entry, if any, is the new count.
+    members_read({ group_chat_id: groupId, reads }) {
       const item = itemOf(groupId);
-      if (item) setUnread(item, count);
+      const mine = reads.find((read) => read.user_id === currentUser().id);
+      if (item && mine) setUnread(item, mine.unread_count);
     },
   };
   return new ChatSocket('/ws/me/', {
