@@ -10,7 +10,9 @@
  *
  * Other features add to what is sent: `addToMessage(part)` registers a function whose
  * answer (an object of new_message fields, e.g. the message answered) joins each
- * message's payload, and `onSent(callback)` is told once a message has gone.
+ * message's payload, and `onSent(callback)` is told once a message has gone. A source of
+ * content besides the text (files) registers with `addSource`: a message may then go
+ * without text, and not before the source is ready.
  */
 
 import { clearError, showError } from './api.js';
@@ -32,6 +34,7 @@ export class Composer {
     this.button = $('#send-button');
     this.count = $('#composer-count');
     this.parts = [];
+    this.sources = [];
     this.sentCallbacks = [];
     this.form.addEventListener('submit', (event) => {
       event.preventDefault();
@@ -59,6 +62,12 @@ export class Composer {
 
   addToMessage(part) {
     this.parts.push(part);
+  }
+
+  /** `source.hasContent()`: a message may go without text; `source.waitReason()`: why
+   * nothing may go yet, or ''. */
+  addSource(source) {
+    this.sources.push(source);
   }
 
   onSent(callback) {
@@ -93,7 +102,12 @@ export class Composer {
 
   send() {
     const content = this.input.value.trim();
-    if (!content) return;
+    const waiting = this.sources.map((source) => source.waitReason()).find(Boolean);
+    if (waiting) {
+      showError(this.error, waiting);
+      return;
+    }
+    if (!content && !this.sources.some((source) => source.hasContent())) return;
     if (content.length > this.limit) {
       showError(
         this.error,

@@ -7,6 +7,7 @@
  */
 
 import { ApiError, api, showError } from './api.js';
+import { attachFiles } from './attachments.js';
 import { $, show, showConnection } from './dom.js';
 import { Composer } from './composer.js';
 import { groupHeader } from './group-header.js';
@@ -144,6 +145,14 @@ export function mountConversation(pane, groupId, me, leave) {
       left: leave,
     });
     const reloadMembers = () => loadMembers().catch((failure) => showError($('#member-error'), failure));
+    attachFiles({
+      base,
+      messages,
+      composer,
+      dropZone: root.querySelector('.conversation'),
+      tools: $('#composer-tools'),
+      showError: showChatError,
+    });
     // An empty chat says how to start it.
     const emptyNote = $('#empty-chat');
     const showEmpty = () => show(emptyNote, messages.byId.size === 0);

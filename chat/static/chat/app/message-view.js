@@ -97,7 +97,15 @@ export function messageItem(message, isMine) {
   time.title = sent.toLocaleString([], { dateStyle: 'full', timeStyle: 'long' });
   meta.append(time);
   // Where other features draw their parts of a message (MessageList.addPart): the
-  // message it answers above the text; its reactions, and who has seen it, below.
-  item.append(meta, make('div', 'message-quote'), make('p', 'content'), make('div', 'message-reactions'), make('div', 'message-seen'));
+  // message it answers above the text; its files, its reactions, and who has seen it,
+  // below.
+  item.append(
+    meta,
+    make('div', 'message-quote'),
+    make('p', 'content'),
+    make('div', 'message-attachments'),
+    make('div', 'message-reactions'),
+    make('div', 'message-seen'),
+  );
   return item;
 }
