@@ -7,6 +7,7 @@
  */
 
 import { ApiError, api, showError } from './api.js';
+import { attachFiles } from './attachments.js';
 import { $, show, showConnection } from './dom.js';
 import { Composer } from './composer.js';
 import { groupHeader } from './group-header.js';
@@ -38,10 +39,12 @@ const FRAME_HANDLERS = {
 
 /** The chat socket's handlers: each frame to the part of the conversation it changes. */
 function chatHandlers(parts, denied) {
-  const { socket, messages, history, presence, readMarker, composer, showChatError } = parts;
+  const { socket, messages, history, presence, readMarker, composer, showChatError, showEmpty } = parts;
   const setState = (state, text) => {
     showConnection(state, text);
     composer.setLive(state === 'live');
+    // Without the socket the page cannot know who is online: nobody is shown so.
+    if (state !== 'live') presence.setOnline([]);
   };
   return {
     onState: setState,
@@ -52,18 +55,24 @@ function chatHandlers(parts, denied) {
       history.watchIdle();
       history
         .catchUp()
-        .then(() => readMarker.mark())
+        .then(() => {
+          showEmpty();
+          readMarker.mark();
+        })
         .catch(showChatError);
     },
     onMessage(payload, isMine) {
+      if (isMine) composer.saved();
       messages.add(payload, isMine);
+      showEmpty();
       presence.spoke(payload.sender);
       history.received();
       readMarker.mark();
     },
-    onError(payload) {
+    onError(payload, refused) {
       const details = (payload.errors ?? []).map((error) => error.msg);
       showChatError([payload.message, ...details].join(' '));
+      if (refused) composer.refused(refused);
     },
     onDenied() {
       setState('denied', 'No access');
@@ -136,7 +145,18 @@ export function mountConversation(pane, groupId, me, leave) {
       left: leave,
     });
     const reloadMembers = () => loadMembers().catch((failure) => showError($('#member-error'), failure));
-    const parts = { socket, messages, history, presence, readMarker, composer, reloadMembers, showChatError };
+    attachFiles({
+      base,
+      messages,
+      composer,
+      dropZone: root.querySelector('.conversation'),
+      tools: $('#composer-tools'),
+      showError: showChatError,
+    });
+    // An empty chat says how to start it.
+    const emptyNote = $('#empty-chat');
+    const showEmpty = () => show(emptyNote, messages.byId.size === 0);
+    const parts = { socket, messages, history, presence, readMarker, composer, reloadMembers, showChatError, showEmpty };
     socket.handlers = chatHandlers(parts, denied);
     const notConnected = () => showChatError('Not connected: try again once connected.');
     messages.actions = {
@@ -145,6 +165,7 @@ export function mountConversation(pane, groupId, me, leave) {
     };
     try {
       await Promise.all([loadMembers(), history.loadRecent()]);
+      showEmpty();
     } catch (failure) {
       if (failure instanceof ApiError && failure.status === 404) return denied();
       showChatError(failure);
