@@ -16,6 +16,8 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.csrf import ensure_csrf_cookie
 from django.views.generic import TemplateView
 
+from chat.models import REACTION_EMOJI
+
 # The page script's modules (chat/static/chat/app/), named to the browser up front
 # (<link rel="modulepreload">) so that it fetches them at once instead of one level of
 # imports after another.
@@ -90,3 +92,7 @@ class ChatsPage(Page):
 
     template_name = "chat/chats.html"
     page, title = "chats", "My groups"
+
+    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
+        # The reactions a message may get, for the script's picker (data-reaction-emoji).
+        return {**super().get_context_data(**kwargs), "reaction_emoji": REACTION_EMOJI}

@@ -14,7 +14,9 @@ import { History } from './history.js';
 import { MessageList } from './message-list.js';
 import { membersPanel } from './members.js';
 import { Presence } from './presence.js';
+import { Reactions } from './reactions.js';
 import { ReadMarker } from './read-marker.js';
+import { Replies } from './replies.js';
 import { ChatSocket } from './socket.js';
 
 // The page says `here` this often (the server keeps a member online 45 s after).
@@ -34,6 +36,7 @@ const FRAME_HANDLERS = {
   member_added: ({ reloadMembers }) => reloadMembers(),
   member_removed: ({ reloadMembers }) => reloadMembers(),
   member_role_changed: ({ reloadMembers }) => reloadMembers(),
+  reaction_changed: ({ reactions }, frame) => reactions.changed(frame.payload),
 };
 
 /** The chat socket's handlers: each frame to the part of the conversation it changes. */
@@ -136,9 +139,14 @@ export function mountConversation(pane, groupId, me, leave) {
       left: leave,
     });
     const reloadMembers = () => loadMembers().catch((failure) => showError($('#member-error'), failure));
-    const parts = { socket, messages, history, presence, readMarker, composer, reloadMembers, showChatError };
-    socket.handlers = chatHandlers(parts, denied);
     const notConnected = () => showChatError('Not connected: try again once connected.');
+    const react = (id, emoji, reacted) => socket.act('react', { id, emoji, reacted }) || notConnected();
+    const reactions = new Reactions(messages, me, react);
+    const replies = new Replies(messages, history, composer, $('#composer-tools'), showChatError);
+    messages.addPart(replies.draw);
+    messages.addPart(reactions.draw);
+    const parts = { socket, messages, history, presence, readMarker, composer, reactions, reloadMembers, showChatError };
+    socket.handlers = chatHandlers(parts, denied);
     messages.actions = {
       edit: (id, content) => socket.act('edit_message', { id, content }) || notConnected(),
       remove: (id) => socket.act('delete_message', { id }) || notConnected(),
