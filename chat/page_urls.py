@@ -16,4 +16,5 @@ urlpatterns = [
     # One page for both: the script opens the chat the address names.
     path("groups/", pages.ChatsPage.as_view(), name="groups"),
     path("groups/<int:pk>/", pages.ChatsPage.as_view(), name="group"),
+    path("invite/<str:token>/", pages.InvitePage.as_view(), name="invite"),
 ]

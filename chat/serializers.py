@@ -3,6 +3,7 @@ looks. They write nothing; the views hand validated data to ``chat.services``.""
 
 from typing import TYPE_CHECKING, Any, cast
 
+from django.urls import reverse
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
@@ -10,7 +11,16 @@ from accounts.models import User
 from chat import search
 from chat.messages.chat_detail import MAX_MENTIONS, ReactionPayload, ReplyPayload
 from chat.messages.me import SummaryPayload
-from chat.models import REACTION_EMOJI, Block, ChatMember, ChatMessage, GroupChat, Mention
+from chat.models import (
+    REACTION_EMOJI,
+    Attachment,
+    Block,
+    ChatMember,
+    ChatMessage,
+    GroupChat,
+    InviteLink,
+    Mention,
+)
 from chat.models.chat_message import MAX_MESSAGE_LENGTH
 from chat.services import CANNOT_BLOCK_ONESELF
 
@@ -135,6 +145,27 @@ class NewChatMemberSerializer(ChatMemberSerializer):
         fields = [*ChatMemberSerializer.Meta.fields, "username"]
 
 
+class AttachmentSerializer(serializers.ModelSerializer[Attachment]):
+    """A file uploaded to a chat, field for field the WebSocket's ``AttachmentPayload``."""
+
+    url = serializers.CharField(source="get_absolute_url", read_only=True)
+    thumbnail_url = serializers.CharField(
+        source="get_thumbnail_url", read_only=True, allow_null=True
+    )
+
+    class Meta:
+        model = Attachment
+        fields = ["id", "name", "content_type", "size", "width", "height", "url", "thumbnail_url"]
+        read_only_fields = fields
+
+
+class NewAttachmentSerializer(serializers.Serializer[Attachment]):
+    """``POST`` of an attachment: one file, as multipart/form-data (the rules on what it
+    may be are the service's)."""
+
+    file = serializers.FileField(allow_empty_file=True, use_url=False)
+
+
 class MessageSerializerBase(serializers.ModelSerializer[ChatMessage]):
     """What every shape of a message says: who sent it, and whether it was deleted."""
 
@@ -187,6 +218,7 @@ class ChatMessageSerializer(MessageSerializerBase):
     reply_to = ReplySerializer(read_only=True, allow_null=True)
     reactions = serializers.SerializerMethodField()
     mentions = MentionSerializer(many=True, read_only=True)
+    attachments = AttachmentSerializer(many=True, read_only=True)
 
     class Meta:
         model = ChatMessage
@@ -203,6 +235,7 @@ class ChatMessageSerializer(MessageSerializerBase):
             "reply_to",
             "reactions",
             "mentions",
+            "attachments",
         ]
         read_only_fields = fields
 
@@ -272,3 +305,58 @@ class SearchResultSerializer(ChatMessageSerializer):
         headline: str = message.headline  # type: ignore[attr-defined]  # chat.search's
         pieces = search.fragments(headline, self.context["markers"])
         return [{"text": piece.text, "match": piece.match} for piece in pieces]
+
+
+class InviteLinkSerializer(serializers.ModelSerializer[InviteLink]):
+    """An invite link as its chat's owners and admins see it: the address to hand out
+    (``url``, the page that joins), its limits and how far they are used."""
+
+    created_by = UserSummarySerializer(read_only=True, allow_null=True)
+    url = serializers.SerializerMethodField()
+    state = serializers.ChoiceField(choices=InviteLink.State.choices, read_only=True)
+
+    class Meta:
+        model = InviteLink
+        fields = [
+            "id",
+            "url",
+            "created_by",
+            "created_at",
+            "expires_at",
+            "max_uses",
+            "uses",
+            "state",
+        ]
+        read_only_fields = fields
+
+    def get_url(self, link: InviteLink) -> str:
+        path = reverse("pages:invite", args=[link.token])
+        request = self.context.get("request")
+        return path if request is None else request.build_absolute_uri(path)
+
+
+class NewInviteLinkSerializer(serializers.Serializer[InviteLink]):
+    """A new invite link: how long it lets people in, and how many at most (none: any
+    number until it expires)."""
+
+    expires_in_hours = serializers.IntegerField(min_value=1, max_value=30 * 24, default=7 * 24)
+    max_uses = serializers.IntegerField(
+        min_value=1, max_value=10_000, required=False, allow_null=True, default=None
+    )
+
+
+class InviteSerializer(serializers.Serializer[Any]):
+    """What opening an invite link shows: the chat it joins, and whether the requester
+    (if logged in) is in it already."""
+
+    group_chat_id = serializers.IntegerField()
+    group_chat_name = serializers.CharField()
+    is_member = serializers.BooleanField()
+
+
+class JoinedSerializer(serializers.Serializer[Any]):
+    """Where a join through an invite link leads: the chat, and whether the user was in
+    it already (the link was not counted then)."""
+
+    group_chat_id = serializers.IntegerField()
+    already_member = serializers.BooleanField()
