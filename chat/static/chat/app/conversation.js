@@ -7,6 +7,7 @@
  */
 
 import { ApiError, api, showError } from './api.js';
+import { attachFiles } from './attachments.js';
 import { $, show, showConnection } from './dom.js';
 import { Composer } from './composer.js';
 import { groupHeader } from './group-header.js';
@@ -139,6 +140,14 @@ export function mountConversation(pane, groupId, me, leave) {
       left: leave,
     });
     const reloadMembers = () => loadMembers().catch((failure) => showError($('#member-error'), failure));
+    attachFiles({
+      base,
+      messages,
+      composer,
+      dropZone: root.querySelector('.conversation'),
+      tools: $('#composer-tools'),
+      showError: showChatError,
+    });
     const notConnected = () => showChatError('Not connected: try again once connected.');
     const react = (id, emoji, reacted) => socket.act('react', { id, emoji, reacted }) || notConnected();
     const reactions = new Reactions(messages, me, react);
