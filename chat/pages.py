@@ -21,6 +21,7 @@ from rest_framework.request import Request
 from accounts.throttles import AddressThrottle
 from chat import selectors
 from chat.models import REACTION_EMOJI, InviteLink
+from chat.models.chat_message import MAX_MESSAGE_LENGTH
 from chat.services import invites
 
 # The page script's modules (chat/static/chat/app/), named to the browser up front
@@ -99,8 +100,13 @@ class ChatsPage(Page):
     page, title = "chats", "My groups"
 
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
-        # The reactions a message may get, for the script's picker (data-reaction-emoji).
-        return {**super().get_context_data(**kwargs), "reaction_emoji": REACTION_EMOJI}
+        # The composer counts toward the server's limit, and refuses past it; the
+        # reactions a message may get, for the script's picker (data-reaction-emoji).
+        return {
+            **super().get_context_data(**kwargs),
+            "max_message_length": MAX_MESSAGE_LENGTH,
+            "reaction_emoji": REACTION_EMOJI,
+        }
 
 
 class InvitePage(Page):

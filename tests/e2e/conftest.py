@@ -222,7 +222,7 @@ def new_page(browser: Browser) -> Iterator[OpenPage]:
     def watch(message: ConsoleMessage) -> None:
         if "Content Security Policy" in message.text:
             violations.append(message.text)
-        if message.type == "error" and "favicon.ico" not in str(message.location):
+        if message.type == "error":
             problems.append(f"console error: {message.text} ({message.location.get('url')})")
 
     def open_page(viewport: ViewportSize = VIEWPORT) -> Page:
@@ -332,6 +332,12 @@ def log_in(
 def message_item(page: Page, text: str) -> Locator:
     """The message whose own text (not a reply's quote of it) contains ``text``."""
     return page.locator(".message", has=page.locator(".content", has_text=text))
+
+
+def delete_message(item: Locator) -> None:
+    """Delete the message ``item`` as a user does: Delete, then Delete in the question."""
+    item.get_by_role("button", name="Delete").click()
+    item.locator(".confirm-delete").get_by_role("button", name="Delete").click()
 
 
 def two_members_open(server: Server, new_page: OpenPage) -> tuple[int, list[str], list[Page]]:

@@ -8,6 +8,7 @@ from playwright.sync_api import Locator, Page, expect
 from tests.e2e.conftest import (
     OpenPage,
     Server,
+    delete_message,
     message_item,
     open_group,
     save_screenshot,
@@ -103,7 +104,7 @@ def test_a_deleted_message_loses_its_reactions_on_every_page(
     react_from_picker(alice_page, "Typo here", "😂")
     expect(chip(bob_page, "Typo here", "😂")).to_have_text("😂1")
 
-    message_item(bob_page, "Typo here").get_by_role("button", name="Delete").click()
+    delete_message(message_item(bob_page, "Typo here"))
 
     for page in (alice_page, bob_page):
         tombstone = page.locator(".message.deleted")

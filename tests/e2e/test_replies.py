@@ -10,6 +10,7 @@ from tests.e2e.conftest import (
     OpenPage,
     Server,
     create_group,
+    delete_message,
     message_item,
     open_group,
     open_group_as,
@@ -58,7 +59,7 @@ def test_a_reply_quotes_its_original_live_and_follows_its_edit_and_deletion(
     expect(quote_in(bob_page, "I will!")).to_have_text(f"{alice}Who brings the pie on Friday?")
 
     # Deleted: the quote is the tombstone, live and after a reload.
-    original.get_by_role("button", name="Delete").click()
+    delete_message(original)
     for page in (alice_page, bob_page):
         expect(quote_in(page, "I will!")).to_have_text(
             f"{alice}This message was deleted.", timeout=2000

@@ -5,7 +5,7 @@
  */
 
 import { api, clearError, pages, showError } from './api.js';
-import { $, make, onSubmit, show } from './dom.js';
+import { $, make, onSubmit, setAutoText, show } from './dom.js';
 import { ChatSocket } from './socket.js';
 import { chatPath } from './routes.js';
 
@@ -13,11 +13,13 @@ import { chatPath } from './routes.js';
 function groupItem(group, me) {
   const item = make('li', 'group-item');
   item.dataset.groupId = group.id;
-  const link = make('a', 'group-link', group.name);
+  const link = make('a', 'group-link');
   link.href = chatPath(group.id);
+  setAutoText(link, group.name);
+  const preview = make('p', 'preview muted');
   const unread = make('span', 'badge unread');
   unread.setAttribute('aria-label', 'Unread messages');
-  item.append(link, make('span', 'badge', group.my_role), unread, make('p', 'preview muted'));
+  item.append(link, make('span', 'badge', group.my_role), unread, preview);
   setUnread(item, group.unread_count ?? 0);
   if (group.last_message) showLastMessage(item, group.last_message, me);
   return item;
@@ -32,7 +34,7 @@ function setUnread(item, count) {
 function showLastMessage(item, message, me) {
   const who = message.sender?.id === me.id ? 'you' : (message.sender?.username ?? 'deleted user');
   const text = message.deleted ? 'This message was deleted.' : message.preview;
-  item.querySelector('.preview').textContent = `${who}: ${text}`;
+  setAutoText(item.querySelector('.preview'), `${who}: ${text}`);
 }
 
 // The /ws/me/ events, each handled by the ChatList method of its name.
@@ -146,7 +148,7 @@ export class ChatList {
 
   chat_renamed({ group_chat_id: groupId, name }) {
     const link = this.itemOf(groupId)?.querySelector('.group-link');
-    if (link) link.textContent = name;
+    if (link) setAutoText(link, name);
     this.onRenamed(groupId, name);
   }
 

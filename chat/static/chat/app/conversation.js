@@ -42,10 +42,12 @@ const FRAME_HANDLERS = {
 
 /** The chat socket's handlers: each frame to the part of the conversation it changes. */
 function chatHandlers(parts, denied) {
-  const { socket, messages, history, presence, readMarker, composer, showChatError } = parts;
+  const { socket, messages, history, presence, readMarker, composer, showChatError, showEmpty } = parts;
   const setState = (state, text) => {
     showConnection(state, text);
     composer.setLive(state === 'live');
+    // Without the socket the page cannot know who is online: nobody is shown so.
+    if (state !== 'live') presence.setOnline([]);
   };
   return {
     onState: setState,
@@ -56,18 +58,24 @@ function chatHandlers(parts, denied) {
       history.watchIdle();
       history
         .catchUp()
-        .then(() => readMarker.mark())
+        .then(() => {
+          showEmpty();
+          readMarker.mark();
+        })
         .catch(showChatError);
     },
     onMessage(payload, isMine) {
+      if (isMine) composer.saved();
       messages.add(payload, isMine);
+      showEmpty();
       presence.spoke(payload.sender);
       history.received();
       readMarker.mark();
     },
-    onError(payload) {
+    onError(payload, refused) {
       const details = (payload.errors ?? []).map((error) => error.msg);
       showChatError([payload.message, ...details].join(' '));
+      if (refused) composer.refused(refused);
     },
     onDenied() {
       setState('denied', 'No access');
@@ -148,13 +156,27 @@ export function mountConversation(pane, groupId, me, leave) {
       tools: $('#composer-tools'),
       showError: showChatError,
     });
+    // An empty chat says how to start it.
+    const emptyNote = $('#empty-chat');
+    const showEmpty = () => show(emptyNote, messages.byId.size === 0);
     const notConnected = () => showChatError('Not connected: try again once connected.');
     const react = (id, emoji, reacted) => socket.act('react', { id, emoji, reacted }) || notConnected();
     const reactions = new Reactions(messages, me, react);
     const replies = new Replies(messages, history, composer, $('#composer-tools'), showChatError);
     messages.addPart(replies.draw);
     messages.addPart(reactions.draw);
-    const parts = { socket, messages, history, presence, readMarker, composer, reactions, reloadMembers, showChatError };
+    const parts = {
+      socket,
+      messages,
+      history,
+      presence,
+      readMarker,
+      composer,
+      reactions,
+      reloadMembers,
+      showChatError,
+      showEmpty,
+    };
     socket.handlers = chatHandlers(parts, denied);
     messages.actions = {
       edit: (id, content) => socket.act('edit_message', { id, content }) || notConnected(),
@@ -162,6 +184,7 @@ export function mountConversation(pane, groupId, me, leave) {
     };
     try {
       await Promise.all([loadMembers(), history.loadRecent()]);
+      showEmpty();
     } catch (failure) {
       if (failure instanceof ApiError && failure.status === 404) return denied();
       showChatError(failure);
