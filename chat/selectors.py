@@ -2,11 +2,19 @@
 
 from typing import TYPE_CHECKING, TypedDict, cast
 
-from django.db.models import Count, F, OuterRef, Prefetch, QuerySet, Subquery
+from django.db.models import Count, F, OuterRef, Prefetch, Q, QuerySet, Subquery
 from django.db.models.functions import Coalesce
 
 from accounts.models import User
-from chat.models import ChatMember, ChatMessage, GroupChat, InviteLink, Mention, Reaction
+from chat.models import (
+    Attachment,
+    ChatMember,
+    ChatMessage,
+    GroupChat,
+    InviteLink,
+    Mention,
+    Reaction,
+)
 from chat.models.invite_link import invite_link_pk
 
 if TYPE_CHECKING:
@@ -120,11 +128,11 @@ def group_chat_overview(user: User) -> "QuerySet[GroupChatOverview]":
 
 def shown_messages(messages: QuerySet[ChatMessage]) -> QuerySet[ChatMessage]:
     """``messages`` with what showing them needs: the sender, the original a reply
-    quotes and its sender (joined), the reactions with who put them there, and the
-    mentions with whom they name (one more query each for the whole page)."""
+    quotes and its sender (joined), the reactions with who put them there, the mentions
+    with whom they name, and the attachments (one more query each for the whole page)."""
     reactions = Reaction.objects.select_related("user")
     return messages.select_related("sender", "reply_to__sender").prefetch_related(
-        Prefetch("reactions", queryset=reactions), mention_prefetch()
+        Prefetch("reactions", queryset=reactions), mention_prefetch(), "attachments"
     )
 
 
@@ -136,3 +144,11 @@ def mention_prefetch() -> "Prefetch[str]":
 def reactions_of(message: ChatMessage) -> list[Reaction]:
     """One message's reactions, in the order they came, with who put them there."""
     return list(Reaction.objects.filter(message=message).select_related("user"))
+
+
+def visible_attachments(group_chat: GroupChat, user: User) -> QuerySet[Attachment]:
+    """The attachments of ``group_chat`` that ``user`` (a member: the caller checked) may
+    download: those of its messages not deleted, and their own uploads not yet sent."""
+    sent = Q(message__isnull=False, message__deleted_at__isnull=True)
+    own_unsent = Q(message__isnull=True, uploader=user)
+    return Attachment.objects.filter(sent | own_unsent, group_chat=group_chat)

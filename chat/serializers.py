@@ -13,6 +13,7 @@ from chat.messages.chat_detail import MAX_MENTIONS, ReactionPayload, ReplyPayloa
 from chat.messages.me import SummaryPayload
 from chat.models import (
     REACTION_EMOJI,
+    Attachment,
     Block,
     ChatMember,
     ChatMessage,
@@ -144,6 +145,27 @@ class NewChatMemberSerializer(ChatMemberSerializer):
         fields = [*ChatMemberSerializer.Meta.fields, "username"]
 
 
+class AttachmentSerializer(serializers.ModelSerializer[Attachment]):
+    """A file uploaded to a chat, field for field the WebSocket's ``AttachmentPayload``."""
+
+    url = serializers.CharField(source="get_absolute_url", read_only=True)
+    thumbnail_url = serializers.CharField(
+        source="get_thumbnail_url", read_only=True, allow_null=True
+    )
+
+    class Meta:
+        model = Attachment
+        fields = ["id", "name", "content_type", "size", "width", "height", "url", "thumbnail_url"]
+        read_only_fields = fields
+
+
+class NewAttachmentSerializer(serializers.Serializer[Attachment]):
+    """``POST`` of an attachment: one file, as multipart/form-data (the rules on what it
+    may be are the service's)."""
+
+    file = serializers.FileField(allow_empty_file=True, use_url=False)
+
+
 class MessageSerializerBase(serializers.ModelSerializer[ChatMessage]):
     """What every shape of a message says: who sent it, and whether it was deleted."""
 
@@ -196,6 +218,7 @@ class ChatMessageSerializer(MessageSerializerBase):
     reply_to = ReplySerializer(read_only=True, allow_null=True)
     reactions = serializers.SerializerMethodField()
     mentions = MentionSerializer(many=True, read_only=True)
+    attachments = AttachmentSerializer(many=True, read_only=True)
 
     class Meta:
         model = ChatMessage
@@ -212,6 +235,7 @@ class ChatMessageSerializer(MessageSerializerBase):
             "reply_to",
             "reactions",
             "mentions",
+            "attachments",
         ]
         read_only_fields = fields
 

@@ -14,6 +14,21 @@ urlpatterns = [
         name="member-detail",
     ),
     path("groups/<int:pk>/messages/", views.ChatMessageListView.as_view(), name="message-list"),
+    path(
+        "groups/<int:pk>/attachments/",
+        views.AttachmentUploadView.as_view(),
+        name="attachment-list",
+    ),
+    path(
+        "groups/<int:pk>/attachments/<int:attachment_id>/",
+        views.AttachmentDetailView.as_view(),
+        name="attachment-detail",
+    ),
+    path(
+        "groups/<int:pk>/attachments/<int:attachment_id>/thumbnail/",
+        views.AttachmentThumbnailView.as_view(),
+        name="attachment-thumbnail",
+    ),
     path("groups/<int:pk>/mute/", views.MuteView.as_view(), name="mute"),
     path("search/", views.SearchView.as_view(), name="search"),
     path("groups/<int:pk>/invites/", views.InviteLinkListView.as_view(), name="invite-list"),

@@ -146,6 +146,7 @@ class ChatDetailConsumer(RealtimeConsumer[ChatDetailIncoming, GroupChat]):
             client_id=message.payload.client_id,
             reply_to=message.payload.reply_to,
             sender_channel=self.channel_name,
+            attachment_ids=message.payload.attachment_ids,
             mentions=message.payload.mentions,
         )
         if message.payload.client_id is None and posted.relayed:

@@ -4,11 +4,12 @@ from collections.abc import Iterable
 from datetime import datetime
 from typing import Annotated, Literal
 
-from pydantic import AfterValidator, Field, StringConstraints
+from pydantic import AfterValidator, Field, StringConstraints, model_validator
 from pydantic_core import PydanticCustomError
 
 from accounts.models import User
-from chat.models import ChatMember, ChatMessage, Mention, Reaction, ReactionEmoji
+from chat.models import Attachment, ChatMember, ChatMessage, Mention, Reaction, ReactionEmoji
+from chat.models.attachment import MAX_ATTACHMENTS_PER_MESSAGE
 from chat.models.chat_message import CLIENT_ID_MAX_LENGTH, CLIENT_ID_PATTERN, MAX_MESSAGE_LENGTH
 from realtime.messages import BaseMessage, BasePayload, GroupMessage, SignalMessage
 
@@ -59,13 +60,25 @@ MentionIds = Annotated[list[Annotated[int, Field(ge=1)]], Field(max_length=MAX_M
 
 
 class MessagePayload(BasePayload):
-    content: MessageContent
+    # May be blank (or left out) when ``attachment_ids`` names files to send.
+    content: Annotated[
+        str, StringConstraints(max_length=MAX_MESSAGE_LENGTH), AfterValidator(without_nul)
+    ] = ""
     # Optional. A resend with the same id stores nothing new and is answered with
     # the message first saved under it.
     client_id: ClientId | None = None
     # Optional: the id of the earlier message of this chat that this one answers.
     reply_to: int | None = None
     mentions: MentionIds = []
+    # Files uploaded first over HTTP (``POST /api/groups/<pk>/attachments/``), by the
+    # ids the upload answered: the sender's own, unsent, in this chat. Never file bytes.
+    attachment_ids: list[int] = Field(default_factory=list, max_length=MAX_ATTACHMENTS_PER_MESSAGE)
+
+    @model_validator(mode="after")
+    def says_something(self) -> "MessagePayload":
+        if not self.attachment_ids:
+            self.content = stripped_not_blank(self.content)
+        return self
 
 
 class NewChatMessage(BaseMessage):
@@ -216,6 +229,34 @@ class ReactionPayload(BasePayload):
         ]
 
 
+class AttachmentPayload(BasePayload):
+    """A file sent with a message; ``url`` downloads it (members only)."""
+
+    id: int
+    name: str
+    # Read from the content when it was uploaded, not from its name.
+    content_type: str
+    size: int
+    # Images only: their size in pixels, and a small WebP of them to show inline.
+    width: int | None = None
+    height: int | None = None
+    url: str
+    thumbnail_url: str | None = None
+
+    @classmethod
+    def from_attachment(cls, attachment: Attachment) -> "AttachmentPayload":
+        return cls(
+            id=attachment.pk,
+            name=attachment.name,
+            content_type=attachment.content_type,
+            size=attachment.size,
+            width=attachment.width,
+            height=attachment.height,
+            url=attachment.get_absolute_url(),
+            thumbnail_url=attachment.get_thumbnail_url(),
+        )
+
+
 class MentionPayload(BasePayload):
     """A member the message names: ``handle`` is the name as the text wrote it after
     the "@", ``user`` who it names now (a renamed user keeps their mentions)."""
@@ -259,14 +300,19 @@ class MemberPayload(BasePayload):
     reply_to: ReplyPayload | None = None
     # Its reactions by emoji (none on a new message or a tombstone).
     reactions: list[ReactionPayload] = []
+    # The files sent with it (none once it is deleted).
+    attachments: list[AttachmentPayload] = []
 
     @classmethod
     def from_message(
         cls, message: ChatMessage, reactions: Iterable[Reaction] = ()
     ) -> "MemberPayload":
         """``message`` (its sender and ``reply_to`` loaded) with ``reactions``, its
-        reactions as ``ReactionPayload.summary`` takes them."""
+        reactions as ``ReactionPayload.summary`` takes them. Its attachments are read from
+        the database unless prefetched (as the services and the history do); a message
+        built in memory, never stored, has none."""
         original = message.reply_to
+        attachments = [] if message._state.adding else message.attachments.all()
         return cls(
             id=message.pk,
             group_chat_id=message.group_chat_id,
@@ -280,6 +326,7 @@ class MemberPayload(BasePayload):
             mentions=[MentionPayload.from_mention(mention) for mention in mentions_of(message)],
             reply_to=None if original is None else ReplyPayload.from_message(original),
             reactions=ReactionPayload.summary(reactions),
+            attachments=[AttachmentPayload.from_attachment(item) for item in attachments],
         )
 
 

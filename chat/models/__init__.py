@@ -1,3 +1,4 @@
+from chat.models.attachment import Attachment
 from chat.models.block import Block
 from chat.models.chat_member import ChatMember
 from chat.models.chat_message import ChatMessage
@@ -8,6 +9,7 @@ from chat.models.reaction import REACTION_EMOJI, Reaction, ReactionEmoji
 
 __all__ = [
     "REACTION_EMOJI",
+    "Attachment",
     "Block",
     "ChatMember",
     "ChatMessage",

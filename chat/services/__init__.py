@@ -8,6 +8,7 @@ written for async callers."""
 
 import logging
 from collections.abc import Sequence
+from contextlib import nullcontext
 from dataclasses import dataclass, field
 
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -45,7 +46,7 @@ from chat.messages.me import (
 )
 from chat.models import Block, ChatMember, ChatMessage, GroupChat, Reaction
 from chat.sequencing import insert_numbered
-from chat.services import replies
+from chat.services import attachments, replies
 from chat.services.mentions import find_mentions, forget_mentions, load_mentions, store_mentions
 from realtime.database import database_sync_to_async
 from realtime.groups import Sender, apush, end_sessions_after_commit, push, push_after_commit
@@ -284,12 +285,18 @@ def save_message(
     client_id: str | None = None,
     reply_to: int | None = None,
     mentions: Sequence[int] = (),
+    attachment_ids: Sequence[int] = (),
 ) -> ChatMessage:
     """Validate (the model's rules: not blank, at most MAX_MESSAGE_LENGTH) and
     store a message, trimmed; ``reply_to`` is the id of the earlier message of the
     chat it answers (``chat.services.replies``: one more query, for a reply only);
     ``mentions`` the ids of the users the client says it mentions
     (``chat.services.mentions``: a bad one refuses the message).
+
+    ``attachment_ids`` are the sender's unsent uploads in this chat
+    (``chat.services.attachments``), sent with it: the message and their binding to it
+    are one transaction, so a refused attachment stores no message. A message with
+    attachments may have no text.
 
     ``client_id`` is the sender's own id for it: if the sender already saved one
     under that id, nothing is stored and ``AlreadySaved`` carries the original. The
@@ -302,25 +309,30 @@ def save_message(
     # The constraint is the database's to check, at the insert: a lookup first could
     # race with a concurrent resend. The chat and the sender are rows the caller holds:
     # checking that they exist would cost two queries per message.
-    message.full_clean(exclude=["group_chat", "sender"], validate_constraints=False)
+    unchecked = ["group_chat", "sender"]
+    if attachment_ids and not message.content:
+        unchecked.append("content")  # files alone say something
+    message.full_clean(exclude=unchecked, validate_constraints=False)
     if reply_to is not None:
         message.reply_to = replies.original_to_answer(group_chat, reply_to)
     named = find_mentions(
         group_chat_id=group_chat.pk, sender=sender, content=message.content, user_ids=mentions
     )
     try:
-        if "@" in message.content:
-            # The message and its mentions together, or neither.
-            with transaction.atomic():
-                insert_numbered(message)
-                store_mentions(message, named)
-        else:
+        mentioning = "@" in message.content
+        # The message with its mentions and attachments, or none of them; with neither,
+        # the insert is one statement, atomic on its own.
+        with transaction.atomic() if mentioning or attachment_ids else nullcontext():
             insert_numbered(message)
+            if mentioning:
+                store_mentions(message, named)
+            sent = attachments.bind(message, attachment_ids) if attachment_ids else []
     except IntegrityError:
         if client_id is None:
             raise
         original = (
             ChatMessage.objects.select_related("sender", "reply_to__sender")
+            .prefetch_related("attachments")
             .filter(sender=sender, client_id=client_id)
             .first()
         )
@@ -332,6 +344,7 @@ def save_message(
             ) from None
         load_mentions([original])
         raise AlreadySaved(original) from None
+    attachments.remember(message, sent)
     return message
 
 
@@ -359,6 +372,7 @@ def post_message(
     reply_to: int | None = None,
     sender_channel: str | None = None,
     mentions: Sequence[int] = (),
+    attachment_ids: Sequence[int] = (),
 ) -> PostedMessage:
     """Say something in a chat, from sync code (a view, a command): store it
     (``save_message``), then push it to every member's open sockets as
@@ -379,6 +393,7 @@ def post_message(
             client_id=client_id,
             reply_to=reply_to,
             mentions=mentions,
+            attachment_ids=attachment_ids,
         )
     except AlreadySaved as already:
         return PostedMessage(message=already.message, created=False, reactions=already.reactions)
@@ -406,6 +421,7 @@ async def apost_message(
     reply_to: int | None = None,
     sender_channel: str | None = None,
     mentions: Sequence[int] = (),
+    attachment_ids: Sequence[int] = (),
 ) -> PostedMessage:
     """``post_message`` for async code (a consumer). The save runs where
     ``realtime.database`` says (concurrently with other sockets' saves, on PostgreSQL)
@@ -419,6 +435,7 @@ async def apost_message(
             client_id=client_id,
             reply_to=reply_to,
             mentions=mentions,
+            attachment_ids=attachment_ids,
         )
     except AlreadySaved as already:
         return PostedMessage(message=already.message, created=False, reactions=already.reactions)
@@ -532,7 +549,8 @@ def edit_message(
 def delete_message(*, group_chat: GroupChat, message_id: int, actor: User) -> ChatMessage:
     """The author, or one of the chat's owners and admins, deletes a message. It stays
     as a tombstone (content emptied, ``deleted_at`` set), so its seq keeps its place and
-    no page sees a hole to fetch, and its reactions go; every member's open sockets get
+    no page sees a hole to fetch, its reactions go, and its attachments are deleted
+    (their files once this commits); every member's open sockets get
     ``message_deleted``. The replies to it quote the tombstone."""
     message = message_for_change(group_chat, message_id)
     if message.sender_id != actor.pk:
@@ -549,5 +567,6 @@ def delete_message(*, group_chat: GroupChat, message_id: int, actor: User) -> Ch
     # delete, then finds the tombstone (chat.services.reactions).
     message.reactions.all().delete()
     forget_mentions(message)
+    attachments.delete_for_message(message)
     _push_on_commit(message, MessageDeleted, actor, [])
     return message

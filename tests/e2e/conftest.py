@@ -82,6 +82,8 @@ class Server:
             DEBUG="true",
             SECRET_KEY="e2e-only-secret-key-long-enough-for-hs256-signing",
             DATABASE_URL=f"sqlite:///{workdir / 'e2e.sqlite3'}",
+            # Attachments in the run's own folder, never in the work tree.
+            MEDIA_ROOT=str(workdir / "media"),
             SERVER_URL=self.url,
             ALLOWED_HOSTS="127.0.0.1",
             WEBSOCKET_ALLOWED_ORIGINS=self.url,

@@ -200,8 +200,9 @@ def test_history_does_not_grow_queries_with_senders_replies_or_reactions(
     client = client_for(member)
 
     # The user, the chat, the page with its senders and the originals it quotes, then
-    # the page's reactions with who put them there, and its mentions with theirs.
-    with django_assert_max_num_queries(5):
+    # the page's reactions with who put them there, its mentions with theirs, and its
+    # attachments.
+    with django_assert_max_num_queries(6):
         response = client.get(messages_url)
 
     results = response.json()["results"]

@@ -5,7 +5,9 @@
  *
  * Other features add to what is sent: `addToMessage(part)` registers a function whose
  * answer (an object of new_message fields, e.g. the message answered) joins each
- * message's payload, and `onSent(callback)` is told once a message has gone.
+ * message's payload, and `onSent(callback)` is told once a message has gone. A source of
+ * content besides the text (files) registers with `addSource`: a message may then go
+ * without text, and not before the source is ready.
  */
 
 import { clearError, showError } from './api.js';
@@ -22,6 +24,7 @@ export class Composer {
     this.input = $('#message-input');
     this.button = $('#send-button');
     this.parts = [];
+    this.sources = [];
     this.sentCallbacks = [];
     this.form.addEventListener('submit', (event) => {
       event.preventDefault();
@@ -44,6 +47,12 @@ export class Composer {
     this.parts.push(part);
   }
 
+  /** `source.hasContent()`: a message may go without text; `source.waitReason()`: why
+   * nothing may go yet, or ''. */
+  addSource(source) {
+    this.sources.push(source);
+  }
+
   onSent(callback) {
     this.sentCallbacks.push(callback);
   }
@@ -56,7 +65,12 @@ export class Composer {
   send() {
     clearError(this.error);
     const content = this.input.value.trim();
-    if (!content) return;
+    const waiting = this.sources.map((source) => source.waitReason()).find(Boolean);
+    if (waiting) {
+      showError(this.error, waiting);
+      return;
+    }
+    if (!content && !this.sources.some((source) => source.hasContent())) return;
     const payload = Object.assign({ content }, ...this.parts.map((part) => part()));
     if (!this.socket.say(payload)) {
       showError(this.error, 'Not connected: your message is kept; send it again once connected.');

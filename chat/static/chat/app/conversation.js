@@ -7,6 +7,7 @@
  */
 
 import { ApiError, api, showError } from './api.js';
+import { attachFiles } from './attachments.js';
 import { $, show, showConnection } from './dom.js';
 import { Composer } from './composer.js';
 import { groupHeader } from './group-header.js';
@@ -143,6 +144,14 @@ export function mountConversation(pane, groupId, me, { leave, openAt, at = null 
       left: leave,
     });
     const reloadMembers = () => loadMembers().catch((failure) => showError($('#member-error'), failure));
+    attachFiles({
+      base,
+      messages,
+      composer,
+      dropZone: root.querySelector('.conversation'),
+      tools: $('#composer-tools'),
+      showError: showChatError,
+    });
     const parts = { socket, messages, history, presence, readMarker, composer, reloadMembers, showChatError };
     socket.handlers = chatHandlers(parts, denied);
     const notConnected = () => showChatError('Not connected: try again once connected.');

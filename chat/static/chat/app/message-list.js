@@ -39,7 +39,8 @@ export class MessageList {
 
   /**
    * Another feature's part of each message: `part(item, message)` draws it into the
-   * message's <li> (in its place: .message-quote, .message-reactions, .message-seen),
+   * message's <li> (in its place: .message-quote, .message-attachments, .message-reactions,
+   * .message-seen),
    * each time the message is shown or changes.
    */
   addPart(part) {

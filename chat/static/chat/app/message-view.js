@@ -66,7 +66,15 @@ export function messageItem(message, isMine) {
   const content = make('p', 'content');
   content.append(...linkified(message.content));
   // Where other features draw their parts of a message (MessageList.addPart): the
-  // message it answers above the text; its reactions, and who has seen it, below.
-  item.append(meta, make('div', 'message-quote'), content, make('div', 'message-reactions'), make('div', 'message-seen'));
+  // message it answers above the text; its files, its reactions, and who has seen it,
+  // below.
+  item.append(
+    meta,
+    make('div', 'message-quote'),
+    content,
+    make('div', 'message-attachments'),
+    make('div', 'message-reactions'),
+    make('div', 'message-seen'),
+  );
   return item;
 }
