@@ -41,10 +41,12 @@ const FRAME_HANDLERS = {
 
 /** The chat socket's handlers: each frame to the part of the conversation it changes. */
 function chatHandlers(parts, denied) {
-  const { socket, messages, history, presence, readMarker, composer, showChatError } = parts;
+  const { socket, messages, history, presence, readMarker, composer, showChatError, showEmpty } = parts;
   const setState = (state, text) => {
     showConnection(state, text);
     composer.setLive(state === 'live');
+    // Without the socket the page cannot know who is online: nobody is shown so.
+    if (state !== 'live') presence.setOnline([]);
   };
   return {
     onState: setState,
@@ -55,18 +57,24 @@ function chatHandlers(parts, denied) {
       history.watchIdle();
       history
         .catchUp()
-        .then(() => readMarker.mark())
+        .then(() => {
+          showEmpty();
+          readMarker.mark();
+        })
         .catch(showChatError);
     },
     onMessage(payload, isMine) {
+      if (isMine) composer.saved();
       messages.add(payload, isMine);
+      showEmpty();
       presence.spoke(payload.sender);
       history.received();
       readMarker.mark();
     },
-    onError(payload) {
+    onError(payload, refused) {
       const details = (payload.errors ?? []).map((error) => error.msg);
       showChatError([payload.message, ...details].join(' '));
+      if (refused) composer.refused(refused);
     },
     onDenied() {
       setState('denied', 'No access');
@@ -152,7 +160,10 @@ export function mountConversation(pane, groupId, me, { leave, openAt, at = null 
       tools: $('#composer-tools'),
       showError: showChatError,
     });
-    const parts = { socket, messages, history, presence, readMarker, composer, reloadMembers, showChatError };
+    // An empty chat says how to start it.
+    const emptyNote = $('#empty-chat');
+    const showEmpty = () => show(emptyNote, messages.byId.size === 0);
+    const parts = { socket, messages, history, presence, readMarker, composer, reloadMembers, showChatError, showEmpty };
     socket.handlers = chatHandlers(parts, denied);
     const notConnected = () => showChatError('Not connected: try again once connected.');
     messages.actions = {
@@ -161,6 +172,7 @@ export function mountConversation(pane, groupId, me, { leave, openAt, at = null 
     };
     try {
       await Promise.all([loadMembers(), at === null ? history.loadRecent() : history.loadAround(at)]);
+      showEmpty();
     } catch (failure) {
       if (failure instanceof ApiError && failure.status === 404) return denied();
       showChatError(failure);
