@@ -11,8 +11,6 @@ import { button, make } from './dom.js';
 
 // How much of the original's first line a quote shows (as the server's quotes).
 const SNIPPET_CHARS = 100;
-// How long the original stays marked after a jump to it.
-const MARKED_MS = 2000;
 
 /** The quote of `original` (a message as received) as a reply carries it. */
 function quoteOf(original) {
@@ -124,7 +122,8 @@ export class Replies {
     this.tools.querySelector('.replying')?.remove();
   }
 
-  /** Scroll to message `id` and mark it a moment, after loading the older pages it is in. */
+  /** Scroll to message `id` and mark it (as a search result is), after loading the
+   * older pages it is in. */
   async jump(id) {
     while (!this.messages.byId.has(id)) {
       if (!(await this.history.olderPage())) {
@@ -132,11 +131,6 @@ export class Replies {
         return;
       }
     }
-    const item = this.messages.byId.get(id);
-    item.scrollIntoView({ block: 'center' });
-    item.classList.add('marked');
-    item.tabIndex = -1;
-    item.focus({ preventScroll: true });
-    setTimeout(() => item.classList.remove('marked'), MARKED_MS);
+    this.messages.reveal(id);
   }
 }
