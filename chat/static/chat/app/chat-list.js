@@ -38,7 +38,7 @@ function showLastMessage(item, message, me) {
 }
 
 // The /ws/me/ events, each handled by the ChatList method of its name.
-const EVENTS = new Set(['chat_activity', 'chat_added', 'chat_removed', 'chat_deleted', 'chat_renamed', 'chat_read']);
+const EVENTS = new Set(['chat_activity', 'chat_added', 'chat_removed', 'chat_deleted', 'chat_renamed', 'members_read']);
 
 export class ChatList {
   /** `me`: the user; `onRenamed(id, name)` is told of each chat renamed. */
@@ -152,8 +152,10 @@ export class ChatList {
     this.onRenamed(groupId, name);
   }
 
-  chat_read({ group_chat_id: groupId, unread_count: count }) {
+  /** Members of the chat read further: this user's entry, if any, is the new count. */
+  members_read({ group_chat_id: groupId, reads }) {
     const item = this.itemOf(groupId);
-    if (item) setUnread(item, count);
+    const mine = reads.find((read) => read.user_id === this.me.id);
+    if (item && mine) setUnread(item, mine.unread_count);
   }
 }
