@@ -221,7 +221,7 @@ def new_page(browser: Browser) -> Iterator[OpenPage]:
     def watch(message: ConsoleMessage) -> None:
         if "Content Security Policy" in message.text:
             violations.append(message.text)
-        if message.type == "error" and "favicon.ico" not in str(message.location):
+        if message.type == "error":
             problems.append(f"console error: {message.text} ({message.location.get('url')})")
 
     def open_page(viewport: ViewportSize = VIEWPORT) -> Page:
