@@ -33,6 +33,10 @@ COPY . .
 RUN SECRET_KEY=collectstatic-at-build-time-only DEBUG=false \
     python manage.py collectstatic --noinput --verbosity 0
 
+# Attachments (MEDIA_ROOT): the one folder the app writes, owned by its user; compose
+# mounts a named volume here, which starts with this folder's owner.
+RUN mkdir media && chown 10001:10001 media
+
 USER 10001:10001
 EXPOSE 8000
 

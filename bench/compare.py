@@ -115,7 +115,12 @@ def climb(name: str, target: Target, servers: int, ladder: Ladder, members: int)
                     cpu = sum(cpu_seconds(pid) for pid in served.pids)
                     result = fleet.run(step)
                     cpu = sum(cpu_seconds(pid) for pid in served.pids) - cpu
-                    print(f"  {name} {rate:g} msg/s: {describe(result)}", file=sys.stderr)
+                    cpu_us = cpu / max(1, result.delivered) * 1e6
+                    print(
+                        f"  {name} {rate:g} msg/s: {describe(result)}, server CPU "
+                        f"{cpu_us:.1f} us/delivery, load {os.getloadavg()[0]:.2f}",
+                        file=sys.stderr,
+                    )
                     if not passes(result):
                         outcome.failed = f"{rate:g} msg/s per sender: {describe(result)}"
                         break

@@ -13,6 +13,8 @@ urlpatterns = [
     path("login/", pages.LoginPage.as_view(), name="login"),
     path("signup/", pages.SignUpPage.as_view(), name="signup"),
     path("account/", pages.AccountPage.as_view(), name="account"),
-    path("groups/", pages.GroupListPage.as_view(), name="groups"),
-    path("groups/<int:pk>/", pages.GroupChatPage.as_view(), name="group"),
+    # One page for both: the script opens the chat the address names.
+    path("groups/", pages.ChatsPage.as_view(), name="groups"),
+    path("groups/<int:pk>/", pages.ChatsPage.as_view(), name="group"),
+    path("invite/<str:token>/", pages.InvitePage.as_view(), name="invite"),
 ]

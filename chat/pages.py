@@ -5,16 +5,23 @@ The views check no login themselves: the API decides what each user may see,
 and the page's script sends a visitor to /login/ when the API answers 401.
 """
 
+from http import HTTPStatus
 from pathlib import Path
 from typing import Any
 
 from django.conf import settings
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponse
 from django.urls import reverse
 from django.utils.decorators import method_decorator
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.csrf import ensure_csrf_cookie
 from django.views.generic import TemplateView
+from rest_framework.request import Request
+
+from accounts.throttles import AddressThrottle
+from chat import selectors
+from chat.models import InviteLink
+from chat.services import invites
 
 # The page script's modules (chat/static/chat/app/), named to the browser up front
 # (<link rel="modulepreload">) so that it fetches them at once instead of one level of
@@ -82,14 +89,39 @@ class AccountPage(Page):
     page, title = "account", "Account"
 
 
-class GroupListPage(Page):
-    template_name = "chat/groups.html"
-    page, title = "groups", "My groups"
+class ChatsPage(Page):
+    """The user's chats beside the open one: ``/groups/`` opens none, ``/groups/<pk>/``
+    opens that chat (``<body data-group-id>``); the script switches between them without
+    loading the page again. Whether the user may see a chat is the API's answer (404 for
+    non-members), shown by the script."""
+
+    template_name = "chat/chats.html"
+    page, title = "chats", "My groups"
 
 
-class GroupChatPage(Page):
-    """One group chat; the template gets the URL's ``pk``. Whether the user
-    may see it is the API's answer (404 for non-members), shown by the script."""
+class InvitePage(Page):
+    """An invite link (``/invite/<token>/``): the chat it joins, and a button that joins
+    it (the script posts to ``/api/invites/<token>/join/``; a visitor who is not logged
+    in is sent to log in or sign up and comes back here). A link that lets nobody in
+    says why, with its status: 404 forged or altered, 410 expired, revoked or used up,
+    429 when the address opened too many. Counted as the API's invite views count."""
 
-    template_name = "chat/group.html"
-    page, title = "group", "Group chat"
+    template_name = "chat/invite.html"
+    page, title = "invite", "Invitation"
+    throttle_scope = "invite"
+
+    def get(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        context = self.get_context_data(**kwargs)
+        status, problem = HTTPStatus.OK, ""
+        link = None
+        if not AddressThrottle().allow_request(Request(request), self):
+            status = HTTPStatus.TOO_MANY_REQUESTS
+            problem = "Too many invite links were opened from your address: try again later."
+        else:
+            link = selectors.invite_link_for_token(kwargs["token"])
+            if link is None:
+                status, problem = HTTPStatus.NOT_FOUND, str(invites.InviteInvalid())
+            elif link.state != InviteLink.State.VALID:
+                status, problem = HTTPStatus.GONE, invites.InviteUnusable.MESSAGES[link.state]
+        context.update(problem=problem, group_chat=None if problem else link and link.group_chat)
+        return self.render_to_response(context, status=status)

@@ -29,6 +29,7 @@ from django.db.models.expressions import RawSQL
 from django.db.models.functions import Cast, Replace
 
 from accounts.models import User
+from chat import selectors
 from chat.models import ChatMember, ChatMessage
 from chat.search_index import FTS_TABLE, MESSAGES, SEARCH_VECTOR, TEXT_SEARCH_CONFIG
 
@@ -83,7 +84,8 @@ def search_messages(
     """The messages of ``user``'s chats (or of one of them) that contain every word of
     ``text``, annotated with ``rank`` (higher is better) and ``headline`` (marked with
     ``markers``); unordered (the pagination orders by rank, then id)."""
-    messages = searchable_messages(user).select_related("sender", "group_chat")
+    # Shown as the history shows them (the quote, the reactions), with the chat's name.
+    messages = selectors.shown_messages(searchable_messages(user)).select_related("group_chat")
     if group_chat_id is not None:
         messages = messages.filter(group_chat_id=group_chat_id)
     if connection.vendor == "postgresql":

@@ -2,11 +2,20 @@
 
 from typing import TYPE_CHECKING, TypedDict, cast
 
-from django.db.models import Count, F, OuterRef, Prefetch, QuerySet, Subquery
+from django.db.models import Count, F, OuterRef, Prefetch, Q, QuerySet, Subquery
 from django.db.models.functions import Coalesce
 
 from accounts.models import User
-from chat.models import ChatMember, ChatMessage, GroupChat
+from chat.models import (
+    Attachment,
+    ChatMember,
+    ChatMessage,
+    GroupChat,
+    InviteLink,
+    Mention,
+    Reaction,
+)
+from chat.models.invite_link import invite_link_pk
 
 if TYPE_CHECKING:
     from django_stubs_ext import WithAnnotations
@@ -39,6 +48,15 @@ def member_group_chats(user: User) -> QuerySet[GroupChat]:
     )
 
 
+def invite_link_for_token(token: str) -> InviteLink | None:
+    """The invite link ``token`` names, with its chat; None when the signature does not
+    hold (no query then) or the link is gone with its chat."""
+    pk = invite_link_pk(token)
+    if pk is None:
+        return None
+    return InviteLink.objects.select_related("group_chat").filter(pk=pk).first()
+
+
 def member_group_chat_ids(user: User) -> list[int]:
     """The pks of the chats ``user`` belongs to."""
     return list(ChatMember.objects.filter(user=user).values_list("group_chat_id", flat=True))
@@ -53,6 +71,8 @@ class Overview(TypedDict):
     my_role: str
     last_read_seq: int
     unread_count: int
+    mention_count: int
+    muted: bool
     # The chat's latest message, or nothing (a list of at most one).
     latest_messages: list[ChatMessage]
 
@@ -63,9 +83,10 @@ if TYPE_CHECKING:  # django-stubs' annotated model type exists for the type chec
 
 def group_chat_overview(user: User) -> "QuerySet[GroupChatOverview]":
     """``member_group_chats`` with what the groups page shows of each: the unread count
-    (others' messages after the user's last-read position, deleted ones left out) and
-    the latest message (one more query for the whole page). Most recent activity first:
-    a new message moves its chat up (``chat.services.save_message``)."""
+    (others' messages after the user's last-read position, deleted ones left out), how
+    many of them mention the user, whether the user muted it, and the latest message
+    (one more query for the whole page). Most recent activity first: a new message
+    moves its chat up (``chat.services.save_message``)."""
     unread = (
         ChatMessage.objects.filter(
             group_chat=OuterRef("pk"),
@@ -78,12 +99,56 @@ def group_chat_overview(user: User) -> "QuerySet[GroupChatOverview]":
         .annotate(count=Count("pk"))
         .values("count")
     )
+    # A user is never mentioned in their own messages (chat.services.mentions).
+    mentions = (
+        Mention.objects.filter(
+            user=user,
+            message__group_chat=OuterRef("pk"),
+            message__seq__gt=OuterRef("last_read_seq"),
+            message__deleted_at__isnull=True,
+        )
+        .order_by()
+        .values("user")
+        .annotate(count=Count("pk"))
+        .values("count")
+    )
     latest = ChatMessage.objects.select_related("sender").order_by("-seq")[:1]
     overview = (
         member_group_chats(user)
-        .annotate(last_read_seq=F("members__last_read_seq"))
-        .annotate(unread_count=Coalesce(Subquery(unread), 0))
+        .annotate(last_read_seq=F("members__last_read_seq"), muted=F("members__muted"))
+        .annotate(
+            unread_count=Coalesce(Subquery(unread), 0),
+            mention_count=Coalesce(Subquery(mentions), 0),
+        )
         .prefetch_related(Prefetch("messages", queryset=latest, to_attr="latest_messages"))
     )
     # member_group_chats' my_role is an annotation its declared type does not carry.
     return cast("QuerySet[GroupChatOverview]", overview)
+
+
+def shown_messages(messages: QuerySet[ChatMessage]) -> QuerySet[ChatMessage]:
+    """``messages`` with what showing them needs: the sender, the original a reply
+    quotes and its sender (joined), the reactions with who put them there, the mentions
+    with whom they name, and the attachments (one more query each for the whole page)."""
+    reactions = Reaction.objects.select_related("user")
+    return messages.select_related("sender", "reply_to__sender").prefetch_related(
+        Prefetch("reactions", queryset=reactions), mention_prefetch(), "attachments"
+    )
+
+
+def mention_prefetch() -> "Prefetch[str]":
+    """What a queryset of messages prefetches for their payloads' ``mentions``."""
+    return Prefetch("mentions", queryset=Mention.objects.select_related("user"))
+
+
+def reactions_of(message: ChatMessage) -> list[Reaction]:
+    """One message's reactions, in the order they came, with who put them there."""
+    return list(Reaction.objects.filter(message=message).select_related("user"))
+
+
+def visible_attachments(group_chat: GroupChat, user: User) -> QuerySet[Attachment]:
+    """The attachments of ``group_chat`` that ``user`` (a member: the caller checked) may
+    download: those of its messages not deleted, and their own uploads not yet sent."""
+    sent = Q(message__isnull=False, message__deleted_at__isnull=True)
+    own_unsent = Q(message__isnull=True, uploader=user)
+    return Attachment.objects.filter(sent | own_unsent, group_chat=group_chat)

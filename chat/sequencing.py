@@ -55,17 +55,16 @@ def _insert_statement() -> str:
         return quote(field.column)
 
     last_seq = column(GroupChat, "last_seq")
-    inserted = ", ".join(
-        column(ChatMessage, name)
-        for name in ("group_chat", "sender", "content", "client_id", "created_at", "seq")
-    )
+    names = ("group_chat", "sender", "content", "client_id", "reply_to", "created_at", "seq")
+    inserted = ", ".join(column(ChatMessage, name) for name in names)
     # Identifiers from the models' metadata, quoted; values are parameters.
     return (
         f"WITH next AS (UPDATE {quote(GroupChat._meta.db_table)} "  # noqa: S608
         f"SET {last_seq} = {last_seq} + 1, {column(GroupChat, 'updated_at')} = %(now)s "
         f"WHERE {column(GroupChat, 'id')} = %(chat)s RETURNING {last_seq} AS seq) "
         f"INSERT INTO {quote(ChatMessage._meta.db_table)} ({inserted}) "
-        "SELECT %(chat)s, %(sender)s, %(content)s, %(client_id)s, %(now)s, next.seq FROM next "
+        "SELECT %(chat)s, %(sender)s, %(content)s, %(client_id)s, %(reply_to)s, %(now)s, "
+        "next.seq FROM next "
         f"RETURNING {column(ChatMessage, 'id')}, {column(ChatMessage, 'seq')}"
     )
 
@@ -78,6 +77,7 @@ def _insert_in_one_statement(message: ChatMessage) -> None:
         "sender": message.sender_id,
         "content": message.content,
         "client_id": message.client_id,
+        "reply_to": message.reply_to_id,
     }
     # Inside a caller's transaction, a savepoint keeps a refused insert from
     # breaking it; outside one, the statement is its own transaction.

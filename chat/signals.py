@@ -1,17 +1,21 @@
-"""A membership deleted any way (the API, the admin, the ORM) closes that member's
-sockets in the chat (authentication is checked once, at connect), drops the chat
-from their groups pages (``chat_removed`` on ``/ws/me/``) and them from the other
-members' panels (``member_removed``)."""
+"""What happens whichever way a row goes (the API, the admin, the ORM).
+
+A membership deleted closes that member's sockets in the chat (authentication is
+checked once, at connect), drops the chat from their groups pages (``chat_removed`` on
+``/ws/me/``) and them from the other members' panels (``member_removed``). An attachment
+deleted takes its stored files with it."""
 
 from typing import Any
 
+from django.db import transaction
 from django.db.models.signals import post_delete
 from django.dispatch import receiver
 
 from chat import services
 from chat.messages.chat_detail import MemberRemoved
 from chat.messages.me import ChatPayload, ChatRemoved
-from chat.models import ChatMember, GroupChat
+from chat.models import Attachment, ChatMember, GroupChat
+from chat.services.attachments import delete_files
 from realtime.groups import end_sessions_after_commit
 
 
@@ -27,3 +31,11 @@ def end_removed_members_sessions(
     removed = ChatRemoved(payload=ChatPayload(group_chat_id=instance.group_chat_id))
     services.tell_inboxes([user_pk], removed)
     services.tell_members(instance, MemberRemoved)
+
+
+@receiver(post_delete, sender=Attachment)
+def delete_attachment_files(sender: type[Attachment], instance: Attachment, **kwargs: Any) -> None:
+    """An attachment deleted any way (its message deleted, its chat deleted, never sent)
+    takes its stored files with it, once the deletion commits (a rollback keeps them)."""
+    names = [instance.file.name, instance.thumbnail.name]
+    transaction.on_commit(lambda: delete_files(names))

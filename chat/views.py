@@ -7,22 +7,37 @@ Serializers validate and shape; the views hand what they validated to
 a 403 and its ValidationError a 400 (``config.exceptions``).
 """
 
+from datetime import timedelta
 from http import HTTPStatus
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, get_args
 
 from django.db.models import QuerySet
+from django.db.models.fields.files import FieldFile
+from django.http import Http404, HttpRequest, StreamingHttpResponse
 from django.shortcuts import get_object_or_404
-from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import (
+    OpenApiParameter,
+    OpenApiResponse,
+    extend_schema,
+    extend_schema_view,
+)
 from rest_framework import generics
-from rest_framework.exceptions import NotFound
+from rest_framework.exceptions import APIException, NotFound, PermissionDenied
+from rest_framework.parsers import MultiPartParser
+from rest_framework.permissions import AllowAny
+from rest_framework.renderers import BaseRenderer
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.serializers import BaseSerializer
 from rest_framework.views import APIView
 
 from accounts.models import User
+from accounts.throttles import AddressThrottle
 from chat import search, selectors, services
-from chat.models import Block, ChatMember, ChatMessage, GroupChat
+from chat.downloads import attachment_response
+from chat.models import Attachment, Block, ChatMember, ChatMessage, GroupChat, InviteLink
+from chat.models.reaction import ReactionEmoji
 from chat.pagination import (
     CatchUpFilter,
     GroupChatPagination,
@@ -30,18 +45,29 @@ from chat.pagination import (
     SearchCursorPagination,
 )
 from chat.serializers import (
+    AttachmentSerializer,
     BlockSerializer,
     ChatMemberSerializer,
     ChatMessageSerializer,
     EditedChatMessageSerializer,
     GroupChatOverviewSerializer,
     GroupChatSerializer,
+    InviteLinkSerializer,
+    InviteSerializer,
+    JoinedSerializer,
     LeaveSerializer,
+    MuteSerializer,
+    NewAttachmentSerializer,
     NewBlockSerializer,
     NewChatMemberSerializer,
+    NewInviteLinkSerializer,
     SearchQuerySerializer,
     SearchResultSerializer,
 )
+from chat.services import invites, notifications, reactions
+from chat.services.attachments import upload_attachment
+from chat.uploads import LimitedUploadHandler
+from config.apidocs.schema import ErrorSerializer
 
 if TYPE_CHECKING:
     from chat.selectors import GroupChatOverview
@@ -178,7 +204,7 @@ class ChatMessageListView(GroupChatScopedView, generics.ListAPIView[ChatMessage]
     filter_backends = [CatchUpFilter]
 
     def get_queryset(self) -> QuerySet[ChatMessage]:
-        return self.group_chat.messages.select_related("sender")
+        return selectors.shown_messages(self.group_chat.messages.all())
 
 
 @extend_schema_view(get=extend_schema(parameters=[SearchQuerySerializer]))
@@ -230,6 +256,7 @@ class ChatMessageDetailView(GroupChatScopedView):
             message_id=self.kwargs["message_id"],
             actor=self.actor,
             content=serializer.validated_data["content"],
+            mentions=serializer.validated_data["mentions"],
         )
         return Response(ChatMessageSerializer(message).data)
 
@@ -239,6 +266,144 @@ class ChatMessageDetailView(GroupChatScopedView):
             group_chat=self.group_chat, message_id=self.kwargs["message_id"], actor=self.actor
         )
         return Response(status=HTTPStatus.NO_CONTENT)
+
+
+class AttachmentUploadView(GroupChatScopedView):
+    """Upload a file (multipart/form-data, field ``file``) to send with a message: the
+    answer's ``id`` goes in the socket's ``new_message`` (``attachment_ids``). Its type is
+    read from its content; too large is a 413, refused before it is stored; an upload
+    never sent is deleted after a while."""
+
+    parser_classes = [MultiPartParser]
+    http_method_names = ["post", "options"]
+
+    def initialize_request(self, request: HttpRequest, *args: Any, **kwargs: Any) -> Request:
+        # Before anything reads the body (DRF's CSRF check reads a POST's form): the
+        # size limit is counted as it is read (chat.uploads).
+        request.upload_handlers = [LimitedUploadHandler(request)]
+        return super().initialize_request(request, *args, **kwargs)
+
+    @extend_schema(
+        request={"multipart/form-data": NewAttachmentSerializer},
+        responses={
+            201: AttachmentSerializer,
+            413: OpenApiResponse(description="The file is larger than the limit."),
+        },
+    )
+    def post(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        serializer = NewAttachmentSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        attachment = upload_attachment(
+            group_chat=self.group_chat, uploader=self.actor, file=serializer.validated_data["file"]
+        )
+        return Response(AttachmentSerializer(attachment).data, status=HTTPStatus.CREATED)
+
+
+class AttachmentDownloadView(GroupChatScopedView):
+    """A file of the chat's messages (or one's own upload not yet sent), to members
+    only: membership is checked on every request, so a member who left gets a 404."""
+
+    http_method_names = ["get", "options"]
+
+    def perform_content_negotiation(
+        self, request: Request, force: bool = False
+    ) -> tuple[BaseRenderer, str]:
+        # A browser asks for an image or a download with its own Accept header; the
+        # file is what it gets (errors are JSON), never a 406.
+        return super().perform_content_negotiation(request, force=True)
+
+    def attachment(self) -> Attachment:
+        return get_object_or_404(
+            selectors.visible_attachments(self.group_chat, self.actor),
+            pk=self.kwargs["attachment_id"],
+        )
+
+
+class AttachmentDetailView(AttachmentDownloadView):
+    @extend_schema(responses={(200, "*/*"): OpenApiTypes.BINARY})
+    def get(self, request: Request, *args: Any, **kwargs: Any) -> StreamingHttpResponse:
+        """The file itself: shown inline when an image, otherwise a download."""
+        attachment = self.attachment()
+        return attachment_response(
+            attachment.file,
+            content_type=attachment.content_type,
+            name=attachment.name,
+            inline=attachment.is_image,
+        )
+
+
+class AttachmentThumbnailView(AttachmentDownloadView):
+    @extend_schema(responses={(200, "image/webp"): OpenApiTypes.BINARY})
+    def get(self, request: Request, *args: Any, **kwargs: Any) -> StreamingHttpResponse:
+        """An image's thumbnail (WebP); 404 for other files."""
+        attachment = self.attachment()
+        thumbnail: FieldFile = attachment.thumbnail
+        if not thumbnail:
+            raise Http404("Only images have a thumbnail.")
+        return attachment_response(
+            thumbnail, content_type="image/webp", name="thumbnail.webp", inline=True
+        )
+
+
+@extend_schema(
+    parameters=[
+        OpenApiParameter(
+            "emoji",
+            str,
+            OpenApiParameter.PATH,
+            enum=get_args(ReactionEmoji),
+            description="The reaction, as the emoji itself (percent-encoded in the URL).",
+        )
+    ]
+)
+class ReactionView(GroupChatScopedView):
+    """My reaction with one emoji on a message: ``PUT`` puts it on, ``DELETE`` takes it
+    off; either changes nothing when it is already so. The same service as the socket's
+    ``react``; members' sockets hear of a change (``reaction_changed``) either way."""
+
+    http_method_names = ["put", "delete", "options"]
+
+    def react(self, *, reacted: bool) -> ChatMessage:
+        change = reactions.react(
+            group_chat=self.group_chat,
+            message_id=self.kwargs["message_id"],
+            actor=self.actor,
+            emoji=self.kwargs["emoji"],
+            reacted=reacted,
+        )
+        return change.message
+
+    @extend_schema(request=None, responses={200: ChatMessageSerializer})
+    def put(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        """Put the reaction on: the message with its reactions."""
+        message = self.react(reacted=True)
+        shown = selectors.shown_messages(ChatMessage.objects.filter(pk=message.pk)).get()
+        return Response(ChatMessageSerializer(shown).data)
+
+    @extend_schema(responses={204: None})
+    def delete(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        """Take the reaction off."""
+        self.react(reacted=False)
+        return Response(status=HTTPStatus.NO_CONTENT)
+
+
+class MuteView(GroupChatScopedView):
+    """Mute a chat for me (``PUT``) or unmute it (``DELETE``): a muted chat notifies me
+    of nothing; its unread messages and mentions are still counted."""
+
+    http_method_names = ["put", "delete", "options"]
+
+    @extend_schema(request=None, responses={200: MuteSerializer})
+    def put(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        return self.set_muted(muted=True)
+
+    @extend_schema(responses={200: MuteSerializer})
+    def delete(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        return self.set_muted(muted=False)
+
+    def set_muted(self, *, muted: bool) -> Response:
+        notifications.set_muted(group_chat=self.group_chat, user=self.actor, muted=muted)
+        return Response({"muted": muted})
 
 
 class BlockListView(ChatAPIView, generics.ListCreateAPIView[Block]):
@@ -277,3 +442,106 @@ class BlockDetailView(ChatAPIView):
         )
         services.unblock_user(blocker=self.actor, blocked=block.blocked)
         return Response(status=HTTPStatus.NO_CONTENT)
+
+
+class InviteLinkListView(GroupChatScopedView, generics.ListAPIView[InviteLink]):
+    """The chat's invite links that are not revoked (owners and admins only); make one."""
+
+    serializer_class = InviteLinkSerializer
+    pagination_class = None
+
+    def get_queryset(self) -> QuerySet[InviteLink]:
+        if self.group_chat.my_role not in invites.MANAGERS:  # type: ignore[attr-defined]
+            raise PermissionDenied(invites.ONLY_MANAGERS)
+        return InviteLink.objects.filter(
+            group_chat=self.group_chat, revoked_at__isnull=True
+        ).select_related("created_by", "group_chat")
+
+    @extend_schema(request=NewInviteLinkSerializer, responses={201: InviteLinkSerializer})
+    def post(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        serializer = NewInviteLinkSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        link = invites.create_invite_link(
+            group_chat=self.group_chat,
+            actor=self.actor,
+            expires_in=timedelta(hours=serializer.validated_data["expires_in_hours"]),
+            max_uses=serializer.validated_data["max_uses"],
+        )
+        data = InviteLinkSerializer(link, context=self.get_serializer_context()).data
+        return Response(data, status=HTTPStatus.CREATED)
+
+
+class InviteLinkDetailView(GroupChatScopedView):
+    """Revoke an invite link (owners and admins): nobody joins through it any more."""
+
+    http_method_names = ["delete", "options"]
+
+    @extend_schema(responses={204: None})
+    def delete(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        link = get_object_or_404(
+            InviteLink.objects.select_related("group_chat"),
+            group_chat=self.group_chat,
+            pk=self.kwargs["link_id"],
+        )
+        invites.revoke_invite_link(link=link, actor=self.actor)
+        return Response(status=HTTPStatus.NO_CONTENT)
+
+
+class InviteGone(APIException):
+    """The link exists but lets nobody in any more (expired, revoked, used up)."""
+
+    status_code = HTTPStatus.GONE
+
+
+UNUSABLE = OpenApiResponse(
+    ErrorSerializer, "The link expired, was revoked or was used as many times as it allows."
+)
+INVALID = OpenApiResponse(ErrorSerializer, "No such link: forged, altered or cut short.")
+
+
+class InviteTokenView(ChatAPIView):
+    """A view of ``/api/invites/<token>/``: every request counts against the client
+    address's limit (``invite.address``), found or not, so links cannot be guessed in bulk."""
+
+    throttle_classes = [AddressThrottle]
+    throttle_scope = "invite"
+
+
+class InviteView(InviteTokenView):
+    """What an invite link opens (anyone holding it may ask): the chat's name, and
+    whether I am in it already."""
+
+    permission_classes = [AllowAny]
+
+    @extend_schema(responses={200: InviteSerializer, 404: INVALID, 410: UNUSABLE})
+    def get(self, request: Request, token: str) -> Response:
+        link = selectors.invite_link_for_token(token)
+        if link is None:
+            raise invites.InviteInvalid()
+        if link.state != InviteLink.State.VALID:
+            raise InviteGone(invites.InviteUnusable.MESSAGES[link.state])
+        user = request.user
+        is_member = isinstance(user, User) and selectors.is_member(user, link.group_chat_id)
+        invite = {
+            "group_chat_id": link.group_chat_id,
+            "group_chat_name": link.group_chat.name,
+            "is_member": is_member,
+        }
+        return Response(InviteSerializer(invite).data)
+
+
+class JoinView(InviteTokenView):
+    """Join the chat of an invite link, as a member (201); already in it: 200, and the
+    link is not counted."""
+
+    @extend_schema(
+        request=None, responses={200: JoinedSerializer, 201: JoinedSerializer, 410: UNUSABLE}
+    )
+    def post(self, request: Request, token: str) -> Response:
+        try:
+            membership, joined = invites.join_by_invite(token=token, user=self.actor)
+        except invites.InviteUnusable as unusable:
+            raise InviteGone(str(unusable)) from None
+        data = {"group_chat_id": membership.group_chat_id, "already_member": not joined}
+        status = HTTPStatus.CREATED if joined else HTTPStatus.OK
+        return Response(JoinedSerializer(data).data, status=status)

@@ -1,5 +1,5 @@
-"""The Redis channel layer, with two fixes: sharding over several hosts, and a worker's
-receive loop that waits out a Redis outage.
+"""The Redis channel layer, with two fixes, sharding over several hosts and a worker's
+receive loop that waits out a Redis outage, and one change: worker-local fan-out.
 
 Sharding: channels-redis 4.3's ``RedisChannelLayer`` picks a shard for a
 process-specific channel (``specific.<process>!<socket>``) by hashing its FULL name when
@@ -19,11 +19,24 @@ the read waits instead: it tries again every ``RECEIVE_RETRY_SECONDS`` until Red
 answers, logging once, and the sockets stay open. A restarted Redis has forgotten the
 groups: once the read gets through again, ``reconnected()`` tells the sockets, which
 join theirs again at once (``realtime.membership``) rather than at their next refresh.
+
+Worker-local fan-out: a group send is already one Redis message per worker (naming the
+worker's member sockets), but the worker's receive loop then puts it in the buffer of
+each of those sockets, and each socket's consumer wakes for it: channels-redis's
+``receive()`` starts two tasks per socket per message, channels' dispatch loop one more,
+the largest share of a worker's CPU per delivery. A consumer that says how to take a
+group message at once (``deliver_locally``) gets it from the worker's one delivery task
+instead, which calls each such consumer's handler in turn, in the order the messages
+came: no task and no wake-up per socket. A socket whose buffer still holds older
+messages, or that has not asked (a consumer still connecting, any plain Channels
+consumer), gets its buffer as before, so each socket still sees its messages in order.
 """
 
 import asyncio
 import logging
 import weakref
+from collections import deque
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 from channels_redis.core import RedisChannelLayer
@@ -35,6 +48,47 @@ logger = logging.getLogger(__name__)
 # How long the receive loop waits before trying an unreachable Redis again.
 RECEIVE_RETRY_SECONDS = 0.5
 
+Handler = Callable[[dict[str, Any]], Awaitable[None]]
+
+
+class LocalDelivery:
+    """One event loop's consumers that take group messages at once, and the one task
+    that hands the messages to them, in order."""
+
+    def __init__(self) -> None:
+        self.handlers: dict[str, Handler] = {}
+        self.queue: deque[tuple[list[Handler], dict[str, Any]]] = deque()
+        self.waiting = asyncio.Event()
+        self.task = asyncio.get_running_loop().create_task(self.deliver())
+
+    def take(self, channels: list[str], message: dict[str, Any], buffers: Any) -> list[str]:
+        """Queue ``message`` for those of ``channels`` that take it at once and have
+        nothing older in their buffers; return the others."""
+        direct, buffered = [], []
+        for channel in channels:
+            handler = self.handlers.get(channel)
+            buffer = buffers.get(channel)
+            if handler is not None and (buffer is None or buffer.empty()):
+                direct.append(handler)
+            else:
+                buffered.append(channel)
+        if direct:
+            self.queue.append((direct, message))
+            self.waiting.set()
+        return buffered
+
+    async def deliver(self) -> None:
+        while True:
+            await self.waiting.wait()
+            self.waiting.clear()
+            while self.queue:
+                handlers, message = self.queue.popleft()
+                for handler in handlers:
+                    try:
+                        await handler(message)
+                    except Exception:
+                        logger.exception("Delivering %r to a socket failed", message.get("type"))
+
 
 class ShardedRedisChannelLayer(RedisChannelLayer):  # type: ignore[misc]  # untyped base
     def __init__(self, *args: Any, **kwargs: Any) -> None:
@@ -42,6 +96,22 @@ class ShardedRedisChannelLayer(RedisChannelLayer):  # type: ignore[misc]  # unty
         self._reconnected: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, asyncio.Event] = (
             weakref.WeakKeyDictionary()
         )
+        self._local: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, LocalDelivery] = (
+            weakref.WeakKeyDictionary()
+        )
+
+    def deliver_locally(self, channel: str, handler: Handler | None) -> None:
+        """From now on, hand group messages for ``channel`` (a socket's channel in this
+        process) to ``handler`` at once, or with None, through its buffer again."""
+        loop = asyncio.get_running_loop()
+        local = self._local.get(loop)
+        if handler is None:
+            if local is not None:
+                local.handlers.pop(channel, None)
+            return
+        if local is None:
+            local = self._local[loop] = LocalDelivery()
+        local.handlers[channel] = handler
 
     def reconnected(self) -> asyncio.Event:
         """Set when this event loop's receive reaches Redis again after an outage (a new
@@ -63,7 +133,9 @@ class ShardedRedisChannelLayer(RedisChannelLayer):  # type: ignore[misc]  # unty
         reached (``RECEIVE_RETRY_SECONDS`` apart) instead of raising. Once Redis answers
         a PING again, the sockets are told (``reconnected``) before the read resumes:
         the read itself returns only when a message comes, and none will until the
-        sockets are back in their groups."""
+        sockets are back in their groups. A group message's sockets that take it at
+        once get it from the loop's delivery task (``LocalDelivery``); the channels
+        returned are the rest."""
         unreachable = False
         while True:
             try:
@@ -72,9 +144,15 @@ class ShardedRedisChannelLayer(RedisChannelLayer):  # type: ignore[misc]  # unty
                     unreachable = False
                     logger.warning("Channel layer reachable again")
                     self.reconnected().set()
-                return await super().receive_single(channel)
+                message_channel, message = await super().receive_single(channel)
             except (RedisConnectionError, RedisTimeoutError) as exc:
                 if not unreachable:
                     logger.warning("Channel layer unreachable (%r): waiting for it", exc)
                     unreachable = True
                 await asyncio.sleep(RECEIVE_RETRY_SECONDS)
+                continue
+            local = self._local.get(asyncio.get_running_loop())
+            if local is not None and isinstance(message_channel, list):
+                # A group message: what is left goes to the buffers, as before.
+                message_channel = local.take(message_channel, message, self.receive_buffer)
+            return message_channel, message

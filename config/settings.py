@@ -6,6 +6,7 @@ embedded: SQLite and the in-memory channel layer, DEBUG off unless asked for.
 """
 
 import ipaddress
+import json
 import os
 import re
 from collections.abc import Callable
@@ -375,6 +376,8 @@ _AUTH_THROTTLE_DEFAULTS = {
     "signup.username": "10/hour",
     "refresh.address": "60/min",
     "refresh.username": "30/min",
+    # Opening and joining by invite links (a link's token is a credential too).
+    "invite.address": "60/min",
 }
 AUTH_THROTTLE_RATES = {
     scope: os.environ.get("THROTTLE_" + scope.replace(".", "_").upper(), "") or rate
@@ -444,8 +447,15 @@ USE_TZ = True
 
 STATIC_URL = "static/"
 STATIC_ROOT = BASE_DIR / "staticfiles"
+# Where attachments are stored: the file system under MEDIA_ROOT by default, or any
+# Django storage class with its options as JSON, e.g. django-storages' S3 one
+# (docs/operations.md, "Attachments").
 STORAGES = {
-    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "default": {
+        "BACKEND": os.environ.get("MEDIA_STORAGE_BACKEND", "").strip()
+        or "django.core.files.storage.FileSystemStorage",
+        "OPTIONS": json.loads(os.environ.get("MEDIA_STORAGE_OPTIONS", "").strip() or "{}"),
+    },
     "staticfiles": {
         "BACKEND": (
             "django.contrib.staticfiles.storage.StaticFilesStorage"
@@ -454,6 +464,32 @@ STORAGES = {
         )
     },
 }
+
+# Attachments (chat.services.attachments) are stored through the default storage above:
+# files under MEDIA_ROOT, never served from it directly (every download goes through the
+# app, which checks membership: docs/operations.md, "Attachments").
+MEDIA_ROOT = Path(os.environ.get("MEDIA_ROOT", "").strip() or BASE_DIR / "media")
+# The largest file a member may attach, in bytes; a bigger one is refused before it is
+# stored whole (chat.uploads). The proxy's own limit (config/haproxy.cfg) must allow it.
+ATTACHMENT_MAX_BYTES = env_int("ATTACHMENT_MAX_BYTES", 25 * 1024 * 1024)
+# What may be attached, by the type read from the content (chat.filetypes): of
+# image/png, image/jpeg, image/gif, image/webp, application/pdf, application/zip and
+# text/plain. HTML, SVG and scripts are refused whatever this says.
+ATTACHMENT_ALLOWED_TYPES = env_list(
+    "ATTACHMENT_ALLOWED_TYPES",
+    [
+        "image/png",
+        "image/jpeg",
+        "image/gif",
+        "image/webp",
+        "application/pdf",
+        "application/zip",
+        "text/plain",
+    ],
+)
+# Uploads not sent with a message after this many hours are deleted by
+# `manage.py purge_unsent_attachments` (run it from cron or a scheduler).
+ATTACHMENT_UNSENT_HOURS = env_int("ATTACHMENT_UNSENT_HOURS", 24)
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
@@ -538,6 +574,10 @@ REALTIME: dict[str, object] = {
     "DATABASE_THREADS": REALTIME_DATABASE_THREADS,
     "SESSION_SOCKET_SECONDS": JWT_ACCESS_MINUTES * 60,
 }
+# How long a worker gathers a chat's read positions before telling the chat's sockets
+# of them all in one ``members_read`` ("seen by": chat/services/seen_by.py): the longest
+# a "seen by" waits, and what bounds its messages in a busy chat.
+MEMBERS_READ_SECONDS = env_float("MEMBERS_READ_SECONDS", 1.0)
 # Those threads must leave the pool a connection for HTTP requests.
 if _POOLED and REALTIME_DATABASE_THREADS >= DATABASE_POOL_MAX_SIZE:
     raise ImproperlyConfigured(

@@ -297,6 +297,7 @@ class RealtimeConsumer(
             self.close_when_expired(result.expires_at)
         await self.send_message(AuthenticationMessage.for_status(HTTPStatus.OK))
         self.ready = True
+        self.deliver_locally(True)
 
     async def websocket_receive(self, message: dict[str, Any]) -> None:
         """A frame arrives: count it before anything is awaited, then queue it for
@@ -515,15 +516,32 @@ class RealtimeConsumer(
         """Tell the client why (an ``authentication`` message), then close. Frames
         still queued are dropped."""
         self.ready = False
+        self.deliver_locally(False)
         self.inbox.clear()
         await self.send_message(AuthenticationMessage.for_status(status, detail))
         await self.close(code=CLOSE_CODE_BASE + status)
 
     # Inside
 
+    def deliver_locally(self, on: bool) -> None:
+        """Ask the channel layer, if it can (``config.channel_layers``), to hand this
+        socket its group messages at once from the worker's one delivery task, rather
+        than through the socket's buffer and its own wake-up (on, once the client is
+        told 200); or to stop (off, as the socket ends)."""
+        deliver = getattr(self.channel_layer, "deliver_locally", None)
+        if deliver is not None:
+            deliver(self.channel_name, self.take_group_event if on else None)
+
+    async def take_group_event(self, event: dict[str, Any]) -> None:
+        """A group event handed over by the layer's delivery task: handled as the
+        consumer's own dispatch would, while the socket is open."""
+        if self.ready:
+            await self.dispatch(event)
+
     def give_up_work(self) -> None:
         """Give back the user's socket slot and drop the frames not yet handled."""
         self.ready = False
+        self.deliver_locally(False)
         if self.socket_slot is not None:
             open_sockets.release(self.socket_slot)
             self.socket_slot = None

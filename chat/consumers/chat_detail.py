@@ -16,6 +16,7 @@ from chat.messages.chat_detail import (
     MemberPayload,
     MemberRemoved,
     MemberRoleChanged,
+    MembersRead,
     MemberTyping,
     MessageDeleted,
     MessageEdited,
@@ -25,6 +26,8 @@ from chat.messages.chat_detail import (
     OnlinePayload,
     Presence,
     PresencePayload,
+    React,
+    ReactionChanged,
     SavedPayload,
     SenderPayload,
     Typing,
@@ -32,6 +35,7 @@ from chat.messages.chat_detail import (
 )
 from chat.models import ChatMember, GroupChat
 from chat.permissions import IsMemberOfRoutedChat
+from chat.services import reactions, seen_by
 from realtime.consumers import RealtimeConsumer
 from realtime.database import database_sync_to_async
 from realtime.messages import ErrorMessage, ErrorPayload, GroupMessage
@@ -53,8 +57,12 @@ class ChatDetailConsumer(RealtimeConsumer[ChatDetailIncoming, GroupChat]):
 
     An edit or a delete goes to ``chat.services`` (where the rules are); the acting
     socket learns it worked from the ``message_edited`` / ``message_deleted`` every
-    member gets, or gets an ``error`` saying why not. ``mark_read`` stores the member's
-    last-read position (their ``/ws/me/`` sockets get ``chat_read``).
+    member gets, or gets an ``error`` saying why not; so does ``react``
+    (``chat.services.reactions``, every member gets ``reaction_changed``). A
+    ``new_message`` with ``reply_to`` answers an earlier message of the chat
+    (``chat.services.replies``). ``mark_read`` stores the member's last-read position
+    (their ``/ws/me/`` sockets get ``chat_read``); the chat's sockets hear of it in the
+    next ``members_read`` (``chat.services.seen_by``).
 
     Presence and typing are never stored in the database (``chat.presence``): ``here``
     keeps this socket online in the cache for a while and is answered with who is
@@ -75,9 +83,11 @@ class ChatDetailConsumer(RealtimeConsumer[ChatDetailIncoming, GroupChat]):
         MemberMessage,
         MessageEdited,
         MessageDeleted,
+        ReactionChanged,
         MemberAdded,
         MemberRoleChanged,
         MemberRemoved,
+        MembersRead,
         MessageSaved,
         MemberTyping,
         Presence,
@@ -100,6 +110,7 @@ class ChatDetailConsumer(RealtimeConsumer[ChatDetailIncoming, GroupChat]):
                         message_id=message.payload.id,
                         actor=self.authenticated_user,
                         content=message.payload.content,
+                        mentions=message.payload.mentions,
                     )
                 case DeleteChatMessage():
                     await database_sync_to_async(services.delete_message)(
@@ -107,8 +118,16 @@ class ChatDetailConsumer(RealtimeConsumer[ChatDetailIncoming, GroupChat]):
                         message_id=message.payload.id,
                         actor=self.authenticated_user,
                     )
+                case React():
+                    await database_sync_to_async(reactions.react)(
+                        group_chat=self.obj,
+                        message_id=message.payload.id,
+                        actor=self.authenticated_user,
+                        emoji=message.payload.emoji,
+                        reacted=message.payload.reacted,
+                    )
                 case MarkRead():
-                    await database_sync_to_async(services.mark_read)(
+                    await seen_by.amark_read(
                         group_chat=self.obj, user=self.authenticated_user, seq=message.payload.seq
                     )
                 case Typing():
@@ -125,14 +144,17 @@ class ChatDetailConsumer(RealtimeConsumer[ChatDetailIncoming, GroupChat]):
             sender=self.authenticated_user,
             content=message.payload.content,
             client_id=message.payload.client_id,
+            reply_to=message.payload.reply_to,
             sender_channel=self.channel_name,
+            attachment_ids=message.payload.attachment_ids,
+            mentions=message.payload.mentions,
         )
         if message.payload.client_id is None and posted.relayed:
             return
         await self.send_message(
             MessageSaved(
                 payload=SavedPayload(
-                    message=MemberPayload.from_message(posted.message),
+                    message=MemberPayload.from_message(posted.message, posted.reactions),
                     relayed=posted.relayed,
                     duplicate=not posted.created,
                 )

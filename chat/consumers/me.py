@@ -5,6 +5,7 @@ from chat.messages.me import (
     ChatActivity,
     ChatAdded,
     ChatDeleted,
+    ChatMuted,
     ChatRead,
     ChatRemoved,
     ChatRenamed,
@@ -27,14 +28,22 @@ class MeConsumer(RealtimeConsumer[PingMessage, None]):
 
     It joins the user's inbox group, so it hears what was pushed to that user
     (``chat.messages.me``): a chat added, removed, renamed or deleted, a chat marked
-    read; and the activity group of each of the user's chats, for their new messages
-    (``chat_activity``), joined and left as the inbox says the user's chats change.
+    read, muted or unmuted; and the activity group of each of the user's chats, for their
+    new messages (``chat_activity``), joined and left as the inbox says the user's chats change.
     Nothing to send but ping: marking a chat read is the chat socket's ``mark_read``.
     """
 
     permission_classes = (IsAuthenticated,)
     # All pushed to the user's inbox group (chat.services).
-    outgoing_messages = (ChatActivity, ChatAdded, ChatRemoved, ChatDeleted, ChatRenamed, ChatRead)
+    outgoing_messages = (
+        ChatActivity,
+        ChatAdded,
+        ChatRemoved,
+        ChatDeleted,
+        ChatRenamed,
+        ChatRead,
+        ChatMuted,
+    )
 
     async def get_groups(self) -> list[str]:
         chats = await database_sync_to_async(selectors.member_group_chat_ids)(

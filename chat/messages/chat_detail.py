@@ -1,12 +1,15 @@
 """What the group chat consumer (``/ws/chat/<pk>/``) receives and sends."""
 
+from collections.abc import Iterable
 from datetime import datetime
 from typing import Annotated, Literal
 
-from pydantic import AfterValidator, Field, StringConstraints
+from pydantic import AfterValidator, Field, StringConstraints, model_validator
 from pydantic_core import PydanticCustomError
 
-from chat.models import ChatMember, ChatMessage
+from accounts.models import User
+from chat.models import Attachment, ChatMember, ChatMessage, Mention, Reaction, ReactionEmoji
+from chat.models.attachment import MAX_ATTACHMENTS_PER_MESSAGE
 from chat.models.chat_message import CLIENT_ID_MAX_LENGTH, CLIENT_ID_PATTERN, MAX_MESSAGE_LENGTH
 from realtime.messages import BaseMessage, BasePayload, GroupMessage, SignalMessage
 
@@ -44,14 +47,38 @@ ClientId = Annotated[
 ]
 
 
+# The most users one message may name by id (``mentions``).
+MAX_MENTIONS = 50
+
+# The users a message names, by id, as the composer picked them: each must exist (else
+# the message is refused) and be written in the text as ``@name``; those who are not
+# members of the chat are left out. ``@name`` written for a member is a mention too.
+MentionIds = Annotated[list[Annotated[int, Field(ge=1)]], Field(max_length=MAX_MENTIONS)]
+
+
 # Received
 
 
 class MessagePayload(BasePayload):
-    content: MessageContent
+    # May be blank (or left out) when ``attachment_ids`` names files to send.
+    content: Annotated[
+        str, StringConstraints(max_length=MAX_MESSAGE_LENGTH), AfterValidator(without_nul)
+    ] = ""
     # Optional. A resend with the same id stores nothing new and is answered with
     # the message first saved under it.
     client_id: ClientId | None = None
+    # Optional: the id of the earlier message of this chat that this one answers.
+    reply_to: int | None = None
+    mentions: MentionIds = []
+    # Files uploaded first over HTTP (``POST /api/groups/<pk>/attachments/``), by the
+    # ids the upload answered: the sender's own, unsent, in this chat. Never file bytes.
+    attachment_ids: list[int] = Field(default_factory=list, max_length=MAX_ATTACHMENTS_PER_MESSAGE)
+
+    @model_validator(mode="after")
+    def says_something(self) -> "MessagePayload":
+        if not self.attachment_ids:
+            self.content = stripped_not_blank(self.content)
+        return self
 
 
 class NewChatMessage(BaseMessage):
@@ -66,6 +93,8 @@ class NewChatMessage(BaseMessage):
 class EditPayload(BasePayload):
     id: int
     content: MessageContent
+    # The mentions of the new text (as ``new_message``'s): they replace the old ones.
+    mentions: MentionIds = []
 
 
 class EditChatMessage(BaseMessage):
@@ -85,6 +114,22 @@ class DeleteChatMessage(BaseMessage):
 
     action: Literal["delete_message"] = "delete_message"
     payload: DeletePayload
+
+
+class ReactPayload(BasePayload):
+    id: int
+    emoji: ReactionEmoji
+    # True puts the member's reaction on, False takes it off; either changes nothing
+    # when it is already so (two tabs, or a resend, cannot add it twice).
+    reacted: bool = True
+
+
+class React(BaseMessage):
+    """Put an emoji reaction on a message, or take it off (``reacted: false``). Every
+    member gets ``reaction_changed`` when it changed something."""
+
+    action: Literal["react"] = "react"
+    payload: ReactPayload
 
 
 class ReadPayload(BasePayload):
@@ -117,7 +162,9 @@ class Here(SignalMessage):
 
 
 # Every action the consumer accepts (ping aside), discriminated on ``action``.
-ChatDetailIncoming = NewChatMessage | EditChatMessage | DeleteChatMessage | MarkRead | Typing | Here
+ChatDetailIncoming = (
+    NewChatMessage | EditChatMessage | DeleteChatMessage | React | MarkRead | Typing | Here
+)
 
 
 # Sent to every member
@@ -126,6 +173,109 @@ ChatDetailIncoming = NewChatMessage | EditChatMessage | DeleteChatMessage | Mark
 class SenderPayload(BasePayload):
     id: int
     username: str
+
+    @classmethod
+    def of(cls, user: User | None) -> "SenderPayload | None":
+        """Who ``user`` is on the wire; None for an account that is gone."""
+        return None if user is None else cls(id=user.pk, username=user.username)
+
+
+# How much of the original a reply quotes: its first line, at most this long.
+SNIPPET_CHARS = 100
+
+
+class ReplyPayload(BasePayload):
+    """The message a reply answers, as the reply quotes it: as it is now (the snippet
+    follows its edits; a deleted original is a tombstone)."""
+
+    id: int
+    seq: int
+    sender: SenderPayload | None
+    # The original's first line, at most SNIPPET_CHARS characters; empty once deleted.
+    snippet: str
+    deleted: bool
+
+    @classmethod
+    def from_message(cls, original: ChatMessage) -> "ReplyPayload":
+        first_line = original.content.split("\n", 1)[0]
+        return cls(
+            id=original.pk,
+            seq=original.seq,
+            sender=SenderPayload.of(original.sender),
+            snippet=first_line[:SNIPPET_CHARS],
+            deleted=original.deleted_at is not None,
+        )
+
+
+class ReactionPayload(BasePayload):
+    """One emoji on a message: how many members put it there, and who."""
+
+    emoji: ReactionEmoji
+    count: int
+    users: list[SenderPayload]
+
+    @classmethod
+    def summary(cls, reactions: Iterable[Reaction]) -> list["ReactionPayload"]:
+        """A message's reactions (in the order they came, users loaded) by emoji, each
+        emoji where it first appeared."""
+        users: dict[str, list[SenderPayload]] = {}
+        for reaction in reactions:
+            users.setdefault(reaction.emoji, []).append(
+                SenderPayload(id=reaction.user.pk, username=reaction.user.username)
+            )
+        return [
+            cls.model_validate({"emoji": emoji, "count": len(who), "users": who})
+            for emoji, who in users.items()
+        ]
+
+
+class AttachmentPayload(BasePayload):
+    """A file sent with a message; ``url`` downloads it (members only)."""
+
+    id: int
+    name: str
+    # Read from the content when it was uploaded, not from its name.
+    content_type: str
+    size: int
+    # Images only: their size in pixels, and a small WebP of them to show inline.
+    width: int | None = None
+    height: int | None = None
+    url: str
+    thumbnail_url: str | None = None
+
+    @classmethod
+    def from_attachment(cls, attachment: Attachment) -> "AttachmentPayload":
+        return cls(
+            id=attachment.pk,
+            name=attachment.name,
+            content_type=attachment.content_type,
+            size=attachment.size,
+            width=attachment.width,
+            height=attachment.height,
+            url=attachment.get_absolute_url(),
+            thumbnail_url=attachment.get_thumbnail_url(),
+        )
+
+
+class MentionPayload(BasePayload):
+    """A member the message names: ``handle`` is the name as the text wrote it after
+    the "@", ``user`` who it names now (a renamed user keeps their mentions)."""
+
+    user: SenderPayload
+    handle: str
+
+    @classmethod
+    def from_mention(cls, mention: Mention) -> "MentionPayload":
+        user = mention.user
+        return cls(user=SenderPayload(id=user.pk, username=user.username), handle=mention.handle)
+
+
+def mentions_of(message: ChatMessage) -> list[Mention]:
+    """The message's mentions, from its prefetched ``mentions`` (with their users):
+    a text without an "@" names nobody, and costs no query."""
+    if "@" not in message.content:
+        return []
+    return list(message.mentions.all())
 
 
 class MemberPayload(BasePayload):
@@ -144,20 +294,39 @@ class MemberPayload(BasePayload):
     edited_at: datetime | None = None
     # A tombstone: the message was deleted; its content is empty, its seq kept.
     deleted: bool = False
+    # The members it names (``@name``), in the order the text names them.
+    mentions: list[MentionPayload] = []
+    # The message this one answers, or null.
+    reply_to: ReplyPayload | None = None
+    # Its reactions by emoji (none on a new message or a tombstone).
+    reactions: list[ReactionPayload] = []
+    # The files sent with it (none once it is deleted).
+    attachments: list[AttachmentPayload] = []
 
     @classmethod
-    def from_message(cls, message: ChatMessage) -> "MemberPayload":
-        sender = message.sender
+    def from_message(
+        cls, message: ChatMessage, reactions: Iterable[Reaction] = ()
+    ) -> "MemberPayload":
+        """``message`` (its sender and ``reply_to`` loaded) with ``reactions``, its
+        reactions as ``ReactionPayload.summary`` takes them. Its attachments are read from
+        the database unless prefetched (as the services and the history do); a message
+        built in memory, never stored, has none."""
+        original = message.reply_to
+        attachments = [] if message._state.adding else message.attachments.all()
         return cls(
             id=message.pk,
             group_chat_id=message.group_chat_id,
             seq=message.seq,
             content=message.content,
-            sender=SenderPayload(id=sender.pk, username=sender.username) if sender else None,
+            sender=SenderPayload.of(message.sender),
             created_at=message.created_at,
             client_id=message.client_id,
             edited_at=message.edited_at,
             deleted=message.deleted_at is not None,
+            mentions=[MentionPayload.from_mention(mention) for mention in mentions_of(message)],
+            reply_to=None if original is None else ReplyPayload.from_message(original),
+            reactions=ReactionPayload.summary(reactions),
+            attachments=[AttachmentPayload.from_attachment(item) for item in attachments],
         )
 
 
@@ -184,6 +353,24 @@ class MessageDeleted(GroupMessage):
     payload: MemberPayload
 
 
+class ReactionChangePayload(BasePayload):
+    message_id: int
+    emoji: ReactionEmoji
+    user: SenderPayload
+    # True: ``user`` put the emoji on; False: took it off.
+    reacted: bool
+    # How many members have this emoji on the message now.
+    count: int
+
+
+class ReactionChanged(GroupMessage):
+    """A member put a reaction on a message or took it off, as every member receives
+    it (``is_mine`` for that member's sockets)."""
+
+    action: Literal["reaction_changed"] = "reaction_changed"
+    payload: ReactionChangePayload
+
+
 class MembershipPayload(BasePayload):
     """A membership, as ``GET /api/groups/<pk>/members/`` lists it."""
 
@@ -193,6 +380,8 @@ class MembershipPayload(BasePayload):
     joined_at: datetime
     # Who added them: null when they created the chat or the adder's account is gone.
     added_by: SenderPayload | None = None
+    # The seq of the last message they have read (what "seen by" shows).
+    last_read_seq: int = 0
 
     @classmethod
     def from_membership(cls, membership: ChatMember) -> "MembershipPayload":
@@ -203,6 +392,7 @@ class MembershipPayload(BasePayload):
             chat_role=membership.role,
             joined_at=membership.joined_at,
             added_by=None if adder is None else SenderPayload(id=adder.pk, username=adder.username),
+            last_read_seq=membership.last_read_seq,
         )
 
 
@@ -250,6 +440,27 @@ class Presence(GroupMessage):
 
     action: Literal["presence"] = "presence"
     payload: PresencePayload
+
+
+class ReadPosition(BasePayload):
+    user_id: int
+    # The seq of the last message this member has read.
+    last_read_seq: int
+
+
+class MembersReadPayload(BasePayload):
+    # Each member whose read position moved, once, with the latest position.
+    reads: list[ReadPosition]
+
+
+class MembersRead(GroupMessage):
+    """Members read further (``mark_read``): each worker gathers a chat's new read
+    positions for ``MEMBERS_READ_SECONDS`` and sends them as one message, so a read
+    costs at most one message to the chat, however many read at once. The pages show
+    "seen by" from them."""
+
+    action: Literal["members_read"] = "members_read"
+    payload: MembersReadPayload
 
 
 # Sent to the sending socket

@@ -62,6 +62,9 @@ class LastMessagePayload(BasePayload):
 class ActivityPayload(BasePayload):
     group_chat_id: int
     last_message: LastMessagePayload
+    # The ids of the members the message mentions: theirs is one more mention to count
+    # (and, unless they muted the chat, to notify).
+    mentions: list[int] = []
 
 
 class ChatActivity(GroupMessage):
@@ -78,6 +81,10 @@ class SummaryPayload(BasePayload):
     name: str
     my_role: str
     unread_count: int
+    # The unread messages that mention the user.
+    mention_count: int
+    # The user muted the chat: nothing of it is notified (still counted).
+    muted: bool
     last_message: LastMessagePayload | None
 
     @classmethod
@@ -89,6 +96,8 @@ class SummaryPayload(BasePayload):
             name=group_chat.name,
             my_role=group_chat.my_role,
             unread_count=group_chat.unread_count,
+            mention_count=group_chat.mention_count,
+            muted=group_chat.muted,
             last_message=LastMessagePayload.from_message(latest[0]) if latest else None,
         )
 
@@ -132,6 +141,7 @@ class ReadPositionPayload(BasePayload):
     group_chat_id: int
     last_read_seq: int
     unread_count: int
+    mention_count: int
 
 
 class ChatRead(GroupMessage):
@@ -139,3 +149,15 @@ class ChatRead(GroupMessage):
 
     action: Literal["chat_read"] = "chat_read"
     payload: ReadPositionPayload
+
+
+class MutedPayload(BasePayload):
+    group_chat_id: int
+    muted: bool
+
+
+class ChatMuted(GroupMessage):
+    """The user muted or unmuted a chat (from any of their pages)."""
+
+    action: Literal["chat_muted"] = "chat_muted"
+    payload: MutedPayload

@@ -31,6 +31,9 @@ class ChatMember(models.Model):
     # The seq of the last message this member has seen (``chat.services.mark_read``):
     # what is unread is after it. A new member starts at the chat's latest message.
     last_read_seq = models.PositiveBigIntegerField(default=0, editable=False)
+    # Muted (``chat.services.notifications``): the member's pages notify them of nothing
+    # from this chat; unread messages and mentions are still counted.
+    muted = models.BooleanField(default=False)
 
     class Meta:
         ordering = ["joined_at", "pk"]

@@ -46,6 +46,17 @@ class ChatMessage(models.Model):
     # A deleted message stays as a tombstone (content emptied, ``deleted_at`` set):
     # its seq keeps its place, so no member's page sees a hole it must fetch.
     deleted_at = models.DateTimeField(null=True, blank=True, editable=False)
+    # The earlier message of the same chat this one answers (``chat.services.replies``).
+    # A deleted original stays as a tombstone, so a reply keeps pointing at it; only
+    # removing the row itself (the admin) leaves the reply without one.
+    reply_to = models.ForeignKey(
+        "self",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        editable=False,
+        related_name="replies",
+    )
 
     class Meta:
         # Ids grow with time; history is read and paged per chat by id.

@@ -7,7 +7,9 @@ code (``realtime.database.database_sync_to_async``); ``apost_message`` is the on
 written for async callers."""
 
 import logging
-from dataclasses import dataclass
+from collections.abc import Sequence
+from contextlib import nullcontext
+from dataclasses import dataclass, field
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
@@ -25,6 +27,7 @@ from chat.messages.chat_detail import (
     MembershipPayload,
     MessageDeleted,
     MessageEdited,
+    mentions_of,
 )
 from chat.messages.me import (
     ActivityPayload,
@@ -41,8 +44,10 @@ from chat.messages.me import (
     activity_group,
     inbox_group,
 )
-from chat.models import Block, ChatMember, ChatMessage, GroupChat
+from chat.models import Block, ChatMember, ChatMessage, GroupChat, Reaction
 from chat.sequencing import insert_numbered
+from chat.services import attachments, replies
+from chat.services.mentions import find_mentions, forget_mentions, load_mentions, store_mentions
 from realtime.database import database_sync_to_async
 from realtime.groups import Sender, apush, end_sessions_after_commit, push, push_after_commit
 from realtime.messages import GroupMessage
@@ -161,23 +166,27 @@ def _latest_seq(group_chat: GroupChat) -> int:
 
 
 @transaction.atomic
-def mark_read(*, group_chat: GroupChat, user: User, seq: int) -> None:
+def mark_read(*, group_chat: GroupChat, user: User, seq: int) -> int | None:
     """``user`` has seen ``group_chat`` up to ``seq`` (at most its latest message): their
     last-read position moves forward, never back, and their ``/ws/me/`` sockets get
-    ``chat_read`` with what is left unread."""
+    ``chat_read`` with what is left unread and the mentions among it. Returns the new
+    position, or None when it did not move (the chat's other members hear of it through
+    ``chat.services.seen_by``)."""
     seq = min(seq, _latest_seq(group_chat))
     moved = ChatMember.objects.filter(
         group_chat=group_chat, user=user, last_read_seq__lt=seq
     ).update(last_read_seq=seq)
     if not moved:
-        return
+        return None
     overview = selectors.group_chat_overview(user).get(pk=group_chat.pk)
     position = ReadPositionPayload(
         group_chat_id=group_chat.pk,
         last_read_seq=overview.last_read_seq,
         unread_count=overview.unread_count,
+        mention_count=overview.mention_count,
     )
     tell_inboxes([user.pk], ChatRead(payload=position))
+    return seq
 
 
 def _owners_left_without(membership: ChatMember) -> int:
@@ -259,18 +268,35 @@ def unblock_user(*, blocker: User, blocked: User) -> None:
 
 
 class AlreadySaved(Exception):
-    """The sender already saved a message under this ``client_id``: ``message``."""
+    """The sender already saved a message under this ``client_id``: ``message``, with
+    its ``reactions`` (read here, on the thread that may query)."""
 
     def __init__(self, message: ChatMessage) -> None:
         super().__init__(message.pk)
         self.message = message
+        self.reactions = selectors.reactions_of(message)
 
 
 def save_message(
-    *, group_chat: GroupChat, sender: User, content: str, client_id: str | None = None
+    *,
+    group_chat: GroupChat,
+    sender: User,
+    content: str,
+    client_id: str | None = None,
+    reply_to: int | None = None,
+    mentions: Sequence[int] = (),
+    attachment_ids: Sequence[int] = (),
 ) -> ChatMessage:
     """Validate (the model's rules: not blank, at most MAX_MESSAGE_LENGTH) and
-    store a message, trimmed.
+    store a message, trimmed; ``reply_to`` is the id of the earlier message of the
+    chat it answers (``chat.services.replies``: one more query, for a reply only);
+    ``mentions`` the ids of the users the client says it mentions
+    (``chat.services.mentions``: a bad one refuses the message).
+
+    ``attachment_ids`` are the sender's unsent uploads in this chat
+    (``chat.services.attachments``), sent with it: the message and their binding to it
+    are one transaction, so a refused attachment stores no message. A message with
+    attachments may have no text.
 
     ``client_id`` is the sender's own id for it: if the sender already saved one
     under that id, nothing is stored and ``AlreadySaved`` carries the original. The
@@ -283,14 +309,30 @@ def save_message(
     # The constraint is the database's to check, at the insert: a lookup first could
     # race with a concurrent resend. The chat and the sender are rows the caller holds:
     # checking that they exist would cost two queries per message.
-    message.full_clean(exclude=["group_chat", "sender"], validate_constraints=False)
+    unchecked = ["group_chat", "sender"]
+    if attachment_ids and not message.content:
+        unchecked.append("content")  # files alone say something
+    message.full_clean(exclude=unchecked, validate_constraints=False)
+    if reply_to is not None:
+        message.reply_to = replies.original_to_answer(group_chat, reply_to)
+    named = find_mentions(
+        group_chat_id=group_chat.pk, sender=sender, content=message.content, user_ids=mentions
+    )
     try:
-        insert_numbered(message)
+        mentioning = "@" in message.content
+        # The message with its mentions and attachments, or none of them; with neither,
+        # the insert is one statement, atomic on its own.
+        with transaction.atomic() if mentioning or attachment_ids else nullcontext():
+            insert_numbered(message)
+            if mentioning:
+                store_mentions(message, named)
+            sent = attachments.bind(message, attachment_ids) if attachment_ids else []
     except IntegrityError:
         if client_id is None:
             raise
         original = (
-            ChatMessage.objects.select_related("sender")
+            ChatMessage.objects.select_related("sender", "reply_to__sender")
+            .prefetch_related("attachments")
             .filter(sender=sender, client_id=client_id)
             .first()
         )
@@ -300,7 +342,9 @@ def save_message(
             raise ValidationError(
                 {"client_id": "This client id names a message in another chat."}
             ) from None
+        load_mentions([original])
         raise AlreadySaved(original) from None
+    attachments.remember(message, sent)
     return message
 
 
@@ -311,6 +355,8 @@ class PostedMessage:
     message: ChatMessage
     # False: a resend of a client_id already saved; ``message`` is the original.
     created: bool
+    # The message's reactions (an original's; a new message has none).
+    reactions: list[Reaction] = field(default_factory=list)
     # Pushed to the chat's open sockets, after the commit. Known when post_message
     # returns outside a transaction (as consumers call it); inside one, set when it
     # commits.
@@ -323,7 +369,10 @@ def post_message(
     sender: User,
     content: str,
     client_id: str | None = None,
+    reply_to: int | None = None,
     sender_channel: str | None = None,
+    mentions: Sequence[int] = (),
+    attachment_ids: Sequence[int] = (),
 ) -> PostedMessage:
     """Say something in a chat, from sync code (a view, a command): store it
     (``save_message``), then push it to every member's open sockets as
@@ -338,10 +387,16 @@ def post_message(
     try:
         # Looked up on the module at call time, so tests can stand in for it.
         message = save_message(
-            group_chat=group_chat, sender=sender, content=content, client_id=client_id
+            group_chat=group_chat,
+            sender=sender,
+            content=content,
+            client_id=client_id,
+            reply_to=reply_to,
+            mentions=mentions,
+            attachment_ids=attachment_ids,
         )
     except AlreadySaved as already:
-        return PostedMessage(message=already.message, created=False)
+        return PostedMessage(message=already.message, created=False, reactions=already.reactions)
     posted = PostedMessage(message=message, created=True)
 
     def relay() -> None:
@@ -363,7 +418,10 @@ async def apost_message(
     sender: User,
     content: str,
     client_id: str | None = None,
+    reply_to: int | None = None,
     sender_channel: str | None = None,
+    mentions: Sequence[int] = (),
+    attachment_ids: Sequence[int] = (),
 ) -> PostedMessage:
     """``post_message`` for async code (a consumer). The save runs where
     ``realtime.database`` says (concurrently with other sockets' saves, on PostgreSQL)
@@ -371,10 +429,16 @@ async def apost_message(
     database thread never waits on the channel layer."""
     try:
         message = await database_sync_to_async(save_message)(
-            group_chat=group_chat, sender=sender, content=content, client_id=client_id
+            group_chat=group_chat,
+            sender=sender,
+            content=content,
+            client_id=client_id,
+            reply_to=reply_to,
+            mentions=mentions,
+            attachment_ids=attachment_ids,
         )
     except AlreadySaved as already:
-        return PostedMessage(message=already.message, created=False)
+        return PostedMessage(message=already.message, created=False, reactions=already.reactions)
     try:
         for groups, pushed, sent_by in _new_message_pushes(message, sender_channel):
             await apush(groups, pushed, sender=sent_by)
@@ -394,6 +458,7 @@ def _new_message_pushes(
     activity = ActivityPayload(
         group_chat_id=message.group_chat_id,
         last_message=LastMessagePayload.from_message(message),
+        mentions=[mention.user_id for mention in mentions_of(message)],
     )
     return [
         (
@@ -419,13 +484,19 @@ class MessageNotFound(Http404):
         super().__init__("No such message in this chat.")
 
 
-def _message_for_change(group_chat: GroupChat, message_id: int) -> ChatMessage:
+def message_for_change(
+    group_chat: GroupChat, message_id: int, *, member: User | None = None
+) -> ChatMessage:
     """The chat's message ``message_id``, locked until the transaction ends, so that an
-    edit and a delete at once take turns. A tombstone cannot change any more."""
+    edit, a delete and a reaction at once take turns. A tombstone cannot change any
+    more. With ``member``: only when they are a member of the chat (in the same query);
+    a non-member finds no message."""
+    messages = ChatMessage.objects.filter(group_chat=group_chat, pk=message_id)
+    if member is not None:
+        messages = messages.filter(group_chat__members__user=member)
     message = (
-        ChatMessage.objects.select_for_update(of=("self",))
-        .select_related("sender", "group_chat")
-        .filter(group_chat=group_chat, pk=message_id)
+        messages.select_for_update(of=("self",))
+        .select_related("sender", "group_chat", "reply_to__sender")
         .first()
     )
     if message is None:
@@ -436,29 +507,41 @@ def _message_for_change(group_chat: GroupChat, message_id: int) -> ChatMessage:
 
 
 def _push_on_commit(
-    message: ChatMessage, event: type[MessageEdited | MessageDeleted], actor: User
+    message: ChatMessage,
+    event: type[MessageEdited | MessageDeleted],
+    actor: User,
+    reactions: list[Reaction],
 ) -> None:
     """Tell the chat's open sockets the message's new state once it is committed; the
     actor's sockets get it ``is_mine``."""
-    change = event(payload=MemberPayload.from_message(message))
+    change = event(payload=MemberPayload.from_message(message, reactions))
     push_after_commit(message.group_chat.group_name, change, sender=Sender(user_pk=actor.pk))
 
 
 @transaction.atomic
 def edit_message(
-    *, group_chat: GroupChat, message_id: int, actor: User, content: str
+    *,
+    group_chat: GroupChat,
+    message_id: int,
+    actor: User,
+    content: str,
+    mentions: Sequence[int] = (),
 ) -> ChatMessage:
     """The author changes a message's text (the rules of a new message: trimmed, not
-    blank, at most MAX_MESSAGE_LENGTH); it is marked ``edited_at``, and every member's
-    open sockets get ``message_edited``."""
-    message = _message_for_change(group_chat, message_id)
+    blank, at most MAX_MESSAGE_LENGTH; its mentions are those of the new text); it is
+    marked ``edited_at``, and every member's open sockets get ``message_edited``."""
+    message = message_for_change(group_chat, message_id)
     if message.sender_id != actor.pk:
         raise PermissionDenied("Only the author edits a message.")
     message.content = content.strip()
     message.edited_at = timezone.now()
     message.full_clean(exclude=["group_chat", "sender"], validate_constraints=False)
+    named = find_mentions(
+        group_chat_id=group_chat.pk, sender=actor, content=message.content, user_ids=mentions
+    )
     message.save(update_fields=["content", "edited_at"])
-    _push_on_commit(message, MessageEdited, actor)
+    store_mentions(message, named, replace=True)
+    _push_on_commit(message, MessageEdited, actor, selectors.reactions_of(message))
     return message
 
 
@@ -466,8 +549,10 @@ def edit_message(
 def delete_message(*, group_chat: GroupChat, message_id: int, actor: User) -> ChatMessage:
     """The author, or one of the chat's owners and admins, deletes a message. It stays
     as a tombstone (content emptied, ``deleted_at`` set), so its seq keeps its place and
-    no page sees a hole to fetch; every member's open sockets get ``message_deleted``."""
-    message = _message_for_change(group_chat, message_id)
+    no page sees a hole to fetch, its reactions go, and its attachments are deleted
+    (their files once this commits); every member's open sockets get
+    ``message_deleted``. The replies to it quote the tombstone."""
+    message = message_for_change(group_chat, message_id)
     if message.sender_id != actor.pk:
         _require_role(
             actor,
@@ -478,5 +563,10 @@ def delete_message(*, group_chat: GroupChat, message_id: int, actor: User) -> Ch
     message.content = ""
     message.deleted_at = timezone.now()
     message.save(update_fields=["content", "deleted_at"])
-    _push_on_commit(message, MessageDeleted, actor)
+    # Under the message's lock: a reaction put on at the same moment waits for the
+    # delete, then finds the tombstone (chat.services.reactions).
+    message.reactions.all().delete()
+    forget_mentions(message)
+    attachments.delete_for_message(message)
+    _push_on_commit(message, MessageDeleted, actor, [])
     return message

@@ -1,7 +1,10 @@
 """pytest fixtures of the chat tests: a group chat with one user per role,
 built through the services as the app builds it."""
 
+from pathlib import Path
+
 import pytest
+from pytest_django.fixtures import Settings
 
 from accounts.models import User
 from chat import services
@@ -39,3 +42,10 @@ def member(group_chat: GroupChat, owner: User) -> User:
 def outsider() -> User:
     """Logged in, but not a member of ``group_chat``."""
     return UserFactory.create()
+
+
+@pytest.fixture(autouse=True)
+def media_root(settings: Settings, tmp_path: Path) -> Path:
+    """Attachments are stored in the test's own folder, never in the work tree."""
+    settings.MEDIA_ROOT = tmp_path / "media"
+    return Path(settings.MEDIA_ROOT)

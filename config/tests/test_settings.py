@@ -475,3 +475,18 @@ def test_password_hashes_at_once_and_their_wait_come_from_the_environment() -> N
         with pytest.raises(subprocess.CalledProcessError) as failure:
             settings_in_subprocess({**PRODUCTION, **wrong}, *names)
         assert refusal in failure.value.stderr
+
+
+def test_attachments_may_be_stored_by_another_storage_class() -> None:
+    """An S3-compatible bucket through django-storages, say: its class and options."""
+    options = {"bucket_name": "chat", "endpoint_url": "http://minio:9000"}
+    env = {
+        **PRODUCTION,
+        "MEDIA_STORAGE_BACKEND": "storages.backends.s3.S3Storage",
+        "MEDIA_STORAGE_OPTIONS": json.dumps(options),
+    }
+
+    storages = settings_in_subprocess(env, "STORAGES")["STORAGES"]
+
+    assert isinstance(storages, dict)
+    assert storages["default"] == {"BACKEND": "storages.backends.s3.S3Storage", "OPTIONS": options}

@@ -11,6 +11,7 @@ from typing import Any
 from unittest import mock
 
 from asgiref.sync import sync_to_async
+from channels.layers import get_channel_layer
 from channels.testing import WebsocketCommunicator
 from django.conf import settings
 from django.test import TransactionTestCase, override_settings
@@ -20,7 +21,7 @@ from rest_framework_simplejwt.tokens import AccessToken
 from accounts.models import User
 from realtime import handshake
 from realtime.asgi import websocket_application
-from realtime.groups import push
+from realtime.groups import Sender, group_message_event, push
 from realtime.settings import realtime_settings
 from realtime.tests.consumers import (
     EchoConsumer,
@@ -315,6 +316,33 @@ class GroupMessageTests(ConsumerTestCase):
             # Bob's copy has arrived, so Alice's would have too: none came.
             await alice.send_json_to({"action": "ping"})
             assert await alice.receive_json_from(timeout=TIMEOUT) == PONG
+
+    async def test_a_ready_socket_takes_its_group_messages_from_the_layer_at_once(
+        self,
+    ) -> None:
+        """On a layer that can hand group messages over at once (the project's Redis
+        layer: worker-local fan-out), a socket asks for it once its client is told 200,
+        relays what it is handed with its flags, and stops asking as it closes."""
+        _, headers = await self.asetup_user()
+        layer = get_channel_layer()
+        with mock.patch.object(type(layer), "deliver_locally", create=True) as deliver:
+            async with self.socket(headers, "/ws/room/") as bob:
+                assert (await self.auth(bob))["status_code"] == 200
+                assert len(deliver.call_args_list) == 1
+                channel, handler = deliver.call_args.args
+                event = group_message_event(
+                    ShoutMessage(payload=EchoPayload(text="at once")), Sender(user_pk=-1)
+                )
+                await handler(event)
+                assert await bob.receive_json_from(timeout=TIMEOUT) == {
+                    "action": "shout",
+                    "payload": {"text": "at once", "times": 1},
+                    "exclude_current": False,
+                    "is_mine": False,
+                    "is_current": False,
+                }
+                assert await bob.receive_json_from(timeout=TIMEOUT) == GROUP_COMPLETE
+            assert deliver.call_args == mock.call(channel, None)
 
     async def test_push_from_sync_code_reaches_every_socket_in_the_group(self) -> None:
         """The public push API, as a service or a management command calls it."""

@@ -52,8 +52,10 @@ def test_bin_dev_chats_at_127_0_0_1_with_a_member_at_localhost(
     expect(alice_page.locator("#address-refused")).to_be_hidden()
 
 
-def expect_refusal_explained(page: Page, *words: str) -> None:
-    connection = page.locator("#connection")
+def expect_refusal_explained(page: Page, *words: str, connection_id: str = "connection") -> None:
+    """``connection_id``: the connection line that says it (the open chat's by default;
+    the list's is ``list-connection``)."""
+    connection = page.locator(f"#{connection_id}")
     expect(connection).to_have_attribute("data-state", "refused")
     explanation = page.locator("#address-refused")
     expect(explanation).to_be_visible()
@@ -75,7 +77,13 @@ def test_a_page_at_an_address_the_server_does_not_allow_says_why(
     log_in(page, misconfigured_server, alice)
     page_origin = misconfigured_server.url
 
-    expect_refusal_explained(page, page_origin, "WEBSOCKET_ALLOWED_ORIGINS", PRODUCTION_URL)
+    expect_refusal_explained(
+        page,
+        page_origin,
+        "WEBSOCKET_ALLOWED_ORIGINS",
+        PRODUCTION_URL,
+        connection_id="list-connection",
+    )
     page.goto(f"{misconfigured_server.url}/groups/{group_id}/")
     expect_refusal_explained(page, page_origin, "SERVER_URL", PRODUCTION_URL)
     link = page.locator("#address-refused a")

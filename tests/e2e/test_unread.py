@@ -31,7 +31,7 @@ def test_the_groups_page_counts_unread_messages_live_and_clears_them_once_read(
     alice_page, bob_groups = new_page(), new_page()
     log_in(alice_page, server, alice)
     log_in(bob_groups, server, bob)
-    expect(bob_groups.locator("#connection")).to_have_attribute("data-state", "live")
+    expect(bob_groups.locator("#list-connection")).to_have_attribute("data-state", "live")
     items = bob_groups.locator(".group-item")
     expect(items.first).to_contain_text("Quiet corner")
     release = bob_groups.locator(f".group-item[data-group-id='{group_id}']")

@@ -11,13 +11,15 @@ other form (``chanx_testing.WebsocketTestCase``, as the guide's), for what must 
 commit: database work on other threads (``realtime.database``) sees only committed rows.
 """
 
+from typing import ClassVar
+
 from asgiref.sync import sync_to_async
 
 from accounts.models import User
 from chanx_testing import RollbackWebsocketTestCase, WebsocketCommunicator
 from chanx_testing import WebsocketTestCase as TransactionWebsocketTestCase
 from chat import services
-from chat.models import GroupChat
+from chat.models import ChatMessage, GroupChat
 from tests.support.auth import Headers, jwt_cookies, ws_headers
 from tests.support.factories import UserFactory
 
@@ -67,3 +69,43 @@ class LoggedInRollbackTestCase(_UserWithHeaders, RollbackWebsocketTestCase):
 
 class LoggedInCommittingTestCase(_UserWithHeaders):
     """Each test commits; the tables are emptied after it (slower)."""
+
+
+class ChatWithMessageTestCase(LoggedInRollbackTestCase):
+    """The test's user owns a chat with one more member (``member``), each one's socket
+    on it (``owner_socket``, ``member_socket``), and a message said before
+    (``message``, saying ``message_content``, by the owner or, with ``said_by_member``,
+    the member): what the tests of changes to a message start from."""
+
+    message_content: ClassVar[str] = "lunch at 12?"
+    said_by_member: ClassVar[bool] = False
+    group_chat: GroupChat
+    member: User
+    owner_socket: WebsocketCommunicator
+    member_socket: WebsocketCommunicator
+    message: ChatMessage
+
+    async def open_sockets(self) -> None:
+        chat, member, owner_socket, member_socket = await self.chat_with_member_sockets()
+        self.group_chat, self.member = chat, member
+        self.owner_socket, self.member_socket = owner_socket, member_socket
+        self.message = await sync_to_async(services.save_message)(
+            group_chat=chat,
+            sender=member if self.said_by_member else self.user,
+            content=self.message_content,
+        )
+
+    async def message_of_another_chat(self) -> ChatMessage:
+        """A message the member said in a chat of their own, which the sockets are not on."""
+        elsewhere = await sync_to_async(services.create_group_chat)(
+            creator=self.member, name="Elsewhere"
+        )
+        return await sync_to_async(services.save_message)(
+            group_chat=elsewhere, sender=self.member, content="private"
+        )
+
+    async def assert_nothing_more(self) -> None:
+        """Neither socket has anything waiting: a ping is answered by its pong alone."""
+        for socket in (self.owner_socket, self.member_socket):
+            await socket.send_json_to({"action": "ping"})
+            assert [r["action"] for r in await socket.receive_all_json()] == ["pong"]

@@ -1,5 +1,5 @@
 /**
- * The chat's browser side, for every page (<body data-page="login|groups|group|...">).
+ * The chat's browser side, for every page (<body data-page="login|signup|account|chats|invite">).
  * A dependency-free ES module: one module per concern under app/, imported here; the
  * production static files storage (config/storage.py) points them at the hashed files.
  *
@@ -7,14 +7,14 @@
  */
 
 import { accountPage, loginPage, signupPage } from './app/account.js';
-import { groupPage } from './app/group.js';
-import { groupsPage } from './app/groups.js';
+import { chatsPage } from './app/chats.js';
+import { invitePage } from './app/invite.js';
 
 const PAGES = {
   login: loginPage,
   signup: signupPage,
   account: accountPage,
-  groups: groupsPage,
-  group: groupPage,
+  chats: chatsPage,
+  invite: invitePage,
 };
 PAGES[document.body.dataset.page]?.();

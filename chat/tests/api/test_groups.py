@@ -54,6 +54,8 @@ def test_list_shows_only_my_groups_with_my_role_newest_update_first(
         "updated_at": group_chat.updated_at.isoformat().replace("+00:00", "Z"),
         "my_role": "member",
         "unread_count": 0,
+        "mention_count": 0,
+        "muted": False,
         "last_message": None,
     }
 

@@ -55,6 +55,7 @@ def test_member_lists_members_in_join_order(
             "joined_at": m.joined_at.isoformat().replace("+00:00", "Z"),
             # The owner created the chat; the owner added the member.
             "added_by": None if m.user == owner else {"id": owner.pk, "username": owner.username},
+            "last_read_seq": 0,
         }
         for m in memberships
     ]

@@ -12,6 +12,7 @@ from accounts.models import User
 from chat import services
 from chat.messages.chat_detail import MemberPayload
 from chat.models import ChatMessage, GroupChat
+from chat.services import reactions
 from chat.tests.api.conftest import ClientFor
 from tests.support.factories import ChatMessageFactory
 
@@ -183,21 +184,31 @@ def test_another_groups_messages_are_never_returned(
     assert "secret" not in str(newest_first) + str(caught_up)
 
 
-def test_history_does_not_grow_queries_with_senders(
+def test_history_does_not_grow_queries_with_senders_replies_or_reactions(
     client_for: ClientFor,
     group_chat: GroupChat,
+    owner: User,
     member: User,
     messages_url: str,
     django_assert_max_num_queries: DjangoAssertNumQueries,
 ) -> None:
-    ChatMessageFactory.create_batch(10, group_chat=group_chat)  # ten different senders
+    said = ChatMessageFactory.create_batch(5, group_chat=group_chat)  # five different senders
+    for original in said:  # each answered by another sender, with two reactions
+        ChatMessageFactory.create(group_chat=group_chat, reply_to=original.pk)
+        for user in (owner, member):
+            reactions.react(group_chat=group_chat, message_id=original.pk, actor=user, emoji="👍")
     client = client_for(member)
 
-    # The user, the chat, then the page with its senders.
-    with django_assert_max_num_queries(3):
+    # The user, the chat, the page with its senders and the originals it quotes, then
+    # the page's reactions with who put them there, its mentions with theirs, and its
+    # attachments.
+    with django_assert_max_num_queries(6):
         response = client.get(messages_url)
 
-    assert len(response.json()["results"]) == 10
+    results = response.json()["results"]
+    assert len(results) == 10
+    assert sum(len(message["reactions"]) for message in results) == 5
+    assert sum(message["reply_to"] is not None for message in results) == 5
 
 
 @pytest.mark.parametrize("position", ["abc", "1.5", "1e3"])

@@ -5,7 +5,6 @@ changes nothing."""
 
 from asgiref.sync import sync_to_async
 
-from accounts.models import User
 from chanx_testing import WebsocketCommunicator
 from chat import services
 from chat.messages.chat_detail import (
@@ -16,26 +15,13 @@ from chat.messages.chat_detail import (
     MessageDeleted,
     MessageEdited,
 )
-from chat.models import ChatMessage, GroupChat
-from tests.support.testcase import LoggedInRollbackTestCase
+from chat.models import ChatMessage
+from tests.support.testcase import ChatWithMessageTestCase
 
 
-class EditDeleteTestCase(LoggedInRollbackTestCase):
-    group_chat: GroupChat
-    member: User
-    owner_socket: WebsocketCommunicator
-    member_socket: WebsocketCommunicator
-    message: ChatMessage
-
-    async def open_sockets(self) -> None:
-        """The test's user owns a chat with one more member; each one's socket on it,
-        and a message the member said before."""
-        chat, member, owner_socket, member_socket = await self.chat_with_member_sockets()
-        self.group_chat, self.member = chat, member
-        self.owner_socket, self.member_socket = owner_socket, member_socket
-        self.message = await sync_to_async(services.save_message)(
-            group_chat=chat, sender=member, content="see you at 10"
-        )
+class EditDeleteTestCase(ChatWithMessageTestCase):
+    message_content = "see you at 10"
+    said_by_member = True
 
     def edit(self, content: str, message_id: int | None = None) -> EditChatMessage:
         return EditChatMessage(
@@ -57,9 +43,7 @@ class EditDeleteTestCase(LoggedInRollbackTestCase):
             None,
             None,
         )
-        for other in (self.owner_socket, self.member_socket):
-            await other.send_json_to({"action": "ping"})
-            assert [r["action"] for r in await other.receive_all_json()] == ["pong"]
+        await self.assert_nothing_more()
 
 
 class TestEdit(EditDeleteTestCase):
@@ -100,12 +84,7 @@ class TestEdit(EditDeleteTestCase):
     async def test_a_message_of_another_chat_is_not_found(self) -> None:
         """An id from a chat the socket is not on is answered as a missing one."""
         await self.open_sockets()
-        elsewhere = await sync_to_async(services.create_group_chat)(
-            creator=self.member, name="Elsewhere"
-        )
-        theirs = await sync_to_async(services.save_message)(
-            group_chat=elsewhere, sender=self.member, content="private"
-        )
+        theirs = await self.message_of_another_chat()
         await self.member_socket.send_message(self.edit("changed", message_id=theirs.pk))
 
         await self.assert_refused(self.member_socket, "No such message in this chat.")

@@ -2,11 +2,15 @@
 every open socket of the chat (``member_added``, ``member_role_changed``,
 ``member_removed``), so each member's page shows who is in the chat now."""
 
+from datetime import timedelta
+
 from asgiref.sync import sync_to_async
 
 from chat import services
 from chat.messages.chat_detail import MemberAdded, MemberRemoved, MemberRoleChanged
+from chat.messages.me import ChatAdded
 from chat.models import ChatMember
+from chat.services import invites
 from tests.support.testcase import LoggedInRollbackTestCase
 
 
@@ -29,6 +33,27 @@ class TestMembersLive(LoggedInRollbackTestCase):
                 newcomer.username,
                 "member",
             )
+
+    async def test_joining_by_an_invite_link_is_an_add_like_any_other(self) -> None:
+        """Someone joins through a link: every open socket of the chat gets
+        ``member_added``, and the newcomer's ``/ws/me/`` gets ``chat_added``."""
+        group_chat, _, owner_socket, member_socket = await self.chat_with_member_sockets()
+        link = await sync_to_async(invites.create_invite_link)(
+            group_chat=group_chat, actor=self.user, expires_in=timedelta(hours=1)
+        )
+        newcomer, newcomer_headers = await self.acreate_user_and_ws_headers()
+        inbox = self.create_communicator(ws_path="/ws/me/", headers=newcomer_headers)
+        await inbox.connect()
+        await inbox.assert_authenticated_status_ok()
+
+        joined, _ = await sync_to_async(invites.join_by_invite)(token=link.token, user=newcomer)
+
+        for socket in (owner_socket, member_socket):
+            (frame,) = await socket.receive_all_json(wait_group=True)
+            payload = MemberAdded.model_validate(frame).payload
+            assert (payload.id, payload.user.username) == (joined.pk, newcomer.username)
+        (frame,) = await inbox.receive_all_json(wait_group=True)
+        assert ChatAdded.model_validate(frame).payload.id == group_chat.pk
 
     async def test_a_role_change_reaches_every_members_socket(self) -> None:
         """The owner makes the member an admin: ``member_role_changed`` says so."""

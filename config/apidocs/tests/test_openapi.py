@@ -110,9 +110,16 @@ def paths_answering(schema: dict[str, Any], status: str) -> set[str]:
 
 
 def test_throttled_endpoints_say_429(schema: dict[str, Any]) -> None:
-    """Login, sign-up and refresh are throttled; the schema says so, and only there."""
+    """Login, sign-up, refresh and the invite links are throttled; the schema says so,
+    and only there."""
     throttled = paths_answering(schema, "429")
-    assert throttled == {"/api/auth/login/", "/api/auth/signup/", "/api/auth/refresh/"}
+    assert throttled == {
+        "/api/auth/login/",
+        "/api/auth/signup/",
+        "/api/auth/refresh/",
+        "/api/invites/{token}/",
+        "/api/invites/{token}/join/",
+    }
 
 
 def test_the_endpoints_that_hash_a_password_say_503(schema: dict[str, Any]) -> None:
@@ -140,3 +147,11 @@ def test_search_documents_its_query_its_cursor_and_the_highlight(schema: dict[st
     history = schema["paths"]["/api/groups/{id}/messages/"]["get"]
     assert "around" in {p["name"] for p in history["parameters"]}
     assert set(operation["responses"]) == {"200", "400", "401", "404"}
+
+
+def test_invite_links_document_their_refusals(schema: dict[str, Any]) -> None:
+    """An invite link that lets nobody in is a 410, a forged one a 404."""
+    for path, method in [("/api/invites/{token}/", "get"), ("/api/invites/{token}/join/", "post")]:
+        assert {"404", "410", "429"} <= set(schema["paths"][path][method]["responses"])
+    create = schema["paths"]["/api/groups/{id}/invites/"]["post"]
+    assert "201" in create["responses"]

@@ -4,9 +4,11 @@ import { $, onSubmit, show } from './dom.js';
 /**
  * The group's header: its name, renaming it (owners and admins) and deleting it
  * (owners, after a confirmation). The server has the last word: its refusal is shown.
- * `onDelete(deleting)` is told when a deletion starts and when it fails.
+ * `on.deleting(pending)` is told when a deletion starts and when it fails,
+ * `on.deleted()` once it is done. Returns { named(name), setRole(role) }: the name
+ * and the user's role as they change while the chat is open.
  */
-export function groupHeader(group, url, onDelete) {
+export function groupHeader(group, url, on) {
   const title = $('#group-title');
   const error = $('#group-error');
   const actions = $('#group-actions');
@@ -22,9 +24,12 @@ export function groupHeader(group, url, onDelete) {
     show(form, shown === form);
     show(confirmation, shown === confirmation);
   };
+  const setRole = (role) => {
+    show($('#rename-button'), ['owner', 'admin'].includes(role));
+    show($('#delete-button'), role === 'owner');
+  };
   named(group.name);
-  show($('#rename-button'), ['owner', 'admin'].includes(group.my_role));
-  show($('#delete-button'), group.my_role === 'owner');
+  setRole(group.my_role);
 
   $('#rename-button').addEventListener('click', () => {
     clearError(error);
@@ -49,12 +54,12 @@ export function groupHeader(group, url, onDelete) {
   });
   $('#delete-confirm-button').addEventListener('click', async () => {
     clearError(error);
-    onDelete(true);
+    on.deleting(true);
     try {
       await api('DELETE', url);
-      location.assign('/groups/');
+      on.deleted();
     } catch (failure) {
-      onDelete(false);
+      on.deleting(false);
       showError(error, failure);
     }
   });
@@ -64,4 +69,5 @@ export function groupHeader(group, url, onDelete) {
       showOnly(actions);
     });
   }
+  return { named, setRole };
 }

@@ -94,6 +94,14 @@ export class History {
     }, GAP_GRACE_MS);
   }
 
+  /** The conversation is closed: no more fetches. */
+  stop() {
+    clearTimeout(this.gapTimer);
+    clearTimeout(this.idleTimer);
+    this.gapTimer = null;
+    this.idleTimer = null;
+  }
+
   /** (Re)start the quiet socket's clock: after IDLE_CHECK_MS without a message, catch up. */
   watchIdle() {
     clearTimeout(this.idleTimer);

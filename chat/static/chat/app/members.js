@@ -52,10 +52,13 @@ function roleSelect(member, onChange) {
 /**
  * Fill the panel and wire its add form; returns `load`, which fetches the members
  * again (after any change, and whenever the chat socket says they changed).
- * `onRoles(canManage)` is told whether this user manages the group, after each load.
+ * `on.roleIs(role)` is told this user's role after each load; `on.left()` once the
+ * user has left the group.
  */
-export function membersPanel(base, me, presence, onRoles) {
+export function membersPanel(base, me, presence, on) {
   const error = $('#member-error');
+  const list = $('#member-list');
+  const addForm = $('#add-member-form');
   const load = async () => {
     const members = await api('GET', `${base}/members/`);
     const mine = members.find((member) => member.user.id === me.id);
@@ -65,7 +68,7 @@ export function membersPanel(base, me, presence, onRoles) {
       try {
         await api(method, `${base}/members/${member.id}/${query}`, body);
         if (method === 'DELETE' && member.user.id === me.id) {
-          location.assign('/groups/');
+          on.left();
           return;
         }
       } catch (failure) {
@@ -73,12 +76,11 @@ export function membersPanel(base, me, presence, onRoles) {
       }
       await load().catch((failure) => showError(error, failure));
     };
-    $('#member-list').replaceChildren(...members.map((member) => memberItem(member, me, canManage, change)));
+    list.replaceChildren(...members.map((member) => memberItem(member, me, canManage, change)));
     presence.showOnline();
-    show($('#add-member-form'), canManage);
-    onRoles(canManage);
+    show(addForm, canManage);
+    on.roleIs(mine?.chat_role);
   };
-  const addForm = $('#add-member-form');
   onSubmit(addForm, async () => {
     clearError(error);
     try {

@@ -23,6 +23,16 @@ export class MessageList {
     this.state = new Map(); // id -> the message as last received
     this.canModerate = false;
     this.actions = { edit() {}, remove() {} };
+    this.parts = [];
+  }
+
+  /**
+   * Another feature's part of each message: `part(item, message)` draws it into the
+   * message's <li> (in its place: .message-quote, .message-reactions, .message-seen),
+   * each time the message is shown or changes.
+   */
+  addPart(part) {
+    this.parts.push(part);
   }
 
   /** The newest page starts at seq: no hole before it (what is older is loaded on demand). */
@@ -119,13 +129,19 @@ export class MessageList {
       edited.title = new Date(message.edited_at).toLocaleString();
       meta.append(edited);
     }
+    this.showActions(item, message);
+    for (const part of this.parts) part(item, message);
+  }
+
+  /** The Edit / Delete buttons this user may use on the message. */
+  showActions(item, message) {
     item.querySelector('.message-actions')?.remove();
     const mine = message.sender?.id === this.me.id;
     if (message.deleted || !(mine || this.canModerate)) return;
     const buttons = make('span', 'message-actions');
     if (mine) buttons.append(this.button('Edit', () => this.startEditing(message)));
     buttons.append(this.button('Delete', () => this.actions.remove(message.id)));
-    meta.append(buttons);
+    item.querySelector('.meta').append(buttons);
   }
 
   /** Owners and admins may delete others' messages: redraw the buttons when that changes. */

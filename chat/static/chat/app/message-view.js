@@ -48,7 +48,8 @@ export function daySeparator(day) {
 
 /**
  * One message's <li>: who said it, when (the time; the full date and time on hover)
- * and what, with its links. The message list shows every message through this.
+ * and what, with its links; and empty places for other features' parts. The message
+ * list shows every message through this.
  */
 export function messageItem(message, isMine) {
   const sent = new Date(message.created_at);
@@ -64,6 +65,8 @@ export function messageItem(message, isMine) {
   meta.append(time);
   const content = make('p', 'content');
   content.append(...linkified(message.content));
-  item.append(meta, content);
+  // Where other features draw their parts of a message (MessageList.addPart): the
+  // message it answers above the text; its reactions, and who has seen it, below.
+  item.append(meta, make('div', 'message-quote'), content, make('div', 'message-reactions'), make('div', 'message-seen'));
   return item;
 }

@@ -43,10 +43,13 @@ export class ChatSocket {
     this.failures = 0;
     this.refusals = 0;
     this.live = false;
-    this.pending = new Map(); // client id -> content, in the order sent
+    this.stopped = false;
+    this.retry = null;
+    this.pending = new Map(); // client id -> the new_message payload, in the order sent
   }
 
   connect() {
+    if (this.stopped) return;
     const allowed = refusedAddress();
     if (allowed) {
       explainRefusedAddress(allowed);
@@ -107,8 +110,17 @@ export class ChatSocket {
     for (const clientId of this.pending.keys()) this.transmit(clientId);
   }
 
+  /** Close for good (the page no longer shows what this socket is for): no reconnect. */
+  close() {
+    this.stopped = true;
+    this.live = false;
+    clearTimeout(this.retry);
+    this.socket?.close(1000);
+  }
+
   async closed(code, opened) {
     this.live = false;
+    if (this.stopped) return;
     if (code === 4403 || code === 4404) {
       this.handlers.onDenied();
       return;
@@ -119,6 +131,7 @@ export class ChatSocket {
     }
     // Closed before it ever opened while the server answers HTTP: refused at the handshake.
     this.refusals = !opened && (await serverAnswers()) ? this.refusals + 1 : 0;
+    if (this.stopped) return; // closed for good while the server was asked
     // Jitter keeps a restarted server from being hit by every client at once.
     const delay = Math.min(BACKOFF_MAX_MS, BACKOFF_FIRST_MS * 2 ** this.failures);
     const jittered = Math.round(delay * (0.8 + Math.random() * 0.4));
@@ -130,21 +143,21 @@ export class ChatSocket {
     } else {
       this.handlers.onState('reconnecting', `Disconnected; reconnecting in ${seconds} s…`);
     }
-    setTimeout(() => this.connect(), jittered);
+    this.retry = setTimeout(() => this.connect(), jittered);
   }
 
-  /** Send a message; false when not connected (the caller keeps the text). */
-  say(content) {
+  /** Send a new message ({content, ...}); false when not connected (the caller keeps the text). */
+  say(payload) {
     if (!this.live) return false;
     const clientId = newClientId();
-    this.pending.set(clientId, content);
+    this.pending.set(clientId, payload);
     this.transmit(clientId);
     return true;
   }
 
   transmit(clientId) {
-    const content = this.pending.get(clientId);
-    this.socket.send(JSON.stringify({ action: 'new_message', payload: { content, client_id: clientId } }));
+    const payload = { ...this.pending.get(clientId), client_id: clientId };
+    this.socket.send(JSON.stringify({ action: 'new_message', payload }));
   }
 
   /** Send an action that is not a new message; false when not connected. */

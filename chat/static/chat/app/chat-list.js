@@ -1,0 +1,157 @@
+/**
+ * The list of the user's chats (the chats page's left pane), each with its unread count
+ * and latest message, the latest activity first, kept current by the user's own socket
+ * (/ws/me/); and a form to create one. The open chat is marked (aria-current).
+ */
+
+import { api, clearError, pages, showError } from './api.js';
+import { $, make, onSubmit, show } from './dom.js';
+import { ChatSocket } from './socket.js';
+import { chatPath } from './routes.js';
+
+/** A group's <li> with its unread count and latest message (GET /api/groups/ or chat_added). */
+function groupItem(group, me) {
+  const item = make('li', 'group-item');
+  item.dataset.groupId = group.id;
+  const link = make('a', 'group-link', group.name);
+  link.href = chatPath(group.id);
+  const unread = make('span', 'badge unread');
+  unread.setAttribute('aria-label', 'Unread messages');
+  item.append(link, make('span', 'badge', group.my_role), unread, make('p', 'preview muted'));
+  setUnread(item, group.unread_count ?? 0);
+  if (group.last_message) showLastMessage(item, group.last_message, me);
+  return item;
+}
+
+function setUnread(item, count) {
+  const badge = item.querySelector('.unread');
+  badge.textContent = String(count);
+  show(badge, count > 0);
+}
+
+function showLastMessage(item, message, me) {
+  const who = message.sender?.id === me.id ? 'you' : (message.sender?.username ?? 'deleted user');
+  const text = message.deleted ? 'This message was deleted.' : message.preview;
+  item.querySelector('.preview').textContent = `${who}: ${text}`;
+}
+
+// The /ws/me/ events, each handled by the ChatList method of its name.
+const EVENTS = new Set(['chat_activity', 'chat_added', 'chat_removed', 'chat_deleted', 'chat_renamed', 'chat_read']);
+
+export class ChatList {
+  /** `me`: the user; `onRenamed(id, name)` is told of each chat renamed. */
+  constructor(me, onRenamed) {
+    this.me = me;
+    this.onRenamed = onRenamed;
+    this.list = $('#group-list');
+    this.error = $('#groups-error');
+    this.openId = null;
+    this.socket = new ChatSocket('/ws/me/', {
+      onState: (state, text) => {
+        const connection = $('#list-connection');
+        connection.dataset.state = state;
+        connection.textContent = text;
+      },
+      // After each (re)connect the whole list is fetched again, for what happened meanwhile.
+      onLive: () => this.load().catch((failure) => showError(this.error, failure)),
+      onEvent: (frame) => {
+        if (EVENTS.has(frame.action)) this[frame.action](frame.payload);
+        this.showEmpty();
+      },
+      onMessage() {},
+      onChange() {},
+      onError() {},
+      onDenied() {},
+    });
+    this.createForm();
+  }
+
+  async start() {
+    try {
+      await this.load();
+      this.socket.connect();
+    } catch (failure) {
+      showError(this.error, failure);
+    } finally {
+      show($('#groups-loading'), false);
+    }
+  }
+
+  async load() {
+    const items = [];
+    for await (const batch of pages('/api/groups/')) items.push(...batch.map((group) => groupItem(group, this.me)));
+    this.list.replaceChildren(...items);
+    this.markOpen(this.openId);
+    this.showEmpty();
+  }
+
+  showEmpty() {
+    show($('#groups-empty'), this.list.children.length === 0);
+  }
+
+  itemOf(groupId) {
+    return this.list.querySelector(`[data-group-id="${groupId}"]`);
+  }
+
+  /** The chat now open (null: none): marked in the list. */
+  markOpen(groupId) {
+    this.openId = groupId === null ? null : String(groupId);
+    for (const link of this.list.querySelectorAll('.group-link')) link.removeAttribute('aria-current');
+    this.itemOf(this.openId)?.querySelector('.group-link').setAttribute('aria-current', 'page');
+  }
+
+  createForm() {
+    const form = $('#create-group-form');
+    onSubmit(form, async () => {
+      clearError(this.error);
+      try {
+        const group = await api('POST', '/api/groups/', { name: form.elements.name.value });
+        this.chat_added(group);
+        this.showEmpty();
+        form.reset();
+      } catch (failure) {
+        showError(this.error, failure);
+      }
+    });
+  }
+
+  // ---- the /ws/me/ events, by action
+
+  /** A new message moves its chat to the top with one more unread, unless it is the
+   * user's own or shown in the open chat of a visible page (the page marks it read). */
+  chat_activity({ group_chat_id: groupId, last_message: message }) {
+    const item = this.itemOf(groupId);
+    if (!item) return;
+    showLastMessage(item, message, this.me);
+    const seen = String(groupId) === this.openId && document.visibilityState === 'visible';
+    if (message.sender?.id !== this.me.id && !seen) {
+      setUnread(item, Number(item.querySelector('.unread').textContent) + 1);
+    }
+    this.list.prepend(item);
+  }
+
+  chat_added(group) {
+    if (this.itemOf(group.id)) return;
+    this.list.prepend(groupItem(group, this.me));
+    this.markOpen(this.openId);
+  }
+
+  chat_removed({ group_chat_id: groupId }) {
+    this.itemOf(groupId)?.remove();
+  }
+
+  chat_deleted({ group_chat_id: groupId }) {
+    this.chat_removed({ group_chat_id: groupId });
+  }
+
+  chat_renamed({ group_chat_id: groupId, name }) {
+    const link = this.itemOf(groupId)?.querySelector('.group-link');
+    if (link) link.textContent = name;
+    this.onRenamed(groupId, name);
+  }
+
+  chat_read({ group_chat_id: groupId, unread_count: count }) {
+    const item = this.itemOf(groupId);
+    if (item) setUnread(item, count);
+  }
+}

@@ -1,0 +1,156 @@
+/**
+ * The open conversation (the chats page's right pane): its header, the messages
+ * (history, then live over the chat socket), the members panel, who is online and
+ * typing, and the composer. `mountConversation` puts a fresh copy of the page's
+ * <template id="conversation-template"> in the pane for one chat; `unmount()` closes
+ * its socket and stops its timers, and the copy goes, with every listener on it.
+ */
+
+import { ApiError, api, showError } from './api.js';
+import { $, show, showConnection } from './dom.js';
+import { Composer } from './composer.js';
+import { groupHeader } from './group-header.js';
+import { History } from './history.js';
+import { MessageList } from './message-list.js';
+import { membersPanel } from './members.js';
+import { Presence } from './presence.js';
+import { ReadMarker } from './read-marker.js';
+import { ChatSocket } from './socket.js';
+
+// The page says `here` this often (the server keeps a member online 45 s after).
+const HERE_EVERY_MS = 20_000;
+
+/**
+ * The chat socket's frames other than messages and their changes, by action: each
+ * handler gets the conversation's parts and the frame. A feature with frames of its
+ * own adds its handlers here.
+ */
+const FRAME_HANDLERS = {
+  online_members: ({ presence }, frame) => presence.setOnline(frame.payload.users),
+  presence: ({ presence }, frame) => presence.changed(frame.payload.user, frame.payload.online),
+  // The user's own other pages typing are not shown.
+  member_typing: ({ presence }, frame) => frame.is_mine || presence.typing(frame.payload.user, frame.payload.seconds),
+  // Someone added, removed, or given another role: the members panel, fetched again.
+  member_added: ({ reloadMembers }) => reloadMembers(),
+  member_removed: ({ reloadMembers }) => reloadMembers(),
+  member_role_changed: ({ reloadMembers }) => reloadMembers(),
+};
+
+/** The chat socket's handlers: each frame to the part of the conversation it changes. */
+function chatHandlers(parts, denied) {
+  const { socket, messages, history, presence, readMarker, composer, showChatError } = parts;
+  const setState = (state, text) => {
+    showConnection(state, text);
+    composer.setLive(state === 'live');
+  };
+  return {
+    onState: setState,
+    onChange: (payload) => messages.update(payload),
+    onEvent: (frame) => FRAME_HANDLERS[frame.action]?.(parts, frame),
+    onLive() {
+      socket.act('here');
+      history.watchIdle();
+      history
+        .catchUp()
+        .then(() => readMarker.mark())
+        .catch(showChatError);
+    },
+    onMessage(payload, isMine) {
+      messages.add(payload, isMine);
+      presence.spoke(payload.sender);
+      history.received();
+      readMarker.mark();
+    },
+    onError(payload) {
+      const details = (payload.errors ?? []).map((error) => error.msg);
+      showChatError([payload.message, ...details].join(' '));
+    },
+    onDenied() {
+      setState('denied', 'No access');
+      denied();
+    },
+  };
+}
+
+/**
+ * Open chat `groupId` in `pane` for user `me`; `leave()` takes the page back to the
+ * list (the group deleted, or the user left it). Returns the mounted conversation:
+ * { unmount(), renamed(name) }.
+ */
+export function mountConversation(pane, groupId, me, leave) {
+  const root = $('#conversation-template').content.firstElementChild.cloneNode(true);
+  pane.append(root);
+  const base = `/api/groups/${groupId}`;
+  const chatError = $('#chat-error');
+  const showChatError = (failure) => showError(chatError, failure);
+  const socket = new ChatSocket(`/ws/chat/${groupId}/`);
+  const messages = new MessageList($('#messages'), me);
+  const history = new History(base, messages, () => socket.live, showChatError);
+  const readMarker = new ReadMarker(messages, socket);
+  const heartbeat = setInterval(() => socket.act('here'), HERE_EVERY_MS);
+  let mounted = true;
+  let header = null;
+
+  // Deleting the group closes the socket too (4404): no "access denied" then.
+  let deleting = false;
+  const denied = () => {
+    if (deleting || !mounted) return;
+    show($('#chat'), false);
+    show($('#access-denied'));
+  };
+  const unmount = () => {
+    mounted = false;
+    socket.close();
+    history.stop();
+    readMarker.stop();
+    clearInterval(heartbeat);
+    root.remove();
+  };
+
+  const start = async () => {
+    let group;
+    try {
+      group = await api('GET', `${base}/`);
+    } catch (failure) {
+      // Non-members get 404, never a hint that the group exists.
+      if (failure instanceof ApiError && [403, 404].includes(failure.status)) denied();
+      else showChatError(failure);
+      return;
+    }
+    if (!mounted) return;
+    header = groupHeader(group, `${base}/`, {
+      deleting: (pending) => {
+        deleting = pending;
+      },
+      deleted: leave,
+    });
+    show($('#chat'));
+
+    const presence = new Presence($('#member-list'), $('#typing'));
+    const composer = new Composer(socket, chatError);
+    const loadMembers = membersPanel(base, me, presence, {
+      roleIs: (role) => {
+        header.setRole(role);
+        messages.setModerator(['owner', 'admin'].includes(role));
+      },
+      left: leave,
+    });
+    const reloadMembers = () => loadMembers().catch((failure) => showError($('#member-error'), failure));
+    const parts = { socket, messages, history, presence, readMarker, composer, reloadMembers, showChatError };
+    socket.handlers = chatHandlers(parts, denied);
+    const notConnected = () => showChatError('Not connected: try again once connected.');
+    messages.actions = {
+      edit: (id, content) => socket.act('edit_message', { id, content }) || notConnected(),
+      remove: (id) => socket.act('delete_message', { id }) || notConnected(),
+    };
+    try {
+      await Promise.all([loadMembers(), history.loadRecent()]);
+    } catch (failure) {
+      if (failure instanceof ApiError && failure.status === 404) return denied();
+      showChatError(failure);
+    }
+    if (mounted) socket.connect();
+  };
+  start();
+  return { unmount, renamed: (name) => header?.named(name) };
+}
