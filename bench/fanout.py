@@ -42,7 +42,7 @@ import os
 import sys
 import tempfile
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
@@ -57,9 +57,11 @@ from bench.server import cpu_seconds, flushed, machine, stop_on_sigterm  # noqa:
 from tests.support import processes  # noqa: E402
 from tests.support.fanout import (  # noqa: E402
     FanoutResult,
+    SideTraffic,
     connect_members,
     create_fanout_chat,
     run_fanout,
+    user_id_of,
 )
 from tests.support.live import (  # noqa: E402
     LocalServer,
@@ -91,6 +93,8 @@ class Plan:
     first_seconds: float  # the first step (3 msg/s), longer: 15 s
     seconds: float  # each later step
     workers: list[int]
+    # Reads and reactions besides the messages (--read-every, --react-every).
+    side: SideTraffic = field(default_factory=SideTraffic)
 
 
 FULL = Plan(rates=[3, 5, 8, 10], first_seconds=15.0, seconds=8.0, workers=[1, 2, 3])
@@ -152,6 +156,23 @@ def row(rate: float, workers: int, result: FanoutResult, cpu_s: float, client_s:
     )
 
 
+def side_line(result: FanoutResult) -> str:
+    """Under a step with side traffic: what was sent besides messages, and each kind of
+    frame the members received (per second, mean size, from its cause to receipt)."""
+    seconds = result.send_seconds
+    sent = ", ".join(f"{n / seconds:,.1f} {action}/s" for action, n in result.side_sent.items())
+    received = "; ".join(
+        f"{action}: {tally.count / seconds:,.0f}/s received, {tally.mean_bytes:,.0f} B each"
+        + (
+            f", p50/p99 {tally.quantile_ms(50):.0f}/{tally.quantile_ms(99):.0f} ms from its cause"
+            if tally.relay_ms
+            else ""
+        )
+        for action, tally in sorted(result.frames.items())
+    )
+    return f"|   sent {sent or 'nothing else'}; {received} |"
+
+
 HEADER = (
     "| rate | offered deliveries/s | sent | stored | saved/s/worker | live ratio | missed "
     "| delivered/s | p50 ms | p99 ms | relay p50 | relay p99 | server CPU us/delivery "
@@ -185,12 +206,16 @@ async def ladder(
                 seconds,
                 f"{label} r{rate:g}",
                 lambda: contents_in_db(BENCH_DB, chat_pk),
+                side=plan.side,
+                user_ids=[user_id_of(cookie) for cookie in cookies],
             )
             cpu = sum(cpu_seconds(pid) for pid in pids) - cpu
             proxy_cpu = sum(cpu_seconds(pid) for pid in proxy_pids) - proxy_cpu
             lines.append(row(rate, workers, result, cpu, time.process_time() - client))
             steps.append(Step(rate, result, proxy_cpu))
             print(f"  {label}: {lines[-1]}", file=sys.stderr, flush=True)
+            if plan.side != SideTraffic():
+                lines.append(side_line(result))
             if not steps[-1].passed:
                 break
     finally:
@@ -241,6 +266,16 @@ def main(argv: list[str]) -> int:
     parser.add_argument("--workers", help="comma-separated worker counts (default 1,2,3; quick 1)")
     parser.add_argument("--rates", help="comma-separated msg/s per sender (default 3,5,8,10)")
     parser.add_argument("--redis-db", type=int, default=8, help="Redis database to use (flushed)")
+    parser.add_argument(
+        "--read-every",
+        type=float,
+        help="layers: each member reports its read position every SECONDS when it moved",
+    )
+    parser.add_argument(
+        "--react-every",
+        type=float,
+        help="layers: each member reacts to the latest message every SECONDS",
+    )
     parser.add_argument("--only", choices=PARTS, help="run one part (default: both)")
     parser.add_argument(
         "--split", action="store_true", help="side by side: servers on CPU 0, client on CPU 1"
@@ -257,6 +292,7 @@ def main(argv: list[str]) -> int:
         plan.workers = [int(n) for n in args.workers.split(",")]
     if args.rates:
         plan.rates = [float(r) for r in args.rates.split(",")]
+    plan.side = SideTraffic(read_every=args.read_every, react_every=args.react_every)
     layers = [layer.strip() for layer in args.layers.split(",") if layer.strip()]
     unknown = sorted(set(layers) - set(LAYERS))
     if unknown:
@@ -297,7 +333,8 @@ def main(argv: list[str]) -> int:
     print(
         f"plan: {'quick' if args.quick else 'full'}; {READERS} readers + {SENDERS} senders in "
         f"one chat; rates {plan.rates} msg/s per sender, first step {plan.first_seconds:g} s, "
-        f"others {plan.seconds:g} s; PostgreSQL ({BENCH_DB}), production settings; "
+        f"others {plan.seconds:g} s; side traffic: {plan.side}; "
+        f"PostgreSQL ({BENCH_DB}), production settings; "
         f"{time.perf_counter() - started:.0f} s in all"
     )
     for text in tables:

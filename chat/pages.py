@@ -21,6 +21,7 @@ from rest_framework.request import Request
 from accounts.throttles import AddressThrottle
 from chat import selectors
 from chat.models import InviteLink
+from chat.models.chat_message import MAX_MESSAGE_LENGTH
 from chat.services import invites
 
 # The page script's modules (chat/static/chat/app/), named to the browser up front
@@ -97,6 +98,10 @@ class ChatsPage(Page):
 
     template_name = "chat/chats.html"
     page, title = "chats", "My groups"
+
+    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
+        # The composer counts toward the server's limit, and refuses past it.
+        return {**super().get_context_data(**kwargs), "max_message_length": MAX_MESSAGE_LENGTH}
 
 
 class InvitePage(Page):

@@ -1,6 +1,7 @@
 """Reads of the chat app that more than one caller needs."""
 
-from typing import TYPE_CHECKING, TypedDict, cast
+from collections.abc import Iterable
+from typing import TYPE_CHECKING, Any, TypedDict, cast
 
 from django.db.models import Count, F, OuterRef, Prefetch, Q, QuerySet, Subquery
 from django.db.models.functions import Coalesce
@@ -81,18 +82,13 @@ if TYPE_CHECKING:  # django-stubs' annotated model type exists for the type chec
     GroupChatOverview = WithAnnotations[GroupChat, Overview]
 
 
-def group_chat_overview(user: User) -> "QuerySet[GroupChatOverview]":
-    """``member_group_chats`` with what the groups page shows of each: the unread count
-    (others' messages after the user's last-read position, deleted ones left out), how
-    many of them mention the user, whether the user muted it, and the latest message
-    (one more query for the whole page). Most recent activity first: a new message
-    moves its chat up (``chat.services.save_message``)."""
+def _unread_counts(chat: Any, last_read_seq: Any, user: Any) -> tuple[Subquery, Subquery]:
+    """Subqueries of one member's unread count (others' messages after their last-read
+    position, deleted ones left out) and of the mentions of them among those, for
+    ``annotate``; the arguments are the chat, the position and the user (values or
+    ``OuterRef``s)."""
     unread = (
-        ChatMessage.objects.filter(
-            group_chat=OuterRef("pk"),
-            seq__gt=OuterRef("last_read_seq"),
-            deleted_at__isnull=True,
-        )
+        ChatMessage.objects.filter(group_chat=chat, seq__gt=last_read_seq, deleted_at__isnull=True)
         .exclude(sender=user)
         .order_by()
         .values("group_chat")
@@ -103,8 +99,8 @@ def group_chat_overview(user: User) -> "QuerySet[GroupChatOverview]":
     mentions = (
         Mention.objects.filter(
             user=user,
-            message__group_chat=OuterRef("pk"),
-            message__seq__gt=OuterRef("last_read_seq"),
+            message__group_chat=chat,
+            message__seq__gt=last_read_seq,
             message__deleted_at__isnull=True,
         )
         .order_by()
@@ -112,18 +108,42 @@ def group_chat_overview(user: User) -> "QuerySet[GroupChatOverview]":
         .annotate(count=Count("pk"))
         .values("count")
     )
+    return Subquery(unread), Subquery(mentions)
+
+
+def group_chat_overview(user: User) -> "QuerySet[GroupChatOverview]":
+    """``member_group_chats`` with what the groups page shows of each: the unread count
+    (others' messages after the user's last-read position, deleted ones left out), how
+    many of them mention the user, whether the user muted it, and the latest message
+    (one more query for the whole page). Most recent activity first: a new message
+    moves its chat up (``chat.services.save_message``)."""
+    unread, mentions = _unread_counts(OuterRef("pk"), OuterRef("last_read_seq"), user)
     latest = ChatMessage.objects.select_related("sender").order_by("-seq")[:1]
     overview = (
         member_group_chats(user)
         .annotate(last_read_seq=F("members__last_read_seq"), muted=F("members__muted"))
         .annotate(
-            unread_count=Coalesce(Subquery(unread), 0),
-            mention_count=Coalesce(Subquery(mentions), 0),
+            unread_count=Coalesce(unread, 0),
+            mention_count=Coalesce(mentions, 0),
         )
         .prefetch_related(Prefetch("messages", queryset=latest, to_attr="latest_messages"))
     )
     # member_group_chats' my_role is an annotation its declared type does not carry.
     return cast("QuerySet[GroupChatOverview]", overview)
+
+
+def read_positions(group_chat_id: int, user_ids: Iterable[int]) -> list[tuple[int, int, int, int]]:
+    """These members' read positions in the chat, each with what is left unread and the
+    mentions among it: (user id, last-read seq, unread count, mention count), in one
+    query however many."""
+    unread, mentions = _unread_counts(
+        OuterRef("group_chat_id"), OuterRef("last_read_seq"), OuterRef("user_id")
+    )
+    return list(
+        ChatMember.objects.filter(group_chat_id=group_chat_id, user_id__in=list(user_ids))
+        .annotate(unread_count=Coalesce(unread, 0), mention_count=Coalesce(mentions, 0))
+        .values_list("user_id", "last_read_seq", "unread_count", "mention_count")
+    )
 
 
 def shown_messages(messages: QuerySet[ChatMessage]) -> QuerySet[ChatMessage]:

@@ -574,10 +574,11 @@ REALTIME: dict[str, object] = {
     "DATABASE_THREADS": REALTIME_DATABASE_THREADS,
     "SESSION_SOCKET_SECONDS": JWT_ACCESS_MINUTES * 60,
 }
-# How long a worker gathers a chat's read positions before telling the chat's sockets
-# of them all in one ``members_read`` ("seen by": chat/services/seen_by.py): the longest
-# a "seen by" waits, and what bounds its messages in a busy chat.
-MEMBERS_READ_SECONDS = env_float("MEMBERS_READ_SECONDS", 1.0)
+# How long a worker gathers a chat's reported read positions before storing them and
+# telling of them, all in one go (chat/services/read_positions.py): the longest an
+# unread count or a "seen by" waits, and what bounds their writes and messages in a
+# busy chat.
+READ_GATHER_SECONDS = env_float("READ_GATHER_SECONDS", 1.0)
 # Those threads must leave the pool a connection for HTTP requests.
 if _POOLED and REALTIME_DATABASE_THREADS >= DATABASE_POOL_MAX_SIZE:
     raise ImproperlyConfigured(

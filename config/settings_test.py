@@ -19,9 +19,9 @@ from config.settings import AUTH_THROTTLE_RATES, REALTIME, STORAGES
 # turn it on with override_settings in a test case that commits.
 REALTIME = {**REALTIME, "SEND_COMPLETION": True, "DATABASE_THREADS": 0}
 
-# "Seen by" gathers read positions for a moment before sending them: shorter here, so
-# the tests that wait for them wait less.
-MEMBERS_READ_SECONDS = 0.05
+# Read positions are gathered for a moment before they are stored and told: shorter
+# here, so the tests that wait for them wait less.
+READ_GATHER_SECONDS = 0.05
 
 # Hashing passwords properly is slow by design; tests do not need it.
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]

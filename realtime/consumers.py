@@ -4,11 +4,12 @@ connect: DRF authenticates and permits the handshake (``realtime.handshake``), t
 socket joins its groups, and the client is told ``authentication`` 200; or it is told
 the status and closed with 4000 + status.
 receive: each frame is counted when it arrives (``websocket_receive``, before any await):
-the rate limit and the cap on frames in flight answer a flood (an ``error``, then close
-4429) however slow the handler is. Counted frames wait in a small per-socket inbox and
-are handled in order by one task per socket (``work``): each becomes one typed message
-(``realtime.frames``); ping is answered here, the app's own messages go to
-``receive_message``.
+the rate limit answers a flood (an ``error``, then close 4429) however slow the handler
+is. Counted frames wait in a small per-socket inbox and are handled in order by one task
+per socket (``work``): each becomes one typed message (``realtime.frames``); ping is
+answered here, the app's own messages go to ``receive_message``. At ``max_in_flight``
+frames in the inbox nothing more is read from the socket until the handler catches up:
+a client the worker is slow to answer is slowed down, never closed for it.
 A user may hold ``max_sockets_per_user`` sockets open in one worker process; one more is
 refused at connect (``authentication`` 429, close 4429).
 disconnect: the socket leaves its groups; the expiry timer, the user's socket slot and the
@@ -96,7 +97,7 @@ CLOSE_CODES = {
         "no such object, the object was deleted while connected, or no endpoint at this path"
     ),
     CLOSE_CODE_BASE + HTTPStatus.TOO_MANY_REQUESTS: (
-        "too many frames, too many unanswered, or too many sockets for this user"
+        "too many frames, too often, or too many sockets for this user"
     ),
     CLOSE_CODE_BASE + HTTPStatus.SERVICE_UNAVAILABLE: (
         "the server cannot reach its channel layer (Redis) just now: reconnect in a moment"
@@ -208,11 +209,18 @@ class RealtimeConsumer(
     inbox: "deque[tuple[str | None, bytes | None] | GroupMessageEvent]"
     in_flight: int = 0
     worker: "asyncio.Task[None] | None" = None
+    # Set while fewer than ``max_in_flight`` frames are in flight: only then is the next
+    # event taken from the server (``__call__``). At the cap the server stops reading the
+    # socket (daphne, once its queue is full: realtime.backpressure), and the client's
+    # sends wait in TCP's buffers, then in its own, until the answers catch up.
+    room: asyncio.Event
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.inbox = deque()
         self.membership_lock = asyncio.Lock()
+        self.room = asyncio.Event()
+        self.room.set()
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
@@ -243,8 +251,13 @@ class RealtimeConsumer(
 
     async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
         self.joined_groups = []
+
+        async def receive_when_room() -> Any:
+            await self.room.wait()
+            return await receive()
+
         try:
-            await super().__call__(scope, receive, send)
+            await super().__call__(scope, receive_when_room, send)
         finally:
             # However the consumer ends (a disconnect, a crash, cancelled by the server's
             # shutdown): the user's slot is given back, no queued frame runs on, and the
@@ -301,7 +314,8 @@ class RealtimeConsumer(
 
     async def websocket_receive(self, message: dict[str, Any]) -> None:
         """A frame arrives: count it before anything is awaited, then queue it for
-        ``work``. A flood is answered here, never behind a slow handler."""
+        ``work``. A flood is answered here, never behind a slow handler; at the cap on
+        frames in flight, the next frame is read once one is handled."""
         if not self.ready:
             return
         try:
@@ -317,23 +331,11 @@ class RealtimeConsumer(
             elif self.config.send_completion:
                 await self.send(text_data=COMPLETE_TEXT)
             return
-        if self.in_flight >= self.config.max_in_flight:
-            # A client this far ahead of its answers is not waiting for them: closed,
-            # so that it reconnects and catches up, rather than dropping frames it
-            # believes sent.
-            limit = self.config.max_in_flight
-            await self.send_message(
-                ErrorMessage(
-                    payload=ErrorPayload(
-                        message=f"Too many messages waiting: at most {limit} unanswered."
-                    )
-                )
-            )
-            await self.end_session(
-                HTTPStatus.TOO_MANY_REQUESTS, "Too many messages waiting: connection closed."
-            )
-            return
         self.in_flight += 1
+        if self.in_flight >= self.config.max_in_flight:
+            # Nothing more is read from this socket until the answers catch up
+            # (``receive_when_room``): the client is slowed down, as TCP does, not closed.
+            self.room.clear()
         self.inbox.append((message.get("text"), message.get("bytes")))
         if self.worker is None:
             self.worker = asyncio.create_task(self.work())
@@ -350,6 +352,7 @@ class RealtimeConsumer(
                     await self.receive(*item)
                 finally:
                     self.in_flight -= 1
+                    self.room.set()
         except Exception:
             # A bug in the layer, not in a handler (handle() catches those): the
             # socket cannot go on in order, so it is closed.
@@ -539,9 +542,11 @@ class RealtimeConsumer(
             await self.dispatch(event)
 
     def give_up_work(self) -> None:
-        """Give back the user's socket slot and drop the frames not yet handled."""
+        """Give back the user's socket slot and drop the frames not yet handled (what
+        the server holds for the socket is read again: its close is among it)."""
         self.ready = False
         self.deliver_locally(False)
+        self.room.set()
         if self.socket_slot is not None:
             open_sockets.release(self.socket_slot)
             self.socket_slot = None

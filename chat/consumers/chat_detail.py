@@ -35,7 +35,7 @@ from chat.messages.chat_detail import (
 )
 from chat.models import ChatMember, GroupChat
 from chat.permissions import IsMemberOfRoutedChat
-from chat.services import reactions, seen_by
+from chat.services import reactions, read_positions
 from realtime.consumers import RealtimeConsumer
 from realtime.database import database_sync_to_async
 from realtime.messages import ErrorMessage, ErrorPayload, GroupMessage
@@ -60,9 +60,9 @@ class ChatDetailConsumer(RealtimeConsumer[ChatDetailIncoming, GroupChat]):
     member gets, or gets an ``error`` saying why not; so does ``react``
     (``chat.services.reactions``, every member gets ``reaction_changed``). A
     ``new_message`` with ``reply_to`` answers an earlier message of the chat
-    (``chat.services.replies``). ``mark_read`` stores the member's last-read position
-    (their ``/ws/me/`` sockets get ``chat_read``); the chat's sockets hear of it in the
-    next ``members_read`` (``chat.services.seen_by``).
+    (``chat.services.replies``). ``mark_read`` reports the member's last-read position,
+    which the worker stores with the others of the moment (``chat.services.read_positions``):
+    the chat's sockets and its members' ``/ws/me/`` sockets get ``members_read``.
 
     Presence and typing are never stored in the database (``chat.presence``): ``here``
     keeps this socket online in the cache for a while and is answered with who is
@@ -127,8 +127,8 @@ class ChatDetailConsumer(RealtimeConsumer[ChatDetailIncoming, GroupChat]):
                         reacted=message.payload.reacted,
                     )
                 case MarkRead():
-                    await seen_by.amark_read(
-                        group_chat=self.obj, user=self.authenticated_user, seq=message.payload.seq
+                    read_positions.report_read(
+                        self.obj.pk, self.authenticated_user.pk, message.payload.seq
                     )
                 case Typing():
                     await self.typing()

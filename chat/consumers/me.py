@@ -1,12 +1,12 @@
 from rest_framework.permissions import IsAuthenticated
 
 from chat import selectors
+from chat.messages.chat_detail import MembersRead
 from chat.messages.me import (
     ChatActivity,
     ChatAdded,
     ChatDeleted,
     ChatMuted,
-    ChatRead,
     ChatRemoved,
     ChatRenamed,
     activity_group,
@@ -27,9 +27,11 @@ class MeConsumer(RealtimeConsumer[PingMessage, None]):
     """``/ws/me/``: the logged-in user's own events, for the groups page.
 
     It joins the user's inbox group, so it hears what was pushed to that user
-    (``chat.messages.me``): a chat added, removed, renamed or deleted, a chat marked
-    read, muted or unmuted; and the activity group of each of the user's chats, for their
-    new messages (``chat_activity``), joined and left as the inbox says the user's chats change.
+    (``chat.messages.me``): a chat added, removed, renamed or deleted, muted or
+    unmuted; and the activity group of each of the user's chats, for their new messages
+    (``chat_activity``) and read positions (``members_read``: the page takes its user's
+    entry, the chat's new unread and mention counts), joined and left as the inbox says
+    the user's chats change.
     Nothing to send but ping: marking a chat read is the chat socket's ``mark_read``.
     """
 
@@ -41,7 +43,7 @@ class MeConsumer(RealtimeConsumer[PingMessage, None]):
         ChatRemoved,
         ChatDeleted,
         ChatRenamed,
-        ChatRead,
+        MembersRead,
         ChatMuted,
     )
 

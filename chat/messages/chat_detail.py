@@ -139,8 +139,9 @@ class ReadPayload(BasePayload):
 
 
 class MarkRead(BaseMessage):
-    """The member has seen the chat up to ``seq``: stored as their last-read position,
-    and their ``/ws/me/`` sockets get ``chat_read`` with the unread count."""
+    """The member has seen the chat up to ``seq``: stored as their last-read position
+    within ``READ_GATHER_SECONDS``, then the chat's sockets and its members' ``/ws/me/``
+    sockets get ``members_read``."""
 
     action: Literal["mark_read"] = "mark_read"
     payload: ReadPayload
@@ -443,21 +444,29 @@ class Presence(GroupMessage):
 
 
 class ReadPosition(BasePayload):
+    """A member's read position: the seq of the last message they have read, and what
+    is left unread for them (others' messages after it, deleted ones left out) and the
+    mentions of them among it."""
+
     user_id: int
-    # The seq of the last message this member has read.
     last_read_seq: int
+    unread_count: int
+    mention_count: int
 
 
 class MembersReadPayload(BasePayload):
-    # Each member whose read position moved, once, with the latest position.
+    group_chat_id: int
+    # Each member whose read position moved, once, with their latest position.
     reads: list[ReadPosition]
 
 
 class MembersRead(GroupMessage):
-    """Members read further (``mark_read``): each worker gathers a chat's new read
-    positions for ``MEMBERS_READ_SECONDS`` and sends them as one message, so a read
-    costs at most one message to the chat, however many read at once. The pages show
-    "seen by" from them."""
+    """Members of a chat read further (``mark_read``, from any of their pages). Each
+    worker gathers a chat's reported positions for ``READ_GATHER_SECONDS``, stores them,
+    and sends those that moved as one message (``chat.services.read_positions``) to the
+    chat's sockets ("seen by") and to its members' ``/ws/me/`` sockets (each takes its
+    own user's entry: the chat's new unread and mention counts). A read costs at most
+    one message, however many read at once."""
 
     action: Literal["members_read"] = "members_read"
     payload: MembersReadPayload

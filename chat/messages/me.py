@@ -137,20 +137,6 @@ class ChatRenamed(GroupMessage):
     payload: RenamedPayload
 
 
-class ReadPositionPayload(BasePayload):
-    group_chat_id: int
-    last_read_seq: int
-    unread_count: int
-    mention_count: int
-
-
-class ChatRead(GroupMessage):
-    """The user marked a chat read (from any of their pages): its new unread count."""
-
-    action: Literal["chat_read"] = "chat_read"
-    payload: ReadPositionPayload
-
-
 class MutedPayload(BasePayload):
     group_chat_id: int
     muted: bool

@@ -28,7 +28,7 @@ class ChatMember(models.Model):
         related_name="+",
     )
     joined_at = models.DateTimeField(auto_now_add=True)
-    # The seq of the last message this member has seen (``chat.services.mark_read``):
+    # The seq of the last message this member has seen (``chat.services.read_positions``):
     # what is unread is after it. A new member starts at the chat's latest message.
     last_read_seq = models.PositiveBigIntegerField(default=0, editable=False)
     # Muted (``chat.services.notifications``): the member's pages notify them of nothing

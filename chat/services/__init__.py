@@ -35,10 +35,8 @@ from chat.messages.me import (
     ChatAdded,
     ChatDeleted,
     ChatPayload,
-    ChatRead,
     ChatRenamed,
     LastMessagePayload,
-    ReadPositionPayload,
     RenamedPayload,
     SummaryPayload,
     activity_group,
@@ -163,30 +161,6 @@ def tell_members(
 def _latest_seq(group_chat: GroupChat) -> int:
     """The seq of the chat's latest message, as committed (``group_chat`` may be old)."""
     return GroupChat.objects.values_list("last_seq", flat=True).get(pk=group_chat.pk)
-
-
-@transaction.atomic
-def mark_read(*, group_chat: GroupChat, user: User, seq: int) -> int | None:
-    """``user`` has seen ``group_chat`` up to ``seq`` (at most its latest message): their
-    last-read position moves forward, never back, and their ``/ws/me/`` sockets get
-    ``chat_read`` with what is left unread and the mentions among it. Returns the new
-    position, or None when it did not move (the chat's other members hear of it through
-    ``chat.services.seen_by``)."""
-    seq = min(seq, _latest_seq(group_chat))
-    moved = ChatMember.objects.filter(
-        group_chat=group_chat, user=user, last_read_seq__lt=seq
-    ).update(last_read_seq=seq)
-    if not moved:
-        return None
-    overview = selectors.group_chat_overview(user).get(pk=group_chat.pk)
-    position = ReadPositionPayload(
-        group_chat_id=group_chat.pk,
-        last_read_seq=overview.last_read_seq,
-        unread_count=overview.unread_count,
-        mention_count=overview.mention_count,
-    )
-    tell_inboxes([user.pk], ChatRead(payload=position))
-    return seq
 
 
 def _owners_left_without(membership: ChatMember) -> int:

@@ -82,6 +82,8 @@ class Server:
             DEBUG="true",
             SECRET_KEY="e2e-only-secret-key-long-enough-for-hs256-signing",
             DATABASE_URL=f"sqlite:///{workdir / 'e2e.sqlite3'}",
+            # Attachments in the run's own folder, never in the work tree.
+            MEDIA_ROOT=str(workdir / "media"),
             SERVER_URL=self.url,
             ALLOWED_HOSTS="127.0.0.1",
             WEBSOCKET_ALLOWED_ORIGINS=self.url,
@@ -219,7 +221,7 @@ def new_page(browser: Browser) -> Iterator[OpenPage]:
     def watch(message: ConsoleMessage) -> None:
         if "Content Security Policy" in message.text:
             violations.append(message.text)
-        if message.type == "error" and "favicon.ico" not in str(message.location):
+        if message.type == "error":
             problems.append(f"console error: {message.text} ({message.location.get('url')})")
 
     def open_page(viewport: ViewportSize = VIEWPORT) -> Page:

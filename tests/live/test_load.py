@@ -27,10 +27,13 @@ import asyncio
 import json
 import os
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
+import psycopg
 import pytest
+from websockets.asyncio.client import ClientConnection
 from websockets.exceptions import ConnectionClosed
 
 from realtime.settings import RealtimeSettings
@@ -42,6 +45,7 @@ from tests.support.live import (
     contents_in_db,
     fresh_environment,
     open_chat,
+    pg_url,
     recv_json,
     say,
     started_workers,
@@ -221,3 +225,96 @@ def test_daphne_refuses_a_frame_over_the_layers_limit_before_the_consumer_sees_i
             await ws.close()
 
     asyncio.run(scenario())
+
+
+# A sender within the rate limit (5 a second, for 4 s) that the worker cannot answer: its
+# saves wait on a lock the test holds on the messages' table. Before, its 9th unanswered
+# frame closed it ("Too many messages waiting", 4429).
+STALLED_RATE = 5.0
+STALLED_MESSAGES = 20
+# A flooder on the same worker: as many new messages as fast as it can.
+FLOOD_MESSAGES = 150
+
+
+@contextmanager
+def saves_stalled(chat_pk: int) -> Iterator[None]:
+    """No message can be saved in the live database while the block runs (a lock on the
+    messages' table that conflicts with INSERT, not with reads): the worker is
+    overloaded as a slow database makes it, and every sender's frames wait on it."""
+    with psycopg.connect(pg_url(LOAD_DB)) as conn:
+        conn.execute(b"LOCK TABLE chat_chatmessage IN EXCLUSIVE MODE")
+        yield
+        conn.commit()
+
+
+def test_a_sender_within_the_rate_is_slowed_by_an_overloaded_worker_a_flooder_closed(
+    load_env: dict[str, str], start_worker: StartWorker
+) -> None:
+    """While the worker cannot save, the sender within the rate gets no answer; its
+    frames beyond the cap on frames in flight wait, unread, and it is never closed:
+    once the worker catches up, every one of its messages is saved once and comes back
+    to it. A flooder on the same worker is still answered with errors and closed 4429."""
+    worker = start_worker("slowed")
+    worker.wait_ready()
+    chat_pk, cookies = create_fanout_chat(load_env, 2, "slowed")
+
+    async def scenario() -> None:
+        steady = await open_chat(worker, chat_pk, cookies[0])
+        flooder = await open_chat(worker, chat_pk, cookies[1])
+        steady_heard: list[dict[str, Any]] = []
+        contents = [f"steady {n}" for n in range(STALLED_MESSAGES)]
+        try:
+            with saves_stalled(chat_pk):
+                for content in contents:
+                    await say(steady, content)
+                    await asyncio.sleep(1 / STALLED_RATE)  # the pace of a rate
+                for n in range(FLOOD_MESSAGES):
+                    await say(flooder, f"flood {n}")
+            flood_frames, flood_close = await frames_until_closed(flooder)
+            async with asyncio.timeout(3 * FRAME_SECONDS):
+                while not set(contents) <= heard_contents(steady_heard):
+                    steady_heard.append(json.loads(await steady.recv()))
+        except TimeoutError:
+            pytest.fail(
+                f"awaited each of the steady sender's {STALLED_MESSAGES} messages back once "
+                f"the worker could save again; heard {sorted(heard_contents(steady_heard))}, "
+                f"frames {steady_heard[-5:]}. Worker log:\n{worker.log_tail()}"
+            )
+        except ConnectionClosed as exc:
+            pytest.fail(
+                f"the steady sender, within the rate, was closed {exc.rcvd} after "
+                f"{steady_heard[-3:]}: it should have been slowed down"
+            )
+        finally:
+            await steady.close()
+            await flooder.close()
+        errors = [f["payload"]["message"] for f in flood_frames if f["action"] == "error"]
+        print(
+            f"\nslowed, not closed: {STALLED_MESSAGES} steady messages heard back; flooder "
+            f"answered {len(errors)} errors, then closed {flood_close}"
+        )
+        assert flood_close == 4429, f"the flooder was not closed 4429: {flood_frames[-3:]}"
+        assert errors, f"the flooder was closed without an error frame: {flood_frames[-3:]}"
+        assert set(errors) == {"Too many messages: at most 10 per second."}
+        assert flood_frames[-1]["payload"]["status_code"] == 429
+        stored = contents_in_db(LOAD_DB, chat_pk)
+        assert sorted(c for c in stored if c.startswith("steady")) == sorted(contents)
+
+    asyncio.run(scenario())
+
+
+def heard_contents(frames: list[dict[str, Any]]) -> set[str]:
+    return {frame["payload"]["content"] for frame in frames if frame["action"] == "member_message"}
+
+
+async def frames_until_closed(ws: ClientConnection) -> tuple[list[dict[str, Any]], int | None]:
+    """Every frame up to the server's close, and its code (within a deadline)."""
+    frames: list[dict[str, Any]] = []
+    try:
+        async with asyncio.timeout(3 * FRAME_SECONDS):
+            while True:
+                frames.append(json.loads(await ws.recv()))
+    except ConnectionClosed as exc:
+        return frames, exc.rcvd.code if exc.rcvd else None
+    except TimeoutError:
+        pytest.fail(f"awaited the flooder's close; it got {frames[-3:]} and stays open")

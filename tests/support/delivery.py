@@ -20,8 +20,8 @@ from tests.support.live import (
     rows_per_client_id,
 )
 
-# A stream keeps at most WINDOW messages unanswered (the server closes a socket
-# with more than 8), and a socket sends fewer than the rate limit's burst (30).
+# A stream keeps at most WINDOW messages unanswered (the server reads no more from a socket
+# with 8 unanswered), and a socket sends fewer than the rate limit's burst (30).
 WINDOW = 6
 STREAM_SECONDS = 30.0
 # After Redis is back: how long messages get to flow again, and each probe to arrive.

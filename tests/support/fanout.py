@@ -10,12 +10,15 @@ clock); everything else waits for frames, with a deadline.
 """
 
 import asyncio
+import base64
 import json
 import statistics
 import time
+from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
+from functools import partial
 
 from websockets.asyncio.client import ClientConnection
 from websockets.exceptions import ConnectionClosed
@@ -25,6 +28,8 @@ from tests.support.live import LocalServer, open_chat
 
 # After the last send, how long members get to receive what is still on its way.
 DRAIN_SECONDS = 10.0
+# The reaction side traffic puts on messages (one of chat.models.reaction's).
+REACTION = "\N{THUMBS UP SIGN}"
 
 _FIXTURE_CODE = """
 import json
@@ -54,6 +59,49 @@ async def connect_members(
     return list(await asyncio.gather(*(open_chat(worker, chat_pk, cookie) for cookie in cookies)))
 
 
+@dataclass(frozen=True)
+class SideTraffic:
+    """What members do besides saying messages, paced as the page does it: each socket
+    reports how far it has read (``mark_read`` with the highest seq it received) every
+    ``read_every`` seconds when that moved, and reacts (``react``, thumbs up) to the
+    latest message it received every ``react_every`` seconds. None: not at all."""
+
+    read_every: float | None = None
+    react_every: float | None = None
+
+
+@dataclass
+class FrameTally:
+    """Frames of one action the members received: how many, their bytes, and the time
+    from the send that caused each to its receipt."""
+
+    count: int = 0
+    size: int = 0  # bytes, all frames together
+    relay_ms: list[float] = field(default_factory=list, repr=False)
+
+    def add(self, raw: str | bytes, latencies_ms: list[float]) -> None:
+        self.count += 1
+        self.size += len(raw.encode() if isinstance(raw, str) else raw)
+        self.relay_ms.extend(latencies_ms)
+
+    @property
+    def mean_bytes(self) -> float:
+        return self.size / self.count if self.count else float("nan")
+
+    def quantile_ms(self, q: int) -> float:
+        if len(self.relay_ms) < 2:
+            return float("nan")
+        return statistics.quantiles(self.relay_ms, n=100, method="inclusive")[q - 1]
+
+
+def user_id_of(cookie: str) -> int:
+    """The user id in a member's ``jwt_auth_cookie=<token>`` (its payload, unverified:
+    the bench minted it)."""
+    payload = cookie.split("=", 1)[1].split(".")[1]
+    claims = json.loads(base64.urlsafe_b64decode(payload + "=" * (-len(payload) % 4)))
+    return int(claims["user_id"])
+
+
 @dataclass
 class FanoutResult:
     members: int
@@ -69,6 +117,10 @@ class FanoutResult:
     latencies_ms: list[float] = field(repr=False)
     relay_ms: list[float] = field(repr=False)
     errors: list[str] = field(default_factory=list)
+    # With side traffic: what was sent by action, and what arrived besides the messages
+    # (``reaction_changed``, ``members_read``), and the messages' own frames, by action.
+    side_sent: Counter[str] = field(default_factory=Counter)
+    frames: dict[str, FrameTally] = field(default_factory=dict)
 
     @property
     def expected(self) -> int:
@@ -114,12 +166,15 @@ async def run_fanout(
     tag: str,
     stored_contents: Callable[[], list[str]],
     drain_seconds: float = DRAIN_SECONDS,
+    side: SideTraffic = SideTraffic(),
+    user_ids: list[int] | None = None,
 ) -> FanoutResult:
     """The first ``senders`` sockets each send ``rate`` messages a second for
-    ``seconds`` (contents start with ``tag``); every socket reads. Returns when every
-    member has every message sent, or ``drain_seconds`` after the last send.
-    ``stored_contents`` (blocking; run in a thread) lists the chat's contents in the
-    database at the end."""
+    ``seconds`` (contents start with ``tag``); every socket reads, and, with ``side``,
+    reads and reacts while the senders send (``user_ids``: each socket's user, to match
+    what comes back to what was sent). Returns when every member has every message
+    sent, or ``drain_seconds`` after the last send. ``stored_contents`` (blocking; run
+    in a thread) lists the chat's contents in the database at the end."""
     members = len(sockets)
     per_sender = max(1, round(rate * seconds))
     sent_at: dict[str, float] = {}
@@ -129,16 +184,47 @@ async def run_fanout(
     errors: list[str] = []
     counters = {"unique": 0, "duplicates": 0, "closed": 0}
     progress = asyncio.Event()
+    # Side traffic: each socket's latest message (seq, id) and the seq it last reported;
+    # when each read and reaction was sent, by (user id, seq) and (message id, user id).
+    latest: list[tuple[int, int]] = [(0, 0) for _ in sockets]
+    reported = [0 for _ in sockets]
+    read_sent: dict[tuple[int, int], float] = {}
+    react_sent: dict[tuple[int, int], float] = {}
+    side_sent: Counter[str] = Counter()
+    frames: dict[str, FrameTally] = {}
+
+    def tally(action: str, raw: str | bytes, payload: dict[str, object]) -> None:
+        now = time.perf_counter()
+        waited: list[float] = []
+        if action == "reaction_changed":
+            user = payload["user"]
+            assert isinstance(user, dict)
+            sent = react_sent.get((int(str(payload["message_id"])), int(user["id"])))
+            waited = [] if sent is None else [(now - sent) * 1000]
+        elif action == "members_read":
+            reads = payload["reads"]
+            assert isinstance(reads, list)
+            for entry in reads:
+                sent = read_sent.get((entry["user_id"], entry["last_read_seq"]))
+                if sent is not None:
+                    waited.append((now - sent) * 1000)
+        frames.setdefault(action, FrameTally()).add(raw, waited)
 
     async def read(index: int, ws: ClientConnection) -> None:
         try:
             async for raw in ws:
                 frame = json.loads(raw)
                 action = frame.get("action")
-                if action == "member_message":
+                if action in ("reaction_changed", "members_read"):
+                    tally(action, raw, frame["payload"])
+                elif action == "member_message":
                     content = frame["payload"]["content"]
                     if not content.startswith(tag):
                         continue
+                    frames.setdefault(action, FrameTally()).add(raw, [])
+                    latest[index] = max(
+                        latest[index], (frame["payload"]["seq"], frame["payload"]["id"])
+                    )
                     got = received[index]
                     if content in got:
                         counters["duplicates"] += 1
@@ -174,11 +260,59 @@ async def run_fanout(
                 progress.set()
                 return
 
+    async def every(
+        seconds: float, index: int, start: float, act: Callable[[], dict[str, object] | None]
+    ) -> None:
+        """Until the senders are done: ``act()``'s frame, if any, every ``seconds``
+        (the sockets spread over the first interval)."""
+        number = 0
+        while not sending_done.is_set():
+            delay = start + seconds * (index / members + number) - time.perf_counter()
+            number += 1
+            if delay > 0:
+                try:
+                    await asyncio.wait_for(sending_done.wait(), delay)
+                    return
+                except TimeoutError:
+                    pass
+            frame = act()
+            if frame is None:
+                continue
+            side_sent[str(frame["action"])] += 1
+            try:
+                await sockets[index].send(json.dumps(frame))
+            except ConnectionClosed:
+                return
+
+    def mark_read(index: int) -> dict[str, object] | None:
+        seq = latest[index][0]
+        if seq <= reported[index] or user_ids is None:
+            return None
+        reported[index] = seq
+        read_sent[(user_ids[index], seq)] = time.perf_counter()
+        return {"action": "mark_read", "payload": {"seq": seq}}
+
+    def react(index: int) -> dict[str, object] | None:
+        message_id = latest[index][1]
+        if not message_id or user_ids is None:
+            return None
+        react_sent[(message_id, user_ids[index])] = time.perf_counter()
+        return {"action": "react", "payload": {"id": message_id, "emoji": REACTION}}
+
+    sending_done = asyncio.Event()
     readers = [asyncio.create_task(read(i, ws)) for i, ws in enumerate(sockets)]
     try:
         start = time.perf_counter()
+        paced = [
+            asyncio.create_task(every(seconds_apart, i, start, partial(act, i)))
+            for seconds_apart, act in ((side.read_every, mark_read), (side.react_every, react))
+            if seconds_apart
+            for i in range(members)
+        ]
         await asyncio.gather(*(send(i, sockets[i], start) for i in range(senders)))
         send_seconds = time.perf_counter() - start
+        sending_done.set()
+        await asyncio.gather(*paced)
         # Done early when every member has every message sent; a message refused
         # (an error frame) never comes, so then the drain runs to its deadline.
         await drain(lambda: counters["unique"] >= len(sent_at) * members, progress, drain_seconds)
@@ -202,4 +336,6 @@ async def run_fanout(
         latencies_ms=latencies,
         relay_ms=relay,
         errors=errors,
+        side_sent=side_sent,
+        frames=frames,
     )

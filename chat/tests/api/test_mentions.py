@@ -9,6 +9,7 @@ from pytest_django import DjangoAssertNumQueries
 from accounts.models import User
 from chat import services
 from chat.models import GroupChat
+from chat.services.read_positions import store_read_positions
 from chat.tests.api.conftest import ClientFor
 from tests.support.factories import UserFactory
 
@@ -103,7 +104,7 @@ def test_the_members_list_gives_each_read_position(
 ) -> None:
     for content in ("one", "two"):
         services.save_message(group_chat=group_chat, sender=owner, content=content)
-    services.mark_read(group_chat=group_chat, user=member, seq=1)
+    store_read_positions(group_chat_id=group_chat.pk, positions={member.pk: 1})
 
     response = client_for(owner).get(reverse("chat:member-list", args=[group_chat.pk]))
 

@@ -7,12 +7,11 @@ from asgiref.sync import sync_to_async
 from accounts.models import User
 from chanx_testing import WebsocketCommunicator, assert_in_group, assert_not_in_group
 from chat import services
-from chat.messages.chat_detail import MarkRead, ReadPayload
+from chat.messages.chat_detail import MarkRead, MembersRead, ReadPayload
 from chat.messages.me import (
     ChatActivity,
     ChatAdded,
     ChatDeleted,
-    ChatRead,
     ChatRemoved,
     ChatRenamed,
     inbox_group,
@@ -178,7 +177,7 @@ class TestMarkRead(MeTestCase):
 
     async def test_mark_read_stores_the_position_and_tells_my_inbox(self) -> None:
         """Three messages unread; ``mark_read`` up to 2 on the chat's socket leaves one,
-        stored on the membership, and ``chat_read`` says so on ``/ws/me/``."""
+        stored on the membership, and ``members_read`` says so on ``/ws/me/``."""
         for content in ("one", "two", "three"):
             await self.say(self.owner, content)
         inbox = await self.my_socket()
@@ -187,12 +186,12 @@ class TestMarkRead(MeTestCase):
         await chat.send_message(MarkRead(payload=ReadPayload(seq=2)))
 
         (frame,) = await inbox.receive_all_json(wait_group=True)
-        read = ChatRead.model_validate(frame).payload
-        assert (read.group_chat_id, read.last_read_seq, read.unread_count) == (
-            self.group_chat.pk,
-            2,
-            1,
-        )
+        read = MembersRead.model_validate(frame).payload
+        assert read.group_chat_id == self.group_chat.pk
+        ((user_id, last_read_seq, unread_count),) = [
+            (r.user_id, r.last_read_seq, r.unread_count) for r in read.reads
+        ]
+        assert (user_id, last_read_seq, unread_count) == (self.user.pk, 2, 1)
         assert (await ChatMember.objects.aget(pk=self.membership.pk)).last_read_seq == 2
 
     async def test_the_position_never_moves_back_nor_past_the_latest_message(self) -> None:
@@ -205,9 +204,10 @@ class TestMarkRead(MeTestCase):
 
         await chat.send_message(MarkRead(payload=ReadPayload(seq=99)))
         (frame,) = await inbox.receive_all_json(wait_group=True)
-        assert ChatRead.model_validate(frame).payload.last_read_seq == 2
+        assert MembersRead.model_validate(frame).payload.reads[0].last_read_seq == 2
         await chat.send_message(MarkRead(payload=ReadPayload(seq=1)))
         await chat.receive_all_json()
 
+        # Past the moment the reads of that window are stored and told.
+        await inbox.refute_push("members_read", within=0.5)
         assert (await ChatMember.objects.aget(pk=self.membership.pk)).last_read_seq == 2
-        await self.assert_nothing_else_queued(inbox)

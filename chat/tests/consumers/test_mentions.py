@@ -11,11 +11,12 @@ from chat import services
 from chat.messages.chat_detail import (
     MarkRead,
     MemberMessage,
+    MembersRead,
     MessagePayload,
     NewChatMessage,
     ReadPayload,
 )
-from chat.messages.me import ChatActivity, ChatMuted, ChatRead
+from chat.messages.me import ChatActivity, ChatMuted
 from chat.models import ChatMessage, GroupChat, Mention
 from chat.services import notifications
 from tests.support.auth import jwt_cookies, ws_headers
@@ -65,7 +66,7 @@ class TestMentionOnTheWire(MentionTestCase):
             )
 
     async def test_the_mentioned_members_inbox_counts_it_and_reading_takes_it_off(self) -> None:
-        """``chat_activity`` names the mentioned ids; ``chat_read`` gives the count left."""
+        """``chat_activity`` names the mentioned ids; ``members_read`` gives the count left."""
         await self.open_sockets()
         inbox = await self.inbox_of_member()
 
@@ -76,8 +77,9 @@ class TestMentionOnTheWire(MentionTestCase):
         assert activity.payload.mentions == [self.member.pk]
 
         await self.member_socket.send_message(MarkRead(payload=ReadPayload(seq=1)))
-        read = ChatRead.model_validate(await inbox.assert_push("chat_read"))
-        assert (read.payload.unread_count, read.payload.mention_count) == (0, 0)
+        read = MembersRead.model_validate(await inbox.assert_push("members_read"))
+        (mine,) = read.payload.reads
+        assert (mine.user_id, mine.unread_count, mine.mention_count) == (self.member.pk, 0, 0)
 
     async def test_a_mention_of_a_missing_user_is_an_error_and_stores_nothing(self) -> None:
         await self.open_sockets()

@@ -1,6 +1,9 @@
-""" "Seen by" over the sockets: a member's ``mark_read`` reaches the chat's sockets as
-``members_read``, the reads of one window gathered into one message with each reader's
-latest position, and a read that moves nothing tells nobody."""
+"""Seen by over the sockets: a member's ``mark_read`` reaches the chat's sockets as
+``members_read``, the reads of one window gathered, stored in one go and told in one
+message with each reader's latest position, and a read that moves nothing tells
+nobody."""
+
+from unittest import mock
 
 from asgiref.sync import sync_to_async
 from django.test import override_settings
@@ -10,6 +13,7 @@ from chanx_testing import WebsocketCommunicator
 from chat import services
 from chat.messages.chat_detail import MarkRead, MembersRead, ReadPayload
 from chat.models import GroupChat
+from chat.services import read_positions
 from tests.support.auth import jwt_cookies, ws_headers
 from tests.support.testcase import LoggedInRollbackTestCase
 
@@ -77,6 +81,23 @@ class TestMembersRead(SeenByTestCase):
             [(self.member.pk, 2), (third.pk, 3)]
         )
         await self.owner_socket.refute_push("members_read", within=1.5)
+
+    @override_settings(READ_GATHER_SECONDS=1.0)
+    async def test_the_reads_of_one_window_are_stored_in_one_go(self) -> None:
+        """Three reports from two sockets within the window: one transaction stores them,
+        with each reader's latest."""
+        await self.open_sockets()
+        stored = mock.Mock(wraps=read_positions.store_read_positions)
+
+        with mock.patch.object(read_positions, "store_read_positions", stored):
+            for socket, seq in ((self.member_socket, 1), (self.owner_socket, 3)):
+                await socket.send_message(self.read(seq))
+            await self.member_socket.send_message(self.read(2))
+            await self.owner_socket.assert_push("members_read", timeout=5)
+
+        stored.assert_called_once_with(
+            group_chat_id=self.group_chat.pk, positions={self.member.pk: 2, self.user.pk: 3}
+        )
 
     async def test_a_read_that_moves_nothing_tells_nobody(self) -> None:
         """Back to an earlier message, or to where the member already is: no message."""

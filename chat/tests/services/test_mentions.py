@@ -8,6 +8,7 @@ from accounts.models import User
 from chat import selectors, services
 from chat.messages.chat_detail import MemberPayload
 from chat.models import ChatMessage, GroupChat, Mention
+from chat.services.read_positions import store_read_positions
 from tests.support.factories import UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -169,7 +170,7 @@ def test_the_mention_count_is_of_unread_mentions_of_live_messages(
     assert mention_count(member, group_chat) == 2
     assert mention_count(owner, group_chat) == 0
 
-    services.mark_read(group_chat=group_chat, user=member, seq=first.seq)
+    store_read_positions(group_chat_id=group_chat.pk, positions={member.pk: first.seq})
     assert mention_count(member, group_chat) == 1
 
     services.delete_message(group_chat=group_chat, message_id=third.pk, actor=owner)

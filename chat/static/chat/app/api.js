@@ -26,7 +26,7 @@ function describeError(body) {
     .join(' ');
 }
 
-function cookie(name) {
+export function cookie(name) {
   const prefix = `${name}=`;
   const found = document.cookie.split('; ').find((item) => item.startsWith(prefix));
   return found ? decodeURIComponent(found.slice(prefix.length)) : '';

@@ -5,7 +5,7 @@
  */
 
 import { api, clearError, pages, showError } from './api.js';
-import { $, make, onSubmit, show } from './dom.js';
+import { $, make, onSubmit, setAutoText, show } from './dom.js';
 import { ChatSocket } from './socket.js';
 import { chatPath } from './routes.js';
 
@@ -13,11 +13,13 @@ import { chatPath } from './routes.js';
 function groupItem(group, me) {
   const item = make('li', 'group-item');
   item.dataset.groupId = group.id;
-  const link = make('a', 'group-link', group.name);
+  const link = make('a', 'group-link');
   link.href = chatPath(group.id);
+  setAutoText(link, group.name);
+  const preview = make('p', 'preview muted');
   const unread = make('span', 'badge unread');
   unread.setAttribute('aria-label', 'Unread messages');
-  item.append(link, make('span', 'badge', group.my_role), unread, make('p', 'preview muted'));
+  item.append(link, make('span', 'badge', group.my_role), unread, preview);
   setUnread(item, group.unread_count ?? 0);
   if (group.last_message) showLastMessage(item, group.last_message, me);
   return item;
@@ -32,11 +34,11 @@ function setUnread(item, count) {
 function showLastMessage(item, message, me) {
   const who = message.sender?.id === me.id ? 'you' : (message.sender?.username ?? 'deleted user');
   const text = message.deleted ? 'This message was deleted.' : message.preview;
-  item.querySelector('.preview').textContent = `${who}: ${text}`;
+  setAutoText(item.querySelector('.preview'), `${who}: ${text}`);
 }
 
 // The /ws/me/ events, each handled by the ChatList method of its name.
-const EVENTS = new Set(['chat_activity', 'chat_added', 'chat_removed', 'chat_deleted', 'chat_renamed', 'chat_read']);
+const EVENTS = new Set(['chat_activity', 'chat_added', 'chat_removed', 'chat_deleted', 'chat_renamed', 'members_read']);
 
 export class ChatList {
   /** `me`: the user; `onRenamed(id, name)` is told of each chat renamed. */
@@ -146,12 +148,14 @@ export class ChatList {
 
   chat_renamed({ group_chat_id: groupId, name }) {
     const link = this.itemOf(groupId)?.querySelector('.group-link');
-    if (link) link.textContent = name;
+    if (link) setAutoText(link, name);
     this.onRenamed(groupId, name);
   }
 
-  chat_read({ group_chat_id: groupId, unread_count: count }) {
+  /** Members of the chat read further: this user's entry, if any, is the new count. */
+  members_read({ group_chat_id: groupId, reads }) {
     const item = this.itemOf(groupId);
-    if (item) setUnread(item, count);
+    const mine = reads.find((read) => read.user_id === this.me.id);
+    if (item && mine) setUnread(item, mine.unread_count);
   }
 }

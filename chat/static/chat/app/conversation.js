@@ -7,14 +7,17 @@
  */
 
 import { ApiError, api, showError } from './api.js';
+import { attachFiles } from './attachments.js';
 import { $, show, showConnection } from './dom.js';
 import { Composer } from './composer.js';
 import { groupHeader } from './group-header.js';
 import { History } from './history.js';
+import { inviteLinks } from './invite-links.js';
 import { MessageList } from './message-list.js';
 import { membersPanel } from './members.js';
 import { Presence } from './presence.js';
 import { ReadMarker } from './read-marker.js';
+import { searchBox } from './search.js';
 import { ChatSocket } from './socket.js';
 
 // The page says `here` this often (the server keeps a member online 45 s after).
@@ -38,10 +41,12 @@ const FRAME_HANDLERS = {
 
 /** The chat socket's handlers: each frame to the part of the conversation it changes. */
 function chatHandlers(parts, denied) {
-  const { socket, messages, history, presence, readMarker, composer, showChatError } = parts;
+  const { socket, messages, history, presence, readMarker, composer, showChatError, showEmpty } = parts;
   const setState = (state, text) => {
     showConnection(state, text);
     composer.setLive(state === 'live');
+    // Without the socket the page cannot know who is online: nobody is shown so.
+    if (state !== 'live') presence.setOnline([]);
   };
   return {
     onState: setState,
@@ -52,18 +57,24 @@ function chatHandlers(parts, denied) {
       history.watchIdle();
       history
         .catchUp()
-        .then(() => readMarker.mark())
+        .then(() => {
+          showEmpty();
+          readMarker.mark();
+        })
         .catch(showChatError);
     },
     onMessage(payload, isMine) {
+      if (isMine) composer.saved();
       messages.add(payload, isMine);
+      showEmpty();
       presence.spoke(payload.sender);
       history.received();
       readMarker.mark();
     },
-    onError(payload) {
+    onError(payload, refused) {
       const details = (payload.errors ?? []).map((error) => error.msg);
       showChatError([payload.message, ...details].join(' '));
+      if (refused) composer.refused(refused);
     },
     onDenied() {
       setState('denied', 'No access');
@@ -73,11 +84,13 @@ function chatHandlers(parts, denied) {
 }
 
 /**
- * Open chat `groupId` in `pane` for user `me`; `leave()` takes the page back to the
- * list (the group deleted, or the user left it). Returns the mounted conversation:
- * { unmount(), renamed(name) }.
+ * Open chat `groupId` in `pane` for user `me`, at its newest messages or, with `at`,
+ * at that message (the history around it, the message shown and marked). `leave()`
+ * takes the page back to the list (the group deleted, or the user left it);
+ * `openAt(chatId, messageId)` opens a search result. Returns the mounted
+ * conversation: { unmount(), renamed(name) }.
  */
-export function mountConversation(pane, groupId, me, leave) {
+export function mountConversation(pane, groupId, me, { leave, openAt, at = null }) {
   const root = $('#conversation-template').content.firstElementChild.cloneNode(true);
   pane.append(root);
   const base = `/api/groups/${groupId}`;
@@ -128,15 +141,29 @@ export function mountConversation(pane, groupId, me, leave) {
 
     const presence = new Presence($('#member-list'), $('#typing'));
     const composer = new Composer(socket, chatError);
+    searchBox($('#header-tools'), groupId, openAt);
+    const links = inviteLinks($('#members-tools'), base);
     const loadMembers = membersPanel(base, me, presence, {
       roleIs: (role) => {
         header.setRole(role);
+        links.setRole(role);
         messages.setModerator(['owner', 'admin'].includes(role));
       },
       left: leave,
     });
     const reloadMembers = () => loadMembers().catch((failure) => showError($('#member-error'), failure));
-    const parts = { socket, messages, history, presence, readMarker, composer, reloadMembers, showChatError };
+    attachFiles({
+      base,
+      messages,
+      composer,
+      dropZone: root.querySelector('.conversation'),
+      tools: $('#composer-tools'),
+      showError: showChatError,
+    });
+    // An empty chat says how to start it.
+    const emptyNote = $('#empty-chat');
+    const showEmpty = () => show(emptyNote, messages.byId.size === 0);
+    const parts = { socket, messages, history, presence, readMarker, composer, reloadMembers, showChatError, showEmpty };
     socket.handlers = chatHandlers(parts, denied);
     const notConnected = () => showChatError('Not connected: try again once connected.');
     messages.actions = {
@@ -144,7 +171,8 @@ export function mountConversation(pane, groupId, me, leave) {
       remove: (id) => socket.act('delete_message', { id }) || notConnected(),
     };
     try {
-      await Promise.all([loadMembers(), history.loadRecent()]);
+      await Promise.all([loadMembers(), at === null ? history.loadRecent() : history.loadAround(at)]);
+      showEmpty();
     } catch (failure) {
       if (failure instanceof ApiError && failure.status === 404) return denied();
       showChatError(failure);

@@ -13,6 +13,17 @@ export function make(tag, className, text) {
   return element;
 }
 
+/**
+ * Text laid out in its own direction (dir="auto": right to left for Arabic or Hebrew),
+ * set again with each new text: Chromium does not work the direction out again when
+ * only the text of such an element changes.
+ */
+export function setAutoText(element, text) {
+  element.removeAttribute('dir');
+  element.textContent = text;
+  element.dir = 'auto';
+}
+
 /** A button that looks like a link and runs `onClick`. */
 export function button(text, onClick) {
   const element = make('button', 'link-button', text);

@@ -1,5 +1,5 @@
 import { api, clearError, showError } from './api.js';
-import { $, onSubmit, show } from './dom.js';
+import { $, onSubmit, setAutoText, show } from './dom.js';
 
 /**
  * The group's header: its name, renaming it (owners and admins) and deleting it
@@ -15,7 +15,7 @@ export function groupHeader(group, url, on) {
   const form = $('#rename-form');
   const confirmation = $('#delete-confirm');
   const named = (name) => {
-    title.textContent = name;
+    setAutoText(title, name);
     document.title = `${name} · Channels chat`;
   };
   // One of the name, the rename form or the confirmation at a time.

@@ -8,22 +8,35 @@ import { $, button, make, onSubmit, show } from './dom.js';
 
 const ROLES = ['member', 'admin', 'owner'];
 
-function memberItem(member, me, canManage, onChange) {
+/**
+ * What `myRole` may do to `member`, as the server decides it: owners change anyone's
+ * role and remove anyone; admins remove plain members only; anyone may leave.
+ */
+function allowed(member, me, myRole) {
+  const mine = member.user.id === me.id;
+  const owner = myRole === 'owner';
+  return {
+    changeRole: owner,
+    remove: !mine && (owner || (myRole === 'admin' && member.chat_role === 'member')),
+  };
+}
+
+function memberItem(member, me, myRole, onChange) {
   const item = make('li', 'member');
   item.dataset.username = member.user.username;
   item.dataset.userId = member.user.id;
   const dot = make('span', 'presence-dot');
   dot.title = 'offline';
   const name = make('span', 'member-name', member.user.username);
+  name.dir = 'auto';
   if (member.user.id === me.id) name.append(make('span', 'badge', 'you'));
   item.append(dot, name);
   const mine = member.user.id === me.id;
-  if (canManage) item.append(roleSelect(member, onChange));
+  const may = allowed(member, me, myRole);
+  if (may.changeRole) item.append(roleSelect(member, onChange));
   else item.append(make('span', 'badge', member.chat_role));
-  // Anyone may leave; owners and admins may remove the others.
-  if (mine || canManage) {
-    item.append(button(mine ? 'Leave' : 'Remove', () => onChange('DELETE', member)));
-  }
+  if (mine) item.append(button('Leave', () => onChange('DELETE', member)));
+  if (may.remove) item.append(button('Remove', () => onChange('DELETE', member)));
   // Added by someone else, without being asked: leave, and never be added by them again.
   const adder = member.added_by;
   if (mine && adder && adder.id !== me.id) {
@@ -59,10 +72,11 @@ export function membersPanel(base, me, presence, on) {
   const error = $('#member-error');
   const list = $('#member-list');
   const addForm = $('#add-member-form');
+  const roleChoice = $('#member-role');
   const load = async () => {
     const members = await api('GET', `${base}/members/`);
-    const mine = members.find((member) => member.user.id === me.id);
-    const canManage = ['owner', 'admin'].includes(mine?.chat_role);
+    const myRole = members.find((member) => member.user.id === me.id)?.chat_role;
+    const canManage = ['owner', 'admin'].includes(myRole);
     const change = async (method, member, body, query = '') => {
       clearError(error);
       try {
@@ -76,10 +90,13 @@ export function membersPanel(base, me, presence, on) {
       }
       await load().catch((failure) => showError(error, failure));
     };
-    list.replaceChildren(...members.map((member) => memberItem(member, me, canManage, change)));
+    list.replaceChildren(...members.map((member) => memberItem(member, me, myRole, change)));
     presence.showOnline();
+    // Admins add plain members; only owners give another role.
     show(addForm, canManage);
-    on.roleIs(mine?.chat_role);
+    show(roleChoice, myRole === 'owner');
+    if (myRole !== 'owner') roleChoice.value = 'member';
+    on.roleIs(myRole);
   };
   onSubmit(addForm, async () => {
     clearError(error);

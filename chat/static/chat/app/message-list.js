@@ -1,5 +1,5 @@
 import { make } from './dom.js';
-import { daySeparator, linkified, messageItem } from './message-view.js';
+import { daySeparator, messageContent, messageItem } from './message-view.js';
 
 /**
  * The conversation: one <li> per message id, kept in id order, and a day line
@@ -24,11 +24,23 @@ export class MessageList {
     this.canModerate = false;
     this.actions = { edit() {}, remove() {} };
     this.parts = [];
+    this.found = null; // the message a search result opened, kept in view
+  }
+
+  /** Show message `id` (a search result) in the middle of the view, marked, and keep
+   * it there while newer messages load, until the user sends one. */
+  reveal(id) {
+    this.found?.classList.remove('found');
+    this.found = this.byId.get(id) ?? null;
+    if (!this.found) return;
+    this.found.classList.add('found');
+    this.found.scrollIntoView({ block: 'center' });
   }
 
   /**
    * Another feature's part of each message: `part(item, message)` draws it into the
-   * message's <li> (in its place: .message-quote, .message-reactions, .message-seen),
+   * message's <li> (in its place: .message-quote, .message-attachments, .message-reactions,
+   * .message-seen),
    * each time the message is shown or changes.
    */
   addPart(part) {
@@ -66,7 +78,12 @@ export class MessageList {
     const item = messageItem(message, isMine);
 
     // A catch-up page can arrive after newer live messages: insert in order.
+    if (isMine && this.found) {
+      this.found.classList.remove('found');
+      this.found = null;
+    }
     const stickToBottom =
+      this.found === null &&
       this.element.scrollHeight - this.element.scrollTop - this.element.clientHeight < 40;
     const before =
       message.id < this.lastId
@@ -118,10 +135,8 @@ export class MessageList {
     if (!item) return;
     this.state.set(message.id, message);
     item.classList.toggle('deleted', message.deleted);
-    const content = make('p', 'content');
-    if (message.deleted) content.textContent = 'This message was deleted.';
-    else content.append(...linkified(message.content));
-    item.querySelector('.content, .edit-form')?.replaceWith(content);
+    item.querySelector('.show-more')?.remove();
+    item.querySelector('.content, .edit-form').replaceWith(...messageContent(message));
     const meta = item.querySelector('.meta');
     meta.querySelector('.edited')?.remove();
     if (message.edited_at && !message.deleted) {
@@ -140,8 +155,18 @@ export class MessageList {
     if (message.deleted || !(mine || this.canModerate)) return;
     const buttons = make('span', 'message-actions');
     if (mine) buttons.append(this.button('Edit', () => this.startEditing(message)));
-    buttons.append(this.button('Delete', () => this.actions.remove(message.id)));
+    buttons.append(this.button('Delete', () => this.confirmDelete(item, message)));
     item.querySelector('.meta').append(buttons);
+  }
+
+  /** Delete asks first: the buttons become the question, Delete and Cancel. */
+  confirmDelete(item, message) {
+    const question = make('span', 'message-actions confirm-delete', 'Delete this message for everyone?');
+    const remove = this.button('Delete', () => this.actions.remove(message.id));
+    remove.classList.add('danger');
+    question.append(remove, this.button('Cancel', () => this.showActions(item, message)));
+    item.querySelector('.message-actions').replaceWith(question);
+    remove.focus();
   }
 
   /** Owners and admins may delete others' messages: redraw the buttons when that changes. */
@@ -175,6 +200,7 @@ export class MessageList {
       if (text && text !== message.content) this.actions.edit(message.id, text);
       else this.update(message);
     });
+    item.querySelector('.show-more')?.remove();
     item.querySelector('.content').replaceWith(form);
     input.focus();
   }

@@ -46,10 +46,41 @@ export function daySeparator(day) {
   return separator;
 }
 
+// A message this long, or of this many lines, is shown collapsed, with "Show more".
+const LONG_CHARACTERS = 700;
+const LONG_LINES = 10;
+
 /**
- * One message's <li>: who said it, when (the time; the full date and time on hover)
- * and what, with its links; and empty places for other features' parts. The message
- * list shows every message through this.
+ * A message's text as it is now (its links live; its tombstone once deleted), laid out
+ * in the direction of its own script (dir="auto": Arabic or Hebrew right to left);
+ * a long one collapsed, followed by the button that opens and closes it.
+ */
+export function messageContent(message) {
+  const content = make('p', 'content');
+  content.dir = 'auto';
+  if (message.deleted) {
+    content.textContent = 'This message was deleted.';
+    return [content];
+  }
+  content.append(...linkified(message.content));
+  const long = message.content.length > LONG_CHARACTERS || message.content.split('\n').length > LONG_LINES;
+  if (!long) return [content];
+  content.classList.add('collapsed');
+  const toggle = make('button', 'link-button show-more', 'Show more');
+  toggle.type = 'button';
+  toggle.setAttribute('aria-expanded', 'false');
+  toggle.addEventListener('click', () => {
+    const collapsed = content.classList.toggle('collapsed');
+    toggle.textContent = collapsed ? 'Show more' : 'Show less';
+    toggle.setAttribute('aria-expanded', String(!collapsed));
+  });
+  return [content, toggle];
+}
+
+/**
+ * One message's <li>: who said it and when (the time; the full date and time on hover),
+ * a place for its text (MessageList.update fills it), and empty places for other
+ * features' parts. The message list shows every message through this.
  */
 export function messageItem(message, isMine) {
   const sent = new Date(message.created_at);
@@ -57,16 +88,24 @@ export function messageItem(message, isMine) {
   item.dataset.id = message.id;
   item.dataset.day = localDay(sent);
   const meta = make('div', 'meta');
-  meta.append(make('span', 'sender', message.sender?.username ?? 'deleted user'));
+  const sender = make('span', 'sender', message.sender?.username ?? 'deleted user');
+  sender.dir = 'auto';
+  meta.append(sender);
   if (isMine) meta.append(make('span', 'badge', 'you'));
   const time = make('time', '', sent.toLocaleTimeString());
   time.dateTime = message.created_at;
   time.title = sent.toLocaleString([], { dateStyle: 'full', timeStyle: 'long' });
   meta.append(time);
-  const content = make('p', 'content');
-  content.append(...linkified(message.content));
   // Where other features draw their parts of a message (MessageList.addPart): the
-  // message it answers above the text; its reactions, and who has seen it, below.
-  item.append(meta, make('div', 'message-quote'), content, make('div', 'message-reactions'), make('div', 'message-seen'));
+  // message it answers above the text; its files, its reactions, and who has seen it,
+  // below.
+  item.append(
+    meta,
+    make('div', 'message-quote'),
+    make('p', 'content'),
+    make('div', 'message-attachments'),
+    make('div', 'message-reactions'),
+    make('div', 'message-seen'),
+  );
   return item;
 }

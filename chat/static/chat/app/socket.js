@@ -33,8 +33,9 @@ function newClientId() {
 export class ChatSocket {
   /**
    * handlers (given here, or set before connect()): onState(state, text), onLive(),
-   * onMessage(payload, isMine), onChange(payload), onError(payload), onDenied(), and
-   * onEvent(frame) for every other frame.
+   * onMessage(payload, isMine), onChange(payload), onError(payload, refused) (refused:
+   * the new_message payload the error refuses, or null), onDenied(), and onEvent(frame)
+   * for every other frame.
    */
   constructor(path, handlers = null) {
     const scheme = location.protocol === 'https:' ? 'wss' : 'ws';
@@ -89,11 +90,15 @@ export class ChatSocket {
       case 'error':
         // Frames are answered in order: a refused new_message is the oldest
         // pending one, and sending it again would be refused again.
+        // It is given back to the page with the error, for its text to be kept.
         if (frame.payload.errors?.[0]?.loc?.[0] === 'new_message') {
           const [oldest] = this.pending.keys();
+          const refused = this.pending.get(oldest);
           this.pending.delete(oldest);
+          this.handlers.onError(frame.payload, refused);
+        } else {
+          this.handlers.onError(frame.payload, null);
         }
-        this.handlers.onError(frame.payload);
         break;
       default: // /ws/me/'s events; pong, and completion markers should a server send them
         this.handlers.onEvent(frame);
