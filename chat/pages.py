@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from django.conf import settings
+from django.contrib.auth import password_validation
 from django.http import HttpRequest, HttpResponse
 from django.urls import reverse
 from django.utils.decorators import method_decorator
@@ -75,17 +76,26 @@ class AccountEntryPage(Page):
         return {**super().get_context_data(**kwargs), "next": next_path(self.request)}
 
 
+class PasswordRulesPage(Page):
+    """A page that sets a password shows the rules it must meet (the validators' own
+    words) beside the field, before the first try."""
+
+    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
+        rules = password_validation.password_validators_help_texts()
+        return {**super().get_context_data(**kwargs), "password_rules": rules}
+
+
 class LoginPage(AccountEntryPage):
     template_name = "chat/login.html"
     page, title = "login", "Log in"
 
 
-class SignUpPage(AccountEntryPage):
+class SignUpPage(AccountEntryPage, PasswordRulesPage):
     template_name = "chat/signup.html"
     page, title = "signup", "Sign up"
 
 
-class AccountPage(Page):
+class AccountPage(PasswordRulesPage):
     template_name = "chat/account.html"
     page, title = "account", "Account"
 
