@@ -26,21 +26,17 @@ from pathlib import Path
 
 import pytest
 import redis
-from websockets.asyncio.client import ClientConnection
 
 from tests.support.delivery import print_figures
-from tests.support.fanout import connect_members, create_fanout_chat, run_fanout
+from tests.support.fanout import connect_members, create_fanout_chat, open_sockets, run_fanout
 from tests.support.live import (
-    FRAME_SECONDS,
     LocalServer,
     StartWorker,
-    chat_ws_url,
     contents_in_db,
     fresh_environment,
     started_workers,
 )
 from tests.support.proxy import TRUSTING_THE_PROXY, started_proxy
-from tests.support.sources import loopback, open_socket_from
 
 pytestmark = pytest.mark.live
 
@@ -103,10 +99,8 @@ def test_every_stored_message_reaches_every_member_live(
 # The mass disconnect: sockets of SURVIVORS members, MASS of which close at once.
 SURVIVORS = 20
 MASS = 2000
-OPENING_AT_ONCE = 50
-# The MASS sockets come from loopback addresses 127.0.0.10 and up, this many from each:
-# half the proxy's shipped per-address cap (PROXY_CONNECTIONS_PER_CLIENT, 100).
-FIRST_SOURCE = 10
+# Sockets from each client address: half the proxy's shipped per-address cap
+# (PROXY_CONNECTIONS_PER_CLIENT, 100).
 SOCKETS_PER_SOURCE = 50
 # How long the closed sockets' leaves get to reach Redis, and how often it is read.
 LEAVE_SECONDS = 120.0
@@ -133,28 +127,6 @@ def group_sizes(redis_url: str, prefix: str = "asgi") -> dict[str, int]:
         layer.close()
 
 
-async def open_sockets(
-    proxy: LocalServer, chat_pk: int, cookies: list[str], count: int
-) -> list[ClientConnection]:
-    """``count`` sockets on the chat through ``proxy``, the members' cookies in turn,
-    SOCKETS_PER_SOURCE from each source address, at most ``OPENING_AT_ONCE``
-    handshakes in flight (so none waits past its timeout)."""
-    slots = asyncio.Semaphore(OPENING_AT_ONCE)
-    url = chat_ws_url(proxy, chat_pk)
-
-    async def one(number: int) -> ClientConnection:
-        source = loopback(FIRST_SOURCE + number // SOCKETS_PER_SOURCE)
-        cookie = cookies[number % len(cookies)]
-        async with slots:
-            ws, first = await open_socket_from(source, url, proxy.origin, cookie, FRAME_SECONDS)
-        assert (first["action"], first["payload"]["status_code"]) == ("authentication", 200), (
-            f"socket {number} from {source}: {first}"
-        )
-        return ws
-
-    return list(await asyncio.gather(*(one(number) for number in range(count))))
-
-
 def test_a_mass_disconnect_leaves_no_member_behind_and_fan_out_stays_whole(
     fanout_env: dict[str, str], start_worker: StartWorker, tmp_path: Path
 ) -> None:
@@ -175,7 +147,7 @@ def test_a_mass_disconnect_leaves_no_member_behind_and_fan_out_stays_whole(
     async def scenario(proxy: LocalServer) -> None:
         survivors = await connect_members(proxy, chat_pk, cookies)
         opened = time.perf_counter()
-        doomed = await open_sockets(proxy, chat_pk, cookies, MASS)
+        doomed = await open_sockets(proxy, chat_pk, cookies, MASS, per_source=SOCKETS_PER_SOURCE)
         figures["2,000 sockets opened in (s)"] = time.perf_counter() - opened
         sizes = group_sizes(FANOUT_REDIS_URL)
         assert sizes[chat_group] == SURVIVORS + MASS, sizes[chat_group]
