@@ -16,7 +16,9 @@ import { inviteLinks } from './invite-links.js';
 import { MessageList } from './message-list.js';
 import { membersPanel } from './members.js';
 import { Presence } from './presence.js';
+import { Reactions } from './reactions.js';
 import { ReadMarker } from './read-marker.js';
+import { Replies } from './replies.js';
 import { searchBox } from './search.js';
 import { ChatSocket } from './socket.js';
 
@@ -37,6 +39,7 @@ const FRAME_HANDLERS = {
   member_added: ({ reloadMembers }) => reloadMembers(),
   member_removed: ({ reloadMembers }) => reloadMembers(),
   member_role_changed: ({ reloadMembers }) => reloadMembers(),
+  reaction_changed: ({ reactions }, frame) => reactions.changed(frame.payload),
 };
 
 /** The chat socket's handlers: each frame to the part of the conversation it changes. */
@@ -163,9 +166,25 @@ export function mountConversation(pane, groupId, me, { leave, openAt, at = null 
     // An empty chat says how to start it.
     const emptyNote = $('#empty-chat');
     const showEmpty = () => show(emptyNote, messages.byId.size === 0);
-    const parts = { socket, messages, history, presence, readMarker, composer, reloadMembers, showChatError, showEmpty };
-    socket.handlers = chatHandlers(parts, denied);
     const notConnected = () => showChatError('Not connected: try again once connected.');
+    const react = (id, emoji, reacted) => socket.act('react', { id, emoji, reacted }) || notConnected();
+    const reactions = new Reactions(messages, me, react);
+    const replies = new Replies(messages, history, composer, $('#composer-tools'), showChatError);
+    messages.addPart(replies.draw);
+    messages.addPart(reactions.draw);
+    const parts = {
+      socket,
+      messages,
+      history,
+      presence,
+      readMarker,
+      composer,
+      reactions,
+      reloadMembers,
+      showChatError,
+      showEmpty,
+    };
+    socket.handlers = chatHandlers(parts, denied);
     messages.actions = {
       edit: (id, content) => socket.act('edit_message', { id, content }) || notConnected(),
       remove: (id) => socket.act('delete_message', { id }) || notConnected(),
