@@ -22,10 +22,16 @@ export async function chatsPage() {
     return;
   }
   let open = null; // { id, conversation }
-  const list = new ChatList(me, (groupId, name) => {
-    if (open?.id === String(groupId)) open.conversation.renamed(name);
-  });
   let go = null;
+  const list = new ChatList(me, {
+    renamed: (groupId, name) => {
+      if (open?.id === String(groupId)) open.conversation.renamed(name);
+    },
+    muted: (groupId, muted) => {
+      if (open?.id === String(groupId)) open.conversation.muted(muted);
+    },
+    open: (groupId) => go(groupId),
+  });
   const openChat = (id) => {
     if (open?.id === id) return;
     open?.conversation.unmount();

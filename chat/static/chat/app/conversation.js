@@ -14,8 +14,11 @@ import { groupHeader } from './group-header.js';
 import { History } from './history.js';
 import { MessageList } from './message-list.js';
 import { membersPanel } from './members.js';
+import { MentionPicker, mentionPart } from './mentions.js';
+import { muteToggle } from './notifications.js';
 import { Presence } from './presence.js';
 import { ReadMarker } from './read-marker.js';
+import { SeenBy } from './seen-by.js';
 import { ChatSocket } from './socket.js';
 
 // The page says `here` this often (the server keeps a member online 45 s after).
@@ -35,6 +38,8 @@ const FRAME_HANDLERS = {
   member_added: ({ reloadMembers }) => reloadMembers(),
   member_removed: ({ reloadMembers }) => reloadMembers(),
   member_role_changed: ({ reloadMembers }) => reloadMembers(),
+  // Members read further: who has seen this user's messages.
+  members_read: ({ seenBy }, frame) => seenBy.read(frame.payload.reads),
 };
 
 /** The chat socket's handlers: each frame to the part of the conversation it changes. */
@@ -84,7 +89,7 @@ function chatHandlers(parts, denied) {
 /**
  * Open chat `groupId` in `pane` for user `me`; `leave()` takes the page back to the
  * list (the group deleted, or the user left it). Returns the mounted conversation:
- * { unmount(), renamed(name) }.
+ * { unmount(), renamed(name), muted(isMuted) }.
  */
 export function mountConversation(pane, groupId, me, leave) {
   const root = $('#conversation-template').content.firstElementChild.cloneNode(true);
@@ -99,6 +104,7 @@ export function mountConversation(pane, groupId, me, leave) {
   const heartbeat = setInterval(() => socket.act('here'), HERE_EVERY_MS);
   let mounted = true;
   let header = null;
+  let setMuted = null;
 
   // Deleting the group closes the socket too (4404): no "access denied" then.
   let deleting = false;
@@ -134,13 +140,21 @@ export function mountConversation(pane, groupId, me, leave) {
       deleted: leave,
     });
     show($('#chat'));
+    setMuted = muteToggle($('#header-tools'), groupId, group.muted, showChatError);
 
     const presence = new Presence($('#member-list'), $('#typing'));
     const composer = new Composer(socket, chatError);
+    const mentions = new MentionPicker(composer, $('#composer-tools'), me);
+    messages.addPart(mentionPart(me));
+    const seenBy = new SeenBy(messages, me);
     const loadMembers = membersPanel(base, me, presence, {
       roleIs: (role) => {
         header.setRole(role);
         messages.setModerator(['owner', 'admin'].includes(role));
+      },
+      loaded: (members) => {
+        mentions.setMembers(members);
+        seenBy.setMembers(members);
       },
       left: leave,
     });
@@ -156,7 +170,18 @@ export function mountConversation(pane, groupId, me, leave) {
     // An empty chat says how to start it.
     const emptyNote = $('#empty-chat');
     const showEmpty = () => show(emptyNote, messages.byId.size === 0);
-    const parts = { socket, messages, history, presence, readMarker, composer, reloadMembers, showChatError, showEmpty };
+    const parts = {
+      socket,
+      messages,
+      history,
+      presence,
+      readMarker,
+      composer,
+      seenBy,
+      reloadMembers,
+      showChatError,
+      showEmpty,
+    };
     socket.handlers = chatHandlers(parts, denied);
     const notConnected = () => showChatError('Not connected: try again once connected.');
     messages.actions = {
@@ -173,5 +198,5 @@ export function mountConversation(pane, groupId, me, leave) {
     if (mounted) socket.connect();
   };
   start();
-  return { unmount, renamed: (name) => header?.named(name) };
+  return { unmount, renamed: (name) => header?.named(name), muted: (isMuted) => setMuted?.(isMuted) };
 }
