@@ -3,8 +3,15 @@ from django.contrib.auth.validators import UnicodeUsernameValidator
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import IntegrityError, transaction
 from rest_framework import serializers
+from rest_framework_simplejwt.serializers import TokenObtainSerializer
 
 from accounts.models import User, check_username_free
+
+
+class LoginSerializer(TokenObtainSerializer):
+    """simplejwt's check of the credentials, refusing in words people use."""
+
+    default_error_messages = {"no_active_account": "Wrong username or password."}
 
 
 class UserSerializer(serializers.ModelSerializer[User]):

@@ -27,7 +27,6 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 from rest_framework_simplejwt.exceptions import InvalidToken, TokenBackendError, TokenError
-from rest_framework_simplejwt.serializers import TokenObtainSerializer
 from rest_framework_simplejwt.settings import api_settings as jwt_settings
 from rest_framework_simplejwt.state import token_backend
 from rest_framework_simplejwt.tokens import AccessToken, RefreshToken
@@ -35,7 +34,12 @@ from rest_framework_simplejwt.tokens import AccessToken, RefreshToken
 from accounts.authentication import COOKIE_CHALLENGE
 from accounts.cookies import clear_token_cookies, set_token_cookies
 from accounts.models import User
-from accounts.serializers import PasswordChangeSerializer, SignUpSerializer, UserSerializer
+from accounts.serializers import (
+    LoginSerializer,
+    PasswordChangeSerializer,
+    SignUpSerializer,
+    UserSerializer,
+)
 from accounts.throttles import AddressThrottle, UsernameThrottle
 from accounts.tokens import revoke_access, rotate, start_session
 from config.apidocs.schema import ErrorSerializer
@@ -110,9 +114,9 @@ class LoginView(TokenCookieView):
     # It computes a password hash: bounded per worker, 503 beyond (accounts/hashing.py).
     hashes_a_password = True
 
-    @extend_schema(request=TokenObtainSerializer, responses={200: LOGGED_IN})
+    @extend_schema(request=LoginSerializer, responses={200: LOGGED_IN})
     def post(self, request: Request) -> Response:
-        serializer = TokenObtainSerializer(data=request.data, context={"request": request})
+        serializer = LoginSerializer(data=request.data, context={"request": request})
         serializer.is_valid(raise_exception=True)
         user = serializer.user
         assert user is not None  # the authentication rule refused None

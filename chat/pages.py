@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from django.conf import settings
+from django.contrib.auth import password_validation
 from django.http import HttpRequest, HttpResponse
 from django.urls import reverse
 from django.utils.decorators import method_decorator
@@ -20,7 +21,7 @@ from rest_framework.request import Request
 
 from accounts.throttles import AddressThrottle
 from chat import selectors
-from chat.models import InviteLink
+from chat.models import REACTION_EMOJI, InviteLink
 from chat.models.chat_message import MAX_MESSAGE_LENGTH
 from chat.services import invites
 
@@ -75,17 +76,26 @@ class AccountEntryPage(Page):
         return {**super().get_context_data(**kwargs), "next": next_path(self.request)}
 
 
+class PasswordRulesPage(Page):
+    """A page that sets a password shows the rules it must meet (the validators' own
+    words) beside the field, before the first try."""
+
+    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
+        rules = password_validation.password_validators_help_texts()
+        return {**super().get_context_data(**kwargs), "password_rules": rules}
+
+
 class LoginPage(AccountEntryPage):
     template_name = "chat/login.html"
     page, title = "login", "Log in"
 
 
-class SignUpPage(AccountEntryPage):
+class SignUpPage(AccountEntryPage, PasswordRulesPage):
     template_name = "chat/signup.html"
     page, title = "signup", "Sign up"
 
 
-class AccountPage(Page):
+class AccountPage(PasswordRulesPage):
     template_name = "chat/account.html"
     page, title = "account", "Account"
 
@@ -100,8 +110,13 @@ class ChatsPage(Page):
     page, title = "chats", "My groups"
 
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
-        # The composer counts toward the server's limit, and refuses past it.
-        return {**super().get_context_data(**kwargs), "max_message_length": MAX_MESSAGE_LENGTH}
+        # The composer counts toward the server's limit, and refuses past it; the
+        # reactions a message may get, for the script's picker (data-reaction-emoji).
+        return {
+            **super().get_context_data(**kwargs),
+            "max_message_length": MAX_MESSAGE_LENGTH,
+            "reaction_emoji": REACTION_EMOJI,
+        }
 
 
 class InvitePage(Page):

@@ -51,6 +51,7 @@ class GroupChatSerializer(serializers.ModelSerializer[GroupChat]):
         model = GroupChat
         fields = ["id", "name", "created_by", "created_at", "updated_at", "my_role", "muted"]
         read_only_fields = ["id", "created_at", "updated_at"]
+        extra_kwargs = {"name": {"error_messages": {"blank": "A group needs a name."}}}
 
 
 class GroupChatOverviewSerializer(GroupChatSerializer):
@@ -137,7 +138,11 @@ class NewChatMemberSerializer(ChatMemberSerializer):
     """Adding someone by username, as a plain member unless told otherwise."""
 
     username = serializers.SlugRelatedField(
-        source="user", slug_field="username", queryset=User.objects.all(), write_only=True
+        source="user",
+        slug_field="username",
+        queryset=User.objects.all(),
+        write_only=True,
+        error_messages={"does_not_exist": "No user named {value}."},
     )
     chat_role = serializers.ChoiceField(source="role", choices=Role.choices, default=Role.MEMBER)
 

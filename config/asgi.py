@@ -16,6 +16,7 @@ from channels.routing import ProtocolTypeRouter  # noqa: E402
 from django.conf import settings  # noqa: E402
 from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware  # noqa: E402
 
+from config import request_bodies  # noqa: E402
 from config.routing import websocket_urlpatterns  # noqa: E402
 from realtime import backpressure, shutdown  # noqa: E402
 from realtime.asgi import websocket_application  # noqa: E402
@@ -25,6 +26,8 @@ from realtime.asgi import websocket_application  # noqa: E402
 shutdown.install()
 # daphne stops reading a WebSocket while its consumer is behind (bounded memory).
 backpressure.install()
+# Request bodies are parsed by Django only, as it reads them (bounded memory).
+request_bodies.install()
 
 
 def with_client_address(app: Any) -> ProxyHeadersMiddleware:

@@ -69,7 +69,15 @@ def test_login_with_a_wrong_password_is_401_and_sets_no_cookie(
 ) -> None:
     response = client.post(reverse("accounts:login"), {"username": user.username, "password": "x"})
     assert response.status_code == 401
+    assert response.json() == {"detail": "Wrong username or password."}
     assert ACCESS not in response.cookies
+
+
+def test_login_as_a_missing_user_says_the_same_as_a_wrong_password(client: APIClient) -> None:
+    """Words people use, and no hint whether the name exists."""
+    response = client.post(reverse("accounts:login"), {"username": "nobody", "password": "x"})
+    assert response.status_code == 401
+    assert response.json() == {"detail": "Wrong username or password."}
 
 
 def test_login_needs_both_fields(client: APIClient) -> None:

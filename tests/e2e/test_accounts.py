@@ -58,7 +58,7 @@ def test_a_wrong_password_shows_an_error(server: Server, new_page: OpenPage) -> 
     page.get_by_label("Password").fill("not-the-password")
     page.get_by_role("button", name="Log in").click()
     expect(page.locator("#login-error")).to_be_visible()
-    expect(page.locator("#login-error")).to_contain_text("No active account")
+    expect(page.locator("#login-error")).to_have_text("Wrong username or password.")
     expect(page).to_have_url(f"{server.url}/login/")
 
 
@@ -74,13 +74,13 @@ def test_a_password_change_from_the_account_page(server: Server, new_page: OpenP
     page.get_by_label("Current password").fill("not-the-password")
     page.get_by_label("New password").fill(new_password)
     page.get_by_role("button", name="Change password").click()
-    expect(page.locator("#password-error")).to_be_visible()
+    expect(page.locator("#old-password-problem")).to_be_visible()
     expect(page.locator("#password-done")).to_be_hidden()
 
     page.get_by_label("Current password").fill(PASSWORD)
     page.get_by_role("button", name="Change password").click()
     expect(page.locator("#password-done")).to_be_visible()
-    expect(page.locator("#password-error")).to_be_hidden()
+    expect(page.locator(".field-error")).to_have_count(0)
     page.goto(f"{server.url}/groups/")
     expect(page.locator("#whoami")).to_have_text(f"Signed in as {username}")
 
@@ -142,7 +142,7 @@ def test_a_name_that_differs_only_in_case_or_width_is_refused_as_taken(
     server: Server, new_page: OpenPage
 ) -> None:
     """Hank signed up; someone tries his name in capitals, then in fullwidth letters: the
-    page says each is taken, as a sentence, and nobody is signed in."""
+    page says each is taken, as a sentence under the field, and nobody is signed in."""
     hank = sign_up(new_page(), server, "hank")
     page = new_page()
     page.goto(f"{server.url}/signup/")
@@ -154,5 +154,5 @@ def test_a_name_that_differs_only_in_case_or_width_is_refused_as_taken(
         page.get_by_label("Username").fill(look_alike)
         page.get_by_label("Password").fill(PASSWORD)
         page.get_by_role("button", name="Sign up").click()
-        expect(page.locator("#signup-error")).to_contain_text(told)
+        expect(page.locator("#username-problem")).to_contain_text(told)
         expect(page).to_have_url(f"{server.url}/signup/")

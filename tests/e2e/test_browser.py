@@ -113,7 +113,9 @@ def test_owner_manages_members(server: Server, new_page: OpenPage) -> None:
 
     page.get_by_placeholder("Username").fill("nobody-by-that-name")
     page.get_by_role("button", name="Add").click()
-    expect(page.locator("#member-error")).to_be_visible()
+    expect(page.locator("#member-username-problem")).to_have_text(
+        "No user named nobody-by-that-name."
+    )
 
 
 def test_reconnects_and_catches_up(server: Server, new_page: OpenPage) -> None:

@@ -83,7 +83,7 @@ def test_a_refused_rename_shows_the_servers_reason(server: Server, new_page: Ope
     open_group(page, server, group_id)
 
     rename(page, "   ")
-    expect(page.locator("#group-error")).to_have_text("name: This field may not be blank.")
+    expect(page.locator("#group-error")).to_have_text("A group needs a name.")
 
     set_role(server, group_id, bob, "owner")
     set_role(server, group_id, alice, "member")

@@ -21,16 +21,13 @@ from pathlib import Path
 
 import pytest
 import redis
-from websockets.asyncio.client import ClientConnection
 
 from tests.support.delivery import print_figures
-from tests.support.fanout import connect_members, create_fanout_chat, run_fanout
+from tests.support.fanout import connect_members, create_fanout_chat, open_sockets, run_fanout
 from tests.support.live import (
-    LocalServer,
     StartWorker,
     contents_in_db,
     fresh_environment,
-    open_chat,
     started_workers,
 )
 
@@ -95,7 +92,6 @@ def test_every_stored_message_reaches_every_member_live(
 # The mass disconnect: sockets of SURVIVORS members, MASS of which close at once.
 SURVIVORS = 20
 MASS = 2000
-OPENING_AT_ONCE = 50
 # How long the closed sockets' leaves get to reach Redis, and how often it is read.
 LEAVE_SECONDS = 120.0
 POLL_SECONDS = 0.1
@@ -119,20 +115,6 @@ def group_sizes(redis_url: str, prefix: str = "asgi") -> dict[str, int]:
         return {key.split(":group:", 1)[1]: int(layer.zcard(key)) for key in keys}
     finally:
         layer.close()
-
-
-async def open_sockets(
-    worker: LocalServer, chat_pk: int, cookies: list[str], count: int
-) -> list[ClientConnection]:
-    """``count`` sockets on the chat, the members' cookies in turn, at most
-    ``OPENING_AT_ONCE`` handshakes in flight (so none waits past its timeout)."""
-    slots = asyncio.Semaphore(OPENING_AT_ONCE)
-
-    async def one(number: int) -> ClientConnection:
-        async with slots:
-            return await open_chat(worker, chat_pk, cookies[number % len(cookies)])
-
-    return list(await asyncio.gather(*(one(number) for number in range(count))))
 
 
 def test_a_mass_disconnect_leaves_no_member_behind_and_fan_out_stays_whole(

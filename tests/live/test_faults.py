@@ -39,7 +39,7 @@ import uuid
 from collections import Counter
 from collections.abc import Callable, Iterator
 from contextlib import suppress
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import partial
 from http.cookies import SimpleCookie
 from pathlib import Path
@@ -61,6 +61,7 @@ from tests.support.delivery import (
     redis_outage,
     stream,
 )
+from tests.support.fanout import create_fanout_chat
 from tests.support.live import (
     FRAME_SECONDS,
     HTTP,
@@ -438,3 +439,128 @@ async def heard_again(sender: ChatClient, listener: ChatClient) -> None:
         f"Redis was back. {listener.name}: {listener.summary()}. Likely cause: the sockets "
         "did not join their groups again (a restarted Redis forgets them)."
     )
+
+
+# Sockets per worker in the test of every socket through a restart.
+RESTART_SOCKETS_PER_WORKER = 30
+# What "every socket recovers" is allowed: from Redis answering again until each open
+# socket has heard a message sent after it (or was closed, to reconnect). Under the
+# sockets' first refresh of their groups (15-30 s after they open: realtime.membership),
+# so that only the worker's own recovery can meet it.
+EVERY_SOCKET_SECONDS = 12.0
+
+
+@dataclass
+class Member:
+    """One member's socket, read all along: the client ids of the messages it heard,
+    and its close code once the server closed it."""
+
+    ws: ClientConnection
+    heard: set[str] = field(default_factory=set)
+    closed: int | None = None
+    changed: asyncio.Event = field(default_factory=asyncio.Event)
+
+    async def listen(self) -> None:
+        try:
+            async for raw in self.ws:
+                frame = json.loads(raw)
+                if frame.get("action") == "member_message":
+                    self.heard.add(frame["payload"]["client_id"])
+                    self.changed.set()
+        except ConnectionClosed as exc:
+            self.closed = exc.rcvd.code if exc.rcvd else 1006
+            self.changed.set()
+
+
+async def not_yet(everyone: list[Member], done: Callable[[Member], bool], seconds: float) -> int:
+    """Wait until ``done`` holds for every member (checked as each hears or closes), or
+    ``seconds`` pass; how many it does not hold for."""
+    deadline = time.perf_counter() + seconds
+    for member in everyone:
+        while not done(member):
+            remaining = deadline - time.perf_counter()
+            if remaining <= 0:
+                return sum(not done(other) for other in everyone)
+            member.changed.clear()
+            with suppress(TimeoutError):
+                await asyncio.wait_for(member.changed.wait(), remaining)
+    return 0
+
+
+def test_after_a_redis_restart_every_socket_recovers_or_is_closed_within_a_bound(
+    faults_env: dict[str, str], redis_server: RedisServer, workers: StartWorker
+) -> None:
+    """60 sockets on two workers stay open, untouched by their clients, while Redis is
+    killed and started again with nothing in it (the groups forgotten). Within
+    EVERY_SOCKET_SECONDS of Redis answering, each of them either hears a message said
+    after the restart (its worker joined it to its groups again by itself) or was
+    closed by the server (so its page reconnects): none is left open and deaf. Every
+    message the sender was answered ``message_saved`` for is stored once."""
+    worker_a, worker_b = workers("A"), workers("B")
+    worker_a.wait_ready()
+    worker_b.wait_ready()
+    members = 2 * RESTART_SOCKETS_PER_WORKER
+    chat_pk, cookies = create_fanout_chat(faults_env, members + 1, "restart")
+    figures: dict[str, object] = {}
+
+    async def scenario() -> None:
+        sockets = await asyncio.gather(
+            *(
+                open_chat(worker_a if n % 2 else worker_b, chat_pk, cookie)
+                for n, cookie in enumerate(cookies[:members])
+            )
+        )
+        everyone = [Member(ws) for ws in sockets]
+        listeners = [asyncio.create_task(member.listen()) for member in everyone]
+        sender = ChatClient("sender", [worker_a], chat_pk, cookies[-1])
+        probes: set[str] = set()
+
+        def recovered(member: Member) -> bool:
+            return member.closed is not None or bool(member.heard & probes)
+
+        try:
+            async with connected(sender):
+                before = await sender.say("before the restart")
+                missing = await not_yet(everyone, lambda m: before in m.heard, FRAME_SECONDS)
+                assert not missing, f"before the restart: not heard by {missing} sockets"
+                await asyncio.to_thread(redis_server.kill)
+                await sender.say("while Redis is down")
+                figures["Redis back after (ms)"] = (
+                    await asyncio.to_thread(redis_server.start) * 1000
+                )
+                back = time.perf_counter()
+                deaf = members
+                for attempt in range(int(EVERY_SOCKET_SECONDS / PROBE_SECONDS) + 1):
+                    probes.add(await sender.say(f"after the restart, probe {attempt}"))
+                    deaf = await not_yet(everyone, recovered, PROBE_SECONDS)
+                    if not deaf:
+                        break
+                assert not deaf, (
+                    f"{deaf} of {members} sockets were still open and had heard no message "
+                    f"said after the restart, {EVERY_SOCKET_SECONDS:g} s after Redis answered "
+                    f"again. Worker A's log:\n{worker_a.log_tail()}"
+                )
+                figures["Redis up -> every socket heard or closed (ms)"] = (
+                    time.perf_counter() - back
+                ) * 1000
+                figures["sockets closed by the server"] = sum(
+                    member.closed is not None for member in everyone
+                )
+                # The sender's answers all in: what it was told saved is checked below.
+                await sender.wait_until(
+                    "every message answered",
+                    lambda: not sender.pending,
+                    RECOVERY_SECONDS,
+                    "a message of the sender was never answered",
+                )
+        finally:
+            for listener in listeners:
+                listener.cancel()
+            await asyncio.gather(*listeners, return_exceptions=True)
+            await asyncio.gather(*(ws.close() for ws in sockets), return_exceptions=True)
+        figures.update(
+            check_each_message_stored_once(FAULTS_DB, [sender], worker_b, chat_pk, cookies[-1])
+        )
+
+    asyncio.run(scenario())
+    print_figures(f"faults: Redis restarted under {members} idle sockets", figures)

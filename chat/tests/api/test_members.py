@@ -169,7 +169,7 @@ def test_adding_an_unknown_username_is_400(
     response = client_for(owner).post(members_url, {"username": "nobody-by-that-name"})
 
     assert response.status_code == 400
-    assert "username" in response.json()
+    assert response.json() == {"username": ["No user named nobody-by-that-name."]}
     assert ChatMember.objects.count() == 1
 
 

@@ -2,6 +2,7 @@
 
 import { ApiError, api, clearError, send, showError } from './api.js';
 import { $, button, make, onSubmit, show } from './dom.js';
+import { clearFormErrors, showFormErrors } from './form-errors.js';
 import { loadUser } from './topbar.js';
 
 /**
@@ -25,19 +26,19 @@ function nextPath() {
 
 /**
  * A form of the account pages, posted as JSON to `url`; `done(body)` runs on
- * success. Every refusal is shown in `error`, a 401 included: here it means
- * wrong credentials, not an expired session.
+ * success. Every refusal is shown, each field's under the field and the rest in
+ * `error`, a 401 included: here it means wrong credentials, not an expired session.
  */
 function accountForm(form, error, url, done) {
   const button = form.querySelector('button[type="submit"]');
   onSubmit(form, async () => {
-    clearError(error);
+    clearFormErrors(form, error);
     button.disabled = true;
     try {
       const response = await send('POST', url, Object.fromEntries(new FormData(form)));
       const body = response.status === 204 ? null : await response.json().catch(() => null);
       if (response.ok) done(body);
-      else showError(error, new ApiError(response.status, body).message);
+      else showFormErrors(form, error, new ApiError(response.status, body));
     } catch {
       showError(error, 'Cannot reach the server; try again.');
     } finally {

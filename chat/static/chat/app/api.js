@@ -6,24 +6,33 @@
 
 import { show } from './dom.js';
 
-/** An API answer other than 2xx, with the body's explanation as its message. */
+/**
+ * An API answer other than 2xx. Its message says every problem, as sentences; `fields`
+ * holds each field's problems as one sentence (field name -> text), for a form to show
+ * under its field, and `general` what concerns no one field.
+ */
 export class ApiError extends Error {
   constructor(status, body) {
-    super(describeError(body) || `The server answered HTTP ${status}.`);
+    const { general, fields } = explain(body);
+    super([general, ...Object.values(fields)].filter(Boolean).join(' ') || `The server answered HTTP ${status}.`);
     this.status = status;
+    this.general = general;
+    this.fields = fields;
   }
 }
 
-/** DRF error bodies: {"detail": "..."} or {"field": ["problem", ...], ...}. */
-function describeError(body) {
-  if (!body || typeof body !== 'object') return '';
-  if (typeof body.detail === 'string') return body.detail;
-  return Object.entries(body)
-    .map(([field, problems]) => {
-      const text = [problems].flat().join(' ');
-      return field === 'non_field_errors' ? text : `${field}: ${text}`;
-    })
-    .join(' ');
+/** DRF error bodies: {"detail": "..."} or {"field": ["problem", ...], "non_field_errors": [...]}. */
+function explain(body) {
+  const fields = {};
+  if (!body || typeof body !== 'object') return { general: '', fields };
+  if (typeof body.detail === 'string') return { general: body.detail, fields };
+  let general = '';
+  for (const [field, problems] of Object.entries(body)) {
+    const text = [problems].flat().join(' ');
+    if (field === 'non_field_errors') general = text;
+    else fields[field] = text;
+  }
+  return { general, fields };
 }
 
 export function cookie(name) {

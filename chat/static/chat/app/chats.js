@@ -32,8 +32,9 @@ export async function chatsPage() {
     },
     open: (groupId) => go(groupId),
   });
-  const openChat = (id) => {
-    if (open?.id === id) return;
+  // `at`: a message to open the chat at (a search result), even when it is open.
+  const openChat = (id, at = null) => {
+    if (open?.id === id && at === null) return;
     open?.conversation.unmount();
     open = null;
     list.markOpen(id);
@@ -43,7 +44,12 @@ export async function chatsPage() {
       document.title = 'My groups · Channels chat';
       return;
     }
-    open = { id, conversation: mountConversation($('#conversation-pane'), id, me, () => go(null)) };
+    const conversation = mountConversation($('#conversation-pane'), id, me, {
+      leave: () => go(null),
+      openAt: (chatId, messageId) => go(String(chatId), messageId),
+      at,
+    });
+    open = { id, conversation };
   };
   go = routeChats(openChat);
   await list.start();

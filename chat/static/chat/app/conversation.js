@@ -12,12 +12,16 @@ import { $, show, showConnection } from './dom.js';
 import { Composer } from './composer.js';
 import { groupHeader } from './group-header.js';
 import { History } from './history.js';
+import { inviteLinks } from './invite-links.js';
 import { MessageList } from './message-list.js';
 import { membersPanel } from './members.js';
 import { MentionPicker, mentionPart } from './mentions.js';
 import { muteToggle } from './notifications.js';
 import { Presence } from './presence.js';
+import { Reactions } from './reactions.js';
 import { ReadMarker } from './read-marker.js';
+import { Replies } from './replies.js';
+import { searchBox } from './search.js';
 import { SeenBy } from './seen-by.js';
 import { ChatSocket } from './socket.js';
 
@@ -38,6 +42,7 @@ const FRAME_HANDLERS = {
   member_added: ({ reloadMembers }) => reloadMembers(),
   member_removed: ({ reloadMembers }) => reloadMembers(),
   member_role_changed: ({ reloadMembers }) => reloadMembers(),
+  reaction_changed: ({ reactions }, frame) => reactions.changed(frame.payload),
   // Members read further: who has seen this user's messages.
   members_read: ({ seenBy }, frame) => seenBy.read(frame.payload.reads),
 };
@@ -87,11 +92,13 @@ function chatHandlers(parts, denied) {
 }
 
 /**
- * Open chat `groupId` in `pane` for user `me`; `leave()` takes the page back to the
- * list (the group deleted, or the user left it). Returns the mounted conversation:
- * { unmount(), renamed(name), muted(isMuted) }.
+ * Open chat `groupId` in `pane` for user `me`, at its newest messages or, with `at`,
+ * at that message (the history around it, the message shown and marked). `leave()`
+ * takes the page back to the list (the group deleted, or the user left it);
+ * `openAt(chatId, messageId)` opens a search result. Returns the mounted
+ * conversation: { unmount(), renamed(name), muted(isMuted) }.
  */
-export function mountConversation(pane, groupId, me, leave) {
+export function mountConversation(pane, groupId, me, { leave, openAt, at = null }) {
   const root = $('#conversation-template').content.firstElementChild.cloneNode(true);
   pane.append(root);
   const base = `/api/groups/${groupId}`;
@@ -144,12 +151,15 @@ export function mountConversation(pane, groupId, me, leave) {
 
     const presence = new Presence($('#member-list'), $('#typing'));
     const composer = new Composer(socket, chatError);
+    searchBox($('#header-tools'), groupId, openAt);
+    const links = inviteLinks($('#members-tools'), base);
     const mentions = new MentionPicker(composer, $('#composer-tools'), me);
     messages.addPart(mentionPart(me));
     const seenBy = new SeenBy(messages, me);
     const loadMembers = membersPanel(base, me, presence, {
       roleIs: (role) => {
         header.setRole(role);
+        links.setRole(role);
         messages.setModerator(['owner', 'admin'].includes(role));
       },
       loaded: (members) => {
@@ -170,6 +180,12 @@ export function mountConversation(pane, groupId, me, leave) {
     // An empty chat says how to start it.
     const emptyNote = $('#empty-chat');
     const showEmpty = () => show(emptyNote, messages.byId.size === 0);
+    const notConnected = () => showChatError('Not connected: try again once connected.');
+    const react = (id, emoji, reacted) => socket.act('react', { id, emoji, reacted }) || notConnected();
+    const reactions = new Reactions(messages, me, react);
+    const replies = new Replies(messages, history, composer, $('#composer-tools'), showChatError);
+    messages.addPart(replies.draw);
+    messages.addPart(reactions.draw);
     const parts = {
       socket,
       messages,
@@ -177,19 +193,19 @@ export function mountConversation(pane, groupId, me, leave) {
       presence,
       readMarker,
       composer,
+      reactions,
       seenBy,
       reloadMembers,
       showChatError,
       showEmpty,
     };
     socket.handlers = chatHandlers(parts, denied);
-    const notConnected = () => showChatError('Not connected: try again once connected.');
     messages.actions = {
       edit: (id, content) => socket.act('edit_message', { id, content }) || notConnected(),
       remove: (id) => socket.act('delete_message', { id }) || notConnected(),
     };
     try {
-      await Promise.all([loadMembers(), history.loadRecent()]);
+      await Promise.all([loadMembers(), at === null ? history.loadRecent() : history.loadAround(at)]);
       showEmpty();
     } catch (failure) {
       if (failure instanceof ApiError && failure.status === 404) return denied();

@@ -41,14 +41,32 @@ export class History {
     this.older = page.next;
   }
 
+  /** The page of history around message `id` (a search result), which is shown and
+   * marked; what came after it is fetched by the catch-up once the socket is live. */
+  async loadAround(id) {
+    const page = await api('GET', `${this.base}/messages/?around=${id}`);
+    const oldestFirst = [...page.results].reverse();
+    if (page.next && oldestFirst.length) this.messages.startAt(oldestFirst[0].seq);
+    oldestFirst.forEach((message) => this.messages.add(message));
+    this.older = page.next;
+    this.messages.reveal(id);
+  }
+
   /** Scrolled to the top: the page before, one at a time. */
   scrolled() {
     if (this.older === null || this.loadingOlder || this.messages.element.scrollTop > OLDER_AT_PX) return;
-    this.loadingOlder = this.loadOlder()
-      .catch(this.onError)
-      .finally(() => {
-        this.loadingOlder = null;
-      });
+    this.olderPage().catch(this.onError);
+  }
+
+  /** The page before the oldest shown (the one on its way, if the reader's scroll
+   * asked first); false when the first page is already shown. */
+  async olderPage() {
+    if (this.older === null) return false;
+    this.loadingOlder ??= this.loadOlder().finally(() => {
+      this.loadingOlder = null;
+    });
+    await this.loadingOlder;
+    return true;
   }
 
   async loadOlder() {

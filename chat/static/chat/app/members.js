@@ -5,6 +5,7 @@
 
 import { api, clearError, showError } from './api.js';
 import { $, button, make, onSubmit, show } from './dom.js';
+import { clearFormErrors, showFormErrors } from './form-errors.js';
 
 const ROLES = ['member', 'admin', 'owner'];
 
@@ -101,13 +102,13 @@ export function membersPanel(base, me, presence, on) {
     on.loaded(members);
   };
   onSubmit(addForm, async () => {
-    clearError(error);
+    clearFormErrors(addForm, error);
     try {
       await api('POST', `${base}/members/`, Object.fromEntries(new FormData(addForm)));
       addForm.reset();
       await load();
     } catch (failure) {
-      showError(error, failure);
+      showFormErrors(addForm, error, failure);
     }
   });
   return load;

@@ -24,6 +24,17 @@ export class MessageList {
     this.canModerate = false;
     this.actions = { edit() {}, remove() {} };
     this.parts = [];
+    this.found = null; // the message a search result opened, kept in view
+  }
+
+  /** Show message `id` (a search result) in the middle of the view, marked, and keep
+   * it there while newer messages load, until the user sends one. */
+  reveal(id) {
+    this.found?.classList.remove('found');
+    this.found = this.byId.get(id) ?? null;
+    if (!this.found) return;
+    this.found.classList.add('found');
+    this.found.scrollIntoView({ block: 'center' });
   }
 
   /**
@@ -67,7 +78,12 @@ export class MessageList {
     const item = messageItem(message, isMine);
 
     // A catch-up page can arrive after newer live messages: insert in order.
+    if (isMine && this.found) {
+      this.found.classList.remove('found');
+      this.found = null;
+    }
     const stickToBottom =
+      this.found === null &&
       this.element.scrollHeight - this.element.scrollTop - this.element.clientHeight < 40;
     const before =
       message.id < this.lastId

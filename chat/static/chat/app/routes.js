@@ -20,12 +20,13 @@ export function chatPath(id) {
 /**
  * Route the page: `open(id)` now for the address it was loaded at, then for each link
  * followed to another chat (a plain click: a new tab or window stays the browser's)
- * and each step back or forward. Returns `go(id)`, which opens a chat as a link does.
+ * and each step back or forward. Returns `go(id, at)`, which opens a chat as a link
+ * does (at message `at`, if given: a search result).
  */
 export function routeChats(open) {
-  const go = (id) => {
+  const go = (id, at = null) => {
     if (location.pathname !== chatPath(id)) history.pushState({ chat: id }, '', chatPath(id));
-    open(id);
+    open(id, at);
   };
   document.addEventListener('click', (event) => {
     const link = event.target.closest?.('a[href]');

@@ -1,0 +1,135 @@
+"""Searching messages in the browser, two users: a result shows the words found in
+<mark> (a message's HTML as text), and opens the conversation at that message, loaded
+from the history around it and marked; the search reaches every chat of the user's, and
+none they left."""
+
+import re
+
+import pytest
+from playwright.sync_api import Page, expect
+
+from tests.e2e.conftest import OpenPage, Server, create_group, log_in, open_group
+
+pytestmark = pytest.mark.e2e
+
+# More than one page of history (50) after the message searched for.
+LATER = 80
+
+
+def fill_history(server: Server, group_id: int, username: str, found: str) -> int:
+    """``found`` said by ``username``, then LATER messages; the found message's id."""
+    message_id: int = server.run_django(
+        f"""
+import json
+from accounts.models import User
+from chat import services
+from chat.models import GroupChat
+chat, user = GroupChat.objects.get(pk={group_id}), User.objects.get(username={username!r})
+found = services.save_message(group_chat=chat, sender=user, content={found!r})
+for n in range({LATER}):
+    services.save_message(group_chat=chat, sender=user, content=f"later message {{n}}")
+print(json.dumps(found.pk))
+"""
+    )
+    return message_id
+
+
+def join_and_say(server: Server, group_id: int, member: str, author: str, content: str) -> None:
+    """``member`` added to the group by its owner, and ``author`` says ``content`` there."""
+    server.run_django(
+        f"""
+from accounts.models import User
+from chat import services
+from chat.models import GroupChat
+chat = GroupChat.objects.get(pk={group_id})
+member, author = (User.objects.get(username=name) for name in ({member!r}, {author!r}))
+services.add_member(group_chat=chat, actor=chat.created_by, user=member)
+services.save_message(group_chat=chat, sender=author, content={content!r})
+print('null')
+"""
+    )
+
+
+def search(page: Page, text: str, *, everywhere: bool = False) -> None:
+    page.get_by_label("Search messages").fill(text)
+    if everywhere:
+        page.get_by_label("All my chats").check()
+    page.get_by_role("button", name="Search", exact=True).click()
+
+
+def test_a_result_is_highlighted_as_text_and_opens_the_chat_at_the_message(
+    server: Server, new_page: OpenPage
+) -> None:
+    """Bob said it long ago (80 messages since: not in the first page Alice's chat
+    loads); Alice finds it, sees the word marked and Bob's markup as text, and opening
+    it shows that message in view, marked, with the newer ones loaded below it."""
+    group_id, (alice, bob) = create_group(server, "alice", ["bob"])
+    found = fill_history(server, group_id, bob, "launch code <b>zebra</b> at noon")
+    bob_page = new_page()
+    log_in(bob_page, server, bob)
+    open_group(bob_page, server, group_id)
+    alice_page = new_page()
+    log_in(alice_page, server, alice)
+    open_group(alice_page, server, group_id)
+    expect(alice_page.locator(f".message[data-id='{found}']")).to_have_count(0)
+
+    search(alice_page, "zebra")
+
+    result = alice_page.locator(".search-result")
+    expect(result).to_have_count(1)
+    expect(result.locator("mark")).to_have_text("zebra")
+    expect(result.locator(".highlight")).to_contain_text("launch code <b>zebra")
+    expect(result.locator("b")).to_have_count(0)
+    result.get_by_role("button").click()
+    message = alice_page.locator(f".message[data-id='{found}']")
+    expect(message).to_have_class(re.compile(r"\bfound\b"))
+    expect(message).to_be_in_viewport()
+    expect(alice_page.locator(".message", has_text=f"later message {LATER - 1}")).to_have_count(1)
+    expect(message).to_be_in_viewport()
+
+    # Live messages go on arriving while the result stays open.
+    bob_page.get_by_label("Message", exact=True).fill("still here")
+    bob_page.get_by_label("Message", exact=True).press("Enter")
+    expect(alice_page.locator(".message", has_text="still here")).to_have_count(1)
+
+
+def test_all_my_chats_finds_another_chat_and_opens_it(server: Server, new_page: OpenPage) -> None:
+    group_id, (alice,) = create_group(server, "alice", [])
+    other_id, (carol,) = create_group(server, "carol", [])
+    join_and_say(server, other_id, alice, carol, "the budget is approved")
+    alice_page = new_page()
+    log_in(alice_page, server, alice)
+    open_group(alice_page, server, group_id)
+
+    search(alice_page, "budget")
+    expect(alice_page.locator(".search-result")).to_have_count(0)
+    expect(alice_page.locator(".search-results")).to_contain_text("No message found.")
+    search(alice_page, "budget", everywhere=True)
+
+    result = alice_page.locator(".search-result")
+    expect(result).to_have_count(1)
+    result.get_by_role("button").click()
+    expect(alice_page).to_have_url(f"{server.url}/groups/{other_id}/")
+    expect(alice_page.locator(".message.found")).to_contain_text("the budget is approved")
+
+
+def test_a_chat_left_is_not_searched_any_more(server: Server, new_page: OpenPage) -> None:
+    """Bob finds Alice's message, leaves the chat, and finds nothing in his other one."""
+    group_id, (alice, bob) = create_group(server, "alice", ["bob"])
+    other_id, (erin,) = create_group(server, "erin", [])
+    join_and_say(server, other_id, bob, erin, "hello bob")
+    fill_history(server, group_id, alice, "payroll numbers")
+    bob_page = new_page()
+    log_in(bob_page, server, bob)
+    open_group(bob_page, server, group_id)
+    search(bob_page, "payroll", everywhere=True)
+    expect(bob_page.locator(".search-result")).to_have_count(1)
+
+    bob_page.locator(f".member[data-username='{bob}']").get_by_role(
+        "button", name="Leave", exact=True
+    ).click()
+    open_group(bob_page, server, other_id)
+    search(bob_page, "payroll", everywhere=True)
+
+    expect(bob_page.locator(".search-results")).to_contain_text("No message found.")
+    expect(bob_page.locator(".search-result")).to_have_count(0)
