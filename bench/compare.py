@@ -13,7 +13,9 @@ connecting straight to the server (no proxy):
 - ``project x1`` / ``project x2``: one and two workers as ``bin/entrypoint`` starts
   them, with ``bench.settings`` (production settings with the per-socket rate limit
   and the sockets-per-user cap raised out of the way: the ladder goes past 10 msg/s
-  per sender), every message authenticated, validated and saved to PostgreSQL first.
+  per sender), every message authenticated, validated and saved to PostgreSQL first;
+- ``project x1 uvicorn <ws>`` (only when asked, ``uvicorn_ws``): the same application on
+  one uvicorn process with that WebSocket implementation instead of daphne.
 
 A step passes when every message reaches every socket, no socket is closed and the
 p99 from send to receipt is under 200 ms; the ladder stops at the first step that
@@ -29,9 +31,10 @@ from __future__ import annotations
 import math
 import os
 import sys
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 
 from bench.loadgen import Fleet, Socket, Step, StepResult, pin
@@ -167,6 +170,35 @@ def floor(env: dict[str, str], members: int, workdir: Path) -> Iterator[Served]:
 
 
 @contextmanager
+def uvicorn(
+    env: dict[str, str], chat: tuple[int, list[str]], ws: str, workdir: Path
+) -> Iterator[Served]:
+    """The project on one uvicorn process (its ``ws`` implementation) instead of daphne,
+    the database already migrated."""
+    chat_pk, cookies = chat
+    port = free_port()
+    watch = processes.start(
+        f"uvicorn --ws {ws} on :{port}",
+        [
+            *(sys.executable, "-m", "uvicorn", "config.asgi:application"),
+            *("--host", "127.0.0.1", "--port", str(port), "--ws", ws),
+            *("--lifespan", "off", "--no-access-log"),
+        ],
+        workdir / f"uvicorn-{ws}.log",
+        cwd=Path(__file__).resolve().parent.parent,
+        env=env,
+        start_new_session=True,
+    )
+    try:
+        watch.wait_for(r"Uvicorn running on", 60)
+        with flushed(env["REDIS_URL"]):
+            path = f"/ws/chat/{chat_pk}/"
+            yield Served([watch.pid], [Socket(port, path, c, SERVER_URL) for c in cookies])
+    finally:
+        watch.stop(group=True)
+
+
+@contextmanager
 def project(
     env: dict[str, str], chat: tuple[int, list[str]], workers: int, workdir: Path
 ) -> Iterator[Served]:
@@ -183,7 +215,11 @@ def project(
 
 
 def side_by_side(
-    base_env: dict[str, str], chat: tuple[int, list[str]], ladder: Ladder, workdir: Path
+    base_env: dict[str, str],
+    chat: tuple[int, list[str]],
+    ladder: Ladder,
+    workdir: Path,
+    uvicorn_ws: Sequence[str] = (),
 ) -> str:
     members = len(chat[1])
     bench_env = {**base_env, "DJANGO_SETTINGS_MODULE": "bench.settings"}
@@ -192,6 +228,10 @@ def side_by_side(
         ("floor", lambda: floor(bench_env, members, workdir), 1),
         ("project x1", lambda: project(bench_env, chat, 1, workdir), 1),
         ("project x2", lambda: project(bench_env, chat, 2, workdir), 2),
+    ]
+    targets += [
+        (f"project x1 uvicorn {ws}", partial(uvicorn, bench_env, chat, ws, workdir), 1)
+        for ws in uvicorn_ws
     ]
     outcomes = [climb(name, target, servers, ladder, members) for name, target, servers in targets]
     return table(outcomes, ladder, members)

@@ -52,7 +52,6 @@ if str(PROJECT_DIR) not in sys.path:  # `python bench/fanout.py` puts bench/, no
     sys.path.insert(0, str(PROJECT_DIR))
 
 from bench.compare import Ladder, side_by_side  # noqa: E402
-from bench.loadgen import raise_open_files_limit  # noqa: E402
 from bench.server import cpu_seconds, flushed, machine, stop_on_sigterm  # noqa: E402
 from tests.support import processes  # noqa: E402
 from tests.support.fanout import (  # noqa: E402
@@ -286,6 +285,12 @@ def main(argv: list[str]) -> int:
     parser.add_argument(
         "--side-rates", help=f"side by side: msg/s per sender (default {SIDE_RATES})"
     )
+    parser.add_argument(
+        "--uvicorn",
+        default="",
+        help="side by side: also the project on uvicorn with these --ws implementations "
+        "(comma-separated: websockets, websockets-sansio, wsproto)",
+    )
     args = parser.parse_args(argv)
     plan = QUICK if args.quick else FULL
     if args.workers:
@@ -307,7 +312,7 @@ def main(argv: list[str]) -> int:
     )
 
     stop_on_sigterm()
-    raise_open_files_limit()
+    processes.raise_open_files_limit()
     base_env = {
         **app_environment(BENCH_DB, f"{BENCH_REDIS}/{args.redis_db}"),
         "CHANNEL_LAYER_PREFIX": "wtfanout",
@@ -321,7 +326,8 @@ def main(argv: list[str]) -> int:
         chat = create_fanout_chat(base_env, READERS + SENDERS, "fan")
         with tempfile.TemporaryDirectory(prefix="bench-fanout-") as tmp:
             if "side-by-side" in parts:
-                tables.append(side_by_side(base_env, chat, ladder, Path(tmp)))
+                uvicorn_ws = [ws.strip() for ws in args.uvicorn.split(",") if ws.strip()]
+                tables.append(side_by_side(base_env, chat, ladder, Path(tmp), uvicorn_ws))
             for layer in layers if "layers" in parts else []:
                 for workers in plan.workers:
                     if layer == "memory" and workers > 1:

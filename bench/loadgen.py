@@ -23,7 +23,6 @@ import json
 import multiprocessing
 import os
 import re
-import resource
 import statistics
 import time
 from collections import Counter
@@ -39,22 +38,16 @@ from websockets.http11 import Response
 from websockets.typing import Origin
 from websockets.uri import parse_uri
 
+from tests.support.processes import raise_open_files_limit
+
 OPEN_SECONDS = 120.0  # every socket of a process open and authenticated within this
+OPENING_AT_ONCE = 25  # handshakes in flight per client process (none past daphne's timeout)
 REPLY_SECONDS = 300.0  # a step's answer from every client process within this
 # Found by a byte search, compact JSON or not (the floor's json.dumps puts spaces in).
 MEMBER_MESSAGE = b'"member_message"'
 CONTENT = re.compile(rb'"content": ?"([^"]*)"')
 ERROR = b'"error"'
 AUTHENTICATED = re.compile(rb'"status_code": ?200')
-
-
-def raise_open_files_limit() -> int:
-    """Raise this process's open-files limit to its hard limit; return it. Thousands of
-    sockets need more than the usual soft limit of 1,024."""
-    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
-    if soft < hard:
-        resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))
-    return hard
 
 
 def pin(pid: int, cpus: set[int]) -> None:
@@ -273,31 +266,39 @@ async def run_step(
 
 
 async def client_main(
-    conn: Connection, sockets: list[tuple[int, Socket]], senders: dict[int, int]
+    conn: Connection, sockets: list[tuple[int, Socket]], senders: dict[int, int], seconds: float
 ) -> None:
     """One client process: open ``sockets`` (numbered overall), answer ``ready``, then
     run each step it is sent until told to stop."""
     loop = asyncio.get_running_loop()
     reader = Reader()
     opened: list[LeanSocket] = []
+    slots = asyncio.Semaphore(OPENING_AT_ONCE)
 
     async def open_one(socket: Socket) -> LeanSocket:
-        _, lean = await loop.create_connection(
-            lambda: LeanSocket(socket, reader), "127.0.0.1", socket.port
-        )
-        opened.append(lean)
-        await lean.authenticated
+        async with slots:
+            _, lean = await loop.create_connection(
+                lambda: LeanSocket(socket, reader), "127.0.0.1", socket.port
+            )
+            opened.append(lean)
+            await lean.authenticated
         return lean
 
     try:
-        async with asyncio.timeout(OPEN_SECONDS):
-            leans = await asyncio.gather(*(open_one(socket) for _, socket in sockets))
-        conn.send(("ready", ""))
-    except Exception as exc:
-        conn.send(("failed", repr(exc)[:300]))
+        async with asyncio.timeout(seconds):
+            results = await asyncio.gather(
+                *(open_one(socket) for _, socket in sockets), return_exceptions=True
+            )
+    except TimeoutError:
+        results = [TimeoutError(f"not open within {seconds:g} s")]
+    failures = [repr(result) for result in results if isinstance(result, BaseException)]
+    if failures:
+        conn.send(("failed", f"{len(failures)} of {len(sockets)}, e.g. {failures[0][:200]}"))
         for lean in opened:
             lean.close()
         return
+    leans = [result for result in results if isinstance(result, LeanSocket)]
+    conn.send(("ready", ""))
     by_number = {number: lean for (number, _), lean in zip(sockets, leans, strict=True)}
     sending = {sender: by_number[number] for number, sender in senders.items()}
     incoming: asyncio.Queue[Any] = asyncio.Queue()
@@ -312,21 +313,32 @@ async def client_main(
 
 
 def client_process(
-    conn: Connection, sockets: list[tuple[int, Socket]], senders: dict[int, int], cpus: set[int]
+    conn: Connection,
+    sockets: list[tuple[int, Socket]],
+    senders: dict[int, int],
+    cpus: set[int],
+    seconds: float,
 ) -> None:
     raise_open_files_limit()
     if cpus:
         os.sched_setaffinity(0, cpus)
-    asyncio.run(client_main(conn, sockets, senders))
+    asyncio.run(client_main(conn, sockets, senders, seconds))
 
 
 class Fleet:
-    """``sockets`` opened by ``processes`` client processes; the first ``senders`` of
-    them send. Use as a context manager: the processes end on exit."""
+    """``sockets`` opened by ``processes`` client processes (within ``open_seconds``);
+    the first ``senders`` of them send. Use as a context manager: the processes end on
+    exit."""
 
     def __init__(
-        self, sockets: Sequence[Socket], senders: int, processes: int, cpus: set[int]
+        self,
+        sockets: Sequence[Socket],
+        senders: int,
+        processes: int,
+        cpus: set[int],
+        open_seconds: float = OPEN_SECONDS,
     ) -> None:
+        self.open_seconds = open_seconds
         self.members = len(sockets)
         self.senders = senders
         context = multiprocessing.get_context("fork")
@@ -337,7 +349,9 @@ class Fleet:
             sending = {n: n for n, _ in mine if n < senders}
             parent, child = context.Pipe()
             worker = context.Process(
-                target=client_process, args=(child, mine, sending, cpus), daemon=True
+                target=client_process,
+                args=(child, mine, sending, cpus, open_seconds),
+                daemon=True,
             )
             worker.start()
             child.close()
@@ -367,7 +381,7 @@ class Fleet:
 
     def answers(self) -> Iterator[Any]:
         for conn in self.conns:
-            if not conn.poll(max(OPEN_SECONDS, REPLY_SECONDS)):
+            if not conn.poll(max(self.open_seconds, REPLY_SECONDS)):
                 raise TimeoutError("a client process did not answer in time")
             yield conn.recv()
 

@@ -67,7 +67,7 @@ from chat.serializers import (
 from chat.services import invites, notifications, reactions
 from chat.services.attachments import upload_attachment
 from chat.uploads import LimitedUploadHandler
-from config.apidocs.schema import ErrorSerializer
+from config.apidocs.schema import VALIDATION_ERROR, ErrorSerializer
 
 if TYPE_CHECKING:
     from chat.selectors import GroupChatOverview
@@ -345,6 +345,11 @@ class AttachmentThumbnailView(AttachmentDownloadView):
         )
 
 
+REACTION_REFUSED = OpenApiResponse(
+    VALIDATION_ERROR, "An emoji outside the set (``emoji``), or a deleted message."
+)
+
+
 @extend_schema(
     parameters=[
         OpenApiParameter(
@@ -373,14 +378,14 @@ class ReactionView(GroupChatScopedView):
         )
         return change.message
 
-    @extend_schema(request=None, responses={200: ChatMessageSerializer})
+    @extend_schema(request=None, responses={200: ChatMessageSerializer, 400: REACTION_REFUSED})
     def put(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         """Put the reaction on: the message with its reactions."""
         message = self.react(reacted=True)
         shown = selectors.shown_messages(ChatMessage.objects.filter(pk=message.pk)).get()
         return Response(ChatMessageSerializer(shown).data)
 
-    @extend_schema(responses={204: None})
+    @extend_schema(responses={204: None, 400: REACTION_REFUSED})
     def delete(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         """Take the reaction off."""
         self.react(reacted=False)

@@ -21,6 +21,7 @@ import pytest
 from playwright.sync_api import (
     Browser,
     ConsoleMessage,
+    Locator,
     Page,
     Playwright,
     ViewportSize,
@@ -326,6 +327,24 @@ def log_in(
     page.get_by_role("button", name="Log in").click()
     expect(page).to_have_url(f"{base}/groups/")
     expect(page.locator("#whoami")).to_have_text(f"Signed in as {username}")
+
+
+def message_item(page: Page, text: str) -> Locator:
+    """The message whose own text (not a reply's quote of it) contains ``text``."""
+    return page.locator(".message", has=page.locator(".content", has_text=text))
+
+
+def delete_message(item: Locator) -> None:
+    """Delete the message ``item`` as a user does: Delete, then Delete in the question."""
+    item.get_by_role("button", name="Delete").click()
+    item.locator(".confirm-delete").get_by_role("button", name="Delete").click()
+
+
+def two_members_open(server: Server, new_page: OpenPage) -> tuple[int, list[str], list[Page]]:
+    """A new group of Alice (its owner) and Bob, and a page for each with it open:
+    (the group's id, [alice, bob], [Alice's page, Bob's page])."""
+    group_id, names = create_group(server, "alice", ["bob"])
+    return group_id, names, [open_group_as(new_page, server, name, group_id) for name in names]
 
 
 def open_group_as(new_page: OpenPage, server: Server, username: str, group_id: int) -> Page:

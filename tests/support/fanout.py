@@ -24,7 +24,8 @@ from websockets.asyncio.client import ClientConnection
 from websockets.exceptions import ConnectionClosed
 
 from tests.support import processes
-from tests.support.live import LocalServer, open_chat
+from tests.support.live import Endpoint, LocalServer, open_chat
+from tests.support.sources import loopback
 
 # After the last send, how long members get to receive what is still on its way.
 DRAIN_SECONDS = 10.0
@@ -44,12 +45,65 @@ print(json.dumps({{"chat": chat.pk, "tokens": [str(AccessToken.for_user(u)) for 
 """
 
 
+_LARGE_FIXTURE_CODE = """
+import json
+from accounts.models import User, username_key
+from chat import services
+from chat.models import ChatMember
+from rest_framework_simplejwt.tokens import AccessToken
+creator = User.objects.create_user("{prefix}-0")
+chat = services.create_group_chat(creator=creator, name="Large")
+names = [f"{prefix}-{{number}}" for number in range(1, {members})]
+users = User.objects.bulk_create(
+    [User(username=name, username_key=username_key(name), password="!") for name in names],
+    batch_size=1000,
+)
+ChatMember.objects.bulk_create(
+    [ChatMember(group_chat=chat, user=user, added_by=creator) for user in users],
+    batch_size=1000,
+)
+users = [creator, *users]
+print(json.dumps({{"chat": chat.pk, "tokens": [str(AccessToken.for_user(u)) for u in users]}}))
+"""
+
+
+def create_large_chat(env: dict[str, str], members: int, prefix: str) -> tuple[int, list[str]]:
+    """``create_fanout_chat`` for thousands: the creator through the app's services,
+    the other members written in bulk (users with no usable password, memberships
+    added by the creator; nobody is told, since no socket is open yet)."""
+    data = processes.manage_json(env, _LARGE_FIXTURE_CODE.format(prefix=prefix, members=members))
+    return int(data["chat"]), [f"jwt_auth_cookie={token}" for token in data["tokens"]]
+
+
 def create_fanout_chat(env: dict[str, str], members: int, prefix: str) -> tuple[int, list[str]]:
     """``members`` users (no password: they never log in by form) in one group chat,
     made with the app's own services; returns the chat's pk and each member's Cookie
     header (an access token minted as login does, JWT_ACCESS_MINUTES long)."""
     data = processes.manage_json(env, _FIXTURE_CODE.format(prefix=prefix, members=members))
     return int(data["chat"]), [f"jwt_auth_cookie={token}" for token in data["tokens"]]
+
+
+# Handshakes in flight at once when opening many sockets (none waits past daphne's timeout).
+OPENING_AT_ONCE = 50
+# The first client address of sockets spread over several (``open_sockets``).
+FIRST_SOURCE = 10
+
+
+async def open_sockets(
+    worker: Endpoint, chat_pk: int, cookies: list[str], count: int, *, per_source: int = 0
+) -> list[ClientConnection]:
+    """``count`` sockets on the chat, the members' cookies in turn, at most
+    ``OPENING_AT_ONCE`` handshakes in flight (so none waits past its timeout). With
+    ``per_source``, that many from each loopback address, 127.0.0.FIRST_SOURCE and up
+    (``tests/support/sources.py``): for a proxy that caps each client address."""
+    slots = asyncio.Semaphore(OPENING_AT_ONCE)
+
+    async def one(number: int) -> ClientConnection:
+        source = loopback(FIRST_SOURCE + number // per_source) if per_source else None
+        async with slots:
+            return await open_chat(worker, chat_pk, cookies[number % len(cookies)], source)
+
+    return list(await asyncio.gather(*(one(number) for number in range(count))))
 
 
 async def connect_members(

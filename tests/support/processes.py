@@ -19,6 +19,7 @@ import json
 import os
 import queue
 import re
+import resource
 import signal
 import socket
 import subprocess
@@ -52,6 +53,15 @@ def free_port() -> int:
         probe.bind(("127.0.0.1", 0))
         port: int = probe.getsockname()[1]
         return port
+
+
+def raise_open_files_limit() -> int:
+    """Raise this process's open-files limit to its hard limit; return it. Thousands of
+    sockets need more than the usual soft limit of 1,024."""
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    if soft < hard:
+        resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))
+    return hard
 
 
 def rss_mib(pid: int) -> float:
@@ -111,6 +121,12 @@ class WatchedProcess:
             if close_log:
                 log.close()
             self._lines.put(None)
+
+    def log_text(self) -> str:
+        """What the process has written to its log file so far (the reader writes each
+        line there before ``wait_for`` sees it)."""
+        assert self.log_path is not None, f"{self.name} logs to a stream, not a file"
+        return self.log_path.read_text()
 
     def tail(self) -> list[str]:
         """The last lines of output seen so far."""

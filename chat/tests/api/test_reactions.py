@@ -9,7 +9,7 @@ from django.urls import reverse
 
 from accounts.models import User
 from chat import services
-from chat.models import ChatMessage, GroupChat, Reaction
+from chat.models import REACTION_EMOJI, ChatMessage, GroupChat, Reaction
 from chat.tests.api.conftest import ClientFor
 
 pytestmark = pytest.mark.django_db
@@ -181,3 +181,13 @@ class TestRefused:
 
     def test_logged_out_is_a_401(self, anonymous: Any, said: ChatMessage) -> None:
         assert anonymous.put(reaction_url(said)).status_code == 401
+
+
+def test_the_schema_documents_the_set_and_the_refusals(anonymous: Any) -> None:
+    schema = anonymous.get("/api/schema/", HTTP_ACCEPT="application/vnd.oai.openapi+json").json()
+    path = schema["paths"]["/api/groups/{id}/messages/{message_id}/reactions/{emoji}/"]
+
+    for method in ("put", "delete"):
+        (emoji,) = (p for p in path[method]["parameters"] if p["name"] == "emoji")
+        assert sorted(emoji["schema"]["enum"]) == sorted(REACTION_EMOJI)
+        assert {"400", "401", "404"} <= set(path[method]["responses"])

@@ -10,6 +10,7 @@ from django.conf import settings
 from django.core.management import call_command
 from django.test import Client, override_settings
 
+from chat.models import REACTION_EMOJI
 from config.csp import HEADER, build_policy, websocket_sources
 
 PAGES = ["/login/", "/signup/", "/account/", "/groups/", "/groups/1/"]
@@ -134,3 +135,10 @@ def test_collected_static_files_are_hashed_in_the_pages(tmp_path: Path, client: 
     # The page names each of them up front, hashed as its importer names it.
     preloaded = re.findall(r'<link rel="modulepreload" href="/static/([^"]+)">', html)
     assert {(tmp_path / path).resolve() for path in preloaded} == reached
+
+
+def test_the_chats_page_carries_the_reactions_the_server_allows(client: Client) -> None:
+    """The picker offers what ``react`` accepts, from one definition."""
+    response = client.get("/groups/1/")
+
+    assert f'data-reaction-emoji="{" ".join(REACTION_EMOJI)}"' in response.content.decode()

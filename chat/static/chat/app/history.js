@@ -55,11 +55,18 @@ export class History {
   /** Scrolled to the top: the page before, one at a time. */
   scrolled() {
     if (this.older === null || this.loadingOlder || this.messages.element.scrollTop > OLDER_AT_PX) return;
-    this.loadingOlder = this.loadOlder()
-      .catch(this.onError)
-      .finally(() => {
-        this.loadingOlder = null;
-      });
+    this.olderPage().catch(this.onError);
+  }
+
+  /** The page before the oldest shown (the one on its way, if the reader's scroll
+   * asked first); false when the first page is already shown. */
+  async olderPage() {
+    if (this.older === null) return false;
+    this.loadingOlder ??= this.loadOlder().finally(() => {
+      this.loadingOlder = null;
+    });
+    await this.loadingOlder;
+    return true;
   }
 
   async loadOlder() {
