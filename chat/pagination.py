@@ -131,15 +131,16 @@ class SearchCursorPagination(CursorPagination):
         if cursor is not None:
             rank, message_id = self.position(cursor)
             results = search.after(results, rank, message_id)
-        rows: list[Any] = list(results.order_by(*search.ORDERING)[: self.page_size + 1])
-        self.page = rows[: self.page_size]
+        ranked = search.best(results, self.page_size + 1)
+        page = ranked[: self.page_size]
+        self.page = search.shown(results, [pk for pk, _ in page])
         self.next_cursor = None
-        if len(rows) > self.page_size:
-            last = self.page[-1]
+        if len(ranked) > self.page_size:
+            last_pk, last_rank = page[-1]
             # DRF types a position as an int; it is any text it encodes.
-            position: Any = f"{last.rank!r}:{last.pk}"
+            position: Any = f"{last_rank!r}:{last_pk}"
             self.next_cursor = Cursor(offset=0, reverse=False, position=position)
-        return self.page
+        return self.page  # type: ignore[return-value]  # chat.search's messages
 
     def position(self, cursor: Cursor) -> tuple[float, int]:
         rank, _, message_id = str(cursor.position).partition(":")

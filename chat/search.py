@@ -166,3 +166,19 @@ def after(messages: QuerySet[ChatMessage], rank: float, message_id: int) -> Quer
 
 
 ORDERING = (F("rank").desc(), F("id").desc())
+
+
+def best(messages: QuerySet[ChatMessage], limit: int) -> list[tuple[int, float]]:
+    """The ids and ranks of the ``limit`` best of ``messages``, best first. Only the id
+    and the rank are sorted: for a common word that is thousands of rows, which sort in
+    memory where whole rows (text, vector) spill to disk."""
+    ranked = messages.order_by(*ORDERING)
+    # "rank" is search_messages' annotation, which django-stubs cannot see.
+    return list(ranked.values_list("pk", "rank")[:limit])  # type: ignore[misc]
+
+
+def shown(messages: QuerySet[ChatMessage], ids: list[int]) -> list[ChatMessage]:
+    """The messages ``ids`` (from ``best``) in that order, with their highlights (made for
+    these rows only); one deleted meanwhile is left out."""
+    found = messages.in_bulk(ids)
+    return [found[pk] for pk in ids if pk in found]

@@ -35,7 +35,8 @@ def is_member(user: User, group_chat_pk: int) -> bool:
 
 
 def member_group_chats(user: User) -> QuerySet[GroupChat]:
-    """The group chats ``user`` belongs to, each annotated with ``my_role``.
+    """The group chats ``user`` belongs to, each annotated with ``my_role`` and whether
+    they muted it (``muted``).
 
     Every group-scoped endpoint starts from this, so a chat the user is not in
     is simply not found (404) rather than forbidden: its existence never leaks.
@@ -43,7 +44,7 @@ def member_group_chats(user: User) -> QuerySet[GroupChat]:
     """
     return (
         GroupChat.objects.filter(members__user=user)
-        .annotate(my_role=F("members__role"))
+        .annotate(my_role=F("members__role"), muted=F("members__muted"))
         .select_related("created_by")
         .order_by("-updated_at", "-pk")
     )
@@ -121,7 +122,7 @@ def group_chat_overview(user: User) -> "QuerySet[GroupChatOverview]":
     latest = ChatMessage.objects.select_related("sender").order_by("-seq")[:1]
     overview = (
         member_group_chats(user)
-        .annotate(last_read_seq=F("members__last_read_seq"), muted=F("members__muted"))
+        .annotate(last_read_seq=F("members__last_read_seq"))
         .annotate(
             unread_count=Coalesce(unread, 0),
             mention_count=Coalesce(mentions, 0),

@@ -44,10 +44,12 @@ class GroupChatSerializer(serializers.ModelSerializer[GroupChat]):
 
     created_by = UserSummarySerializer(read_only=True)
     my_role = serializers.CharField(read_only=True)
+    # I muted it: my pages notify me of nothing from it.
+    muted = serializers.BooleanField(read_only=True)
 
     class Meta:
         model = GroupChat
-        fields = ["id", "name", "created_by", "created_at", "updated_at", "my_role"]
+        fields = ["id", "name", "created_by", "created_at", "updated_at", "my_role", "muted"]
         read_only_fields = ["id", "created_at", "updated_at"]
         extra_kwargs = {"name": {"error_messages": {"blank": "A group needs a name."}}}
 
@@ -59,7 +61,6 @@ class GroupChatOverviewSerializer(GroupChatSerializer):
 
     unread_count = serializers.IntegerField(read_only=True)
     mention_count = serializers.IntegerField(read_only=True)
-    muted = serializers.BooleanField(read_only=True)
     last_message = serializers.SerializerMethodField()
 
     class Meta(GroupChatSerializer.Meta):
@@ -67,7 +68,6 @@ class GroupChatOverviewSerializer(GroupChatSerializer):
             *GroupChatSerializer.Meta.fields,
             "unread_count",
             "mention_count",
-            "muted",
             "last_message",
         ]
 

@@ -15,7 +15,10 @@ all of that up); Debian's chromium for the browser step. Deselected by default
 - ``--scale web=3``: the proxy spreads new sockets over the three; one is killed
   (``docker kill``) mid-stream: its clients reconnect to the others, no acknowledged
   message is lost or stored twice;
-- ``down`` then ``up``: users and messages are still there; ``down -v``: gone;
+- the proxy refuses a body announced over its limit, or sent without a length, from the
+  request's head alone;
+- ``down`` then ``up``: users, messages and uploaded files are still there (the uploads'
+  named volume); ``down -v``: gone;
 - the sharded overlay: a message crosses two web containers over two Redis servers;
 - a missing SECRET_KEY, then a published one: refused with the README's reasons, no
   web container started, nothing restarting.
@@ -25,11 +28,13 @@ happened; every wait has a deadline.
 """
 
 import asyncio
+import http.client
 import secrets
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import pytest
 from playwright.sync_api import Browser, Page, expect, sync_playwright
@@ -295,17 +300,43 @@ def scale_kill_scenario(
     )
 
 
-def test_down_then_up_keeps_users_and_messages_and_down_v_removes_them(
+def test_the_proxy_refuses_a_body_over_its_limit_from_the_head_alone(main_stack: Stack) -> None:
+    """413 for a Content-Length over PROXY_MAX_BODY_BYTES (25 MiB and 16 KiB), 411 for a
+    body without one (chunked): answered before any of the body is sent."""
+    url = urlsplit(main_stack.endpoint.url)
+    for headers, refused in (
+        ({"Content-Length": str(30 * 1024 * 1024)}, 413),
+        ({"Transfer-Encoding": "chunked"}, 411),
+    ):
+        connection = http.client.HTTPConnection(url.hostname or "", url.port, timeout=10)
+        try:
+            connection.putrequest("POST", "/api/groups/1/attachments/")
+            for name, value in headers.items():
+                connection.putheader(name, value)
+            connection.endheaders()  # the head only: not a byte of the body
+            assert connection.getresponse().status == refused
+        finally:
+            connection.close()
+
+
+def test_down_then_up_keeps_users_messages_and_uploads_and_down_v_removes_them(
     main_stack: Stack, chat: Chat
 ) -> None:
     before = history(main_stack.endpoint, chat.chat_pk, chat.cookies[0])
     assert before
+    uploader = log_in(main_stack, chat.usernames[0])
+    notes = b"What was decided, kept across down and up.\n"
+    status, attachment = uploader.upload(
+        f"/api/groups/{chat.chat_pk}/attachments/", "notes.txt", notes
+    )
+    assert status == 201, (status, attachment)
     main_stack.down()
     main_stack.up()
     again = log_in(main_stack, chat.usernames[0])
     status, kept = again.call("GET", f"/api/groups/{chat.chat_pk}/messages/?page_size=200")
     assert status == 200, (status, kept)
     assert {m["id"] for m in kept["results"]} >= {m["id"] for m in before[-200:]}
+    assert again.send("GET", attachment["url"]) == (200, notes)
 
     main_stack.down("--volumes")
     main_stack.up()

@@ -44,7 +44,7 @@ def test_a_reply_quotes_its_original_live_and_follows_its_edit_and_deletion(
     expect(replying).to_have_count(0)
     for page in (alice_page, bob_page):
         quote = quote_in(page, "I will!")
-        expect(quote).to_have_text(f"{alice}Who brings the cake on Friday?", timeout=2000)
+        expect(quote).to_have_text(f"{alice}Who brings the cake on Friday?")
     save_screenshot(alice_page, "reply.png")
 
     # Alice edits the original: the quote follows on both pages, and after a reload.
@@ -54,18 +54,14 @@ def test_a_reply_quotes_its_original_live_and_follows_its_edit_and_deletion(
     original.get_by_label("Edit message").fill("Who brings the pie on Friday?")
     original.get_by_role("button", name="Save").click()
     for page in (alice_page, bob_page):
-        expect(quote_in(page, "I will!")).to_have_text(
-            f"{alice}Who brings the pie on Friday?", timeout=2000
-        )
+        expect(quote_in(page, "I will!")).to_have_text(f"{alice}Who brings the pie on Friday?")
     open_group(bob_page, server, group_id)
     expect(quote_in(bob_page, "I will!")).to_have_text(f"{alice}Who brings the pie on Friday?")
 
     # Deleted: the quote is the tombstone, live and after a reload.
     delete_message(original)
     for page in (alice_page, bob_page):
-        expect(quote_in(page, "I will!")).to_have_text(
-            f"{alice}This message was deleted.", timeout=2000
-        )
+        expect(quote_in(page, "I will!")).to_have_text(f"{alice}This message was deleted.")
     open_group(alice_page, server, group_id)
     expect(quote_in(alice_page, "I will!")).to_have_text(f"{alice}This message was deleted.")
 

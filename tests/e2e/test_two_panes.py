@@ -151,6 +151,7 @@ def test_two_panes_on_a_phone_show_one_pane_at_a_time_with_a_way_back(
     expect(conversation_pane).to_be_visible()
     say(page, "From my phone")
     expect(page.locator(".message", has_text="From my phone")).to_be_visible()
+    page.evaluate("() => window.scrollTo(0, 0)")  # the back link and the header in view
     save_screenshot(page, "two-panes-phone-chat.png")
 
     page.get_by_role("link", name="← My groups").click()

@@ -51,8 +51,8 @@ from tests.support.live import (
     recreate_database,
     started_workers,
 )
-from tests.support.processes import NotReady, WatchedProcess, free_port
-from tests.support.proxy import SERVER_DOWN, Proxy, started_proxy
+from tests.support.processes import NotReady, free_port
+from tests.support.proxy import SERVER_DOWN, TRUSTING_THE_PROXY, Proxy, started_proxy
 from tests.support.sources import SourceClient, loopback, open_socket_from
 
 pytestmark = pytest.mark.live
@@ -95,7 +95,7 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
             **app_environment(PROXY_DB, redis_server.url),
             # HAProxy connects to the worker from 127.0.0.1; the clients come from
             # 127.0.0.2 and up.
-            "TRUSTED_PROXIES": "127.0.0.1",
+            **TRUSTING_THE_PROXY,
             "THROTTLE_LOGIN_ADDRESS": f"{LOGIN_LIMIT}/min",
             "THROTTLE_LOGIN_USERNAME": "1000/min",
             "THROTTLE_REFRESH_ADDRESS": f"{REFRESH_LIMIT}/min",
@@ -124,12 +124,6 @@ def client(proxy: Proxy, number: int) -> SourceClient:
     return SourceClient(loopback(number), proxy.port)
 
 
-def log_text(watch: WatchedProcess) -> str:
-    """What the process has written so far (its reader writes a line, then queues it)."""
-    assert watch.log_path is not None
-    return watch.log_path.read_text()
-
-
 def test_one_addresss_failed_logins_never_throttle_another(site: Site, proxy: Proxy) -> None:
     attacker, bystander, forger = client(proxy, 2), client(proxy, 3), client(proxy, 4)
     alice = site.usernames[0]
@@ -152,7 +146,7 @@ def test_one_addresss_failed_logins_never_throttle_another(site: Site, proxy: Pr
         proxy.watch.wait_for(access, FRAME_SECONDS)
     except NotReady as exc:
         pytest.fail(str(exc))
-    worker_log = log_text(site.worker.watch)
+    worker_log = site.worker.watch.log_text()
     assert line.format("127.0.0.1") not in worker_log
     assert not re.search(r"^127\.0\.0\.1:\d+ - - \[", worker_log, re.MULTILINE), (
         "daphne logged a request as coming from the proxy"
@@ -278,7 +272,7 @@ def test_a_handshake_storm_leaves_the_server_up_for_everyone_else(
 
         figures["storm answered within (s)"] = round(asyncio.run(scenario()), 1)
     # The proxy has stopped: its whole log is written.
-    proxy_log = log_text(proxy.watch)
+    proxy_log = proxy.watch.log_text()
     figures["storm outcomes"] = dict(storm.counts)
     figures["storm handshake, max (s)"] = round(max(storm.seconds), 2)
     figures["legitimate client's sockets"] = dict(sockets.counts)

@@ -8,6 +8,11 @@ started as the container starts it, on PostgreSQL and Redis, with the configured
 default layer; the test fails if a single stored message misses a single member.
 Correctness only: it prints the figures (``-s``) and asserts no timing.
 ``bench/fanout.py`` runs the full-size ladder.
+
+The mass disconnect runs behind HAProxy on the repository's config/haproxy.cfg
+(``tests/support/proxy.py``), as compose runs it: the 2,000 sockets reach the worker
+through the proxy, from 40 loopback addresses (``tests/support/sources.py``), each
+within the proxy's per-address connection cap.
 """
 
 import asyncio
@@ -25,11 +30,13 @@ import redis
 from tests.support.delivery import print_figures
 from tests.support.fanout import connect_members, create_fanout_chat, open_sockets, run_fanout
 from tests.support.live import (
+    LocalServer,
     StartWorker,
     contents_in_db,
     fresh_environment,
     started_workers,
 )
+from tests.support.proxy import TRUSTING_THE_PROXY, started_proxy
 
 pytestmark = pytest.mark.live
 
@@ -92,6 +99,9 @@ def test_every_stored_message_reaches_every_member_live(
 # The mass disconnect: sockets of SURVIVORS members, MASS of which close at once.
 SURVIVORS = 20
 MASS = 2000
+# Sockets from each client address: half the proxy's shipped per-address cap
+# (PROXY_CONNECTIONS_PER_CLIENT, 100).
+SOCKETS_PER_SOURCE = 50
 # How long the closed sockets' leaves get to reach Redis, and how often it is read.
 LEAVE_SECONDS = 120.0
 POLL_SECONDS = 0.1
@@ -118,26 +128,26 @@ def group_sizes(redis_url: str, prefix: str = "asgi") -> dict[str, int]:
 
 
 def test_a_mass_disconnect_leaves_no_member_behind_and_fan_out_stays_whole(
-    fanout_env: dict[str, str], start_worker: StartWorker
+    fanout_env: dict[str, str], start_worker: StartWorker, tmp_path: Path
 ) -> None:
-    """2,000 sockets of 20 members close at once. Their consumers leave the chat's
-    group and their users' groups a bounded number at a time, trying again on a
-    failure: afterwards the layer's groups in Redis hold exactly the 20 sockets left
-    open, and the next fan-out in the chat reaches every one of them. Before, each
-    closing consumer called the layer at once, the worker's Redis pool ran out
-    (MaxConnectionsError) and hundreds of members stayed in the groups for a day. Then
-    the worker is stopped (SIGTERM) with those 20 open: none is left in a group."""
-    worker = start_worker("mass", REALTIME_MAX_SOCKETS_PER_USER=str(MASS))
+    """2,000 sockets of 20 members, through the proxy, close at once. Their consumers
+    leave the chat's group and their users' groups a bounded number at a time, trying
+    again on a failure: afterwards the layer's groups in Redis hold exactly the 20
+    sockets left open, and the next fan-out in the chat reaches every one of them.
+    Before, each closing consumer called the layer at once, the worker's Redis pool ran
+    out (MaxConnectionsError) and hundreds of members stayed in the groups for a day.
+    Then the worker is stopped (SIGTERM) with those 20 open: none is left in a group."""
+    worker = start_worker("mass", REALTIME_MAX_SOCKETS_PER_USER=str(MASS), **TRUSTING_THE_PROXY)
     worker.wait_ready()
     chat_pk, cookies = create_fanout_chat(fanout_env, SURVIVORS, "mass")
     chat_group = f"group-chat-{chat_pk}"
     users_groups = [f"realtime-user-{user}" for user in user_ids(cookies)]
     figures: dict[str, object] = {}
 
-    async def scenario() -> None:
-        survivors = await connect_members(worker, chat_pk, cookies)
+    async def scenario(proxy: LocalServer) -> None:
+        survivors = await connect_members(proxy, chat_pk, cookies)
         opened = time.perf_counter()
-        doomed = await open_sockets(worker, chat_pk, cookies, MASS)
+        doomed = await open_sockets(proxy, chat_pk, cookies, MASS, per_source=SOCKETS_PER_SOURCE)
         figures["2,000 sockets opened in (s)"] = time.perf_counter() - opened
         sizes = group_sizes(FANOUT_REDIS_URL)
         assert sizes[chat_group] == SURVIVORS + MASS, sizes[chat_group]
@@ -174,12 +184,13 @@ def test_a_mass_disconnect_leaves_no_member_behind_and_fan_out_stays_whole(
         assert result.delivered == result.expected
 
     try:
-        asyncio.run(scenario())
+        with started_proxy([worker], tmp_path) as proxy:
+            asyncio.run(scenario(proxy))
     finally:
         log = worker.watch.log_path.read_text() if worker.watch.log_path else ""
         figures["'Too many connections' in the worker's log"] = log.count("Too many connections")
         figures["'Leaving groups' failures logged"] = log.count("Leaving groups")
-        print_figures("mass disconnect: 2,000 sockets closed at once", figures)
+        print_figures("mass disconnect: 2,000 sockets closed at once, behind HAProxy", figures)
     assert figures["stale members in the chat's group"] == 0
     assert figures["stale members in the users' groups"] == 0
     assert figures["members left in the groups after a SIGTERM"] == 0

@@ -64,7 +64,7 @@ from tests.support.live import (
     started_workers,
 )
 from tests.support.processes import free_port
-from tests.support.proxy import SERVER_DOWN, Proxy, started_proxy
+from tests.support.proxy import SERVER_DOWN, Proxy, sockets_held, started_proxy
 
 pytestmark = pytest.mark.live
 
@@ -129,18 +129,6 @@ def deployment(scale_env: dict[str, str], tmp_path: Path) -> Iterator[Deployment
         chat_pk, cookies = create_fanout_chat(scale_env, MEMBERS, f"scale-{tmp_path.name}")
         with started_proxy(workers, tmp_path, PROXY_CHECK_INTERVAL=CHECK_INTERVAL) as proxy:
             yield Deployment(workers, proxy, chat_pk, cookies)
-
-
-def sockets_held(worker: Worker) -> int:
-    """Established TCP connections to the worker's port (from the proxy: clients'
-    sockets; a health check's lasts about a millisecond)."""
-    count = 0
-    for table in ("/proc/net/tcp", "/proc/net/tcp6"):
-        for line in Path(table).read_text().splitlines()[1:]:
-            fields = line.split()
-            local_port = int(fields[1].rsplit(":", 1)[1], 16)
-            count += local_port == worker.port and fields[3] == "01"
-    return count
 
 
 async def everyone_hears(clients: Sequence[ChatClient], client_id: str, seconds: float) -> None:

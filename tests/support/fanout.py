@@ -25,6 +25,7 @@ from websockets.exceptions import ConnectionClosed
 
 from tests.support import processes
 from tests.support.live import Endpoint, LocalServer, open_chat
+from tests.support.sources import loopback
 
 # After the last send, how long members get to receive what is still on its way.
 DRAIN_SECONDS = 10.0
@@ -84,18 +85,23 @@ def create_fanout_chat(env: dict[str, str], members: int, prefix: str) -> tuple[
 
 # Handshakes in flight at once when opening many sockets (none waits past daphne's timeout).
 OPENING_AT_ONCE = 50
+# The first client address of sockets spread over several (``open_sockets``).
+FIRST_SOURCE = 10
 
 
 async def open_sockets(
-    worker: Endpoint, chat_pk: int, cookies: list[str], count: int
+    worker: Endpoint, chat_pk: int, cookies: list[str], count: int, *, per_source: int = 0
 ) -> list[ClientConnection]:
     """``count`` sockets on the chat, the members' cookies in turn, at most
-    ``OPENING_AT_ONCE`` handshakes in flight (so none waits past its timeout)."""
+    ``OPENING_AT_ONCE`` handshakes in flight (so none waits past its timeout). With
+    ``per_source``, that many from each loopback address, 127.0.0.FIRST_SOURCE and up
+    (``tests/support/sources.py``): for a proxy that caps each client address."""
     slots = asyncio.Semaphore(OPENING_AT_ONCE)
 
     async def one(number: int) -> ClientConnection:
+        source = loopback(FIRST_SOURCE + number // per_source) if per_source else None
         async with slots:
-            return await open_chat(worker, chat_pk, cookies[number % len(cookies)])
+            return await open_chat(worker, chat_pk, cookies[number % len(cookies)], source)
 
     return list(await asyncio.gather(*(one(number) for number in range(count))))
 

@@ -2,6 +2,7 @@
 fetched once and echoed on every write (the login page's way to log in)."""
 
 import json
+import secrets
 import urllib.error
 import urllib.request
 from http.client import HTTPResponse
@@ -46,26 +47,47 @@ class ApiSession:
         return "; ".join(f"{name}={morsel.value}" for name, morsel in self.jar.items())
 
     def call(self, method: str, path: str, data: object = None) -> tuple[int, Any]:
+        body = None if data is None else json.dumps(data).encode()
+        status, answer = self.send(method, path, body, "application/json")
+        return status, _decoded(answer)
+
+    def upload(self, path: str, name: str, data: bytes) -> tuple[int, Any]:
+        """POST one file as a browser's form does (field ``file``)."""
+        boundary = "session-" + secrets.token_hex(8)
+        body = b"".join(
+            [
+                f"--{boundary}\r\n".encode(),
+                f'Content-Disposition: form-data; name="file"; filename="{name}"\r\n'.encode(),
+                b"Content-Type: application/octet-stream\r\n\r\n",
+                data,
+                f"\r\n--{boundary}--\r\n".encode(),
+            ]
+        )
+        status, answer = self.send("POST", path, body, f"multipart/form-data; boundary={boundary}")
+        return status, _decoded(answer)
+
+    def send(
+        self, method: str, path: str, body: bytes | None = None, content_type: str = ""
+    ) -> tuple[int, bytes]:
+        """One request with the session's cookies (and its CSRF token on a write); the
+        status and the raw answer."""
         headers = {"Cookie": self.cookie_header()}
         if method != "GET":
             if self.csrf_token is None:
                 # GET /api/auth/csrf/: the token, and the csrftoken cookie beside it.
                 self.csrf_token = self.call("GET", "/api/auth/csrf/")[1]["csrf_token"]
                 headers["Cookie"] = self.cookie_header()
-            headers |= {"Content-Type": "application/json", "X-CSRFToken": self.csrf_token}
+            headers |= {"Content-Type": content_type, "X-CSRFToken": self.csrf_token}
         request = urllib.request.Request(  # noqa: S310 - loopback, checked above
-            self.base_url + path,
-            data=None if data is None else json.dumps(data).encode(),
-            headers=headers,
-            method=method,
+            self.base_url + path, data=body, headers=headers, method=method
         )
         try:
             with self.opener.open(request, timeout=self.timeout) as response:
                 _keep_cookies(self.jar, response)
-                return response.status, _decoded(response.read())
+                return response.status, response.read()
         except urllib.error.HTTPError as error:
             with error:
-                return error.code, _decoded(error.read())
+                return error.code, error.read()
 
 
 def log_in_over_http(

@@ -332,16 +332,18 @@ def rows_per_client_id(database: str, chat_pk: int) -> dict[str | None, int]:
 
 
 async def connect_socket(
-    url: str, cookie: str, origin: str = SERVER_URL
+    url: str, cookie: str, origin: str = SERVER_URL, source: str | None = None
 ) -> tuple[ClientConnection, dict[str, Any]]:
-    """Open the WebSocket at ``url`` as a browser on ``origin`` does; return it and its
-    first frame (the ``authentication`` answer: 200, or a refusal before the close)."""
+    """Open the WebSocket at ``url`` as a browser on ``origin`` does (from the local
+    address ``source``, if given); return it and its first frame (the ``authentication``
+    answer: 200, or a refusal before the close)."""
     ws = await connect(
         url,
         origin=Origin(origin),
         additional_headers={"Cookie": cookie},
         proxy=None,
         open_timeout=FRAME_SECONDS,
+        local_addr=None if source is None else (source, 0),
     )
     return ws, await recv_json(ws)
 
@@ -350,8 +352,10 @@ def chat_ws_url(worker: Endpoint, chat_pk: int) -> str:
     return f"{worker.ws_url}/ws/chat/{chat_pk}/"
 
 
-async def open_chat(worker: Endpoint, chat_pk: int, cookie: str) -> ClientConnection:
-    ws, first = await connect_socket(chat_ws_url(worker, chat_pk), cookie, worker.origin)
+async def open_chat(
+    worker: Endpoint, chat_pk: int, cookie: str, source: str | None = None
+) -> ClientConnection:
+    ws, first = await connect_socket(chat_ws_url(worker, chat_pk), cookie, worker.origin, source)
     assert first["action"] == "authentication", first
     assert first["payload"]["status_code"] == 200, first
     return ws

@@ -122,6 +122,12 @@ class WatchedProcess:
                 log.close()
             self._lines.put(None)
 
+    def log_text(self) -> str:
+        """What the process has written to its log file so far (the reader writes each
+        line there before ``wait_for`` sees it)."""
+        assert self.log_path is not None, f"{self.name} logs to a stream, not a file"
+        return self.log_path.read_text()
+
     def tail(self) -> list[str]:
         """The last lines of output seen so far."""
         with self._tail_lock:

@@ -3,13 +3,15 @@ Debian's ``haproxy`` binary, master-worker in the foreground (``-W -db``, the
 official image's command), on the repository's ``config/haproxy.cfg``. The one
 change: its ``server-template`` line, which finds containers through Docker's DNS,
 becomes one ``server`` line per local worker. Settings the config reads from the
-environment (``PROXY_*``) can be overridden per proxy.
+environment (``PROXY_*``) can be overridden per proxy. Workers behind it believe the
+client address it sends from its address alone (``TRUSTING_THE_PROXY``), as compose.yaml
+sets ``TRUSTED_PROXIES`` to the project's network.
 """
 
 import shutil
 import signal
 import urllib.request
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -26,6 +28,10 @@ LOADED = r"Loading success"
 # The lines the proxy logs when its checks take a server out or bring it back.
 SERVER_DOWN = r"Server web/{name} is DOWN"
 SERVER_UP = r"Server web/{name} is UP"
+# The address the proxy connects to the workers from, and the workers' setting that takes
+# each client's own from its X-Forwarded-For (compose.yaml: the project's network).
+PROXY_SOURCE = "127.0.0.1"
+TRUSTING_THE_PROXY: Mapping[str, str] = {"TRUSTED_PROXIES": PROXY_SOURCE}
 
 # Loopback only: a proxy from the environment must not carry these requests.
 _LOOPBACK = urllib.request.build_opener(urllib.request.ProxyHandler({}))
@@ -92,3 +98,15 @@ def started_proxy(workers: Sequence[Worker], log_dir: Path, **settings: str) -> 
         yield proxy
     finally:
         watch.stop(signal.SIGTERM, group=True)
+
+
+def sockets_held(worker: Worker) -> int:
+    """Established TCP connections to the worker's port (from the proxy: clients'
+    sockets; a health check's lasts about a millisecond)."""
+    count = 0
+    for table in ("/proc/net/tcp", "/proc/net/tcp6"):
+        for line in Path(table).read_text().splitlines()[1:]:
+            fields = line.split()
+            local_port = int(fields[1].rsplit(":", 1)[1], 16)
+            count += local_port == worker.port and fields[3] == "01"
+    return count

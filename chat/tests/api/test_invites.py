@@ -20,6 +20,7 @@ from chat.models import ChatMember, GroupChat, InviteLink
 from chat.models.invite_link import TOKEN_SALT
 from chat.services import invites
 from chat.tests.api.conftest import ClientFor
+from tests.support.auth import jwt_cookies
 from tests.support.factories import UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -194,16 +195,22 @@ def test_joining_needs_a_login(anonymous: APIClient, make_link: Callable[..., In
     assert anonymous.post(join_url(make_link().token)).status_code == 401
 
 
-def test_joining_needs_the_csrf_token_with_a_session(
-    group_chat: GroupChat, outsider: User, make_link: Callable[..., InviteLink]
+@pytest.mark.parametrize("login", ["access cookie", "session"])
+def test_joining_needs_the_csrf_token(
+    group_chat: GroupChat, outsider: User, make_link: Callable[..., InviteLink], login: str
 ) -> None:
     """The join is a POST a cookie authenticates: another site cannot make a visitor join."""
     client = APIClient(enforce_csrf_checks=True)
-    client.force_login(outsider)
+    if login == "session":
+        client.force_login(outsider)
+    else:
+        for name, value in jwt_cookies(outsider).items():
+            client.cookies[name] = value
 
     response = client.post(join_url(make_link().token))
 
     assert response.status_code == 403
+    assert "CSRF" in response.json()["detail"]
     assert not is_member(outsider, group_chat)
 
 

@@ -5,11 +5,13 @@ go when the message, the chat or the never-sent upload goes."""
 from datetime import timedelta
 from io import StringIO
 from pathlib import Path
+from unittest.mock import patch
 
 import pytest
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import TemporaryUploadedFile
 from django.core.management import call_command
+from django.db import DatabaseError
 from django.test import override_settings
 from django.utils import timezone
 
@@ -143,3 +145,18 @@ def test_the_upload_handler_stops_and_deletes_its_file_past_the_limit() -> None:
         handler.receive_data_chunk(b"x" * 65_536, 65_536)
 
     assert not path.exists()
+
+
+def test_an_upload_failing_halfway_leaves_no_file(
+    group_chat: GroupChat, member: User, media_root: Path
+) -> None:
+    """The files are stored before the row: a row that cannot be saved (the database
+    gone, say) takes them with it, the image and its thumbnail alike."""
+    with (
+        patch.object(Attachment, "save", side_effect=DatabaseError("connection lost")),
+        pytest.raises(DatabaseError),
+    ):
+        attach(group_chat, member)
+
+    assert not Attachment.objects.exists()
+    assert stored_files(media_root) == []

@@ -1,15 +1,20 @@
 /**
- * The list of the user's chats (the chats page's left pane), each with its unread count
- * and latest message, the latest activity first, kept current by the user's own socket
- * (/ws/me/); and a form to create one. The open chat is marked (aria-current).
+ * The list of the user's chats (the chats page's left pane), each with its unread count,
+ * the mentions of the user among them, and its latest message, the latest activity
+ * first, kept current by the user's own socket (/ws/me/); and a form to create one. The
+ * open chat is marked (aria-current), and so are the chats the user muted. A mention
+ * of the user while the page is hidden is a browser notification, unless the chat is
+ * muted (notifications.js).
  */
 
 import { api, clearError, pages, showError } from './api.js';
 import { $, make, onSubmit, setAutoText, show } from './dom.js';
+import { askPermissionOnce, notifyMention } from './notifications.js';
 import { ChatSocket } from './socket.js';
 import { chatPath } from './routes.js';
 
-/** A group's <li> with its unread count and latest message (GET /api/groups/ or chat_added). */
+/** A group's <li> with its unread and mention counts and latest message (GET /api/groups/
+ * or chat_added). */
 function groupItem(group, me) {
   const item = make('li', 'group-item');
   item.dataset.groupId = group.id;
@@ -19,8 +24,13 @@ function groupItem(group, me) {
   const preview = make('p', 'preview muted');
   const unread = make('span', 'badge unread');
   unread.setAttribute('aria-label', 'Unread messages');
-  item.append(link, make('span', 'badge', group.my_role), unread, preview);
+  const mentions = make('span', 'badge mentions');
+  mentions.setAttribute('aria-label', 'Unread mentions of you');
+  const muted = make('span', 'badge muted-badge', 'muted');
+  item.append(link, make('span', 'badge', group.my_role), mentions, unread, muted, preview);
   setUnread(item, group.unread_count ?? 0);
+  setMentions(item, group.mention_count ?? 0);
+  setMuted(item, group.muted ?? false);
   if (group.last_message) showLastMessage(item, group.last_message, me);
   return item;
 }
@@ -31,20 +41,43 @@ function setUnread(item, count) {
   show(badge, count > 0);
 }
 
+function setMentions(item, count) {
+  const badge = item.querySelector('.mentions');
+  badge.dataset.count = String(count);
+  badge.textContent = `@${count}`;
+  show(badge, count > 0);
+}
+
+function setMuted(item, muted) {
+  item.classList.toggle('is-muted', muted);
+  show(item.querySelector('.muted-badge'), muted);
+}
+
 function showLastMessage(item, message, me) {
   const who = message.sender?.id === me.id ? 'you' : (message.sender?.username ?? 'deleted user');
-  const text = message.deleted ? 'This message was deleted.' : message.preview;
+  // A message without text that is not deleted is files alone.
+  const text = message.deleted ? 'This message was deleted.' : message.preview || 'sent files.';
   setAutoText(item.querySelector('.preview'), `${who}: ${text}`);
 }
 
 // The /ws/me/ events, each handled by the ChatList method of its name.
-const EVENTS = new Set(['chat_activity', 'chat_added', 'chat_removed', 'chat_deleted', 'chat_renamed', 'members_read']);
+const EVENTS = new Set([
+  'chat_activity',
+  'chat_added',
+  'chat_removed',
+  'chat_deleted',
+  'chat_renamed',
+  'members_read',
+  'chat_muted',
+]);
 
 export class ChatList {
-  /** `me`: the user; `onRenamed(id, name)` is told of each chat renamed. */
-  constructor(me, onRenamed) {
+  /** `me`: the user; `on.renamed(id, name)` and `on.muted(id, muted)` are told of each
+   * chat renamed or (un)muted, `on.open(id)` opens a chat (a notification clicked). */
+  constructor(me, on) {
     this.me = me;
-    this.onRenamed = onRenamed;
+    this.on = on;
+    askPermissionOnce();
     this.list = $('#group-list');
     this.error = $('#groups-error');
     this.openId = null;
@@ -119,15 +152,23 @@ export class ChatList {
 
   // ---- the /ws/me/ events, by action
 
-  /** A new message moves its chat to the top with one more unread, unless it is the
-   * user's own or shown in the open chat of a visible page (the page marks it read). */
-  chat_activity({ group_chat_id: groupId, last_message: message }) {
+  /** A new message moves its chat to the top with one more unread (and one more
+   * mention when it mentions the user), unless it is the user's own or shown in the open
+   * chat of a visible page (the page marks it read). A mention of the user is notified
+   * while the page is hidden, unless the chat is muted. */
+  chat_activity({ group_chat_id: groupId, last_message: message, mentions }) {
     const item = this.itemOf(groupId);
     if (!item) return;
     showLastMessage(item, message, this.me);
     const seen = String(groupId) === this.openId && document.visibilityState === 'visible';
-    if (message.sender?.id !== this.me.id && !seen) {
+    const theirs = message.sender?.id !== this.me.id;
+    if (theirs && !seen) {
       setUnread(item, Number(item.querySelector('.unread').textContent) + 1);
+    }
+    if (theirs && (mentions ?? []).includes(this.me.id)) {
+      if (!seen) setMentions(item, Number(item.querySelector('.mentions').dataset.count) + 1);
+      const name = item.querySelector('.group-link').textContent;
+      if (!item.classList.contains('is-muted')) notifyMention(name, message, () => this.on.open(String(groupId)));
     }
     this.list.prepend(item);
   }
@@ -149,13 +190,21 @@ export class ChatList {
   chat_renamed({ group_chat_id: groupId, name }) {
     const link = this.itemOf(groupId)?.querySelector('.group-link');
     if (link) setAutoText(link, name);
-    this.onRenamed(groupId, name);
+    this.on.renamed(groupId, name);
   }
 
-  /** Members of the chat read further: this user's entry, if any, is the new count. */
+  chat_muted({ group_chat_id: groupId, muted }) {
+    const item = this.itemOf(groupId);
+    if (item) setMuted(item, muted);
+    this.on.muted(groupId, muted);
+  }
+
+  /** Members of the chat read further: this user's entry, if any, has the new counts. */
   members_read({ group_chat_id: groupId, reads }) {
     const item = this.itemOf(groupId);
     const mine = reads.find((read) => read.user_id === this.me.id);
-    if (item && mine) setUnread(item, mine.unread_count);
+    if (!item || !mine) return;
+    setUnread(item, mine.unread_count);
+    setMentions(item, mine.mention_count);
   }
 }

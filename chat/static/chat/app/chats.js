@@ -22,10 +22,16 @@ export async function chatsPage() {
     return;
   }
   let open = null; // { id, conversation }
-  const list = new ChatList(me, (groupId, name) => {
-    if (open?.id === String(groupId)) open.conversation.renamed(name);
-  });
   let go = null;
+  const list = new ChatList(me, {
+    renamed: (groupId, name) => {
+      if (open?.id === String(groupId)) open.conversation.renamed(name);
+    },
+    muted: (groupId, muted) => {
+      if (open?.id === String(groupId)) open.conversation.muted(muted);
+    },
+    open: (groupId) => go(groupId),
+  });
   // `at`: a message to open the chat at (a search result), even when it is open.
   const openChat = (id, at = null) => {
     if (open?.id === id && at === null) return;

@@ -15,11 +15,14 @@ import { History } from './history.js';
 import { inviteLinks } from './invite-links.js';
 import { MessageList } from './message-list.js';
 import { membersPanel } from './members.js';
+import { MentionPicker, mentionPart } from './mentions.js';
+import { muteToggle } from './notifications.js';
 import { Presence } from './presence.js';
 import { Reactions } from './reactions.js';
 import { ReadMarker } from './read-marker.js';
 import { Replies } from './replies.js';
 import { searchBox } from './search.js';
+import { SeenBy } from './seen-by.js';
 import { ChatSocket } from './socket.js';
 
 // The page says `here` this often (the server keeps a member online 45 s after).
@@ -40,6 +43,8 @@ const FRAME_HANDLERS = {
   member_removed: ({ reloadMembers }) => reloadMembers(),
   member_role_changed: ({ reloadMembers }) => reloadMembers(),
   reaction_changed: ({ reactions }, frame) => reactions.changed(frame.payload),
+  // Members read further: who has seen this user's messages.
+  members_read: ({ seenBy }, frame) => seenBy.read(frame.payload.reads),
 };
 
 /** The chat socket's handlers: each frame to the part of the conversation it changes. */
@@ -91,7 +96,7 @@ function chatHandlers(parts, denied) {
  * at that message (the history around it, the message shown and marked). `leave()`
  * takes the page back to the list (the group deleted, or the user left it);
  * `openAt(chatId, messageId)` opens a search result. Returns the mounted
- * conversation: { unmount(), renamed(name) }.
+ * conversation: { unmount(), renamed(name), muted(isMuted) }.
  */
 export function mountConversation(pane, groupId, me, { leave, openAt, at = null }) {
   const root = $('#conversation-template').content.firstElementChild.cloneNode(true);
@@ -106,6 +111,7 @@ export function mountConversation(pane, groupId, me, { leave, openAt, at = null 
   const heartbeat = setInterval(() => socket.act('here'), HERE_EVERY_MS);
   let mounted = true;
   let header = null;
+  let setMuted = null;
 
   // Deleting the group closes the socket too (4404): no "access denied" then.
   let deleting = false;
@@ -141,16 +147,24 @@ export function mountConversation(pane, groupId, me, { leave, openAt, at = null 
       deleted: leave,
     });
     show($('#chat'));
+    setMuted = muteToggle($('#header-tools'), groupId, group.muted, showChatError);
 
     const presence = new Presence($('#member-list'), $('#typing'));
     const composer = new Composer(socket, chatError);
     searchBox($('#header-tools'), groupId, openAt);
     const links = inviteLinks($('#members-tools'), base);
+    const mentions = new MentionPicker(composer, $('#composer-tools'), me);
+    messages.addPart(mentionPart(me));
+    const seenBy = new SeenBy(messages, me);
     const loadMembers = membersPanel(base, me, presence, {
       roleIs: (role) => {
         header.setRole(role);
         links.setRole(role);
         messages.setModerator(['owner', 'admin'].includes(role));
+      },
+      loaded: (members) => {
+        mentions.setMembers(members);
+        seenBy.setMembers(members);
       },
       left: leave,
     });
@@ -180,6 +194,7 @@ export function mountConversation(pane, groupId, me, { leave, openAt, at = null 
       readMarker,
       composer,
       reactions,
+      seenBy,
       reloadMembers,
       showChatError,
       showEmpty,
@@ -199,5 +214,5 @@ export function mountConversation(pane, groupId, me, { leave, openAt, at = null 
     if (mounted) socket.connect();
   };
   start();
-  return { unmount, renamed: (name) => header?.named(name) };
+  return { unmount, renamed: (name) => header?.named(name), muted: (isMuted) => setMuted?.(isMuted) };
 }

@@ -66,8 +66,9 @@ function roleSelect(member, onChange) {
 /**
  * Fill the panel and wire its add form; returns `load`, which fetches the members
  * again (after any change, and whenever the chat socket says they changed).
- * `on.roleIs(role)` is told this user's role after each load; `on.left()` once the
- * user has left the group.
+ * `on.roleIs(role)` is told this user's role after each load, `on.loaded(members)` the
+ * members as listed (with their read positions); `on.left()` once the user has left
+ * the group.
  */
 export function membersPanel(base, me, presence, on) {
   const error = $('#member-error');
@@ -98,6 +99,7 @@ export function membersPanel(base, me, presence, on) {
     show(roleChoice, myRole === 'owner');
     if (myRole !== 'owner') roleChoice.value = 'member';
     on.roleIs(myRole);
+    on.loaded(members);
   };
   onSubmit(addForm, async () => {
     clearFormErrors(addForm, error);
