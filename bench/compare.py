@@ -70,6 +70,9 @@ class Outcome:
     name: str
     servers: int
     passed: tuple[float, StepResult, float] | None = None  # rate, result, server CPU s
+    # The first step (the same offered load for every target), passed or not, and the
+    # server's CPU seconds in it: the CPU per delivery compared between targets.
+    first: tuple[StepResult, float] | None = None
     failed: str = ""
     load: str = ""  # the machine's 1-minute load average before and after
 
@@ -82,14 +85,15 @@ class Outcome:
 
     @property
     def per_cpu_second(self) -> float:
-        """Deliveries per second of the server's CPU, at the sustained step."""
+        """Deliveries per second of the server's CPU, at the first step."""
         server_us = self.per_delivery_us()
         return 1e6 / server_us if server_us else float("nan")
 
     def per_delivery_us(self, client: bool = False) -> float:
-        if self.passed is None:
+        """The server's (or the client's) CPU per delivery at the first step."""
+        if self.first is None or not self.first[0].delivered:
             return float("nan")
-        _, result, server_cpu = self.passed
+        result, server_cpu = self.first
         return (result.client_cpu_s if client else server_cpu) / result.delivered * 1e6
 
 
@@ -118,6 +122,8 @@ def climb(name: str, target: Target, servers: int, ladder: Ladder, members: int)
                     cpu = sum(cpu_seconds(pid) for pid in served.pids)
                     result = fleet.run(step)
                     cpu = sum(cpu_seconds(pid) for pid in served.pids) - cpu
+                    if outcome.first is None:
+                        outcome.first = (result, cpu)
                     cpu_us = cpu / max(1, result.delivered) * 1e6
                     print(
                         f"  {name} {rate:g} msg/s: {describe(result)}, server CPU "
@@ -247,7 +253,7 @@ def table(outcomes: list[Outcome], ladder: Ladder, members: int) -> str:
         f"{ladder.processes} client processes; "
         + ("servers on CPU 0, client on CPU 1 (x2 unpinned)" if ladder.split else "unpinned"),
         "| target | sustained deliveries/s | / floor | / ceiling | at msg/s per sender "
-        "| p99 ms | server CPU us/delivery | client CPU us/delivery "
+        "| p99 ms | first step: server CPU us/delivery | client CPU us/delivery "
         "| deliveries per server CPU-s | / floor | / ceiling | load average "
         "| first failing step |",
         "|" + " --- |" + " ---: |" * 10 + " --- | --- |",
@@ -275,4 +281,6 @@ def table(outcomes: list[Outcome], ladder: Ladder, members: int) -> str:
 
 
 def ratio(mine: float, theirs: float) -> str:
-    return "n/a" if not theirs or math.isnan(theirs) else f"{mine / theirs:.2f}x"
+    if not theirs or math.isnan(theirs) or math.isnan(mine):
+        return "n/a"
+    return f"{mine / theirs:.2f}x"

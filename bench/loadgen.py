@@ -42,6 +42,7 @@ from tests.support.processes import raise_open_files_limit
 
 OPEN_SECONDS = 120.0  # every socket of a process open and authenticated within this
 OPENING_AT_ONCE = 25  # handshakes in flight per client process (none past daphne's timeout)
+OPEN_ATTEMPTS = 5  # tries per socket before opening fails
 REPLY_SECONDS = 300.0  # a step's answer from every client process within this
 # Found by a byte search, compact JSON or not (the floor's json.dumps puts spaces in).
 MEMBER_MESSAGE = b'"member_message"'
@@ -273,16 +274,27 @@ async def client_main(
     loop = asyncio.get_running_loop()
     reader = Reader()
     opened: list[LeanSocket] = []
+    reopened: list[str] = []
     slots = asyncio.Semaphore(OPENING_AT_ONCE)
 
     async def open_one(socket: Socket) -> LeanSocket:
-        async with slots:
-            _, lean = await loop.create_connection(
-                lambda: LeanSocket(socket, reader), "127.0.0.1", socket.port
-            )
-            opened.append(lean)
-            await lean.authenticated
-        return lean
+        """Open ``socket``; one the server drops before it is authenticated (daphne's
+        handshake timeout on a busy worker) is opened again, as a page reconnects."""
+        for attempt in range(1, OPEN_ATTEMPTS + 1):
+            async with slots:
+                _, lean = await loop.create_connection(
+                    lambda: LeanSocket(socket, reader), "127.0.0.1", socket.port
+                )
+                opened.append(lean)
+                try:
+                    await lean.authenticated
+                except ConnectionError:
+                    if attempt == OPEN_ATTEMPTS:
+                        raise
+                    reopened.append(lean.why)
+                    continue
+            return lean
+        raise AssertionError("unreachable: the last attempt returns or raises")
 
     try:
         async with asyncio.timeout(seconds):
@@ -298,7 +310,7 @@ async def client_main(
             lean.close()
         return
     leans = [result for result in results if isinstance(result, LeanSocket)]
-    conn.send(("ready", ""))
+    conn.send(("ready", len(reopened)))
     by_number = {number: lean for (number, _), lean in zip(sockets, leans, strict=True)}
     sending = {sender: by_number[number] for number, sender in senders.items()}
     incoming: asyncio.Queue[Any] = asyncio.Queue()
@@ -339,6 +351,7 @@ class Fleet:
         open_seconds: float = OPEN_SECONDS,
     ) -> None:
         self.open_seconds = open_seconds
+        self.reopened = 0  # sockets opened again after the server dropped them
         self.members = len(sockets)
         self.senders = senders
         context = multiprocessing.get_context("fork")
@@ -360,7 +373,9 @@ class Fleet:
 
     def __enter__(self) -> Fleet:
         try:
-            failures = [answer for answer in self.answers() if answer[0] != "ready"]
+            answers = list(self.answers())
+            failures = [answer for answer in answers if answer[0] != "ready"]
+            self.reopened = sum(answer[1] for answer in answers if answer[0] == "ready")
         except BaseException:
             self.__exit__()
             raise

@@ -61,7 +61,8 @@ def run(pid: int, members: list[Socket], messages: int) -> list[str]:
         rss_after, open_cpu = rss_mib(pid), cpu_seconds(pid) - cpu_before
         lines += [
             f"{sockets:,} sockets opened and authenticated in {open_seconds:.1f} s "
-            f"({sockets / open_seconds:,.0f}/s); the worker's CPU for it "
+            f"({sockets / open_seconds:,.0f}/s; {fleet.reopened} dropped before their answer "
+            "and opened again); the worker's CPU for it "
             f"{open_cpu:.1f} s ({open_cpu / sockets * 1e3:.2f} ms a socket)",
             f"worker RSS {rss_before:.0f} MiB before, {rss_after:.0f} MiB with them open: "
             f"{(rss_after - rss_before) * 1024 / sockets:.1f} KiB per socket",

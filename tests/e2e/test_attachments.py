@@ -79,6 +79,8 @@ def test_files_attached_three_ways_reach_the_other_member(
     links = bob_page.locator(".message a.attachment")
     expect(links.filter(has_text="agenda.txt")).to_have_attribute("download", "agenda.txt")
     expect(links.filter(has_text="minutes.txt")).to_contain_text("(25 bytes)")
+    # The list says what the latest message was, though it has no text.
+    expect(bob_page.locator(".group-item .preview")).to_have_text(f"{alice}: sent files.")
 
     href = links.filter(has_text="agenda.txt").get_attribute("href")
     assert href is not None

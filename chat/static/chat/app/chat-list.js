@@ -55,7 +55,8 @@ function setMuted(item, muted) {
 
 function showLastMessage(item, message, me) {
   const who = message.sender?.id === me.id ? 'you' : (message.sender?.username ?? 'deleted user');
-  const text = message.deleted ? 'This message was deleted.' : message.preview;
+  // A message without text that is not deleted is files alone.
+  const text = message.deleted ? 'This message was deleted.' : message.preview || 'sent files.';
   setAutoText(item.querySelector('.preview'), `${who}: ${text}`);
 }
 
