@@ -3,11 +3,14 @@ forward only, never past the latest message, several members in one go, each wit
 is left unread."""
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
 from accounts.models import User
 from chat import services
 from chat.models import ChatMember, GroupChat
 from chat.services.read_positions import store_read_positions
+from tests.support.factories import UserFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -56,3 +59,25 @@ def test_an_outsider_or_a_deleted_chat_moves_nothing(
     services.delete_group_chat(group_chat=three_said, actor=owner)
 
     assert store_read_positions(group_chat_id=chat_pk, positions={owner.pk: 2}) == []
+
+
+def test_the_statements_do_not_grow_with_the_readers(
+    group_chat: GroupChat, owner: User, member: User
+) -> None:
+    """A window's reads are stored in as many statements for six readers as for one."""
+    readers = [member, *UserFactory.create_batch(5)]
+    for user in readers[1:]:
+        services.add_member(group_chat=group_chat, actor=owner, user=user)
+    for number in range(4):
+        services.save_message(group_chat=group_chat, sender=owner, content=f"m{number}")
+
+    with CaptureQueriesContext(connection) as one:
+        store_read_positions(group_chat_id=group_chat.pk, positions={member.pk: 1})
+    with CaptureQueriesContext(connection) as six:
+        moved = store_read_positions(
+            group_chat_id=group_chat.pk, positions={user.pk: 3 for user in readers}
+        )
+
+    assert len(moved) == 6
+    assert len(six.captured_queries) == len(one.captured_queries)
+    assert {position(user, group_chat) for user in readers} == {3}
