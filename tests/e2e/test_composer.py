@@ -1,12 +1,12 @@
 """The composer never cuts a message silently: it counts toward the limit as the message
 nears it, refuses a paste that would pass it (and says so), does not send a message over
 it, keeps the text of a message the server refuses; and what went wrong is no longer
-said once a message goes through."""
+said once a message goes through. Editing a message cuts nothing either."""
 
 import pytest
 from playwright.sync_api import expect
 
-from tests.e2e.conftest import OpenPage, Server, create_group, log_in, open_group
+from tests.e2e.conftest import OpenPage, Server, create_group, log_in, open_group, say
 
 pytestmark = pytest.mark.e2e
 
@@ -80,3 +80,29 @@ def test_a_refused_send_keeps_the_text_and_the_error_goes_once_a_message_is_save
     box.press("Enter")
     expect(page.locator(".message", has_text="z" * 10)).to_be_visible()
     expect(error).to_be_hidden()
+
+
+def test_an_edit_over_the_limit_stays_in_its_form_with_the_reason(
+    server: Server, new_page: OpenPage
+) -> None:
+    """The edit box takes the whole text (no cut at the limit); saving it over the limit
+    keeps the form and says why, and the message is unchanged until a fitting edit."""
+    group_id, (alice,) = create_group(server, "alice", [])
+    page = new_page()
+    log_in(page, server, alice)
+    open_group(page, server, group_id)
+    say(page, "First words")
+    message = page.locator(".message", has_text="First words")
+    message_id = message.get_attribute("data-id")
+    mine = page.locator(f".message[data-id='{message_id}']")
+    mine.get_by_role("button", name="Edit").click()
+    edit = mine.get_by_label("Edit message")
+
+    edit.fill("e" * (LIMIT + 5))
+    mine.get_by_role("button", name="Save").click()
+    expect(mine.locator(".error")).to_contain_text("at most 4,000")
+    expect(edit).to_have_value("e" * (LIMIT + 5))
+
+    edit.fill("Second words")
+    mine.get_by_role("button", name="Save").click()
+    expect(mine.locator(".content")).to_have_text("Second words")

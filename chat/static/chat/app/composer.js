@@ -16,14 +16,12 @@
  */
 
 import { clearError, showError } from './api.js';
-import { $, show } from './dom.js';
+import { $, number, show } from './dom.js';
 
 // While the user types, `typing` goes at most this often (others show it for 5 s).
 const TYPING_EVERY_MS = 2000;
 // The count shows from this share of the limit on.
 const COUNT_FROM = 0.8;
-
-const number = (count) => count.toLocaleString('en-US');
 
 export class Composer {
   constructor(socket, error) {

@@ -105,7 +105,8 @@ export function mountConversation(pane, groupId, me, { leave, openAt, at = null 
   const chatError = $('#chat-error');
   const showChatError = (failure) => showError(chatError, failure);
   const socket = new ChatSocket(`/ws/chat/${groupId}/`);
-  const messages = new MessageList($('#messages'), me);
+  const limit = Number($('#message-input').dataset.maxLength);
+  const messages = new MessageList($('#messages'), me, limit);
   const history = new History(base, messages, () => socket.live, showChatError);
   const readMarker = new ReadMarker(messages, socket);
   const heartbeat = setInterval(() => socket.act('here'), HERE_EVERY_MS);

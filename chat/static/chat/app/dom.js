@@ -2,6 +2,9 @@
 
 export const $ = (selector) => document.querySelector(selector);
 
+/** A count as the page writes it: 4,000. */
+export const number = (count) => count.toLocaleString('en-US');
+
 export function show(element, visible = true) {
   element.hidden = !visible;
 }

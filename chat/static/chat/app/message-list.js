@@ -1,4 +1,4 @@
-import { make } from './dom.js';
+import { make, number, show } from './dom.js';
 import { daySeparator, messageContent, messageItem } from './message-view.js';
 
 /**
@@ -12,9 +12,11 @@ import { daySeparator, messageContent, messageItem } from './message-view.js';
  * scrolls up, hold messages below inOrder: they leave it, and the holes, as they are.
  */
 export class MessageList {
-  constructor(element, me) {
+  /** `limit`: the server's longest message, for the edit form. */
+  constructor(element, me, limit) {
     this.element = element;
     this.me = me;
+    this.limit = limit;
     this.byId = new Map();
     this.idBySeq = new Map();
     this.lastId = 0;
@@ -183,21 +185,29 @@ export class MessageList {
     return button;
   }
 
-  /** The message's text becomes a form; saved, the server's message_edited redraws it. */
+  /** The message's text becomes a form; saved, the server's message_edited redraws it.
+   * Nothing is cut silently: an edit over the limit stays in the form, with the reason. */
   startEditing(message) {
     const item = this.byId.get(message.id);
     const form = make('form', 'edit-form inline-form');
     const input = make('input');
     input.value = message.content;
-    input.maxLength = 4000;
     input.setAttribute('aria-label', 'Edit message');
     const save = make('button', '', 'Save');
     save.type = 'submit';
-    form.append(input, save, this.button('Cancel', () => this.update(message)));
+    const error = make('p', 'notice error');
+    error.setAttribute('role', 'alert');
+    show(error, false);
+    form.append(input, save, this.button('Cancel', () => this.update(message)), error);
     form.addEventListener('submit', (event) => {
       event.preventDefault();
       const text = input.value.trim();
-      if (text && text !== message.content) this.actions.edit(message.id, text);
+      if (text.length > this.limit) {
+        error.textContent =
+          `This message is ${number(text.length)} characters long and a message holds at ` +
+          `most ${number(this.limit)}: shorten it to save it.`;
+        show(error);
+      } else if (text && text !== message.content) this.actions.edit(message.id, text);
       else this.update(message);
     });
     item.querySelector('.show-more')?.remove();
