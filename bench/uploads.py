@@ -13,8 +13,8 @@ while a thread samples the daphne process's resident memory every 5 ms. Printed 
 upload: the time from the first byte sent to the answer, MB/s, and the worker's peak RSS
 above what it held before the first (once warmed up by a small upload: memory a worker
 took is kept and reused, so later uploads show what it needs on top of the first);
-then the medians. A worker that held the body whole in
-memory would grow by at least the file's size. It asserts nothing.
+then the medians, and how many stored files equal what was sent. A worker that held
+the body whole in memory would grow by at least the file's size. It asserts nothing.
 
 The database is ``$LIVE_PG_ADMIN_URL``'s server (default
 ``postgres://postgres@127.0.0.1:5432``), database ``bench_uploads``, created fresh and
@@ -26,6 +26,7 @@ stopped in a ``finally``.
 from __future__ import annotations
 
 import argparse
+import hashlib
 import http.client
 import os
 import secrets
@@ -100,6 +101,14 @@ def body(head: bytes, piece: bytes, pieces: int, tail: bytes) -> Iterator[bytes]
     yield tail
 
 
+def stored_intact(media: Path, size: int) -> int:
+    """How many of the stored files of ``size`` bytes hold exactly the file sent."""
+    _, piece, _ = multipart(size)
+    sent = hashlib.sha256(piece * (size // PIECE)).digest()
+    stored = [path for path in media.rglob("*") if path.is_file() and path.stat().st_size == size]
+    return sum(hashlib.sha256(path.read_bytes()).digest() == sent for path in stored)
+
+
 def upload(port: int, chat: int, token: str, size: int) -> tuple[float, int]:
     """One upload; (seconds from the first byte to the answer, HTTP status)."""
     (head, tail), piece, length = multipart(size)
@@ -162,6 +171,7 @@ def main(argv: list[str]) -> int:
                 sampler.done.set()
                 sampler.join()
                 rows.append((status, seconds, size / seconds / 1e6, sampler.peak - before))
+            intact = stored_intact(Path(workdir) / "media", size)
         finally:
             if watch is not None:
                 watch.stop(group=True)
@@ -169,7 +179,8 @@ def main(argv: list[str]) -> int:
 
     print(f"\nmachine: {machine()}; load average {os.getloadavg()[0]:.2f}")
     print(f"one daphne worker, production settings; a {size / 1e6:.1f} MB text file per upload\n")
-    print(f"worker RSS before the first: {before:.1f} MiB\n")
+    print(f"worker RSS before the first: {before:.1f} MiB")
+    print(f"stored files equal to what was sent: {intact} of {len(rows)}\n")
     print("| upload | status | seconds | MB/s | worker peak RSS above that (MiB) |")
     print("| --- | --- | --- | --- | --- |")
     for number, (status, seconds, rate, growth) in enumerate(rows, 1):

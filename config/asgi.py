@@ -26,7 +26,7 @@ from realtime.asgi import websocket_application  # noqa: E402
 shutdown.install()
 # daphne stops reading a WebSocket while its consumer is behind (bounded memory).
 backpressure.install()
-# Request bodies are parsed by Django only, as it reads them (bounded memory).
+# Request bodies are parsed by Django only, and read as it reads them (bounded memory).
 request_bodies.install()
 
 
@@ -45,7 +45,7 @@ def with_client_address(app: Any) -> ProxyHeadersMiddleware:
 
 application = ProtocolTypeRouter(
     {
-        "http": with_client_address(django_asgi_app),
+        "http": with_client_address(request_bodies.read_as_received(django_asgi_app)),
         "websocket": with_client_address(websocket_application(websocket_urlpatterns)),
     }
 )
