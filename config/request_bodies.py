@@ -11,16 +11,18 @@ would each hold the body in the worker's memory:
   (``parsePOSTFormSubmission=False``).
 - daphne then reads the file in pieces and queues every piece for the application at
   once, so the queue holds the whole body until the application has read it.
-  ``WebRequest`` hands daphne a view of the file whose sized reads give ``BodyPiece``
-  (where a piece lies in the file, not its bytes); ``read_as_received`` wraps the HTTP
-  application so that each piece is read from the file when the application receives
-  it. Django writes what it receives to a spooled temporary file, on disk past
-  ``FILE_UPLOAD_MAX_MEMORY_SIZE``: the worker holds about one piece of a body at a time.
+  For a body Twisted keeps in a temporary file (over 100 KB), ``WebRequest`` hands
+  daphne a view of the file whose sized reads give ``BodyPiece`` (where a piece lies in
+  the file, not its bytes); ``read_as_received`` wraps the HTTP application so that each
+  piece is read from the file when the application receives it. Django writes what it
+  receives to a spooled temporary file, on disk past ``FILE_UPLOAD_MAX_MEMORY_SIZE``:
+  the worker holds about one piece of a large body at a time.
 
 ``install()`` puts ``WebRequest`` in daphne's place; ``config.asgi`` calls it and wraps
 its HTTP application, so ``daphne`` and ``manage.py runserver`` both get both.
 """
 
+import io
 from collections.abc import Awaitable, Callable, Coroutine, Mapping
 from typing import IO, Any
 
@@ -63,10 +65,15 @@ class PieceByPiece:
         return self.offset
 
     def read(self, size: int = -1) -> "BodyPiece | bytes":
-        if size < 0:  # read whole (daphne's WebSocket upgrade): the bytes themselves
+        if size < 0 or isinstance(self.source, io.BytesIO):
+            # Read whole (daphne's WebSocket upgrade), or a body Twisted keeps in memory
+            # anyway (under 100 KB): the bytes themselves. So a request with no body,
+            # such as every GET, reaches an application that is not wrapped in
+            # read_as_received as daphne gives it (runserver serves static files so).
             self.source.seek(self.offset)
-            self.offset = self.end
-            return self.source.read()
+            chunk = self.source.read(size)
+            self.offset += len(chunk)
+            return chunk
         piece = BodyPiece(self.source, self.offset, min(size, self.end - self.offset))
         self.offset += piece.size
         return piece

@@ -113,3 +113,14 @@ def test_a_piece_of_a_request_already_ended_is_received_as_the_disconnect() -> N
     received: list[Message] = []
     asyncio.run(read_as_received(application)({"type": "http"}, receive, nothing_sent))
     assert received == [{"type": "http.disconnect"}]
+
+
+def test_a_body_twisted_keeps_in_memory_is_queued_as_its_bytes() -> None:
+    """Every GET, and any small body: an application not wrapped in read_as_received
+    (runserver's static files) gets bytes, as from daphne itself."""
+    for body in (b"", b'{"username": "alice"}'):
+        request = received_request(b"POST", b"/api/auth/login/", b"application/json", body)
+        request.requestReceived(b"POST", b"/api/auth/login/", b"HTTP/1.1")
+
+        queued: list[Message] = request.channel.factory.server.queue
+        assert [message["body"] for message in queued] == [body]
