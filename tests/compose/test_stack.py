@@ -224,7 +224,9 @@ def test_pages_in_chromium_chat_through_the_proxy(main_stack: Stack, chat: Chat)
                 box = pages[speaker].get_by_label("Message", exact=True)
                 box.fill(text)
                 box.press("Enter")
-                expect(pages[listener].get_by_text(text)).to_be_visible(timeout=BROWSER_MS)
+                # In the conversation (the chat list beside it previews the latest message).
+                message = pages[listener].locator("#messages .message .content", has_text=text)
+                expect(message).to_be_visible(timeout=BROWSER_MS)
         finally:
             browser.close()
 
