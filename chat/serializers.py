@@ -22,7 +22,7 @@ from chat.models import (
     Mention,
 )
 from chat.models.chat_message import MAX_MESSAGE_LENGTH
-from chat.services import CANNOT_BLOCK_ONESELF
+from chat.services.blocks import CANNOT_BLOCK_ONESELF
 
 if TYPE_CHECKING:
     from chat.selectors import GroupChatOverview
@@ -100,7 +100,7 @@ class ChatMemberSerializer(serializers.ModelSerializer[ChatMember]):
 
 class LeaveSerializer(serializers.Serializer[ChatMember]):
     """``DELETE`` of a membership: ``?block_adder=true`` on one's own also blocks who
-    added them (``chat.services.leave_and_block_adder``)."""
+    added them (``chat.services.members.leave_and_block_adder``)."""
 
     block_adder = serializers.BooleanField(
         default=False,

@@ -34,7 +34,7 @@ from rest_framework.views import APIView
 
 from accounts.models import User
 from accounts.throttles import AddressThrottle
-from chat import search, selectors, services
+from chat import search, selectors
 from chat.downloads import attachment_response
 from chat.models import Attachment, Block, ChatMember, ChatMessage, GroupChat, InviteLink
 from chat.models.reaction import ReactionEmoji
@@ -66,6 +66,10 @@ from chat.serializers import (
 )
 from chat.services import invites, notifications, reactions
 from chat.services.attachments import upload_attachment
+from chat.services.blocks import block_user, unblock_user
+from chat.services.chats import create_group_chat, delete_group_chat, rename_group_chat
+from chat.services.members import add_member, change_role, leave_and_block_adder, remove_member
+from chat.services.messages import delete_message, edit_message
 from chat.uploads import LimitedUploadHandler
 from config.apidocs.schema import VALIDATION_ERROR, ErrorSerializer
 
@@ -109,9 +113,7 @@ class GroupChatListView(ChatAPIView, generics.ListCreateAPIView[GroupChat]):
         return selectors.group_chat_overview(self.actor)
 
     def perform_create(self, serializer: BaseSerializer[GroupChat]) -> None:
-        created = services.create_group_chat(
-            creator=self.actor, name=serializer.validated_data["name"]
-        )
+        created = create_group_chat(creator=self.actor, name=serializer.validated_data["name"])
         # Read back through the selector for the creator's ``my_role``.
         serializer.instance = self.get_queryset().get(pk=created.pk)
 
@@ -128,14 +130,14 @@ class GroupChatDetailView(ChatAPIView, generics.RetrieveUpdateDestroyAPIView[Gro
     def perform_update(self, serializer: BaseSerializer[GroupChat]) -> None:
         group_chat = serializer.instance
         assert group_chat is not None  # UpdateModelMixin built the serializer with it
-        services.rename_group_chat(
+        rename_group_chat(
             group_chat=group_chat,
             actor=self.actor,
             name=serializer.validated_data.get("name", group_chat.name),
         )
 
     def perform_destroy(self, instance: GroupChat) -> None:
-        services.delete_group_chat(group_chat=instance, actor=self.actor)
+        delete_group_chat(group_chat=instance, actor=self.actor)
 
 
 class ChatMemberListView(GroupChatScopedView, generics.ListCreateAPIView[ChatMember]):
@@ -150,7 +152,7 @@ class ChatMemberListView(GroupChatScopedView, generics.ListCreateAPIView[ChatMem
         return NewChatMemberSerializer if self.request.method == "POST" else ChatMemberSerializer
 
     def perform_create(self, serializer: BaseSerializer[ChatMember]) -> None:
-        serializer.instance = services.add_member(
+        serializer.instance = add_member(
             group_chat=self.group_chat,
             actor=self.actor,
             user=serializer.validated_data["user"],
@@ -183,17 +185,15 @@ class ChatMemberDetailView(
     def perform_update(self, serializer: BaseSerializer[ChatMember]) -> None:
         membership = serializer.instance
         assert membership is not None  # UpdateModelMixin built the serializer with it
-        services.change_role(
-            membership=membership, actor=self.actor, role=serializer.validated_data["role"]
-        )
+        change_role(membership=membership, actor=self.actor, role=serializer.validated_data["role"])
 
     def perform_destroy(self, instance: ChatMember) -> None:
         leave = LeaveSerializer(data=self.request.query_params)
         leave.is_valid(raise_exception=True)
         if leave.validated_data["block_adder"]:
-            services.leave_and_block_adder(membership=instance, actor=self.actor)
+            leave_and_block_adder(membership=instance, actor=self.actor)
         else:
-            services.remove_member(membership=instance, actor=self.actor)
+            remove_member(membership=instance, actor=self.actor)
 
 
 class ChatMessageListView(GroupChatScopedView, generics.ListAPIView[ChatMessage]):
@@ -251,7 +251,7 @@ class ChatMessageDetailView(GroupChatScopedView):
     def patch(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         serializer = EditedChatMessageSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        message = services.edit_message(
+        message = edit_message(
             group_chat=self.group_chat,
             message_id=self.kwargs["message_id"],
             actor=self.actor,
@@ -262,7 +262,7 @@ class ChatMessageDetailView(GroupChatScopedView):
 
     @extend_schema(responses={204: None})
     def delete(self, request: Request, *args: Any, **kwargs: Any) -> Response:
-        services.delete_message(
+        delete_message(
             group_chat=self.group_chat, message_id=self.kwargs["message_id"], actor=self.actor
         )
         return Response(status=HTTPStatus.NO_CONTENT)
@@ -427,9 +427,7 @@ class BlockListView(ChatAPIView, generics.ListCreateAPIView[Block]):
     def post(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         serializer = NewBlockSerializer(data=request.data, context={"request": request})
         serializer.is_valid(raise_exception=True)
-        block = services.block_user(
-            blocker=self.actor, blocked=serializer.validated_data["username"]
-        )
+        block = block_user(blocker=self.actor, blocked=serializer.validated_data["username"])
         return Response(BlockSerializer(block).data, status=HTTPStatus.CREATED)
 
 
@@ -445,7 +443,7 @@ class BlockDetailView(ChatAPIView):
         block = get_object_or_404(
             Block.objects.select_related("blocked"), blocker=self.actor, blocked_id=user_id
         )
-        services.unblock_user(blocker=self.actor, blocked=block.blocked)
+        unblock_user(blocker=self.actor, blocked=block.blocked)
         return Response(status=HTTPStatus.NO_CONTENT)
 
 
