@@ -318,9 +318,11 @@ class MemberPayload(BasePayload):
         """``message`` (its sender and ``reply_to`` loaded) with ``reactions``, its
         reactions as ``ReactionPayload.summary`` takes them. Its attachments are read from
         the database unless prefetched (as the services and the history do); a message
-        built in memory, never stored, has none."""
+        built in memory, never stored, has none, and neither has a tombstone (its files
+        are deleted with it): neither is looked up."""
         original = message.reply_to
-        attachments = [] if message._state.adding else message.attachments.all()
+        has_none = message._state.adding or message.deleted_at is not None
+        attachments = [] if has_none else message.attachments.all()
         return cls(
             id=message.pk,
             group_chat_id=message.group_chat_id,
