@@ -34,7 +34,12 @@ export class History {
   }
 
   async loadRecent() {
-    const page = await api('GET', `${this.base}/messages/`);
+    this.show(await api('GET', `${this.base}/messages/`));
+  }
+
+  /** A page of history (newest first) shown from its oldest message on; the page
+   * before it is the next one to load above. */
+  show(page) {
     const oldestFirst = [...page.results].reverse();
     if (page.next && oldestFirst.length) this.messages.startAt(oldestFirst[0].seq);
     oldestFirst.forEach((message) => this.messages.add(message));
@@ -44,11 +49,7 @@ export class History {
   /** The page of history around message `id` (a search result), which is shown and
    * marked; what came after it is fetched by the catch-up once the socket is live. */
   async loadAround(id) {
-    const page = await api('GET', `${this.base}/messages/?around=${id}`);
-    const oldestFirst = [...page.results].reverse();
-    if (page.next && oldestFirst.length) this.messages.startAt(oldestFirst[0].seq);
-    oldestFirst.forEach((message) => this.messages.add(message));
-    this.older = page.next;
+    this.show(await api('GET', `${this.base}/messages/?around=${id}`));
     this.messages.reveal(id);
   }
 
