@@ -3,21 +3,37 @@
 from the history around it and marked; the search reaches every chat of the user's, and
 none they left."""
 
+import math
 import re
 
 import pytest
-from playwright.sync_api import Page, expect
+from playwright.sync_api import Page, Request, Route, expect
 
-from tests.e2e.conftest import OpenPage, Server, create_group, log_in, open_group
+from tests.e2e.conftest import (
+    OpenPage,
+    Server,
+    create_group,
+    log_in,
+    open_group,
+    open_group_as,
+    say,
+)
 
 pytestmark = pytest.mark.e2e
 
 # More than one page of history (50) after the message searched for.
 LATER = 80
+# A page of history, as the server gives it.
+PAGE = 50
+# Messages after a result far back: many pages.
+FAR = 300
 
 
-def fill_history(server: Server, group_id: int, username: str, found: str) -> int:
-    """``found`` said by ``username``, then LATER messages; the found message's id."""
+def fill_history(
+    server: Server, group_id: int, username: str, found: str, later: int = LATER
+) -> int:
+    """``found`` said by ``username``, then ``later`` messages ("later message 0",
+    "later message 1"...); the found message's id."""
     message_id: int = server.run_django(
         f"""
 import json
@@ -26,7 +42,7 @@ from chat.services.messages import save_message
 from chat.models import GroupChat
 chat, user = GroupChat.objects.get(pk={group_id}), User.objects.get(username={username!r})
 found = save_message(group_chat=chat, sender=user, content={found!r})
-for n in range({LATER}):
+for n in range({later}):
     save_message(group_chat=chat, sender=user, content=f"later message {{n}}")
 print(json.dumps(found.pk))
 """
@@ -92,6 +108,121 @@ def test_a_result_is_highlighted_as_text_and_opens_the_chat_at_the_message(
     bob_page.get_by_label("Message", exact=True).fill("still here")
     bob_page.get_by_label("Message", exact=True).press("Enter")
     expect(alice_page.locator(".message", has_text="still here")).to_have_count(1)
+
+
+def history_requests(page: Page, group_id: int) -> tuple[list[str], list[str]]:
+    """The page's requests for the chat's history from now on: (every one asked, those
+    not answered yet)."""
+    asked: list[str] = []
+    waiting: list[str] = []
+
+    def sent(request: Request) -> None:
+        if f"/api/groups/{group_id}/messages/" in request.url:
+            asked.append(request.url)
+            waiting.append(request.url)
+
+    def done(request: Request) -> None:
+        if request.url in waiting:
+            waiting.remove(request.url)
+
+    page.on("request", sent)
+    page.on("requestfinished", done)
+    page.on("requestfailed", done)
+    return asked, waiting
+
+
+def scroll_down_to_the_end(page: Page, waiting: list[str]) -> None:
+    """Half the conversation's height at a time, as a reader scrolls, each step once
+    the history asked for has come, until its bottom."""
+    for _ in range(500):
+        page.wait_for_timeout(100)
+        while waiting:
+            page.wait_for_timeout(50)
+        at_end = page.locator("#messages").evaluate(
+            """list => {
+                const end = list.scrollTop + list.clientHeight >= list.scrollHeight - 1;
+                list.scrollTop += list.clientHeight / 2;
+                return end;
+            }"""
+        )
+        if at_end and not waiting:
+            return
+    raise AssertionError("the conversation never reached its end")
+
+
+def test_a_result_far_back_loads_two_pages_and_the_rest_as_the_reader_scrolls_down(
+    server: Server, new_page: OpenPage
+) -> None:
+    """Bob said it FAR messages ago. Opening the result asks for the page around it
+    and the newest page (and the next below the result's, near the view), not for the
+    FAR between; scrolling down from it brings the
+    pages between, one at a time, in order up to the newest message; a live message
+    arrives below."""
+    group_id, (alice, bob) = create_group(server, "alice", ["bob"])
+    found = fill_history(server, group_id, bob, "the zebra crossing", later=FAR)
+    bob_page = open_group_as(new_page, server, bob, group_id)
+    alice_page = open_group_as(new_page, server, alice, group_id)
+    asked, waiting = history_requests(alice_page, group_id)
+
+    search(alice_page, "zebra")
+    alice_page.locator(".search-result").get_by_role("button").click()
+    message = alice_page.locator(f".message[data-id='{found}']")
+    expect(message).to_have_class(re.compile(r"\bfound\b"))
+    expect(message).to_be_in_viewport()
+    newest = alice_page.locator(".message", has_text=f"later message {FAR - 1}")
+    expect(newest).to_have_count(1)
+    # A gap in the seqs would be fetched a second after it shows: nothing more comes
+    # than the page after the result's, when it is within a screen of the view.
+    alice_page.wait_for_timeout(2000)
+    assert len(asked) <= 3, asked
+    expect(message).to_be_in_viewport()
+
+    scroll_down_to_the_end(alice_page, waiting)
+    expect(newest).to_be_in_viewport()
+    shown = alice_page.locator(".message .content").all_text_contents()
+    start = shown.index("the zebra crossing")
+    assert shown[start:] == ["the zebra crossing", *(f"later message {n}" for n in range(FAR))]
+    assert len(asked) <= 2 + math.ceil(FAR / PAGE), asked
+
+    say(bob_page, "still here")
+    expect(alice_page.locator(".message", has_text="still here")).to_be_in_viewport()
+
+
+def test_opening_another_chat_stops_the_catch_up_of_the_one_left(
+    server: Server, new_page: OpenPage
+) -> None:
+    """FAR messages stored while Alice's chat is open, then one of hers, live, shows
+    the hole: its catch-up is several pages. Alice opens another chat while the first
+    page is on its way; once it comes, nothing more of the chat she left is fetched."""
+    group_id, (alice, bob) = create_group(server, "alice", ["bob"])
+    other_id, (carol,) = create_group(server, "carol", [])
+    join_and_say(server, other_id, alice, carol, "the other chat")
+    alice_page = open_group_as(new_page, server, alice, group_id)
+    fill_history(server, group_id, bob, "said while nobody looked", later=FAR)
+    held: list[Route] = []
+    catch_ups: list[str] = []
+
+    def hold_the_first(route: Route) -> None:
+        catch_ups.append(route.request.url)
+        if held:
+            route.continue_()
+        else:
+            held.append(route)
+
+    alice_page.route(re.compile(rf"/api/groups/{group_id}/messages/\?after="), hold_the_first)
+    say(alice_page, "Anyone here?")
+    for _ in range(100):
+        if held:
+            break
+        alice_page.wait_for_timeout(100)
+    assert held, "the hole was not fetched"
+
+    alice_page.locator(f"a.group-link[href='/groups/{other_id}/']").click()
+    expect(alice_page.locator(".message", has_text="the other chat")).to_be_visible()
+    held[0].continue_()
+    alice_page.wait_for_timeout(2000)
+    assert len(catch_ups) == 1, catch_ups
+    expect(alice_page.locator(".message", has_text="said while nobody looked")).to_have_count(0)
 
 
 def test_all_my_chats_finds_another_chat_and_opens_it(server: Server, new_page: OpenPage) -> None:

@@ -4,7 +4,7 @@
  * A reply shows its original's sender and first line above its own text, as the
  * original is now: an edit of the original redraws the quotes of its replies on the
  * page, its deletion turns them into its tombstone. A tap on a quote goes to the
- * original, loading older pages of the history until it is on the page.
+ * original, loading the pages of the history it is in.
  */
 
 import { button, make } from './dom.js';
@@ -26,7 +26,7 @@ function quoteOf(original) {
 
 export class Replies {
   /**
-   * `messages`: the MessageList; `history`: the History (older pages); `composer`: the
+   * `messages`: the MessageList; `history`: the History (the pages not loaded yet); `composer`: the
    * Composer; `tools`: the place above the box; `onError(text)` shows a failure.
    */
   constructor(messages, history, composer, tools, onError) {
@@ -123,14 +123,9 @@ export class Replies {
   }
 
   /** Scroll to message `id` and mark it (as a search result is), after loading the
-   * older pages it is in. */
+   * pages it is in. */
   async jump(id) {
-    while (!this.messages.byId.has(id)) {
-      if (!(await this.history.olderPage())) {
-        this.onError('That message is no longer in the history.');
-        return;
-      }
-    }
-    this.messages.reveal(id);
+    if (await this.history.reach(id)) this.messages.reveal(id);
+    else this.onError('That message is no longer in the history.');
   }
 }
