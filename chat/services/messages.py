@@ -128,7 +128,7 @@ def save_message(
             ) from None
         load_mentions([original])
         raise AlreadySaved(original) from None
-    attachments.remember(message, sent)
+    selectors.remember(message, "attachments", sent)
     return message
 
 

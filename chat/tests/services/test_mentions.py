@@ -3,10 +3,13 @@ mention count that follows the read position; what is refused without writing.""
 
 import pytest
 from django.core.exceptions import ValidationError
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from pytest_django import DjangoAssertNumQueries
 
 from accounts.models import User
 from chat import selectors
-from chat.messages.chat_detail import MemberPayload
+from chat.messages.chat_detail import MemberPayload, mentions_of
 from chat.models import ChatMessage, GroupChat, Mention
 from chat.services.members import add_member
 from chat.services.messages import delete_message, edit_message, save_message
@@ -30,6 +33,29 @@ def test_a_members_name_after_an_at_mentions_them(
     said = save_message(group_chat=group_chat, sender=owner, content=f"@{member.username}, lunch?")
 
     assert mentioned(said) == [(member.pk, member.username)]
+
+
+def on_mentions(queries: CaptureQueriesContext) -> list[str]:
+    """The statements of ``queries`` on the mentions table, each by its first word."""
+    return [q["sql"].split()[0] for q in queries if '"chat_mention"' in q["sql"]]
+
+
+def test_the_stored_mentions_are_not_read_back(
+    group_chat: GroupChat,
+    owner: User,
+    member: User,
+    django_assert_num_queries: DjangoAssertNumQueries,
+) -> None:
+    """Saving a message writes its mentions (one INSERT) and nothing reads them again:
+    the message has them, with their users, for its payload."""
+    with CaptureQueriesContext(connection) as queries:
+        said = save_message(group_chat=group_chat, sender=owner, content=f"@{member.username} hi")
+
+    assert on_mentions(queries) == ["INSERT"]
+    with django_assert_num_queries(0):
+        assert [(m.user.username, m.handle) for m in mentions_of(said)] == [
+            (member.username, member.username)
+        ]
 
 
 def test_names_are_matched_as_usernames_compare_and_end_before_punctuation(
