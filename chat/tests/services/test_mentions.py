@@ -211,6 +211,41 @@ def test_an_edit_replaces_the_mentions(
     assert [m.user.id for m in MemberPayload.from_message(edited).mentions] == [admin.pk]
 
 
+@pytest.mark.parametrize(
+    ("before", "after", "statements"),
+    [
+        ("hi", "hello", []),
+        ("hi", "hello @{name}", ["INSERT"]),
+        ("hi @{name}", "hello", ["DELETE"]),
+        ("hi @{name}", "hello @{name}", ["DELETE", "INSERT"]),
+    ],
+)
+def test_an_edit_touches_the_mentions_only_when_a_text_has_an_at(
+    group_chat: GroupChat,
+    owner: User,
+    member: User,
+    before: str,
+    after: str,
+    statements: list[str],
+) -> None:
+    """A text without an "@" names nobody: an edit from one to another leaves the
+    mentions alone, and one from such a text has none to take away."""
+    said = save_message(
+        group_chat=group_chat, sender=owner, content=before.format(name=member.username)
+    )
+
+    with CaptureQueriesContext(connection) as queries:
+        edit_message(
+            group_chat=group_chat,
+            message_id=said.pk,
+            actor=owner,
+            content=after.format(name=member.username),
+        )
+
+    assert on_mentions(queries) == statements
+    assert mentioned(said) == ([(member.pk, member.username)] if "@" in after else [])
+
+
 def test_a_refused_edit_keeps_the_old_text_and_mentions(
     group_chat: GroupChat, owner: User, member: User
 ) -> None:
