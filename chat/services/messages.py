@@ -128,7 +128,7 @@ def save_message(
             ) from None
         load_mentions([original])
         raise AlreadySaved(original) from None
-    attachments.remember(message, sent)
+    selectors.remember(message, "attachments", sent)
     return message
 
 
@@ -282,6 +282,8 @@ def edit_message(
     message = message_for_change(group_chat, message_id)
     if message.sender_id != actor.pk:
         raise PermissionDenied("Only the author edits a message.")
+    # A text without an "@" names nobody: it has no mentions to replace.
+    had_mentions = "@" in message.content
     message.content = content.strip()
     message.edited_at = timezone.now()
     message.full_clean(exclude=["group_chat", "sender"], validate_constraints=False)
@@ -289,7 +291,8 @@ def edit_message(
         group_chat_id=group_chat.pk, sender=actor, content=message.content, user_ids=mentions
     )
     message.save(update_fields=["content", "edited_at"])
-    store_mentions(message, named, replace=True)
+    if had_mentions or "@" in message.content:
+        store_mentions(message, named, replace=had_mentions)
     _push_on_commit(message, MessageEdited, actor, selectors.reactions_of(message))
     return message
 
