@@ -36,19 +36,26 @@ export class SeenBy {
     this.redraw();
   }
 
-  /** Members read further (`members_read`). */
+  /** Members read further (`members_read`): of the messages shown, only this user's
+   * own in the range newly read change. */
   read(reads) {
+    let from = Infinity;
+    let to = -Infinity;
     for (const read of reads) {
-      if (!this.names.has(read.user_id)) continue;
-      this.positions.set(read.user_id, Math.max(read.last_read_seq, this.positions.get(read.user_id) ?? 0));
+      const was = this.positions.get(read.user_id) ?? 0;
+      if (!this.names.has(read.user_id) || read.last_read_seq <= was) continue;
+      this.positions.set(read.user_id, read.last_read_seq);
+      from = Math.min(from, was + 1);
+      to = Math.max(to, read.last_read_seq);
     }
-    this.redraw();
+    this.redraw((message) => message.sender?.id === this.me.id && message.seq >= from && message.seq <= to);
   }
 
-  redraw() {
+  /** Draw again the messages shown that `which(message)` picks (every one by default). */
+  redraw(which = () => true) {
     for (const [id, message] of this.messages.state) {
       const item = this.messages.byId.get(id);
-      if (item) this.draw(item, message);
+      if (item && which(message)) this.draw(item, message);
     }
   }
 
