@@ -67,8 +67,15 @@ export function drawAttachments(item, message) {
  */
 export function attachFiles({ base, messages, composer, dropZone, tools, showError }) {
   messages.addPart(drawAttachments);
-  const url = `${base}/attachments/`;
-  const pending = []; // { file, chip, attachment (once uploaded), failed }
+  const { picker, list } = attachControls(tools);
+  const uploads = pendingUploads(`${base}/attachments/`, list, showError);
+  receiveFiles(picker, dropZone, composer.input, uploads.addAll);
+  sendWithMessage(composer, uploads);
+}
+
+/** The "Attach files" button, the hidden file input it opens and the list of files
+ * waiting to go, in `tools`. */
+function attachControls(tools) {
   const list = make('ul', 'pending-attachments');
   list.setAttribute('aria-label', 'Files to send');
   const picker = make('input');
@@ -79,7 +86,17 @@ export function attachFiles({ base, messages, composer, dropZone, tools, showErr
   const attachButton = button('Attach files', () => picker.click());
   attachButton.id = 'attach-button';
   tools.append(picker, attachButton, list);
+  return { picker, list };
+}
 
+/**
+ * The files waiting to go with the next message: each uploaded to `url` at once and
+ * shown in `list` (its size once uploaded, a Remove button) until sent or removed; a
+ * failed upload goes, its reason shown. `pending` holds { file, chip, attachment (once
+ * uploaded) } in the order added.
+ */
+function pendingUploads(url, list, showError) {
+  const pending = [];
   const forget = (entry) => {
     pending.splice(pending.indexOf(entry), 1);
     entry.chip.remove();
@@ -104,7 +121,12 @@ export function attachFiles({ base, messages, composer, dropZone, tools, showErr
   const addAll = (files) => {
     for (const file of files) add(file);
   };
+  return { pending, forget, addAll };
+}
 
+/** Files picked with `picker`, dropped on `dropZone` or pasted into the message box
+ * `input` go to `addAll(files)`; pasted text stays text. */
+function receiveFiles(picker, dropZone, input, addAll) {
   picker.addEventListener('change', () => {
     addAll(picker.files);
     picker.value = '';
@@ -121,13 +143,17 @@ export function attachFiles({ base, messages, composer, dropZone, tools, showErr
     event.preventDefault();
     addAll(event.dataTransfer.files);
   });
-  composer.input.addEventListener('paste', (event) => {
+  input.addEventListener('paste', (event) => {
     const files = event.clipboardData?.files;
     if (!files?.length) return; // text is pasted as text
     event.preventDefault();
     addAll(files);
   });
+}
 
+/** The next message sends the uploads' ids (and may go without text), not before
+ * they have all finished; once it has gone they are forgotten. */
+function sendWithMessage(composer, { pending, forget }) {
   composer.addSource({
     hasContent: () => pending.length > 0,
     waitReason: () => (pending.some((entry) => !entry.attachment) ? 'Wait for the files to finish uploading.' : ''),

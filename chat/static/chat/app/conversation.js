@@ -101,28 +101,20 @@ function chatHandlers(parts, denied) {
 export function mountConversation(pane, groupId, me, { leave, openAt, at = null }) {
   const root = $('#conversation-template').content.firstElementChild.cloneNode(true);
   pane.append(root);
-  const base = `/api/groups/${groupId}`;
-  const chatError = $('#chat-error');
-  const showChatError = (failure) => showError(chatError, failure);
-  const socket = new ChatSocket(`/ws/chat/${groupId}/`);
-  const limit = Number($('#message-input').dataset.maxLength);
-  const messages = new MessageList($('#messages'), me, limit);
-  const history = new History(base, messages, () => socket.live, showChatError);
-  const readMarker = new ReadMarker(messages, socket);
+  const chat = chatCore(groupId, me);
+  const { socket, history, readMarker } = chat;
   const heartbeat = setInterval(() => socket.act('here'), HERE_EVERY_MS);
-  let mounted = true;
-  let header = null;
-  let setMuted = null;
-
-  // Deleting the group closes the socket too (4404): no "access denied" then.
-  let deleting = false;
+  // What the page learns once mounted: the header, the mute toggle's setter, and whether
+  // a deletion is on its way (deleting the group closes the socket too, 4404: no
+  // "access denied" then).
+  const view = { mounted: true, deleting: false, header: null, setMuted: null };
   const denied = () => {
-    if (deleting || !mounted) return;
+    if (view.deleting || !view.mounted) return;
     show($('#chat'), false);
     show($('#access-denied'));
   };
   const unmount = () => {
-    mounted = false;
+    view.mounted = false;
     socket.close();
     history.stop();
     readMarker.stop();
@@ -131,89 +123,142 @@ export function mountConversation(pane, groupId, me, { leave, openAt, at = null 
   };
 
   const start = async () => {
-    let group;
-    try {
-      group = await api('GET', `${base}/`);
-    } catch (failure) {
-      // Non-members get 404, never a hint that the group exists.
-      if (failure instanceof ApiError && [403, 404].includes(failure.status)) denied();
-      else showChatError(failure);
-      return;
-    }
-    if (!mounted) return;
-    header = groupHeader(group, `${base}/`, {
-      deleting: (pending) => {
-        deleting = pending;
-      },
-      deleted: leave,
-    });
-    show($('#chat'));
-    setMuted = muteToggle($('#header-tools'), groupId, group.muted, showChatError);
-
-    const presence = new Presence($('#member-list'), $('#typing'));
-    const composer = new Composer(socket, chatError);
-    searchBox($('#header-tools'), groupId, openAt);
-    const links = inviteLinks($('#members-tools'), base);
-    const mentions = new MentionPicker(composer, $('#composer-tools'), me);
-    messages.addPart(mentionPart(me));
-    const seenBy = new SeenBy(messages, me);
-    const loadMembers = membersPanel(base, me, presence, {
-      roleIs: (role) => {
-        header.setRole(role);
-        links.setRole(role);
-        messages.setModerator(['owner', 'admin'].includes(role));
-      },
-      loaded: (members) => {
-        mentions.setMembers(members);
-        seenBy.setMembers(members);
-      },
-      left: leave,
-    });
-    const reloadMembers = () => loadMembers().catch((failure) => showError($('#member-error'), failure));
-    attachFiles({
-      base,
-      messages,
-      composer,
-      dropZone: root.querySelector('.conversation'),
-      tools: $('#composer-tools'),
-      showError: showChatError,
-    });
-    // An empty chat says how to start it.
-    const emptyNote = $('#empty-chat');
-    const showEmpty = () => show(emptyNote, messages.byId.size === 0);
-    const notConnected = () => showChatError('Not connected: try again once connected.');
-    const react = (id, emoji, reacted) => socket.act('react', { id, emoji, reacted }) || notConnected();
-    const reactions = new Reactions(messages, me, react);
-    const replies = new Replies(messages, history, composer, $('#composer-tools'), showChatError);
-    messages.addPart(replies.draw);
-    messages.addPart(reactions.draw);
-    const parts = {
-      socket,
-      messages,
-      history,
-      presence,
-      readMarker,
-      composer,
-      reactions,
-      seenBy,
-      reloadMembers,
-      showChatError,
-      showEmpty,
-    };
+    const group = await loadGroup(chat, denied);
+    if (group === null || !view.mounted) return;
+    showGroup(chat, group, view, leave);
+    const parts = conversationParts(chat, root, view.header, { leave, openAt });
     socket.handlers = chatHandlers(parts, denied);
-    messages.actions = {
-      edit: (id, content) => socket.act('edit_message', { id, content }) || notConnected(),
-      remove: (id) => socket.act('delete_message', { id }) || notConnected(),
-    };
-    try {
-      await Promise.all([loadMembers(), at === null ? history.loadRecent() : history.loadAround(at)]);
-      showEmpty();
-    } catch (failure) {
-      if (failure instanceof ApiError && failure.status === 404) return denied();
-      showChatError(failure);
-    }
-    if (mounted) socket.connect();
+    if ((await loadHistory(parts, at, denied)) && view.mounted) socket.connect();
   };
   start();
-  return { unmount, renamed: (name) => header?.named(name), muted: (isMuted) => setMuted?.(isMuted) };
+  return { unmount, renamed: (name) => view.header?.named(name), muted: (isMuted) => view.setMuted?.(isMuted) };
+}
+
+/** What a conversation has from the start, before its group loads: the chat socket,
+ * the message list, its history and read marker, and where its errors show. */
+function chatCore(groupId, me) {
+  const base = `/api/groups/${groupId}`;
+  const chatError = $('#chat-error');
+  const showChatError = (failure) => showError(chatError, failure);
+  const socket = new ChatSocket(`/ws/chat/${groupId}/`);
+  const limit = Number($('#message-input').dataset.maxLength);
+  const messages = new MessageList($('#messages'), me, limit);
+  const history = new History(base, messages, () => socket.live, showChatError);
+  const readMarker = new ReadMarker(messages, socket);
+  return { groupId, me, base, chatError, showChatError, socket, messages, history, readMarker };
+}
+
+/** The group (GET …/), or null when it cannot be shown (a non-member is denied). */
+async function loadGroup({ base, showChatError }, denied) {
+  try {
+    return await api('GET', `${base}/`);
+  } catch (failure) {
+    // Non-members get 404, never a hint that the group exists.
+    if (failure instanceof ApiError && [403, 404].includes(failure.status)) denied();
+    else showChatError(failure);
+    return null;
+  }
+}
+
+/** The chat shown, under the group's header and its mute toggle (kept in `view`). */
+function showGroup({ base, groupId, showChatError }, group, view, leave) {
+  view.header = groupHeader(group, `${base}/`, {
+    deleting: (pending) => {
+      view.deleting = pending;
+    },
+    deleted: leave,
+  });
+  show($('#chat'));
+  view.setMuted = muteToggle($('#header-tools'), groupId, group.muted, showChatError);
+}
+
+/** The conversation's features, wired to its messages; the parts the chat socket's
+ * handlers change. */
+function conversationParts(chat, root, header, { leave, openAt }) {
+  const { base, groupId, me, socket, messages, history, readMarker, chatError, showChatError } = chat;
+  const presence = new Presence($('#member-list'), $('#typing'));
+  const composer = new Composer(socket, chatError);
+  searchBox($('#header-tools'), groupId, openAt);
+  const { seenBy, loadMembers } = memberParts(chat, presence, composer, header, leave);
+  const reloadMembers = () => loadMembers().catch((failure) => showError($('#member-error'), failure));
+  attachFiles({
+    base,
+    messages,
+    composer,
+    dropZone: root.querySelector('.conversation'),
+    tools: $('#composer-tools'),
+    showError: showChatError,
+  });
+  // An empty chat says how to start it.
+  const emptyNote = $('#empty-chat');
+  const showEmpty = () => show(emptyNote, messages.byId.size === 0);
+  const reactions = messageTools(chat, composer);
+  return {
+    socket,
+    messages,
+    history,
+    presence,
+    readMarker,
+    composer,
+    reactions,
+    seenBy,
+    loadMembers,
+    reloadMembers,
+    showChatError,
+    showEmpty,
+  };
+}
+
+/** The members panel and what follows the members: the header's and the invite
+ * links' tools by the user's role, mentions, and who has seen each message. */
+function memberParts({ base, me, messages }, presence, composer, header, leave) {
+  const links = inviteLinks($('#members-tools'), base);
+  const mentions = new MentionPicker(composer, $('#composer-tools'), me);
+  messages.addPart(mentionPart(me));
+  const seenBy = new SeenBy(messages, me);
+  const loadMembers = membersPanel(base, me, presence, {
+    roleIs: (role) => {
+      header.setRole(role);
+      links.setRole(role);
+      messages.setModerator(['owner', 'admin'].includes(role));
+    },
+    loaded: (members) => {
+      mentions.setMembers(members);
+      seenBy.setMembers(members);
+    },
+    left: leave,
+  });
+  return { seenBy, loadMembers };
+}
+
+/** What a member does to a message over the chat socket: react, reply, edit, delete.
+ * Returns the reactions. */
+function messageTools({ me, socket, messages, history, showChatError }, composer) {
+  const notConnected = () => showChatError('Not connected: try again once connected.');
+  const react = (id, emoji, reacted) => socket.act('react', { id, emoji, reacted }) || notConnected();
+  const reactions = new Reactions(messages, me, react);
+  const replies = new Replies(messages, history, composer, $('#composer-tools'), showChatError);
+  messages.addPart(replies.draw);
+  messages.addPart(reactions.draw);
+  messages.actions = {
+    edit: (id, content) => socket.act('edit_message', { id, content }) || notConnected(),
+    remove: (id) => socket.act('delete_message', { id }) || notConnected(),
+  };
+  return reactions;
+}
+
+/** The members and the history (the newest messages, or those around `at`); false
+ * when the group has gone meanwhile (the user denied). */
+async function loadHistory({ history, loadMembers, showEmpty, showChatError }, at, denied) {
+  try {
+    await Promise.all([loadMembers(), at === null ? history.loadRecent() : history.loadAround(at)]);
+    showEmpty();
+  } catch (failure) {
+    if (failure instanceof ApiError && failure.status === 404) {
+      denied();
+      return false;
+    }
+    showChatError(failure);
+  }
+  return true;
 }

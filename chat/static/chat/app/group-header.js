@@ -35,7 +35,22 @@ export function groupHeader(group, url, on) {
   named(group.name);
   setRole(group.my_role);
 
-  renameButton.addEventListener('click', () => {
+  const panel = { error, actions, showOnly };
+  renaming(renameButton, form, title, url, named, panel);
+  deleting(deleteButton, confirmation, url, on, panel);
+  for (const cancel of [$('#rename-cancel'), $('#delete-cancel')]) {
+    cancel.addEventListener('click', () => {
+      clearError(error);
+      showOnly(actions);
+    });
+  }
+  return { named, setRole };
+}
+
+/** Rename: `button` opens `form` with the name in `title`; saved, the name the server
+ * answered is shown (`named`) and the form closes. */
+function renaming(button, form, title, url, named, { error, actions, showOnly }) {
+  button.addEventListener('click', () => {
     clearError(error);
     form.elements.name.value = title.textContent;
     showOnly(form);
@@ -51,8 +66,12 @@ export function groupHeader(group, url, on) {
       showError(error, failure);
     }
   });
+}
 
-  deleteButton.addEventListener('click', () => {
+/** Delete: `button` asks first (`confirmation`); its Delete deletes the group, telling
+ * `on.deleting` and `on.deleted`. */
+function deleting(button, confirmation, url, on, { error, showOnly }) {
+  button.addEventListener('click', () => {
     clearError(error);
     showOnly(confirmation);
   });
@@ -67,11 +86,4 @@ export function groupHeader(group, url, on) {
       showError(error, failure);
     }
   });
-  for (const cancel of [$('#rename-cancel'), $('#delete-cancel')]) {
-    cancel.addEventListener('click', () => {
-      clearError(error);
-      showOnly(actions);
-    });
-  }
-  return { named, setRole };
 }
