@@ -26,8 +26,8 @@ DEADLINE_SECONDS = 120
 # A group chat of the smoke user's, made with the app's own service; prints its pk.
 CREATE_CHAT = """
 from accounts.models import User
-from chat import services
-chat = services.create_group_chat(creator=User.objects.get(username="smoke"), name="Smoke")
+from chat.services.chats import create_group_chat
+chat = create_group_chat(creator=User.objects.get(username="smoke"), name="Smoke")
 print(chat.pk)
 """
 

@@ -149,20 +149,41 @@ def describe(result: StepResult) -> str:
 
 
 @contextmanager
-def ceiling(members: int, workdir: Path) -> Iterator[Served]:
+def serving(
+    name: str,
+    command: Callable[[int], list[str]],
+    log_path: Path,
+    ready: str,
+    ready_seconds: float,
+    env: dict[str, str] | None = None,
+) -> Iterator[tuple[int, int]]:
+    """A server started from the project's root in a session of its own, on a free port
+    (``command`` is given it): its pid and port once its log shows ``ready``; stopped with
+    its children on leaving."""
     port = free_port()
     watch = processes.start(
-        f"ceiling on :{port}",
-        [sys.executable, "-m", "bench.ceiling", "--port", str(port)],
-        workdir / "ceiling.log",
+        f"{name} on :{port}",
+        command(port),
+        log_path,
         cwd=Path(__file__).resolve().parent.parent,
+        env=env,
         start_new_session=True,
     )
     try:
-        watch.wait_for(r"listening on \d+", 30)
-        yield Served([watch.pid], [Socket(port, "/")] * members)
+        watch.wait_for(ready, ready_seconds)
+        yield watch.pid, port
     finally:
         watch.stop(group=True)
+
+
+@contextmanager
+def ceiling(members: int, workdir: Path) -> Iterator[Served]:
+    def command(port: int) -> list[str]:
+        return [sys.executable, "-m", "bench.ceiling", "--port", str(port)]
+
+    log_path = workdir / "ceiling.log"
+    with serving("ceiling", command, log_path, r"listening on \d+", 30) as (pid, port):
+        yield Served([pid], [Socket(port, "/")] * members)
 
 
 @contextmanager
@@ -182,26 +203,21 @@ def uvicorn(
     """The project on one uvicorn process (its ``ws`` implementation) instead of daphne,
     the database already migrated."""
     chat_pk, cookies = chat
-    port = free_port()
-    watch = processes.start(
-        f"uvicorn --ws {ws} on :{port}",
-        [
+
+    def command(port: int) -> list[str]:
+        return [
             *(sys.executable, "-m", "uvicorn", "config.asgi:application"),
             *("--host", "127.0.0.1", "--port", str(port), "--ws", ws),
             *("--lifespan", "off", "--no-access-log"),
-        ],
-        workdir / f"uvicorn-{ws}.log",
-        cwd=Path(__file__).resolve().parent.parent,
-        env=env,
-        start_new_session=True,
-    )
-    try:
-        watch.wait_for(r"Uvicorn running on", 60)
-        with flushed(env["REDIS_URL"]):
-            path = f"/ws/chat/{chat_pk}/"
-            yield Served([watch.pid], [Socket(port, path, c, SERVER_URL) for c in cookies])
-    finally:
-        watch.stop(group=True)
+        ]
+
+    log_path, ready = workdir / f"uvicorn-{ws}.log", r"Uvicorn running on"
+    with (
+        serving(f"uvicorn --ws {ws}", command, log_path, ready, 60, env) as (pid, port),
+        flushed(env["REDIS_URL"]),
+    ):
+        path = f"/ws/chat/{chat_pk}/"
+        yield Served([pid], [Socket(port, path, c, SERVER_URL) for c in cookies])
 
 
 @contextmanager

@@ -56,12 +56,13 @@ OPTIONS = {
 FIXTURE_CODE = """
 import json
 from accounts.models import User
-from chat import services
+from chat.services.chats import create_group_chat
+from chat.services.messages import save_message
 from rest_framework_simplejwt.tokens import AccessToken
 user = User.objects.create_user("bench-user")
-chat = services.create_group_chat(creator=user, name="Bench")
+chat = create_group_chat(creator=user, name="Bench")
 for n in range(50):
-    services.save_message(group_chat=chat, sender=user, content=f"message {n}")
+    save_message(group_chat=chat, sender=user, content=f"message {n}")
 print(json.dumps({"chat": chat.pk, "token": str(AccessToken.for_user(user))}))
 """
 

@@ -64,10 +64,10 @@ DRAIN_SECONDS = 10.0
 _FIXTURE_CODE = """
 import json
 from accounts.models import User
-from chat import services
+from chat.services.chats import create_group_chat
 from rest_framework_simplejwt.tokens import AccessToken
 users = [User.objects.create_user(f"saver-{{number}}") for number in range({count})]
-chats = [services.create_group_chat(creator=user, name="Alone").pk for user in users]
+chats = [create_group_chat(creator=user, name="Alone").pk for user in users]
 print(json.dumps({{"chats": chats, "tokens": [str(AccessToken.for_user(u)) for u in users]}}))
 """
 

@@ -80,12 +80,12 @@ def fill(messages: int, chats: int) -> tuple[object, list[int]]:
     from django.db import connection
 
     from accounts.models import User
-    from chat import services
     from chat.models import GroupChat
+    from chat.services.chats import create_group_chat
 
     call_command("migrate", verbosity=0)
     user = User.objects.create_user("searcher")
-    chat_ids = [services.create_group_chat(creator=user, name=f"Chat {n}").pk for n in range(chats)]
+    chat_ids = [create_group_chat(creator=user, name=f"Chat {n}").pk for n in range(chats)]
     started = time.perf_counter()
     with connection.cursor() as cursor:
         params = {"sender": user.pk, "vocabulary": VOCABULARY, "count": messages}

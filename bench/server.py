@@ -165,10 +165,10 @@ def flushed(redis_url: str) -> Iterator[None]:
 FIXTURE_CODE = """
 import json
 from accounts.models import User
-from chat import services
+from chat.services.chats import create_group_chat
 from rest_framework_simplejwt.tokens import AccessToken
 user = User.objects.create_user("bench-user")
-chat = services.create_group_chat(creator=user, name="Bench")
+chat = create_group_chat(creator=user, name="Bench")
 print(json.dumps({"chat": chat.pk, "token": str(AccessToken.for_user(user))}))
 """
 

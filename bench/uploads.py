@@ -58,10 +58,10 @@ UPLOAD_SECONDS = 300.0
 FIXTURE_CODE = """
 import json
 from accounts.models import User
-from chat import services
+from chat.services.chats import create_group_chat
 from rest_framework_simplejwt.tokens import AccessToken
 user = User.objects.create_user("bench-uploader")
-chat = services.create_group_chat(creator=user, name="Uploads")
+chat = create_group_chat(creator=user, name="Uploads")
 print(json.dumps({"chat": chat.pk, "token": str(AccessToken.for_user(user))}))
 """
 

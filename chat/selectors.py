@@ -117,7 +117,7 @@ def group_chat_overview(user: User) -> "QuerySet[GroupChatOverview]":
     (others' messages after the user's last-read position, deleted ones left out), how
     many of them mention the user, whether the user muted it, and the latest message
     (one more query for the whole page). Most recent activity first: a new message
-    moves its chat up (``chat.services.save_message``)."""
+    moves its chat up (``chat.services.messages.save_message``)."""
     unread, mentions = _unread_counts(OuterRef("pk"), OuterRef("last_read_seq"), user)
     latest = ChatMessage.objects.select_related("sender").order_by("-seq")[:1]
     overview = (

@@ -3,6 +3,7 @@ looks. They write nothing; the views hand validated data to ``chat.services``.""
 
 from typing import TYPE_CHECKING, Any, cast
 
+from django.db.models import BigIntegerField
 from django.urls import reverse
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
@@ -22,7 +23,7 @@ from chat.models import (
     Mention,
 )
 from chat.models.chat_message import MAX_MESSAGE_LENGTH
-from chat.services import CANNOT_BLOCK_ONESELF
+from chat.services.blocks import CANNOT_BLOCK_ONESELF
 
 if TYPE_CHECKING:
     from chat.selectors import GroupChatOverview
@@ -100,7 +101,7 @@ class ChatMemberSerializer(serializers.ModelSerializer[ChatMember]):
 
 class LeaveSerializer(serializers.Serializer[ChatMember]):
     """``DELETE`` of a membership: ``?block_adder=true`` on one's own also blocks who
-    added them (``chat.services.leave_and_block_adder``)."""
+    added them (``chat.services.members.leave_and_block_adder``)."""
 
     block_adder = serializers.BooleanField(
         default=False,
@@ -256,7 +257,7 @@ class EditedChatMessageSerializer(serializers.Serializer[ChatMessage]):
 
     content = serializers.CharField(max_length=MAX_MESSAGE_LENGTH, trim_whitespace=False)
     mentions = serializers.ListField(
-        child=serializers.IntegerField(min_value=1),
+        child=serializers.IntegerField(min_value=1, max_value=BigIntegerField.MAX_BIGINT),
         max_length=MAX_MENTIONS,
         default=list,
         help_text="The ids of the users the new text mentions (as the socket's edit_message).",
@@ -276,7 +277,10 @@ class SearchQuerySerializer(serializers.Serializer[Any]):
         max_length=200, help_text="Words; a message must contain every one of them."
     )
     group = serializers.IntegerField(
-        required=False, min_value=1, help_text="Only this chat (one of mine)."
+        required=False,
+        min_value=1,
+        max_value=BigIntegerField.MAX_BIGINT,
+        help_text="Only this chat (one of mine).",
     )
 
     def validate_q(self, value: str) -> str:

@@ -11,11 +11,11 @@ from django.db import transaction
 from django.db.models.signals import post_delete
 from django.dispatch import receiver
 
-from chat import services
 from chat.messages.chat_detail import MemberRemoved
 from chat.messages.me import ChatPayload, ChatRemoved
 from chat.models import Attachment, ChatMember, GroupChat
 from chat.services.attachments import delete_files
+from chat.services.members import tell_inboxes, tell_members
 from realtime.groups import end_sessions_after_commit
 
 
@@ -29,8 +29,8 @@ def end_removed_members_sessions(
     end_sessions_after_commit(user_pk=user_pk, group=group, reason="You left or were removed.")
     # Their groups pages drop the chat; the other members' panels drop them.
     removed = ChatRemoved(payload=ChatPayload(group_chat_id=instance.group_chat_id))
-    services.tell_inboxes([user_pk], removed)
-    services.tell_members(instance, MemberRemoved)
+    tell_inboxes([user_pk], removed)
+    tell_members(instance, MemberRemoved)
 
 
 @receiver(post_delete, sender=Attachment)

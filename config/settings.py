@@ -120,11 +120,18 @@ def exact_origin(name: str, value: str) -> str:
     return f"{parts.scheme}://{netloc}"
 
 
-def with_loopback_twins(origins: list[str]) -> list[str]:
+def with_loopback_twins(origins: list[str], server_url: str) -> list[str]:
     """Each origin, and after one on a loopback name the same scheme and port under the
-    other names: a development server on 127.0.0.1:8000 is http://localhost:8000 too."""
+    other names: a development server on 127.0.0.1:8000 is http://localhost:8000 too.
+    The server's own port is reachable at the loopback names whatever ``server_url``
+    names (a server bound to every interface and opened at a LAN address answers at
+    http://localhost:<port> on its own machine as well)."""
+    server = urlsplit(server_url)
+    at_server_port = f"{server.scheme}://{LOOPBACK_HOSTS[0]}" + (
+        f":{server.port}" if server.port else ""
+    )
     result: list[str] = []
-    for origin in origins:
+    for origin in [*origins, at_server_port]:
         parts = urlsplit(origin)
         twins = [origin]
         if parts.hostname in LOOPBACK_HOSTS:
@@ -149,13 +156,15 @@ CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", default=[SERVER_URL])
 # Origins a browser may open a WebSocket from, exactly. Never "*": cookies ride along
 # with every handshake, so this list is what stops cross-site hijacking. In
 # development (DEBUG) a loopback origin brings its twins (localhost <-> 127.0.0.1, same
-# port), so that bin/dev's page works at either address; in production only what is set.
+# port), and SERVER_URL's port is allowed at both loopback names, so that bin/dev's page
+# works at either address, and on its own machine too when it is opened at a LAN address;
+# in production only what is set.
 WEBSOCKET_ALLOWED_ORIGINS = [
     exact_origin("WEBSOCKET_ALLOWED_ORIGINS", origin)
     for origin in env_list("WEBSOCKET_ALLOWED_ORIGINS", default=[SERVER_URL])
 ]
 if DEBUG:
-    WEBSOCKET_ALLOWED_ORIGINS = with_loopback_twins(WEBSOCKET_ALLOWED_ORIGINS)
+    WEBSOCKET_ALLOWED_ORIGINS = with_loopback_twins(WEBSOCKET_ALLOWED_ORIGINS, SERVER_URL)
 
 INSTALLED_APPS = [
     "daphne",  # first, so that `runserver` serves ASGI (HTTP and WebSocket)

@@ -171,7 +171,7 @@ def test_commands_must_name_what_the_repository_has(write) -> None:  # type: ign
 def test_a_diagram_names_only_what_exists(write) -> None:  # type: ignore[no-untyped-def]
     document = write(
         "docs/a.md",
-        "```\npage -> config.asgi -> chat.services.apost_message\n"
+        "```\npage -> config.asgi -> chat.services.messages.apost_message\n"
         "  -> chat.consumers.chat_detail.receive_message -> realtime.nowhere\n```\n",
     )
 

@@ -34,3 +34,13 @@ class LoggedIn:
 
     def get_ws_headers(self):
         return self.ws_headers
+
+    async def connect_with(self, name):
+        """``self.auth_communicator`` and a communicator logged in as a new user ``name``,
+        both connected and let in."""
+        _, headers = await self.acreate_user_and_ws_headers(name)
+        mine, theirs = self.auth_communicator, self.create_communicator(headers=headers)
+        for communicator in (mine, theirs):
+            await communicator.connect()
+            await communicator.assert_authenticated_status_ok()
+        return mine, theirs

@@ -14,8 +14,8 @@ from rest_framework.test import APIClient
 
 from accounts import tokens
 from accounts.models import User
-from chat import services
 from chat.models import ChatMember
+from chat.services.chats import create_group_chat
 from tests.support.auth import jwt_cookies
 from tests.support.concurrency import at_once
 from tests.support.factories import UserFactory
@@ -148,7 +148,7 @@ class TestSocketsEnd(LoggedInRollbackTestCase):
         await self.auth_communicator.assert_closed(code=4000 + status)
 
     async def open_chat_socket(self) -> ChatMember:
-        chat = await sync_to_async(services.create_group_chat)(creator=self.user, name="Ends")
+        chat = await sync_to_async(create_group_chat)(creator=self.user, name="Ends")
         await self.auth_communicator.connect(ws_path=f"/ws/chat/{chat.pk}/")
         await self.auth_communicator.assert_authenticated_status_ok()
         return await ChatMember.objects.aget(group_chat=chat, user=self.user)

@@ -4,7 +4,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404
 from rest_framework.permissions import IsAuthenticated
 
-from chat import presence, services
+from chat import presence
 from chat.messages.chat_detail import (
     ChatDetailIncoming,
     DeleteChatMessage,
@@ -36,6 +36,7 @@ from chat.messages.chat_detail import (
 from chat.models import ChatMember, GroupChat
 from chat.permissions import IsMemberOfRoutedChat
 from chat.services import reactions, read_positions
+from chat.services.messages import apost_message, delete_message, edit_message
 from realtime.consumers import RealtimeConsumer
 from realtime.database import database_sync_to_async
 from realtime.messages import ErrorMessage, ErrorPayload, GroupMessage
@@ -47,7 +48,7 @@ class ChatDetailConsumer(RealtimeConsumer[ChatDetailIncoming, GroupChat]):
     """``/ws/chat/<pk>/``: a group chat, open to its members only (anyone else, and a
     chat that does not exist, is refused 403 at the handshake).
 
-    A new message goes to ``chat.services.apost_message``, which saves it and then
+    A new message goes to ``chat.services.messages.apost_message``, which saves it and then
     pushes it to the chat's group, so every message a member receives is already
     in the history. A sender that gave a ``client_id`` is answered ``message_saved``
     once the message is stored, whether or not the push reached the members
@@ -55,7 +56,7 @@ class ChatDetailConsumer(RealtimeConsumer[ChatDetailIncoming, GroupChat]):
     reported to its sender as failed. A sender without a ``client_id`` whose message
     was relayed learns it from its own copy (``is_mine``), as the guide's clients do.
 
-    An edit or a delete goes to ``chat.services`` (where the rules are); the acting
+    An edit or a delete goes to ``chat.services.messages`` (where the rules are); the acting
     socket learns it worked from the ``message_edited`` / ``message_deleted`` every
     member gets, or gets an ``error`` saying why not; so does ``react``
     (``chat.services.reactions``, every member gets ``reaction_changed``). A
@@ -105,7 +106,7 @@ class ChatDetailConsumer(RealtimeConsumer[ChatDetailIncoming, GroupChat]):
                 case NewChatMessage():
                     await self.post(message)
                 case EditChatMessage():
-                    await database_sync_to_async(services.edit_message)(
+                    await database_sync_to_async(edit_message)(
                         group_chat=self.obj,
                         message_id=message.payload.id,
                         actor=self.authenticated_user,
@@ -113,7 +114,7 @@ class ChatDetailConsumer(RealtimeConsumer[ChatDetailIncoming, GroupChat]):
                         mentions=message.payload.mentions,
                     )
                 case DeleteChatMessage():
-                    await database_sync_to_async(services.delete_message)(
+                    await database_sync_to_async(delete_message)(
                         group_chat=self.obj,
                         message_id=message.payload.id,
                         actor=self.authenticated_user,
@@ -139,7 +140,7 @@ class ChatDetailConsumer(RealtimeConsumer[ChatDetailIncoming, GroupChat]):
             await self.send_message(ErrorMessage(payload=ErrorPayload(message=refusal(exc))))
 
     async def post(self, message: NewChatMessage) -> None:
-        posted = await services.apost_message(
+        posted = await apost_message(
             group_chat=self.obj,
             sender=self.authenticated_user,
             content=message.payload.content,

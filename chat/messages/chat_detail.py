@@ -4,6 +4,7 @@ from collections.abc import Iterable
 from datetime import datetime
 from typing import Annotated, Literal
 
+from django.db.models import BigIntegerField
 from pydantic import AfterValidator, Field, StringConstraints, model_validator
 from pydantic_core import PydanticCustomError
 
@@ -47,13 +48,17 @@ ClientId = Annotated[
 ]
 
 
+# The id of a row (a user, an upload), as the database can hold one: a larger number
+# names nothing, and is refused here rather than by the database's driver.
+RowId = Annotated[int, Field(ge=1, le=BigIntegerField.MAX_BIGINT)]
+
 # The most users one message may name by id (``mentions``).
 MAX_MENTIONS = 50
 
 # The users a message names, by id, as the composer picked them: each must exist (else
 # the message is refused) and be written in the text as ``@name``; those who are not
 # members of the chat are left out. ``@name`` written for a member is a mention too.
-MentionIds = Annotated[list[Annotated[int, Field(ge=1)]], Field(max_length=MAX_MENTIONS)]
+MentionIds = Annotated[list[RowId], Field(max_length=MAX_MENTIONS)]
 
 
 # Received
@@ -72,7 +77,9 @@ class MessagePayload(BasePayload):
     mentions: MentionIds = []
     # Files uploaded first over HTTP (``POST /api/groups/<pk>/attachments/``), by the
     # ids the upload answered: the sender's own, unsent, in this chat. Never file bytes.
-    attachment_ids: list[int] = Field(default_factory=list, max_length=MAX_ATTACHMENTS_PER_MESSAGE)
+    attachment_ids: list[RowId] = Field(
+        default_factory=list, max_length=MAX_ATTACHMENTS_PER_MESSAGE
+    )
 
     @model_validator(mode="after")
     def says_something(self) -> "MessagePayload":
@@ -311,9 +318,11 @@ class MemberPayload(BasePayload):
         """``message`` (its sender and ``reply_to`` loaded) with ``reactions``, its
         reactions as ``ReactionPayload.summary`` takes them. Its attachments are read from
         the database unless prefetched (as the services and the history do); a message
-        built in memory, never stored, has none."""
+        built in memory, never stored, has none, and neither has a tombstone (its files
+        are deleted with it): neither is looked up."""
         original = message.reply_to
-        attachments = [] if message._state.adding else message.attachments.all()
+        has_none = message._state.adding or message.deleted_at is not None
+        attachments = [] if has_none else message.attachments.all()
         return cls(
             id=message.pk,
             group_chat_id=message.group_chat_id,

@@ -53,7 +53,7 @@ class Attachment(models.Model):
         return f"{self.name} ({self.content_type}) in {self.group_chat_id}"
 
     def get_absolute_url(self) -> str:
-        """Where members download it (``chat.views.AttachmentDetailView``)."""
+        """Where members download it (``chat.views.attachments.AttachmentDetailView``)."""
         return reverse("chat:attachment-detail", args=[self.group_chat_id, self.pk])
 
     def get_thumbnail_url(self) -> str | None:

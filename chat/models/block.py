@@ -4,8 +4,8 @@ from django.db import models
 
 class Block(models.Model):
     """``blocker`` does not accept being added to group chats by ``blocked``
-    (``chat.services.add_member`` refuses it). Made when a member leaves a chat and blocks
-    who added them, or directly; write through ``chat.services``."""
+    (``chat.services.members.add_member`` refuses it). Made when a member leaves a chat
+    and blocks who added them, or directly; write through ``chat.services.blocks``."""
 
     blocker = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="blocks"

@@ -19,7 +19,7 @@ class ChatMember(models.Model):
     group_chat = models.ForeignKey(GroupChat, on_delete=models.CASCADE, related_name="members")
     role = models.CharField(max_length=10, choices=Role.choices, default=Role.MEMBER)
     # Who added them (None: they created the chat, or the adder's account is gone): a
-    # member may leave and block them (``chat.services.leave_and_block_adder``).
+    # member may leave and block them (``chat.services.members.leave_and_block_adder``).
     added_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         on_delete=models.SET_NULL,

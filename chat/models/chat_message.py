@@ -12,7 +12,7 @@ CLIENT_ID_PATTERN = r"^[A-Za-z0-9_-]+$"
 
 
 class ChatMessage(models.Model):
-    """One message said in a group chat; written only by ``chat.services``."""
+    """One message said in a group chat; written only by ``chat.services.messages``."""
 
     group_chat = models.ForeignKey(GroupChat, on_delete=models.CASCADE, related_name="messages")
     sender = models.ForeignKey(
@@ -22,7 +22,7 @@ class ChatMessage(models.Model):
         related_name="chat_messages",
     )
     # A TextField's max_length only sizes form widgets; the validator is what
-    # full_clean() enforces (chat.services.save_message runs it before saving).
+    # full_clean() enforces (chat.services.messages.save_message runs it before saving).
     content = models.TextField(
         max_length=MAX_MESSAGE_LENGTH, validators=[MaxLengthValidator(MAX_MESSAGE_LENGTH)]
     )
@@ -32,7 +32,7 @@ class ChatMessage(models.Model):
     # chat row's lock, so ids and seqs are in the same order within a chat.
     seq = models.PositiveBigIntegerField(editable=False)
     # The sender's own id for the message, so that a resend stores nothing new
-    # (chat.services.save_message). NULL, not "": the unique constraint below treats
+    # (chat.services.messages.save_message). NULL, not "": the unique constraint below treats
     # NULLs as distinct, so messages sent without one never collide.
     client_id = models.CharField(  # noqa: DJ001
         max_length=CLIENT_ID_MAX_LENGTH,
@@ -41,7 +41,7 @@ class ChatMessage(models.Model):
         default=None,
         validators=[RegexValidator(CLIENT_ID_PATTERN)],
     )
-    # When the author last changed the content (``chat.services.edit_message``).
+    # When the author last changed the content (``chat.services.messages.edit_message``).
     edited_at = models.DateTimeField(null=True, blank=True, editable=False)
     # A deleted message stays as a tombstone (content emptied, ``deleted_at`` set):
     # its seq keeps its place, so no member's page sees a hole it must fetch.

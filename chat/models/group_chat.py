@@ -23,7 +23,7 @@ def refuse_direction_controls(value: str) -> None:
 
 
 class GroupChat(models.Model):
-    """A room that members talk in; create one through ``chat.services``."""
+    """A room that members talk in; create one through ``chat.services.chats``."""
 
     name = models.CharField(max_length=100, validators=[refuse_direction_controls])
     created_by = models.ForeignKey(
@@ -36,7 +36,7 @@ class GroupChat(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
     # The ``seq`` of the chat's latest message: raised, under the row's lock, by each
-    # message saved (``chat.services.save_message``).
+    # message saved (``chat.services.messages.save_message``).
     last_seq = models.PositiveBigIntegerField(default=0, editable=False)
 
     class Meta:

@@ -1,6 +1,6 @@
 """Writes of attachments: a member uploads a file to a chat (unsent), sends it with a
-message (``chat.services.save_message`` binds it, in the message's transaction), and it
-goes when the message is deleted or when it was never sent.
+message (``chat.services.messages.save_message`` binds it, in the message's
+transaction), and it goes when the message is deleted or when it was never sent.
 
 The bytes go through Django's default storage (``STORAGES["default"]``: the file system
 under ``MEDIA_ROOT`` unless configured otherwise) under a random name the server picks;

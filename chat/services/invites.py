@@ -1,6 +1,6 @@
 """Invite links: owners and admins make and revoke them; whoever opens a valid one joins
 the chat as a member, as if added (the members' panels and the new member's groups
-pages hear of it, ``chat.services``)."""
+pages hear of it, ``chat.services.members``)."""
 
 from datetime import timedelta
 
@@ -13,7 +13,7 @@ from accounts.models import User
 from chat import selectors
 from chat.messages.chat_detail import MemberAdded
 from chat.models import ChatMember, GroupChat, InviteLink
-from chat.services import _latest_seq, _require_role, _tell_added, tell_members
+from chat.services.members import latest_seq, require_role, tell_added, tell_members
 
 Role = ChatMember.Role
 State = InviteLink.State
@@ -54,7 +54,7 @@ def _link(token: str) -> InviteLink:
 def create_invite_link(
     *, group_chat: GroupChat, actor: User, expires_in: timedelta, max_uses: int | None = None
 ) -> InviteLink:
-    _require_role(actor, group_chat, MANAGERS, ONLY_MANAGERS)
+    require_role(actor, group_chat, MANAGERS, ONLY_MANAGERS)
     link = InviteLink(
         group_chat=group_chat,
         created_by=actor,
@@ -70,7 +70,7 @@ def create_invite_link(
 def revoke_invite_link(*, link: InviteLink, actor: User) -> InviteLink:
     """Nobody joins through it any more; those who did stay. Revoking twice changes
     nothing."""
-    _require_role(actor, link.group_chat, MANAGERS, ONLY_MANAGERS)
+    require_role(actor, link.group_chat, MANAGERS, ONLY_MANAGERS)
     InviteLink.objects.filter(pk=link.pk, revoked_at__isnull=True).update(revoked_at=timezone.now())
     link.refresh_from_db(fields=["revoked_at"])
     return link
@@ -121,10 +121,10 @@ def _count_and_join(link: InviteLink, user: User) -> ChatMember:
                 group_chat=link.group_chat,
                 user=user,
                 role=Role.MEMBER,
-                last_read_seq=_latest_seq(link.group_chat),
+                last_read_seq=latest_seq(link.group_chat),
             )
     except IntegrityError:
         raise _AlreadyJoined() from None
-    _tell_added(membership)
+    tell_added(membership)
     tell_members(membership, MemberAdded)
     return membership

@@ -15,7 +15,7 @@ from django.db import IntegrityError, transaction
 from accounts.models import User
 from chat.messages.chat_detail import ReactionChanged, ReactionChangePayload, SenderPayload
 from chat.models import REACTION_EMOJI, ChatMessage, GroupChat, Reaction
-from chat.services import message_for_change
+from chat.services.messages import message_for_change
 from realtime.groups import Sender, push_after_commit
 
 

@@ -7,8 +7,9 @@ import pytest
 from pytest_django.fixtures import Settings
 
 from accounts.models import User
-from chat import services
 from chat.models import ChatMember, GroupChat
+from chat.services.chats import create_group_chat
+from chat.services.members import add_member
 from tests.support.factories import UserFactory
 
 Role = ChatMember.Role
@@ -21,20 +22,20 @@ def owner() -> User:
 
 @pytest.fixture
 def group_chat(owner: User) -> GroupChat:
-    return services.create_group_chat(creator=owner, name="Team")
+    return create_group_chat(creator=owner, name="Team")
 
 
 @pytest.fixture
 def admin(group_chat: GroupChat, owner: User) -> User:
     user = UserFactory.create()
-    services.add_member(group_chat=group_chat, actor=owner, user=user, role=Role.ADMIN)
+    add_member(group_chat=group_chat, actor=owner, user=user, role=Role.ADMIN)
     return user
 
 
 @pytest.fixture
 def member(group_chat: GroupChat, owner: User) -> User:
     user = UserFactory.create()
-    services.add_member(group_chat=group_chat, actor=owner, user=user)
+    add_member(group_chat=group_chat, actor=owner, user=user)
     return user
 
 

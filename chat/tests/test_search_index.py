@@ -7,8 +7,10 @@ import pytest
 from django.core.management import call_command
 from django.db import connection
 
-from chat import search, search_index, services
+from chat import search, search_index
 from chat.models import GroupChat
+from chat.services.chats import create_group_chat
+from chat.services.messages import edit_message, save_message
 from tests.support.factories import UserFactory
 
 
@@ -20,14 +22,12 @@ def found(text: str) -> list[int]:
 
 
 def new_chat() -> GroupChat:
-    return services.create_group_chat(creator=UserFactory.create(), name="Index")
+    return create_group_chat(creator=UserFactory.create(), name="Index")
 
 
 def say(group_chat: GroupChat, content: str) -> int:
     assert group_chat.created_by is not None
-    return services.save_message(
-        group_chat=group_chat, sender=group_chat.created_by, content=content
-    ).pk
+    return save_message(group_chat=group_chat, sender=group_chat.created_by, content=content).pk
 
 
 @pytest.mark.django_db(transaction=True)
@@ -35,7 +35,7 @@ def test_the_migrated_test_database_indexes_every_write() -> None:
     group_chat = new_chat()
     said = say(group_chat, "kept in step")
     author = group_chat.members.get().user
-    services.edit_message(group_chat=group_chat, message_id=said, actor=author, content="renamed")
+    edit_message(group_chat=group_chat, message_id=said, actor=author, content="renamed")
 
     assert found("renamed") == [said]
     assert found("step") == []

@@ -74,11 +74,21 @@ def test_production_cookies_are_secure_and_origin_is_the_server_url() -> None:
             {"SERVER_URL": "http://127.0.0.1:9000"},
             ["http://127.0.0.1:9000", "http://localhost:9000"],
         ),
-        # Another machine's address is not a loopback name: nothing is added.
-        ({"SERVER_URL": "http://192.168.1.20:8000"}, ["http://192.168.1.20:8000"]),
+        # HOST=0.0.0.0 with a LAN address: the server's own machine opens it at the
+        # loopback names, on the same port, too.
+        (
+            {"SERVER_URL": "http://192.168.1.20:8000"},
+            ["http://192.168.1.20:8000", "http://localhost:8000", "http://127.0.0.1:8000"],
+        ),
         (
             {"WEBSOCKET_ALLOWED_ORIGINS": "https://chat.example.com,http://localhost:3000"},
-            ["https://chat.example.com", "http://localhost:3000", "http://127.0.0.1:3000"],
+            [
+                "https://chat.example.com",
+                "http://localhost:3000",
+                "http://127.0.0.1:3000",
+                "http://localhost:8000",
+                "http://127.0.0.1:8000",
+            ],
         ),
     ],
 )

@@ -292,11 +292,12 @@ def create_group(server: Server, owner: str, members: list[str]) -> tuple[int, l
         f"""
 import json
 from accounts.models import User
-from chat import services
+from chat.services.chats import create_group_chat
+from chat.services.members import add_member
 users = [User.objects.create_user(name, password={PASSWORD!r}) for name in {usernames!r}]
-group = services.create_group_chat(creator=users[0], name="Release planning")
+group = create_group_chat(creator=users[0], name="Release planning")
 for user in users[1:]:
-    services.add_member(group_chat=group, actor=users[0], user=user)
+    add_member(group_chat=group, actor=users[0], user=user)
 print(json.dumps(group.pk))
 """
     )

@@ -131,12 +131,12 @@ def test_reconnects_and_catches_up(server: Server, new_page: OpenPage) -> None:
     server.run_django(
         f"""
 from accounts.models import User
-from chat import services
+from chat.services.messages import save_message
 from chat.models import GroupChat
 group = GroupChat.objects.get(pk={group_id})
 bob = User.objects.get(username={bob!r})
 for text in {missed!r}:
-    services.save_message(group_chat=group, sender=bob, content=text)
+    save_message(group_chat=group, sender=bob, content=text)
 print("null")
 """
     )

@@ -29,11 +29,11 @@ def store_messages(
         f"""
 import json
 from accounts.models import User
-from chat import services
+from chat.services.messages import save_message
 from chat.models import ChatMessage, GroupChat
 group = GroupChat.objects.get(pk={group_id})
 sender = User.objects.get(username={sender!r})
-ids = [services.save_message(group_chat=group, sender=sender, content=text).pk
+ids = [save_message(group_chat=group, sender=sender, content=text).pk
        for text in {texts!r}]
 for pk, when in zip(ids, {at!r} or []):
     ChatMessage.objects.filter(pk=pk).update(created_at=when)

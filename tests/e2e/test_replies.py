@@ -92,14 +92,14 @@ def test_a_quote_takes_the_reader_to_an_original_older_than_the_page_holds(
     server.run_django(
         f"""
 from accounts.models import User
-from chat import services
+from chat.services.messages import save_message
 from chat.models import GroupChat
 chat = GroupChat.objects.get(pk={group_id})
 alice = User.objects.get(username={alice!r})
-first = services.save_message(group_chat=chat, sender=alice, content="The plan, long ago")
+first = save_message(group_chat=chat, sender=alice, content="The plan, long ago")
 for number in range(130):
-    services.save_message(group_chat=chat, sender=alice, content=f"filler {{number}}")
-services.save_message(group_chat=chat, sender=alice, content="As planned", reply_to=first.pk)
+    save_message(group_chat=chat, sender=alice, content=f"filler {{number}}")
+save_message(group_chat=chat, sender=alice, content="As planned", reply_to=first.pk)
 print("null")
 """
     )

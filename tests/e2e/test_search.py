@@ -22,12 +22,12 @@ def fill_history(server: Server, group_id: int, username: str, found: str) -> in
         f"""
 import json
 from accounts.models import User
-from chat import services
+from chat.services.messages import save_message
 from chat.models import GroupChat
 chat, user = GroupChat.objects.get(pk={group_id}), User.objects.get(username={username!r})
-found = services.save_message(group_chat=chat, sender=user, content={found!r})
+found = save_message(group_chat=chat, sender=user, content={found!r})
 for n in range({LATER}):
-    services.save_message(group_chat=chat, sender=user, content=f"later message {{n}}")
+    save_message(group_chat=chat, sender=user, content=f"later message {{n}}")
 print(json.dumps(found.pk))
 """
     )
@@ -39,12 +39,13 @@ def join_and_say(server: Server, group_id: int, member: str, author: str, conten
     server.run_django(
         f"""
 from accounts.models import User
-from chat import services
+from chat.services.members import add_member
+from chat.services.messages import save_message
 from chat.models import GroupChat
 chat = GroupChat.objects.get(pk={group_id})
 member, author = (User.objects.get(username=name) for name in ({member!r}, {author!r}))
-services.add_member(group_chat=chat, actor=chat.created_by, user=member)
-services.save_message(group_chat=chat, sender=author, content={content!r})
+add_member(group_chat=chat, actor=chat.created_by, user=member)
+save_message(group_chat=chat, sender=author, content={content!r})
 print('null')
 """
     )

@@ -31,10 +31,11 @@ def second_group(server: Server, owner: str, member: str, name: str) -> int:
         f"""
 import json
 from accounts.models import User
-from chat import services
+from chat.services.chats import create_group_chat
+from chat.services.members import add_member
 owner = User.objects.get(username={owner!r})
-group = services.create_group_chat(creator=owner, name={name!r})
-services.add_member(group_chat=group, actor=owner, user=User.objects.get(username={member!r}))
+group = create_group_chat(creator=owner, name={name!r})
+add_member(group_chat=group, actor=owner, user=User.objects.get(username={member!r}))
 print(json.dumps(group.pk))
 """
     )

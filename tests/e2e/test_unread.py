@@ -25,8 +25,8 @@ def test_the_groups_page_counts_unread_messages_live_and_clears_them_once_read(
     another window): the count on his groups page goes away by itself."""
     group_id, (alice, bob) = create_group(server, "alice", ["bob"])
     server.run_django(
-        f"from accounts.models import User; from chat import services; "
-        f"services.create_group_chat(creator=User.objects.get(username={bob!r}), "
+        f"from accounts.models import User; from chat.services.chats import create_group_chat; "
+        f"create_group_chat(creator=User.objects.get(username={bob!r}), "
         f"name='Quiet corner'); print('null')"
     )
     alice_page, bob_groups = new_page(), new_page()

@@ -19,7 +19,7 @@ What a document shows is held to what the repository has, by the kind of thing s
   own programs appears in that program's source. Nothing is run: the commands start
   servers, containers and whole suites, which the tests and CI run themselves.
 - **Blocks without a language** are diagrams: every dotted name in them that starts
-  with one of the project's packages (``chat.services.apost_message``) resolves to a
+  with one of the project's packages (``chat.services.messages.apost_message``) resolves to a
   module, or an attribute of one.
 - **Inline code naming a test or a file** (``chat/tests/guide/test_overview.py``,
   ``test_sessions.py::TestExpiry``,

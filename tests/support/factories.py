@@ -10,8 +10,8 @@ import factory
 from factory.django import DjangoModelFactory
 
 from accounts.models import User
-from chat import services
 from chat.models import ChatMember, ChatMessage, GroupChat
+from chat.services.messages import save_message
 
 DEFAULT_PASSWORD = "correct-horse-battery"
 
@@ -55,6 +55,6 @@ class ChatMessageFactory(DjangoModelFactory[ChatMessage]):
 
     @classmethod
     def _create(cls, model_class: type[ChatMessage], *args: Any, **kwargs: Any) -> ChatMessage:
-        """Saved as the app saves one (``chat.services.save_message``), which numbers it
-        in its chat (``seq``)."""
-        return services.save_message(**kwargs)
+        """Saved as the app saves one (``chat.services.messages.save_message``), which
+        numbers it in its chat (``seq``)."""
+        return save_message(**kwargs)

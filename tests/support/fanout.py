@@ -35,12 +35,13 @@ REACTION = "\N{THUMBS UP SIGN}"
 _FIXTURE_CODE = """
 import json
 from accounts.models import User
-from chat import services
+from chat.services.chats import create_group_chat
+from chat.services.members import add_member
 from rest_framework_simplejwt.tokens import AccessToken
 users = [User.objects.create_user(f"{prefix}-{{number}}") for number in range({members})]
-chat = services.create_group_chat(creator=users[0], name="Fan-out")
+chat = create_group_chat(creator=users[0], name="Fan-out")
 for user in users[1:]:
-    services.add_member(group_chat=chat, actor=users[0], user=user)
+    add_member(group_chat=chat, actor=users[0], user=user)
 print(json.dumps({{"chat": chat.pk, "tokens": [str(AccessToken.for_user(u)) for u in users]}}))
 """
 
@@ -48,11 +49,11 @@ print(json.dumps({{"chat": chat.pk, "tokens": [str(AccessToken.for_user(u)) for 
 _LARGE_FIXTURE_CODE = """
 import json
 from accounts.models import User, username_key
-from chat import services
+from chat.services.chats import create_group_chat
 from chat.models import ChatMember
 from rest_framework_simplejwt.tokens import AccessToken
 creator = User.objects.create_user("{prefix}-0")
-chat = services.create_group_chat(creator=creator, name="Large")
+chat = create_group_chat(creator=creator, name="Large")
 names = [f"{prefix}-{{number}}" for number in range(1, {members})]
 users = User.objects.bulk_create(
     [User(username=name, username_key=username_key(name), password="!") for name in names],

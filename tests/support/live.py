@@ -267,11 +267,12 @@ def create_chat(env: dict[str, str], owner: str, member: str) -> dict[str, int]:
     code = f"""
 import json
 from accounts.models import User
-from chat import services
+from chat.services.chats import create_group_chat
+from chat.services.members import add_member
 owner = User.objects.create_user({owner!r}, password={PASSWORD!r})
 member = User.objects.create_user({member!r}, password={PASSWORD!r})
-chat = services.create_group_chat(creator=owner, name="Live")
-services.add_member(group_chat=chat, actor=owner, user=member)
+chat = create_group_chat(creator=owner, name="Live")
+add_member(group_chat=chat, actor=owner, user=member)
 print(json.dumps({{"chat": chat.pk, "owner": owner.pk, "member": member.pk}}))
 """
     ids: dict[str, int] = processes.manage_json(env, code)

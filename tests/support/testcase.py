@@ -18,8 +18,10 @@ from asgiref.sync import sync_to_async
 from accounts.models import User
 from chanx_testing import RollbackWebsocketTestCase, WebsocketCommunicator
 from chanx_testing import WebsocketTestCase as TransactionWebsocketTestCase
-from chat import services
 from chat.models import ChatMessage, GroupChat
+from chat.services.chats import create_group_chat
+from chat.services.members import add_member
+from chat.services.messages import save_message
 from tests.support.auth import Headers, jwt_cookies, ws_headers
 from tests.support.factories import UserFactory
 
@@ -50,11 +52,9 @@ class _UserWithHeaders(TransactionWebsocketTestCase):
     ) -> tuple[GroupChat, User, WebsocketCommunicator, WebsocketCommunicator]:
         """A group chat owned by the test's user with one more member, and each one's
         socket on it, authenticated: (chat, member, owner's socket, member's socket)."""
-        group_chat = await sync_to_async(services.create_group_chat)(creator=self.user, name="T")
+        group_chat = await sync_to_async(create_group_chat)(creator=self.user, name="T")
         member, member_headers = await self.acreate_user_and_ws_headers()
-        await sync_to_async(services.add_member)(
-            group_chat=group_chat, actor=self.user, user=member
-        )
+        await sync_to_async(add_member)(group_chat=group_chat, actor=self.user, user=member)
         self.ws_path = f"/ws/chat/{group_chat.pk}/"
         sockets = (self.auth_communicator, self.create_communicator(headers=member_headers))
         for socket in sockets:
@@ -89,7 +89,7 @@ class ChatWithMessageTestCase(LoggedInRollbackTestCase):
         chat, member, owner_socket, member_socket = await self.chat_with_member_sockets()
         self.group_chat, self.member = chat, member
         self.owner_socket, self.member_socket = owner_socket, member_socket
-        self.message = await sync_to_async(services.save_message)(
+        self.message = await sync_to_async(save_message)(
             group_chat=chat,
             sender=member if self.said_by_member else self.user,
             content=self.message_content,
@@ -97,10 +97,8 @@ class ChatWithMessageTestCase(LoggedInRollbackTestCase):
 
     async def message_of_another_chat(self) -> ChatMessage:
         """A message the member said in a chat of their own, which the sockets are not on."""
-        elsewhere = await sync_to_async(services.create_group_chat)(
-            creator=self.member, name="Elsewhere"
-        )
-        return await sync_to_async(services.save_message)(
+        elsewhere = await sync_to_async(create_group_chat)(creator=self.member, name="Elsewhere")
+        return await sync_to_async(save_message)(
             group_chat=elsewhere, sender=self.member, content="private"
         )
 

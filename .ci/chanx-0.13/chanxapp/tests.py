@@ -51,11 +51,7 @@ class TestRoomConsumer(RoomTestCase):
         await anonymous.assert_closed()
 
     async def test_a_shout_reaches_the_room(self):
-        _, bob_headers = await self.acreate_user_and_ws_headers("bob")
-        alice, bob = self.auth_communicator, self.create_communicator(headers=bob_headers)
-        for communicator in (alice, bob):
-            await communicator.connect()
-            await communicator.assert_authenticated_status_ok()
+        alice, bob = await self.connect_with("bob")
 
         await alice.send_message(ShoutMessage(payload="hello"))
 

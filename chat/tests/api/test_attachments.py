@@ -8,8 +8,9 @@ from django.urls import reverse
 from pytest_django.fixtures import Settings
 
 from accounts.models import User
-from chat import services
 from chat.models import Attachment, ChatMessage, GroupChat
+from chat.services.members import remove_member
+from chat.services.messages import save_message
 from chat.tests.api.conftest import ClientFor
 from tests.support.files import (
     HTML_WITH_SCRIPT,
@@ -25,7 +26,7 @@ pytestmark = pytest.mark.django_db
 
 
 def sent(group_chat: GroupChat, member: User, attachment_id: int) -> ChatMessage:
-    return services.save_message(
+    return save_message(
         group_chat=group_chat, sender=member, content="", attachment_ids=[attachment_id]
     )
 
@@ -183,7 +184,7 @@ def test_a_member_who_left_can_no_longer_download(
     url = detail_url(group_chat, attachment_id)
     assert client_for(member).get(url).status_code == 200
 
-    services.remove_member(membership=group_chat.members.get(user=member), actor=member)
+    remove_member(membership=group_chat.members.get(user=member), actor=member)
 
     assert client_for(member).get(url).status_code == 404
 

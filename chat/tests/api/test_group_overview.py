@@ -5,8 +5,10 @@ import pytest
 from django.urls import reverse
 
 from accounts.models import User
-from chat import services
 from chat.models import GroupChat
+from chat.services.chats import create_group_chat
+from chat.services.members import add_member
+from chat.services.messages import delete_message, save_message
 from chat.services.read_positions import store_read_positions
 from chat.tests.api.conftest import ClientFor
 
@@ -20,12 +22,9 @@ def test_unread_counts_others_messages_after_my_last_read_position(
 ) -> None:
     """Four messages by the owner, one by me, one of the owner's deleted, read up to
     the first: two unread (my own and the deleted one do not count)."""
-    said = [
-        services.save_message(group_chat=group_chat, sender=owner, content=f"m{n}")
-        for n in range(4)
-    ]
-    services.save_message(group_chat=group_chat, sender=member, content="mine")
-    services.delete_message(group_chat=group_chat, message_id=said[3].pk, actor=owner)
+    said = [save_message(group_chat=group_chat, sender=owner, content=f"m{n}") for n in range(4)]
+    save_message(group_chat=group_chat, sender=member, content="mine")
+    delete_message(group_chat=group_chat, message_id=said[3].pk, actor=owner)
     store_read_positions(group_chat_id=group_chat.pk, positions={member.pk: said[0].seq})
 
     (chat,) = client_for(member).get(LIST).json()["results"]
@@ -38,9 +37,9 @@ def test_a_new_member_starts_with_nothing_unread(
     client_for: ClientFor, owner: User, group_chat: GroupChat
 ) -> None:
     """The history before one joined is there to read, not to count."""
-    services.save_message(group_chat=group_chat, sender=owner, content="before you came")
+    save_message(group_chat=group_chat, sender=owner, content="before you came")
     newcomer = User.objects.create_user("newcomer", password="x-long-password")
-    services.add_member(group_chat=group_chat, actor=owner, user=newcomer)
+    add_member(group_chat=group_chat, actor=owner, user=newcomer)
 
     (chat,) = client_for(newcomer).get(LIST).json()["results"]
 
@@ -50,13 +49,13 @@ def test_a_new_member_starts_with_nothing_unread(
 def test_a_new_message_moves_its_chat_to_the_top(
     client_for: ClientFor, owner: User, group_chat: GroupChat
 ) -> None:
-    newer = services.create_group_chat(creator=owner, name="Newer")
+    newer = create_group_chat(creator=owner, name="Newer")
     assert [c["id"] for c in client_for(owner).get(LIST).json()["results"]] == [
         newer.pk,
         group_chat.pk,
     ]
 
-    services.save_message(group_chat=group_chat, sender=owner, content="activity")
+    save_message(group_chat=group_chat, sender=owner, content="activity")
 
     assert [c["id"] for c in client_for(owner).get(LIST).json()["results"]] == [
         group_chat.pk,

@@ -6,8 +6,8 @@ from pytest_django import DjangoAssertNumQueries
 from rest_framework.test import APIClient
 
 from accounts.models import User
-from chat import services
 from chat.models import ChatMember, GroupChat
+from chat.services.chats import create_group_chat
 from chat.tests.api.conftest import ClientFor
 from tests.support.auth import jwt_cookies
 from tests.support.factories import ChatMemberFactory, GroupChatFactory
@@ -37,7 +37,7 @@ def test_list_shows_only_my_groups_with_my_role_newest_update_first(
     client_for: ClientFor, owner: User, group_chat: GroupChat, member: User
 ) -> None:
     GroupChatFactory.create()  # someone else's chat
-    newer = services.create_group_chat(creator=member, name="Newer")
+    newer = create_group_chat(creator=member, name="Newer")
 
     response = client_for(member).get(LIST)
 

@@ -16,10 +16,10 @@ from django.utils import timezone
 from rest_framework.test import APIClient
 
 from accounts.models import User
-from chat import services
 from chat.models import ChatMember, GroupChat, InviteLink
 from chat.models.invite_link import TOKEN_SALT
 from chat.services import invites
+from chat.services.chats import create_group_chat, delete_group_chat
 from chat.tests.api.conftest import ClientFor
 from tests.support.auth import jwt_cookies
 from tests.support.factories import UserFactory
@@ -306,7 +306,7 @@ def test_a_used_up_link_is_410(
 def test_a_deleted_chats_link_is_404(
     group_chat: GroupChat, owner: User, joiner: Joiner, link: InviteLink
 ) -> None:
-    services.delete_group_chat(group_chat=group_chat, actor=owner)
+    delete_group_chat(group_chat=group_chat, actor=owner)
 
     assert joiner.join(link.token)[0] == 404
 
@@ -322,7 +322,7 @@ def test_guessing_links_is_rate_limited_per_address(outsider: User) -> None:
     refused (429) from that address, and another address is not held back."""
     creator = UserFactory.create()
     link = invites.create_invite_link(
-        group_chat=services.create_group_chat(creator=creator, name="G"),
+        group_chat=create_group_chat(creator=creator, name="G"),
         actor=creator,
         expires_in=timedelta(days=1),
     )

@@ -7,8 +7,9 @@ from django.urls import reverse
 from pytest_django import DjangoAssertNumQueries
 
 from accounts.models import User
-from chat import services
 from chat.models import GroupChat
+from chat.services.members import add_member
+from chat.services.messages import save_message
 from chat.services.read_positions import store_read_positions
 from chat.tests.api.conftest import ClientFor
 from tests.support.factories import UserFactory
@@ -25,7 +26,7 @@ def mute_url(group_chat: GroupChat) -> str:
 def test_the_history_carries_mentions_with_the_users_current_names(
     client_for: ClientFor, group_chat: GroupChat, owner: User, member: User
 ) -> None:
-    services.save_message(group_chat=group_chat, sender=owner, content=f"@{member.username} hi")
+    save_message(group_chat=group_chat, sender=owner, content=f"@{member.username} hi")
     written = member.username
     member.username = "renamed"
     member.save()
@@ -47,8 +48,8 @@ def test_the_history_does_not_grow_queries_with_mentions(
     """Ten messages, each naming another member: the same six queries as without."""
     for _ in range(10):
         user = UserFactory.create()
-        services.add_member(group_chat=group_chat, actor=owner, user=user)
-        services.save_message(group_chat=group_chat, sender=owner, content=f"@{user.username}")
+        add_member(group_chat=group_chat, actor=owner, user=user)
+        save_message(group_chat=group_chat, sender=owner, content=f"@{user.username}")
     client = client_for(owner)
 
     with django_assert_max_num_queries(6):
@@ -61,7 +62,7 @@ def test_the_group_list_counts_my_unread_mentions(
     client_for: ClientFor, group_chat: GroupChat, owner: User, member: User
 ) -> None:
     for content in (f"@{member.username} one", "two", f"@{member.username} three"):
-        services.save_message(group_chat=group_chat, sender=owner, content=content)
+        save_message(group_chat=group_chat, sender=owner, content=content)
 
     (chat,) = client_for(member).get(LIST).json()["results"]
 
@@ -71,7 +72,7 @@ def test_the_group_list_counts_my_unread_mentions(
 def test_editing_over_rest_takes_the_mentions_of_the_new_text(
     client_for: ClientFor, group_chat: GroupChat, owner: User, member: User
 ) -> None:
-    said = services.save_message(group_chat=group_chat, sender=owner, content="hi")
+    said = save_message(group_chat=group_chat, sender=owner, content="hi")
     url = reverse("chat:message-detail", args=[group_chat.pk, said.pk])
 
     response = client_for(owner).patch(
@@ -85,7 +86,7 @@ def test_editing_over_rest_takes_the_mentions_of_the_new_text(
 def test_an_edit_mentioning_a_missing_user_is_a_400_that_changes_nothing(
     client_for: ClientFor, group_chat: GroupChat, owner: User
 ) -> None:
-    said = services.save_message(group_chat=group_chat, sender=owner, content="hi")
+    said = save_message(group_chat=group_chat, sender=owner, content="hi")
     url = reverse("chat:message-detail", args=[group_chat.pk, said.pk])
     missing = owner.pk + 1000
 
@@ -103,7 +104,7 @@ def test_the_members_list_gives_each_read_position(
     client_for: ClientFor, group_chat: GroupChat, owner: User, member: User
 ) -> None:
     for content in ("one", "two"):
-        services.save_message(group_chat=group_chat, sender=owner, content=content)
+        save_message(group_chat=group_chat, sender=owner, content=content)
     store_read_positions(group_chat_id=group_chat.pk, positions={member.pk: 1})
 
     response = client_for(owner).get(reverse("chat:member-list", args=[group_chat.pk]))

@@ -5,8 +5,8 @@ import pytest
 from django.urls import reverse
 
 from accounts.models import User
-from chat import services
 from chat.models import ChatMessage, GroupChat
+from chat.services.messages import delete_message, save_message
 from chat.tests.api.conftest import ClientFor
 
 pytestmark = pytest.mark.django_db
@@ -15,7 +15,7 @@ pytestmark = pytest.mark.django_db
 @pytest.fixture
 def said(group_chat: GroupChat, member: User) -> ChatMessage:
     """A message the member said."""
-    return services.save_message(group_chat=group_chat, sender=member, content="see you at 10")
+    return save_message(group_chat=group_chat, sender=member, content="see you at 10")
 
 
 def message_url(message: ChatMessage) -> str:
@@ -68,8 +68,8 @@ def test_the_history_keeps_a_deleted_messages_place_as_a_tombstone(
 ) -> None:
     """Seqs stay contiguous (1, 2, 3): a page never sees a hole it must fetch again."""
     for content in ("two", "three"):
-        services.save_message(group_chat=group_chat, sender=member, content=content)
-    services.delete_message(group_chat=group_chat, message_id=said.pk, actor=member)
+        save_message(group_chat=group_chat, sender=member, content=content)
+    delete_message(group_chat=group_chat, message_id=said.pk, actor=member)
 
     url = reverse("chat:message-list", args=[group_chat.pk])
     history = client_for(member).get(url).json()["results"]

@@ -9,10 +9,11 @@ from pytest_django import DjangoAssertNumQueries
 from rest_framework.test import APIClient
 
 from accounts.models import User
-from chat import services
 from chat.messages.chat_detail import MemberPayload
 from chat.models import ChatMessage, GroupChat
 from chat.services import reactions
+from chat.services.chats import create_group_chat
+from chat.services.messages import save_message
 from chat.tests.api.conftest import ClientFor
 from tests.support.factories import ChatMessageFactory
 
@@ -28,8 +29,7 @@ def messages_url(group_chat: GroupChat) -> str:
 def history(group_chat: GroupChat, owner: User) -> list[ChatMessage]:
     """Five messages, oldest first."""
     return [
-        services.save_message(group_chat=group_chat, sender=owner, content=f"message {n}")
-        for n in range(5)
+        save_message(group_chat=group_chat, sender=owner, content=f"message {n}") for n in range(5)
     ]
 
 
@@ -67,9 +67,7 @@ def test_the_history_gives_the_senders_client_id_back(
     client_for: ClientFor, owner: User, group_chat: GroupChat, messages_url: str
 ) -> None:
     """A page that reloads matches what it sent by its own id."""
-    sent = services.save_message(
-        group_chat=group_chat, sender=owner, content="hello", client_id="page-1"
-    )
+    sent = save_message(group_chat=group_chat, sender=owner, content="hello", client_id="page-1")
 
     (newest,) = client_for(owner).get(messages_url).json()["results"]
 
@@ -172,8 +170,8 @@ def test_another_groups_messages_are_never_returned(
     messages_url: str,
     history: list[ChatMessage],
 ) -> None:
-    elsewhere = services.create_group_chat(creator=owner, name="Elsewhere")
-    secret = services.save_message(group_chat=elsewhere, sender=owner, content="secret")
+    elsewhere = create_group_chat(creator=owner, name="Elsewhere")
+    secret = save_message(group_chat=elsewhere, sender=owner, content="secret")
     client = client_for(member)
 
     newest_first = client.get(messages_url).json()
@@ -225,8 +223,7 @@ def test_a_crafted_cursor_position_is_404_not_500(
 def long_history(group_chat: GroupChat, owner: User) -> list[ChatMessage]:
     """Twenty messages, oldest first."""
     return [
-        services.save_message(group_chat=group_chat, sender=owner, content=f"line {n}")
-        for n in range(20)
+        save_message(group_chat=group_chat, sender=owner, content=f"line {n}") for n in range(20)
     ]
 
 
@@ -268,8 +265,8 @@ def test_around_a_recent_message_is_the_first_page(
 def test_around_another_chats_message_is_404(
     client_for: ClientFor, owner: User, messages_url: str, long_history: list[ChatMessage]
 ) -> None:
-    elsewhere = services.create_group_chat(creator=owner, name="Elsewhere")
-    theirs = services.save_message(group_chat=elsewhere, sender=owner, content="x")
+    elsewhere = create_group_chat(creator=owner, name="Elsewhere")
+    theirs = save_message(group_chat=elsewhere, sender=owner, content="x")
 
     assert client_for(owner).get(messages_url, {"around": theirs.pk}).status_code == 404
 

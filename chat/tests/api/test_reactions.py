@@ -8,8 +8,9 @@ import pytest
 from django.urls import reverse
 
 from accounts.models import User
-from chat import services
 from chat.models import REACTION_EMOJI, ChatMessage, GroupChat, Reaction
+from chat.services.chats import create_group_chat
+from chat.services.messages import delete_message, save_message
 from chat.tests.api.conftest import ClientFor
 
 pytestmark = pytest.mark.django_db
@@ -17,7 +18,7 @@ pytestmark = pytest.mark.django_db
 
 @pytest.fixture
 def said(group_chat: GroupChat, owner: User) -> ChatMessage:
-    return services.save_message(group_chat=group_chat, sender=owner, content="lunch at 12?")
+    return save_message(group_chat=group_chat, sender=owner, content="lunch at 12?")
 
 
 def reaction_url(message: ChatMessage | Any, emoji: str = "👍", chat: int | None = None) -> str:
@@ -106,7 +107,7 @@ def test_the_history_quotes_what_a_reply_answers_as_it_is_now(
     client_for: ClientFor, owner: User, member: User, said: ChatMessage
 ) -> None:
     """The quote follows the original's edit, then shows its tombstone."""
-    answer = services.save_message(
+    answer = save_message(
         group_chat=said.group_chat, sender=member, content="yes", reply_to=said.pk
     )
     detail = reverse("chat:message-detail", args=[said.group_chat_id, said.pk])
@@ -148,8 +149,8 @@ class TestRefused:
     def test_a_message_of_another_chat_is_a_404(
         self, client_for: ClientFor, group_chat: GroupChat, member: User
     ) -> None:
-        elsewhere = services.create_group_chat(creator=member, name="Elsewhere")
-        theirs = services.save_message(group_chat=elsewhere, sender=member, content="private")
+        elsewhere = create_group_chat(creator=member, name="Elsewhere")
+        theirs = save_message(group_chat=elsewhere, sender=member, content="private")
 
         response = client_for(member).put(reaction_url(theirs, chat=group_chat.pk))
 
@@ -172,7 +173,7 @@ class TestRefused:
     def test_a_deleted_message_is_a_400(
         self, client_for: ClientFor, owner: User, member: User, said: ChatMessage
     ) -> None:
-        services.delete_message(group_chat=said.group_chat, message_id=said.pk, actor=owner)
+        delete_message(group_chat=said.group_chat, message_id=said.pk, actor=owner)
 
         response = client_for(member).put(reaction_url(said))
 

@@ -9,8 +9,10 @@ from django.urls import reverse
 from rest_framework.test import APIClient
 
 from accounts.models import User
-from chat import services
 from chat.models import ChatMember, ChatMessage, GroupChat
+from chat.services.chats import create_group_chat
+from chat.services.members import remove_member
+from chat.services.messages import delete_message, edit_message, save_message
 from chat.tests.api.conftest import ClientFor
 from tests.support.factories import UserFactory
 
@@ -20,12 +22,12 @@ SEARCH_URL = reverse("chat:search")
 
 
 def say(group_chat: GroupChat, user: User, content: str) -> ChatMessage:
-    return services.save_message(group_chat=group_chat, sender=user, content=content)
+    return save_message(group_chat=group_chat, sender=user, content=content)
 
 
 def say_in_a_chat_of_their_own(user: User, content: str) -> ChatMessage:
     """``content`` said by ``user`` in a new chat they alone are in."""
-    return say(services.create_group_chat(creator=user, name="Mine"), user, content)
+    return say(create_group_chat(creator=user, name="Mine"), user, content)
 
 
 def found(client: APIClient, q: str, **params: int) -> list[int]:
@@ -60,7 +62,7 @@ def test_words_are_stemmed_and_case_folded(
 def test_all_of_my_chats_or_one_of_them(
     client_for: ClientFor, group_chat: GroupChat, owner: User
 ) -> None:
-    other = services.create_group_chat(creator=owner, name="Other")
+    other = create_group_chat(creator=owner, name="Other")
     here = say(group_chat, owner, "budget draft")
     there = say(other, owner, "budget final")
 
@@ -86,7 +88,7 @@ def test_a_chat_the_user_left_gives_nothing(
     say(group_chat, owner, "the vault code is 1234")
     client = client_for(member)
     assert len(found(client, "vault")) == 1
-    services.remove_member(
+    remove_member(
         membership=ChatMember.objects.get(group_chat=group_chat, user=member), actor=member
     )
 
@@ -98,7 +100,7 @@ def test_a_deleted_message_is_never_found(
     client_for: ClientFor, group_chat: GroupChat, owner: User
 ) -> None:
     said = say(group_chat, owner, "oops wrong password hunter2")
-    services.delete_message(group_chat=group_chat, message_id=said.pk, actor=owner)
+    delete_message(group_chat=group_chat, message_id=said.pk, actor=owner)
 
     assert found(client_for(owner), "hunter2") == []
     assert found(client_for(owner), "password") == []
@@ -108,7 +110,7 @@ def test_an_edited_message_is_found_by_its_new_text_only(
     client_for: ClientFor, group_chat: GroupChat, owner: User
 ) -> None:
     said = say(group_chat, owner, "meet at the harbour")
-    services.edit_message(
+    edit_message(
         group_chat=group_chat, message_id=said.pk, actor=owner, content="meet at the station"
     )
 
@@ -248,7 +250,7 @@ def test_a_users_results_are_theirs_only_with_many_users(
 ) -> None:
     """Two users in different chats sharing a word each see their own."""
     other = UserFactory.create()
-    theirs = services.create_group_chat(creator=other, name="Theirs")
+    theirs = create_group_chat(creator=other, name="Theirs")
     a = say(group_chat, owner, "shared word")
     b = say(theirs, other, "shared word")
 

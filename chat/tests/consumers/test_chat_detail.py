@@ -14,11 +14,12 @@ from django.test.utils import CaptureQueriesContext
 from rest_framework_simplejwt.tokens import AccessToken
 
 from chanx_testing import assert_group_send, capture_group_sends
-from chat import services
 from chat.messages.chat_detail import MessagePayload, NewChatMessage
 from chat.messages.me import inbox_group
 from chat.models import ChatMember, ChatMessage, GroupChat
 from chat.models.chat_message import MAX_MESSAGE_LENGTH
+from chat.services.chats import create_group_chat, delete_group_chat
+from chat.services.members import add_member, remove_member
 from realtime.settings import realtime_settings
 from tests.support.auth import ws_headers
 from tests.support.testcase import LoggedInRollbackTestCase
@@ -27,9 +28,7 @@ from tests.support.testcase import LoggedInRollbackTestCase
 class ChatDetailTestCase(LoggedInRollbackTestCase):
     async def setUp(self) -> None:
         await super().setUp()
-        self.group_chat = await sync_to_async(services.create_group_chat)(
-            creator=self.user, name="Team"
-        )
+        self.group_chat = await sync_to_async(create_group_chat)(creator=self.user, name="Team")
         self.ws_path = f"/ws/chat/{self.group_chat.pk}/"
 
 
@@ -87,7 +86,7 @@ class TestWhoMayConnect(ChatDetailTestCase):
 
     async def test_removed_member_is_closed_at_once_and_refused_after(self) -> None:
         member, member_headers = await self.acreate_user_and_ws_headers()
-        membership = await sync_to_async(services.add_member)(
+        membership = await sync_to_async(add_member)(
             group_chat=self.group_chat, actor=self.user, user=member
         )
         owner = self.auth_communicator  # the first communicator of the test
@@ -97,7 +96,7 @@ class TestWhoMayConnect(ChatDetailTestCase):
         await owner.connect()
         await owner.assert_authenticated_status_ok()
 
-        await sync_to_async(services.remove_member)(membership=membership, actor=self.user)
+        await sync_to_async(remove_member)(membership=membership, actor=self.user)
 
         # The open socket is told at once and closed...
         (*_, ended) = await comm.receive_until_action("authentication", inclusive=True)
@@ -117,9 +116,7 @@ class TestWhoMayConnect(ChatDetailTestCase):
 
     async def test_deleting_the_group_closes_every_members_socket(self) -> None:
         member, member_headers = await self.acreate_user_and_ws_headers()
-        await sync_to_async(services.add_member)(
-            group_chat=self.group_chat, actor=self.user, user=member
-        )
+        await sync_to_async(add_member)(group_chat=self.group_chat, actor=self.user, user=member)
         sockets = [self.auth_communicator, self.create_communicator(headers=member_headers)]
         for comm in sockets:
             await comm.connect()
@@ -127,9 +124,7 @@ class TestWhoMayConnect(ChatDetailTestCase):
 
         group = self.group_chat.group_name
         with capture_group_sends() as sends:
-            await sync_to_async(services.delete_group_chat)(
-                group_chat=self.group_chat, actor=self.user
-            )
+            await sync_to_async(delete_group_chat)(group_chat=self.group_chat, actor=self.user)
 
             for comm in sockets:
                 (*_, ended) = await comm.receive_until_action("authentication", inclusive=True)
@@ -232,9 +227,7 @@ class TestMessages(ChatDetailTestCase):
         """At the moment of the group send (before any socket can receive the
         message) the row is already committed."""
         other, other_headers = await self.acreate_user_and_ws_headers()
-        await sync_to_async(services.add_member)(
-            group_chat=self.group_chat, actor=self.user, user=other
-        )
+        await sync_to_async(add_member)(group_chat=self.group_chat, actor=self.user, user=other)
         layer = get_channel_layer()
         stored_at_send: list[bool] = []
         real_group_send = layer.group_send
@@ -264,7 +257,7 @@ class TestMessages(ChatDetailTestCase):
         await self.auth_communicator.connect()
         await self.auth_communicator.assert_authenticated_status_ok()
         with (
-            patch("chat.services.save_message", side_effect=RuntimeError("db down")),
+            patch("chat.services.messages.save_message", side_effect=RuntimeError("db down")),
             self.assertLogs("realtime.consumers", level="ERROR"),
         ):
             await self.auth_communicator.send_message(

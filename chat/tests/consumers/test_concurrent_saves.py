@@ -12,9 +12,9 @@ from unittest.mock import patch
 from django.conf import settings
 from django.test import override_settings
 
-from chat import services
 from chat.messages.chat_detail import MemberMessage, MessagePayload, NewChatMessage
 from chat.models import ChatMessage
+from chat.services.messages import save_message
 from tests.support.testcase import LoggedInCommittingTestCase
 
 # Generous: only a failing test waits this long.
@@ -33,7 +33,7 @@ class TestConcurrentSaves(LoggedInCommittingTestCase):
         saving_threads: set[str] = set()
         # SQLite takes one writer at a time: the writes themselves take turns.
         one_writer = threading.Lock()
-        save = services.save_message
+        save = save_message
 
         def save_once_both_started(**kwargs: Any) -> ChatMessage:
             saving_threads.add(threading.current_thread().name)
@@ -41,7 +41,7 @@ class TestConcurrentSaves(LoggedInCommittingTestCase):
             with one_writer:
                 return save(**kwargs)
 
-        with patch("chat.services.save_message", save_once_both_started):
+        with patch("chat.services.messages.save_message", save_once_both_started):
             for comm, content in zip(sockets, ("from the owner", "from the member"), strict=True):
                 await comm.send_message(NewChatMessage(payload=MessagePayload(content=content)))
             # Each socket hears two group messages, each followed by its marker.

@@ -6,7 +6,6 @@ changes nothing."""
 from asgiref.sync import sync_to_async
 
 from chanx_testing import WebsocketCommunicator
-from chat import services
 from chat.messages.chat_detail import (
     DeleteChatMessage,
     DeletePayload,
@@ -16,6 +15,7 @@ from chat.messages.chat_detail import (
     MessageEdited,
 )
 from chat.models import ChatMessage
+from chat.services.messages import save_message
 from tests.support.testcase import ChatWithMessageTestCase
 
 
@@ -119,7 +119,7 @@ class TestDelete(EditDeleteTestCase):
     async def test_a_member_does_not_delete_someone_elses_message(self) -> None:
         """A plain member deletes the owner's message: refused, nothing changes."""
         await self.open_sockets()
-        owners = await sync_to_async(services.save_message)(
+        owners = await sync_to_async(save_message)(
             group_chat=self.group_chat, sender=self.user, content="the owner's"
         )
         await self.member_socket.send_message(self.delete(message_id=owners.pk))

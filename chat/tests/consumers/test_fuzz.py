@@ -13,9 +13,9 @@ from django.test import override_settings
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from chat import services
 from chat.models import ChatMessage
 from chat.models.chat_message import MAX_MESSAGE_LENGTH
+from chat.services.chats import create_group_chat
 from realtime.settings import RealtimeSettings
 from tests.support.testcase import LoggedInRollbackTestCase
 
@@ -101,7 +101,7 @@ bad_frames = st.one_of(
 class TestFuzzChatDetail(LoggedInRollbackTestCase):
     def setUp(self) -> None:
         super().setUp()
-        self.group_chat = services.create_group_chat(creator=self.user, name="Fuzz")
+        self.group_chat = create_group_chat(creator=self.user, name="Fuzz")
         self.ws_path = f"/ws/chat/{self.group_chat.pk}/"
 
     async def send_batch(self, frames: list[Frame]) -> None:

@@ -10,9 +10,10 @@ from asgiref.sync import sync_to_async
 from channels.layers import get_channel_layer
 
 from chanx_testing import WebsocketCommunicator
-from chat import services
 from chat.messages.chat_detail import MessagePayload, MessageSaved, NewChatMessage
 from chat.models import ChatMessage, GroupChat
+from chat.services.chats import create_group_chat
+from chat.services.members import add_member
 from tests.support.auth import Headers
 from tests.support.testcase import LoggedInRollbackTestCase
 
@@ -26,10 +27,10 @@ def new_message(content: str, client_id: str | None = None) -> NewChatMessage:
 class IdempotentSendTestCase(LoggedInRollbackTestCase):
     def setUp(self) -> None:
         super().setUp()
-        self.group_chat = services.create_group_chat(creator=self.user, name="Team")
+        self.group_chat = create_group_chat(creator=self.user, name="Team")
         self.ws_path = f"/ws/chat/{self.group_chat.pk}/"
         self.member, self.member_headers = self.create_user_and_ws_headers()
-        services.add_member(group_chat=self.group_chat, actor=self.user, user=self.member)
+        add_member(group_chat=self.group_chat, actor=self.user, user=self.member)
 
     async def connected(
         self, headers: Headers | None = None, ws_path: str | None = None
@@ -79,7 +80,7 @@ class TestAcknowledgement(IdempotentSendTestCase):
 
         with (
             patch.object(layer, "group_send", failing_group_send),
-            self.assertLogs("chat.services", level="ERROR"),
+            self.assertLogs("chat.services.messages", level="ERROR"),
         ):
             await comm.send_message(new_message("saved anyway", CLIENT_ID))
             responses = await comm.receive_all_json()
@@ -147,7 +148,7 @@ class TestResend(IdempotentSendTestCase):
     async def test_a_client_id_used_in_another_chat_is_refused(self) -> None:
         """An id names one message: reused in another chat it is an error, and
         nothing is stored there."""
-        elsewhere: GroupChat = await sync_to_async(services.create_group_chat)(
+        elsewhere: GroupChat = await sync_to_async(create_group_chat)(
             creator=self.user, name="Elsewhere"
         )
         comm = await self.connected()

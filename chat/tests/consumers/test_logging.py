@@ -7,7 +7,7 @@ from unittest.mock import patch
 
 from asgiref.sync import sync_to_async
 
-from chat import services
+from chat.services.chats import create_group_chat
 from tests.support.testcase import LoggedInRollbackTestCase
 
 SECRET = "my-bank-pin-is-4242"
@@ -37,7 +37,7 @@ def captured_logs(level: int = logging.INFO) -> Iterator[list[str]]:
 
 class TestNoContentInLogs(LoggedInRollbackTestCase):
     async def test_message_content_is_never_logged(self) -> None:
-        group_chat = await sync_to_async(services.create_group_chat)(creator=self.user, name="L")
+        group_chat = await sync_to_async(create_group_chat)(creator=self.user, name="L")
         self.ws_path = f"/ws/chat/{group_chat.pk}/"
         # Connected before capturing: importing the ASGI module (on first use)
         # runs django.setup(), which reconfigures logging.
@@ -58,7 +58,7 @@ class TestNoContentInLogs(LoggedInRollbackTestCase):
                 await self.auth_communicator.send_to(text_data=frame)
                 await self.auth_communicator.receive_all_json()
             # A handler that fails is logged with its traceback, not the content.
-            with patch("chat.services.save_message", side_effect=RuntimeError("db down")):
+            with patch("chat.services.messages.save_message", side_effect=RuntimeError("db down")):
                 await self.auth_communicator.send_json_to(
                     {"action": "new_message", "payload": {"content": SECRET}}
                 )

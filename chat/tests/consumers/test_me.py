@@ -6,7 +6,6 @@ from asgiref.sync import sync_to_async
 
 from accounts.models import User
 from chanx_testing import WebsocketCommunicator, assert_in_group, assert_not_in_group
-from chat import services
 from chat.messages.chat_detail import MarkRead, MembersRead, ReadPayload
 from chat.messages.me import (
     ChatActivity,
@@ -17,6 +16,9 @@ from chat.messages.me import (
     inbox_group,
 )
 from chat.models import ChatMember
+from chat.services.chats import create_group_chat, delete_group_chat, rename_group_chat
+from chat.services.members import add_member, remove_member
+from chat.services.messages import post_message
 from tests.support.auth import ws_headers
 from tests.support.testcase import LoggedInRollbackTestCase
 
@@ -28,10 +30,8 @@ class MeTestCase(LoggedInRollbackTestCase):
         super().setUp()
         # The test's user is a member of a chat another user owns.
         self.owner, self.owner_headers = self.create_user_and_ws_headers()
-        self.group_chat = services.create_group_chat(creator=self.owner, name="Team")
-        self.membership = services.add_member(
-            group_chat=self.group_chat, actor=self.owner, user=self.user
-        )
+        self.group_chat = create_group_chat(creator=self.owner, name="Team")
+        self.membership = add_member(group_chat=self.group_chat, actor=self.owner, user=self.user)
 
     async def my_socket(self) -> WebsocketCommunicator:
         await self.auth_communicator.connect()
@@ -39,7 +39,7 @@ class MeTestCase(LoggedInRollbackTestCase):
         return self.auth_communicator
 
     async def say(self, sender: User, content: str) -> None:
-        await sync_to_async(services.post_message)(
+        await sync_to_async(post_message)(
             group_chat=self.group_chat, sender=sender, content=content
         )
 
@@ -78,11 +78,9 @@ class TestWhoHearsWhat(MeTestCase):
     async def test_a_message_in_a_chat_i_am_not_in_never_reaches_me(self) -> None:
         """Members-only by construction: the socket joins only the user's own group."""
         socket = await self.my_socket()
-        elsewhere = await sync_to_async(services.create_group_chat)(
-            creator=self.owner, name="Elsewhere"
-        )
+        elsewhere = await sync_to_async(create_group_chat)(creator=self.owner, name="Elsewhere")
 
-        await sync_to_async(services.post_message)(
+        await sync_to_async(post_message)(
             group_chat=elsewhere, sender=self.owner, content="not for you"
         )
 
@@ -93,9 +91,9 @@ class TestMyChatsChange(MeTestCase):
     async def test_being_added_to_a_chat_lists_it(self) -> None:
         """``chat_added`` carries the chat as the groups page lists it."""
         socket = await self.my_socket()
-        other = await sync_to_async(services.create_group_chat)(creator=self.owner, name="New")
+        other = await sync_to_async(create_group_chat)(creator=self.owner, name="New")
 
-        await sync_to_async(services.add_member)(group_chat=other, actor=self.owner, user=self.user)
+        await sync_to_async(add_member)(group_chat=other, actor=self.owner, user=self.user)
 
         (frame,) = await socket.receive_all_json(wait_group=True)
         added = ChatAdded.model_validate(frame).payload
@@ -110,14 +108,12 @@ class TestMyChatsChange(MeTestCase):
         """The socket follows its ``chat_added``: the new chat's messages reach it without
         a reconnect (each chat's activity is one group, joined as the user's chats change)."""
         socket = await self.my_socket()
-        other = await sync_to_async(services.create_group_chat)(creator=self.owner, name="New")
-        await sync_to_async(services.add_member)(group_chat=other, actor=self.owner, user=self.user)
+        other = await sync_to_async(create_group_chat)(creator=self.owner, name="New")
+        await sync_to_async(add_member)(group_chat=other, actor=self.owner, user=self.user)
         (added,) = await socket.receive_all_json(wait_group=True)
         assert added["action"] == "chat_added"
 
-        await sync_to_async(services.post_message)(
-            group_chat=other, sender=self.owner, content="welcome"
-        )
+        await sync_to_async(post_message)(group_chat=other, sender=self.owner, content="welcome")
 
         (frame,) = await socket.receive_all_json(wait_group=True)
         activity = ChatActivity.model_validate(frame).payload
@@ -127,7 +123,7 @@ class TestMyChatsChange(MeTestCase):
         """After its ``chat_removed`` the socket leaves the chat's activity: the next
         message there reaches the members still in it, not this socket."""
         socket = await self.my_socket()
-        await sync_to_async(services.remove_member)(membership=self.membership, actor=self.owner)
+        await sync_to_async(remove_member)(membership=self.membership, actor=self.owner)
         (removed,) = await socket.receive_all_json(wait_group=True)
         assert removed["action"] == "chat_removed"
 
@@ -139,7 +135,7 @@ class TestMyChatsChange(MeTestCase):
         """``chat_removed``, however the membership is deleted (here by the owner)."""
         socket = await self.my_socket()
 
-        await sync_to_async(services.remove_member)(membership=self.membership, actor=self.owner)
+        await sync_to_async(remove_member)(membership=self.membership, actor=self.owner)
 
         (frame,) = await socket.receive_all_json(wait_group=True)
         assert ChatRemoved.model_validate(frame).payload.group_chat_id == self.group_chat.pk
@@ -148,7 +144,7 @@ class TestMyChatsChange(MeTestCase):
         """``chat_renamed`` with the new name."""
         socket = await self.my_socket()
 
-        await sync_to_async(services.rename_group_chat)(
+        await sync_to_async(rename_group_chat)(
             group_chat=self.group_chat, actor=self.owner, name="Renamed"
         )
 
@@ -160,9 +156,7 @@ class TestMyChatsChange(MeTestCase):
         socket = await self.my_socket()
         chat_id = self.group_chat.pk
 
-        await sync_to_async(services.delete_group_chat)(
-            group_chat=self.group_chat, actor=self.owner
-        )
+        await sync_to_async(delete_group_chat)(group_chat=self.group_chat, actor=self.owner)
 
         (frame,) = await socket.receive_all_json(wait_group=True)
         assert ChatDeleted.model_validate(frame).payload.group_chat_id == chat_id

@@ -6,11 +6,11 @@ from datetime import timedelta
 
 from asgiref.sync import sync_to_async
 
-from chat import services
 from chat.messages.chat_detail import MemberAdded, MemberRemoved, MemberRoleChanged
 from chat.messages.me import ChatAdded
 from chat.models import ChatMember
 from chat.services import invites
+from chat.services.members import add_member, change_role, remove_member
 from tests.support.testcase import LoggedInRollbackTestCase
 
 
@@ -21,7 +21,7 @@ class TestMembersLive(LoggedInRollbackTestCase):
         group_chat, _, owner_socket, member_socket = await self.chat_with_member_sockets()
         newcomer, _ = await self.acreate_user_and_ws_headers()
 
-        added = await sync_to_async(services.add_member)(
+        added = await sync_to_async(add_member)(
             group_chat=group_chat, actor=self.user, user=newcomer
         )
 
@@ -60,7 +60,7 @@ class TestMembersLive(LoggedInRollbackTestCase):
         group_chat, member, owner_socket, member_socket = await self.chat_with_member_sockets()
         membership = await ChatMember.objects.aget(group_chat=group_chat, user=member)
 
-        await sync_to_async(services.change_role)(
+        await sync_to_async(change_role)(
             membership=membership, actor=self.user, role=ChatMember.Role.ADMIN
         )
 
@@ -75,7 +75,7 @@ class TestMembersLive(LoggedInRollbackTestCase):
         membership = await ChatMember.objects.aget(group_chat=group_chat, user=member)
         membership_id = membership.pk  # delete() forgets it
 
-        await sync_to_async(services.remove_member)(membership=membership, actor=member)
+        await sync_to_async(remove_member)(membership=membership, actor=member)
 
         (frame,) = await owner_socket.receive_all_json(wait_group=True)
         removed = MemberRemoved.model_validate(frame).payload

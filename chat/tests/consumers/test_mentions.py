@@ -7,7 +7,6 @@ from asgiref.sync import sync_to_async
 
 from accounts.models import User
 from chanx_testing import WebsocketCommunicator
-from chat import services
 from chat.messages.chat_detail import (
     MarkRead,
     MemberMessage,
@@ -19,6 +18,7 @@ from chat.messages.chat_detail import (
 from chat.messages.me import ChatActivity, ChatMuted
 from chat.models import ChatMessage, GroupChat, Mention
 from chat.services import notifications
+from chat.services.messages import post_message
 from tests.support.auth import jwt_cookies, ws_headers
 from tests.support.testcase import LoggedInRollbackTestCase
 
@@ -137,7 +137,7 @@ class TestMute(MentionTestCase):
         )
         inbox = await self.inbox_of_member()
 
-        await sync_to_async(services.post_message)(
+        await sync_to_async(post_message)(
             group_chat=self.group_chat,
             sender=self.user,
             content=f"@{self.member.username} still counted",

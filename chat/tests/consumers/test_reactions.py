@@ -7,9 +7,9 @@ from typing import Any
 
 from asgiref.sync import sync_to_async
 
-from chat import services
 from chat.messages.chat_detail import MessageDeleted, React, ReactionChanged, ReactPayload
 from chat.models import Reaction
+from chat.services.messages import delete_message
 from tests.support.testcase import ChatWithMessageTestCase
 
 
@@ -128,7 +128,7 @@ class TestRefused(ReactionsTestCase):
 
     async def test_a_deleted_message_takes_no_reaction(self) -> None:
         await self.open_sockets()
-        await sync_to_async(services.delete_message)(
+        await sync_to_async(delete_message)(
             group_chat=self.group_chat, message_id=self.message.pk, actor=self.user
         )
         await self.member_socket.receive_all_json(wait_group=True)

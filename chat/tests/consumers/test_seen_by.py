@@ -10,10 +10,12 @@ from django.test import override_settings
 
 from accounts.models import User
 from chanx_testing import WebsocketCommunicator
-from chat import services
 from chat.messages.chat_detail import MarkRead, MembersRead, ReadPayload
 from chat.models import GroupChat
 from chat.services import read_positions
+from chat.services.chats import create_group_chat
+from chat.services.members import add_member
+from chat.services.messages import save_message
 from tests.support.auth import jwt_cookies, ws_headers
 from tests.support.testcase import LoggedInRollbackTestCase
 
@@ -31,15 +33,13 @@ class SeenByTestCase(LoggedInRollbackTestCase):
         self.group_chat, self.member = chat, member
         self.owner_socket, self.member_socket = owner_socket, member_socket
         for number in range(messages):
-            await sync_to_async(services.save_message)(
+            await sync_to_async(save_message)(
                 group_chat=chat, sender=self.user, content=f"message {number + 1}"
             )
 
     async def third_member_socket(self) -> tuple[User, WebsocketCommunicator]:
         third, headers = await self.acreate_user_and_ws_headers()
-        await sync_to_async(services.add_member)(
-            group_chat=self.group_chat, actor=self.user, user=third
-        )
+        await sync_to_async(add_member)(group_chat=self.group_chat, actor=self.user, user=third)
         socket = self.create_communicator(headers=headers)
         await socket.connect()
         await socket.assert_authenticated_status_ok()
@@ -67,7 +67,7 @@ class TestMembersRead(SeenByTestCase):
         await self.open_sockets(messages=0)
         third, third_socket = await self.third_member_socket()
         for number in range(3):
-            await sync_to_async(services.save_message)(
+            await sync_to_async(save_message)(
                 group_chat=self.group_chat, sender=self.user, content=f"message {number + 1}"
             )
 
@@ -112,9 +112,7 @@ class TestMembersRead(SeenByTestCase):
 
     async def test_a_socket_of_another_chat_hears_nothing(self) -> None:
         await self.open_sockets()
-        elsewhere = await sync_to_async(services.create_group_chat)(
-            creator=self.user, name="Elsewhere"
-        )
+        elsewhere = await sync_to_async(create_group_chat)(creator=self.user, name="Elsewhere")
         cookies = await sync_to_async(jwt_cookies)(self.user)
         other = self.create_communicator(
             ws_path=f"/ws/chat/{elsewhere.pk}/", headers=ws_headers(cookies)

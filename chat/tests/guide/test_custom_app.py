@@ -56,7 +56,7 @@ class ChatTestCase(LoggedInRollbackTestCase):
         send_message the consumer may not have read the frame yet.
         """
         # Mock the database operation
-        with patch("chat.services.save_message") as mock_save:
+        with patch("chat.services.messages.save_message") as mock_save:
             mock_save.return_value = ChatMessage(
                 id=123,
                 seq=1,

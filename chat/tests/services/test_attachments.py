@@ -16,9 +16,10 @@ from django.test import override_settings
 from django.utils import timezone
 
 from accounts.models import User
-from chat import services
 from chat.models import Attachment, ChatMessage, GroupChat
 from chat.services.attachments import purge_unsent, upload_attachment
+from chat.services.chats import create_group_chat, delete_group_chat
+from chat.services.messages import delete_message, save_message
 from chat.uploads import LimitedUploadHandler, UploadTooLarge
 from tests.support.files import png_bytes, stored_files, uploaded
 
@@ -49,7 +50,7 @@ def test_a_name_gets_the_extension_of_its_real_type(group_chat: GroupChat, membe
 def test_a_message_takes_its_senders_unsent_uploads(group_chat: GroupChat, member: User) -> None:
     first, second = attach(group_chat, member), attach(group_chat, member, "b.txt")
 
-    message = services.save_message(
+    message = save_message(
         group_chat=group_chat, sender=member, content="look", attachment_ids=[first.pk, second.pk]
     )
 
@@ -66,17 +67,17 @@ def test_a_message_refused_an_upload_is_not_stored(
         attachment = attach(group_chat, owner)
     elif whose == "already sent":
         attachment = attach(group_chat, member)
-        services.save_message(
+        save_message(
             group_chat=group_chat, sender=member, content="", attachment_ids=[attachment.pk]
         )
     else:
-        elsewhere = services.create_group_chat(creator=member, name="Elsewhere")
+        elsewhere = create_group_chat(creator=member, name="Elsewhere")
         attachment = attach(elsewhere, member)
     before = ChatMessage.objects.count()
     taken_by = Attachment.objects.get(pk=attachment.pk).message_id
 
     with pytest.raises(ValidationError, match="No unsent upload of yours"):
-        services.save_message(
+        save_message(
             group_chat=group_chat, sender=member, content="hi", attachment_ids=[attachment.pk]
         )
 
@@ -88,12 +89,12 @@ def test_deleting_the_message_deletes_its_files(
     group_chat: GroupChat, member: User, media_root: Path
 ) -> None:
     attachment = attach(group_chat, member)
-    message = services.save_message(
+    message = save_message(
         group_chat=group_chat, sender=member, content="", attachment_ids=[attachment.pk]
     )
     assert len(stored_files(media_root)) == 2  # the image and its thumbnail
 
-    services.delete_message(group_chat=group_chat, message_id=message.pk, actor=member)
+    delete_message(group_chat=group_chat, message_id=message.pk, actor=member)
 
     assert not Attachment.objects.exists()
     assert stored_files(media_root) == []
@@ -104,7 +105,7 @@ def test_deleting_the_chat_deletes_its_files(
 ) -> None:
     attach(group_chat, owner)
 
-    services.delete_group_chat(group_chat=group_chat, actor=owner)
+    delete_group_chat(group_chat=group_chat, actor=owner)
 
     assert stored_files(media_root) == []
 
@@ -113,9 +114,7 @@ def test_uploads_never_sent_are_purged_after_a_while(
     group_chat: GroupChat, member: User, media_root: Path
 ) -> None:
     old, recent, kept = (attach(group_chat, member, f"{n}.txt") for n in "abc")
-    services.save_message(
-        group_chat=group_chat, sender=member, content="", attachment_ids=[kept.pk]
-    )
+    save_message(group_chat=group_chat, sender=member, content="", attachment_ids=[kept.pk])
     Attachment.objects.filter(pk__in=[old.pk, kept.pk]).update(
         created_at=timezone.now() - timedelta(hours=25)
     )

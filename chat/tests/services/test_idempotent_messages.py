@@ -13,8 +13,9 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from accounts.models import User
-from chat import services
 from chat.models import ChatMessage, GroupChat
+from chat.services.chats import create_group_chat
+from chat.services.messages import post_message
 
 pytestmark = pytest.mark.django_db
 
@@ -23,9 +24,7 @@ OnCommit = Callable[..., AbstractContextManager[list[Callable[[], Any]]]]
 
 
 def post(group_chat: GroupChat, sender: User, content: str, client_id: str | None = None) -> Any:
-    return services.post_message(
-        group_chat=group_chat, sender=sender, content=content, client_id=client_id
-    )
+    return post_message(group_chat=group_chat, sender=sender, content=content, client_id=client_id)
 
 
 def test_a_retry_stores_one_row_and_answers_the_original(
@@ -98,7 +97,7 @@ def test_messages_without_a_client_id_never_collide(group_chat: GroupChat, membe
 
 
 def test_a_client_id_used_in_another_chat_is_refused(group_chat: GroupChat, owner: User) -> None:
-    elsewhere = services.create_group_chat(creator=owner, name="Elsewhere")
+    elsewhere = create_group_chat(creator=owner, name="Elsewhere")
     post(group_chat, owner, "here", CLIENT_ID)
 
     with pytest.raises(ValidationError) as raised:
@@ -112,7 +111,7 @@ def test_a_saved_message_is_relayed_after_the_commit(
     group_chat: GroupChat, member: User, django_capture_on_commit_callbacks: OnCommit
 ) -> None:
     with (
-        patch("chat.services.push") as push,
+        patch("chat.services.messages.push") as push,
         django_capture_on_commit_callbacks(execute=True),
     ):
         posted = post(group_chat, member, "hello", CLIENT_ID)
@@ -134,7 +133,7 @@ def test_a_saved_message_the_layer_failed_to_relay_is_saved_and_not_relayed(
     """The channel layer raises: post_message does not; the row exists and
     ``relayed`` is False, and the failure is logged (without the content)."""
     with (
-        patch("chat.services.push", side_effect=ConnectionError("redis is restarting")),
+        patch("chat.services.messages.push", side_effect=ConnectionError("redis is restarting")),
         django_capture_on_commit_callbacks(execute=True),
     ):
         posted = post(group_chat, member, "secret words", CLIENT_ID)

@@ -10,9 +10,9 @@ import pytest
 from django.db import OperationalError, connection
 
 from accounts.models import User
-from chat import services
 from chat.models import ChatMember, InviteLink
 from chat.services import invites
+from chat.services.chats import create_group_chat
 from tests.support.concurrency import at_once
 from tests.support.factories import UserFactory
 
@@ -37,7 +37,7 @@ def joining(token: str, user: User) -> Callable[[], None]:
 def test_users_joining_at_once_never_pass_the_limit() -> None:
     for _ in range(ROUNDS):
         owner = UserFactory.create()
-        chat = services.create_group_chat(creator=owner, name="Race")
+        chat = create_group_chat(creator=owner, name="Race")
         link = invites.create_invite_link(
             group_chat=chat, actor=owner, expires_in=timedelta(hours=1), max_uses=LIMIT
         )

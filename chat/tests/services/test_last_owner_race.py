@@ -9,8 +9,9 @@ import pytest
 from django.core.exceptions import PermissionDenied
 from django.db import OperationalError, connection
 
-from chat import services
 from chat.models import ChatMember, GroupChat
+from chat.services.chats import create_group_chat
+from chat.services.members import LastOwnerError, add_member, change_role
 from tests.support.concurrency import at_once
 from tests.support.factories import UserFactory
 
@@ -19,7 +20,7 @@ ROUNDS = 12
 # How a demotion may be refused: the rule's own error, or the actor's (they were
 # demoted first, so may no longer demote); on SQLite, which has no row locks and
 # refuses a second writer at once ("database table is locked"), that too.
-REFUSALS: tuple[type[Exception], ...] = (services.LastOwnerError, PermissionDenied) + (
+REFUSALS: tuple[type[Exception], ...] = (LastOwnerError, PermissionDenied) + (
     (OperationalError,) if connection.vendor == "sqlite" else ()
 )
 
@@ -28,15 +29,15 @@ REFUSALS: tuple[type[Exception], ...] = (services.LastOwnerError, PermissionDeni
 def test_two_owners_demoting_each_other_at_once_leave_one_owner() -> None:
     for _ in range(ROUNDS):
         alice, bob = UserFactory.create(), UserFactory.create()
-        chat = services.create_group_chat(creator=alice, name="Race")
-        services.add_member(group_chat=chat, actor=alice, user=bob, role=Role.OWNER)
+        chat = create_group_chat(creator=alice, name="Race")
+        add_member(group_chat=chat, actor=alice, user=bob, role=Role.OWNER)
         a, b = (ChatMember.objects.get(group_chat=chat, user=user) for user in (alice, bob))
 
         def demote(membership: ChatMember, actor_pk: int) -> Callable[[], None]:
             def action() -> None:
                 fresh = ChatMember.objects.select_related("group_chat").get(pk=membership.pk)
                 actor = fresh.group_chat.members.get(user_id=actor_pk).user
-                services.change_role(membership=fresh, actor=actor, role=Role.MEMBER)
+                change_role(membership=fresh, actor=actor, role=Role.MEMBER)
 
             return action
 

@@ -5,9 +5,11 @@ import pytest
 from django.core.exceptions import ValidationError
 
 from accounts.models import User
-from chat import selectors, services
+from chat import selectors
 from chat.messages.chat_detail import MemberPayload
 from chat.models import ChatMessage, GroupChat, Mention
+from chat.services.members import add_member
+from chat.services.messages import delete_message, edit_message, save_message
 from chat.services.read_positions import store_read_positions
 from tests.support.factories import UserFactory
 
@@ -25,9 +27,7 @@ def mention_count(user: User, group_chat: GroupChat) -> int:
 def test_a_members_name_after_an_at_mentions_them(
     group_chat: GroupChat, owner: User, member: User
 ) -> None:
-    said = services.save_message(
-        group_chat=group_chat, sender=owner, content=f"@{member.username}, lunch?"
-    )
+    said = save_message(group_chat=group_chat, sender=owner, content=f"@{member.username}, lunch?")
 
     assert mentioned(said) == [(member.pk, member.username)]
 
@@ -38,12 +38,10 @@ def test_names_are_matched_as_usernames_compare_and_end_before_punctuation(
     """Case and fullwidth letters do not matter (``username_key``); a sentence's full
     stop is not part of the name."""
     ann = UserFactory.create(username="Ann")
-    services.add_member(group_chat=group_chat, actor=owner, user=ann)
+    add_member(group_chat=group_chat, actor=owner, user=ann)
 
     fullwidth = "\uff21\uff2e\uff2e"  # "ANN" in fullwidth letters
-    said = services.save_message(
-        group_chat=group_chat, sender=owner, content=f"thanks @{fullwidth}."
-    )
+    said = save_message(group_chat=group_chat, sender=owner, content=f"thanks @{fullwidth}.")
 
     assert mentioned(said) == [(ann.pk, fullwidth)]
 
@@ -51,7 +49,7 @@ def test_names_are_matched_as_usernames_compare_and_end_before_punctuation(
 def test_an_email_address_and_a_bare_at_name_nobody(
     group_chat: GroupChat, owner: User, member: User
 ) -> None:
-    said = services.save_message(
+    said = save_message(
         group_chat=group_chat, sender=owner, content=f"mail {member.username}@example.com @ 5"
     )
 
@@ -61,7 +59,7 @@ def test_an_email_address_and_a_bare_at_name_nobody(
 def test_each_member_once_and_never_the_sender(
     group_chat: GroupChat, owner: User, member: User
 ) -> None:
-    said = services.save_message(
+    said = save_message(
         group_chat=group_chat,
         sender=owner,
         content=f"@{member.username} @{owner.username} @{member.username}",
@@ -75,7 +73,7 @@ def test_mentioning_a_non_member_does_nothing(
 ) -> None:
     """By name or by id: the message is saved, nobody is mentioned, the outsider's
     counts know nothing of it."""
-    said = services.save_message(
+    said = save_message(
         group_chat=group_chat,
         sender=owner,
         content=f"hi @{outsider.username}",
@@ -92,7 +90,7 @@ def test_mentioning_a_missing_user_by_id_is_refused_and_saves_nothing(
     missing = User.objects.order_by("-pk").values_list("pk", flat=True)[0] + 1
 
     with pytest.raises(ValidationError) as raised:
-        services.save_message(
+        save_message(
             group_chat=group_chat,
             sender=owner,
             content=f"@{member.username}",
@@ -108,9 +106,7 @@ def test_a_members_id_without_their_name_in_the_text_is_refused(
     group_chat: GroupChat, owner: User, member: User
 ) -> None:
     with pytest.raises(ValidationError) as raised:
-        services.save_message(
-            group_chat=group_chat, sender=owner, content="see above", mentions=[member.pk]
-        )
+        save_message(group_chat=group_chat, sender=owner, content="see above", mentions=[member.pk])
 
     assert raised.value.message_dict == {
         "mentions": [
@@ -126,11 +122,11 @@ def test_a_rename_changes_how_the_mention_reads_not_whom_it_names(
     """The mention is the user: renamed, they keep it, and someone who takes the old
     name gets nothing."""
     old_name = member.username
-    said = services.save_message(group_chat=group_chat, sender=owner, content=f"@{old_name} hi")
+    said = save_message(group_chat=group_chat, sender=owner, content=f"@{old_name} hi")
     member.username = "renamed"
     member.save()
     newcomer = UserFactory.create(username=old_name)
-    services.add_member(group_chat=group_chat, actor=owner, user=newcomer)
+    add_member(group_chat=group_chat, actor=owner, user=newcomer)
 
     message = ChatMessage.objects.prefetch_related("mentions__user").get(pk=said.pk)
     (mention,) = MemberPayload.from_message(message).mentions
@@ -145,9 +141,7 @@ def test_a_rename_changes_how_the_mention_reads_not_whom_it_names(
 def test_a_deleted_account_takes_its_mentions_with_it(
     group_chat: GroupChat, owner: User, member: User
 ) -> None:
-    said = services.save_message(
-        group_chat=group_chat, sender=owner, content=f"@{member.username} hi"
-    )
+    said = save_message(group_chat=group_chat, sender=owner, content=f"@{member.username} hi")
 
     member.delete()
 
@@ -160,20 +154,16 @@ def test_the_mention_count_is_of_unread_mentions_of_live_messages(
 ) -> None:
     """Mentions after the read position count; reading past them, or their message
     being deleted, takes them off."""
-    first = services.save_message(
-        group_chat=group_chat, sender=owner, content=f"@{member.username} one"
-    )
-    services.save_message(group_chat=group_chat, sender=owner, content="no mention")
-    third = services.save_message(
-        group_chat=group_chat, sender=owner, content=f"@{member.username} three"
-    )
+    first = save_message(group_chat=group_chat, sender=owner, content=f"@{member.username} one")
+    save_message(group_chat=group_chat, sender=owner, content="no mention")
+    third = save_message(group_chat=group_chat, sender=owner, content=f"@{member.username} three")
     assert mention_count(member, group_chat) == 2
     assert mention_count(owner, group_chat) == 0
 
     store_read_positions(group_chat_id=group_chat.pk, positions={member.pk: first.seq})
     assert mention_count(member, group_chat) == 1
 
-    services.delete_message(group_chat=group_chat, message_id=third.pk, actor=owner)
+    delete_message(group_chat=group_chat, message_id=third.pk, actor=owner)
     assert mention_count(member, group_chat) == 0
     assert mentioned(third) == []
 
@@ -181,11 +171,9 @@ def test_the_mention_count_is_of_unread_mentions_of_live_messages(
 def test_an_edit_replaces_the_mentions(
     group_chat: GroupChat, owner: User, member: User, admin: User
 ) -> None:
-    said = services.save_message(
-        group_chat=group_chat, sender=owner, content=f"@{member.username} hi"
-    )
+    said = save_message(group_chat=group_chat, sender=owner, content=f"@{member.username} hi")
 
-    edited = services.edit_message(
+    edited = edit_message(
         group_chat=group_chat,
         message_id=said.pk,
         actor=owner,
@@ -200,13 +188,11 @@ def test_an_edit_replaces_the_mentions(
 def test_a_refused_edit_keeps_the_old_text_and_mentions(
     group_chat: GroupChat, owner: User, member: User
 ) -> None:
-    said = services.save_message(
-        group_chat=group_chat, sender=owner, content=f"@{member.username} hi"
-    )
+    said = save_message(group_chat=group_chat, sender=owner, content=f"@{member.username} hi")
     missing = User.objects.order_by("-pk").values_list("pk", flat=True)[0] + 1
 
     with pytest.raises(ValidationError):
-        services.edit_message(
+        edit_message(
             group_chat=group_chat,
             message_id=said.pk,
             actor=owner,

@@ -9,21 +9,22 @@ from django.db import OperationalError, connection
 from django.db.migrations.executor import MigrationExecutor
 
 from accounts.models import User
-from chat import services
 from chat.models import ChatMessage, GroupChat
+from chat.services.chats import create_group_chat
+from chat.services.messages import post_message, save_message
 from tests.support.concurrency import at_once
 
 pytestmark = pytest.mark.django_db
 
 
 def say(group_chat: GroupChat, sender: User, content: str, client_id: str | None = None) -> int:
-    return services.post_message(
+    return post_message(
         group_chat=group_chat, sender=sender, content=content, client_id=client_id
     ).message.seq
 
 
 def test_each_chat_numbers_its_messages_from_one(group_chat: GroupChat, owner: User) -> None:
-    other = services.create_group_chat(creator=owner, name="Other")
+    other = create_group_chat(creator=owner, name="Other")
 
     seqs = [say(group_chat, owner, "a"), say(other, owner, "x"), say(group_chat, owner, "b")]
 
@@ -59,12 +60,12 @@ def test_messages_saved_at_once_take_every_number_once_in_id_order(owner: User) 
     take turns, so the seqs are 1 to 40, none twice, none skipped, in id order. SQLite
     refuses a second writer at once ("database table is locked"); what it saved is
     numbered the same way."""
-    chat = services.create_group_chat(creator=owner, name="Busy")
+    chat = create_group_chat(creator=owner, name="Busy")
 
     def five_messages(writer: int) -> Callable[[], None]:
         def action() -> None:
             for n in range(5):
-                services.save_message(group_chat=chat, sender=owner, content=f"{writer}.{n}")
+                save_message(group_chat=chat, sender=owner, content=f"{writer}.{n}")
 
         return action
 

@@ -5,9 +5,10 @@ import pytest
 from django.core.exceptions import PermissionDenied
 
 from accounts.models import User
-from chat import selectors, services
+from chat import selectors
 from chat.models import ChatMember, GroupChat
 from chat.services import notifications
+from chat.services.messages import save_message
 
 pytestmark = pytest.mark.django_db
 
@@ -16,7 +17,7 @@ def test_muting_is_the_members_own_and_counting_goes_on(
     group_chat: GroupChat, owner: User, member: User
 ) -> None:
     notifications.set_muted(group_chat=group_chat, user=member, muted=True)
-    services.save_message(group_chat=group_chat, sender=owner, content=f"@{member.username}")
+    save_message(group_chat=group_chat, sender=owner, content=f"@{member.username}")
 
     mine = selectors.group_chat_overview(member).get(pk=group_chat.pk)
     assert (mine.muted, mine.unread_count, mine.mention_count) == (True, 1, 1)

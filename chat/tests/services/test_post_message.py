@@ -3,9 +3,9 @@ through the public push API (realtime.groups.push) with a typed message."""
 
 from asgiref.sync import sync_to_async
 
-from chat import services
 from chat.messages.chat_detail import MemberMessage, MemberPayload
 from chat.models import ChatMessage
+from chat.services.messages import post_message
 from tests.support.testcase import LoggedInRollbackTestCase
 
 
@@ -14,7 +14,7 @@ class TestPostMessage(LoggedInRollbackTestCase):
         group_chat, member, owner_socket, member_socket = await self.chat_with_member_sockets()
 
         # As a view, a signal handler or a management command would: no consumer involved.
-        posted = await sync_to_async(services.post_message)(
+        posted = await sync_to_async(post_message)(
             group_chat=group_chat, sender=member, content="  from a service  "
         )
 

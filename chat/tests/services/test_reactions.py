@@ -12,10 +12,11 @@ from django.core.exceptions import ValidationError
 from django.db import OperationalError, connection
 
 from accounts.models import User
-from chat import services
 from chat.messages.chat_detail import MemberPayload, ReactionChanged
 from chat.models import ChatMessage, GroupChat, Reaction
-from chat.services import MessageNotFound, reactions
+from chat.services import reactions
+from chat.services.chats import create_group_chat
+from chat.services.messages import MessageNotFound, delete_message, edit_message, save_message
 from tests.support.concurrency import at_once
 from tests.support.factories import UserFactory
 
@@ -25,7 +26,7 @@ ROUNDS = 12
 
 @pytest.fixture
 def said(group_chat: GroupChat, owner: User) -> ChatMessage:
-    return services.save_message(group_chat=group_chat, sender=owner, content="lunch at 12?")
+    return save_message(group_chat=group_chat, sender=owner, content="lunch at 12?")
 
 
 def react(message: ChatMessage, user: User, emoji: str = "👍", *, reacted: bool = True) -> Any:
@@ -144,8 +145,8 @@ class TestRefused:
     def test_a_message_of_another_chat(
         self, group_chat: GroupChat, owner: User, member: User
     ) -> None:
-        elsewhere = services.create_group_chat(creator=member, name="Elsewhere")
-        theirs = services.save_message(group_chat=elsewhere, sender=member, content="private")
+        elsewhere = create_group_chat(creator=member, name="Elsewhere")
+        theirs = save_message(group_chat=elsewhere, sender=member, content="private")
 
         with pytest.raises(MessageNotFound):
             reactions.react(group_chat=group_chat, message_id=theirs.pk, actor=member, emoji="👍")
@@ -163,7 +164,7 @@ class TestRefused:
             react(said, outsider)
 
     def test_a_deleted_message(self, said: ChatMessage, owner: User) -> None:
-        services.delete_message(group_chat=said.group_chat, message_id=said.pk, actor=owner)
+        delete_message(group_chat=said.group_chat, message_id=said.pk, actor=owner)
 
         with pytest.raises(ValidationError, match=r"This message was deleted\."):
             react(said, owner)
@@ -176,14 +177,14 @@ def test_a_deleted_message_loses_its_reactions(
     """The rows go with the delete, and its tombstone says it has none."""
     react(said, member)
     react(said, owner, "🎉")
-    other = services.save_message(group_chat=said.group_chat, sender=member, content="kept")
+    other = save_message(group_chat=said.group_chat, sender=member, content="kept")
     react(other, owner)
 
     with (
         patch("realtime.groups.push") as push,
         django_capture_on_commit_callbacks(execute=True),
     ):
-        services.delete_message(group_chat=said.group_chat, message_id=said.pk, actor=owner)
+        delete_message(group_chat=said.group_chat, message_id=said.pk, actor=owner)
 
     assert list(Reaction.objects.values_list("message", flat=True)) == [other.pk]
     (((_group, tombstone), _kwargs),) = push.call_args_list
@@ -201,7 +202,7 @@ def test_an_edit_carries_the_messages_reactions(
         patch("realtime.groups.push") as push,
         django_capture_on_commit_callbacks(execute=True),
     ):
-        services.edit_message(
+        edit_message(
             group_chat=said.group_chat, message_id=said.pk, actor=owner, content="lunch at 1?"
         )
 
@@ -223,8 +224,8 @@ def test_two_tabs_putting_on_the_same_reaction_at_once_store_one() -> None:
     refused outright), and neither fails on the unique constraint."""
     for _ in range(ROUNDS):
         user = UserFactory.create()
-        chat = services.create_group_chat(creator=user, name="Race")
-        said = services.save_message(group_chat=chat, sender=user, content="go")
+        chat = create_group_chat(creator=user, name="Race")
+        said = save_message(group_chat=chat, sender=user, content="go")
         changes: list[Any] = []
 
         def tab(said: ChatMessage = said, user: User = user, changes: list[Any] = changes) -> None:

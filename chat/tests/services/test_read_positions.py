@@ -7,8 +7,10 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from accounts.models import User
-from chat import services
 from chat.models import ChatMember, GroupChat
+from chat.services.chats import delete_group_chat
+from chat.services.members import add_member
+from chat.services.messages import save_message
 from chat.services.read_positions import store_read_positions
 from tests.support.factories import UserFactory
 
@@ -23,7 +25,7 @@ def position(user: User, group_chat: GroupChat) -> int:
 def three_said(group_chat: GroupChat, owner: User, member: User, admin: User) -> GroupChat:
     """Three messages of the owner's, after the member and the admin joined."""
     for content in ("one", f"two @{member.username}", "three"):
-        services.save_message(group_chat=group_chat, sender=owner, content=content)
+        save_message(group_chat=group_chat, sender=owner, content=content)
     return group_chat
 
 
@@ -56,7 +58,7 @@ def test_an_outsider_or_a_deleted_chat_moves_nothing(
     assert not ChatMember.objects.filter(user=outsider).exists()
 
     chat_pk = three_said.pk
-    services.delete_group_chat(group_chat=three_said, actor=owner)
+    delete_group_chat(group_chat=three_said, actor=owner)
 
     assert store_read_positions(group_chat_id=chat_pk, positions={owner.pk: 2}) == []
 
@@ -67,9 +69,9 @@ def test_the_statements_do_not_grow_with_the_readers(
     """A window's reads are stored in as many statements for six readers as for one."""
     readers = [member, *UserFactory.create_batch(5)]
     for user in readers[1:]:
-        services.add_member(group_chat=group_chat, actor=owner, user=user)
+        add_member(group_chat=group_chat, actor=owner, user=user)
     for number in range(4):
-        services.save_message(group_chat=group_chat, sender=owner, content=f"m{number}")
+        save_message(group_chat=group_chat, sender=owner, content=f"m{number}")
 
     with CaptureQueriesContext(connection) as one:
         store_read_positions(group_chat_id=group_chat.pk, positions={member.pk: 1})

@@ -8,22 +8,23 @@ import pytest
 from django.core.exceptions import ValidationError
 
 from accounts.models import User
-from chat import services
 from chat.messages.chat_detail import SNIPPET_CHARS, MemberPayload
 from chat.models import ChatMessage, GroupChat
+from chat.services.chats import create_group_chat
+from chat.services.messages import delete_message, edit_message, post_message, save_message
 
 pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
 def original(group_chat: GroupChat, owner: User) -> ChatMessage:
-    return services.save_message(
+    return save_message(
         group_chat=group_chat, sender=owner, content="Who brings the cake?\nI can't."
     )
 
 
 def reply(original: ChatMessage, sender: User, content: str = "I will") -> ChatMessage:
-    return services.save_message(
+    return save_message(
         group_chat=original.group_chat, sender=sender, content=content, reply_to=original.pk
     )
 
@@ -56,7 +57,7 @@ def test_a_reply_stores_the_original_and_quotes_its_sender_and_first_line(
 
 
 def test_a_long_first_line_is_quoted_in_part(group_chat: GroupChat, member: User) -> None:
-    long = services.save_message(group_chat=group_chat, sender=member, content="x" * 500)
+    long = save_message(group_chat=group_chat, sender=member, content="x" * 500)
 
     assert quoted(reply(long, member))["snippet"] == "x" * SNIPPET_CHARS
 
@@ -66,7 +67,7 @@ def test_the_quote_follows_the_originals_edits(
 ) -> None:
     answer = reply(original, member)
 
-    services.edit_message(
+    edit_message(
         group_chat=original.group_chat, message_id=original.pk, actor=owner, content="Cake: Ann"
     )
 
@@ -78,7 +79,7 @@ def test_a_deleted_original_is_quoted_as_its_tombstone(
 ) -> None:
     answer = reply(original, member)
 
-    services.delete_message(group_chat=original.group_chat, message_id=original.pk, actor=owner)
+    delete_message(group_chat=original.group_chat, message_id=original.pk, actor=owner)
 
     assert quoted(answer) == {
         "id": original.pk,
@@ -100,9 +101,7 @@ class TestRefused:
     def refused(self, group_chat: GroupChat, sender: User, reply_to: int) -> str:
         before = ChatMessage.objects.count()
         with pytest.raises(ValidationError) as raised:
-            services.save_message(
-                group_chat=group_chat, sender=sender, content="answer", reply_to=reply_to
-            )
+            save_message(group_chat=group_chat, sender=sender, content="answer", reply_to=reply_to)
         assert ChatMessage.objects.count() == before
         (message,) = raised.value.message_dict["reply_to"]
         return message
@@ -110,8 +109,8 @@ class TestRefused:
     def test_a_message_of_another_chat(
         self, group_chat: GroupChat, original: ChatMessage, member: User
     ) -> None:
-        elsewhere = services.create_group_chat(creator=member, name="Elsewhere")
-        theirs = services.save_message(group_chat=elsewhere, sender=member, content="private")
+        elsewhere = create_group_chat(creator=member, name="Elsewhere")
+        theirs = save_message(group_chat=elsewhere, sender=member, content="private")
 
         reason = self.refused(group_chat, member, theirs.pk)
 
@@ -127,7 +126,7 @@ class TestRefused:
     def test_a_deleted_message(
         self, group_chat: GroupChat, original: ChatMessage, owner: User, member: User
     ) -> None:
-        services.delete_message(group_chat=group_chat, message_id=original.pk, actor=owner)
+        delete_message(group_chat=group_chat, message_id=original.pk, actor=owner)
 
         reason = self.refused(group_chat, member, original.pk)
 
@@ -139,7 +138,7 @@ def test_a_resend_of_a_reply_answers_the_original_with_its_quote(
 ) -> None:
     """The idempotent resend reads the original back with what it quotes."""
     first, again = [
-        services.post_message(
+        post_message(
             group_chat=original.group_chat,
             sender=member,
             content="I will",

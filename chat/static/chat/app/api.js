@@ -41,16 +41,18 @@ export function cookie(name) {
   return found ? decodeURIComponent(found.slice(prefix.length)) : '';
 }
 
-/** One request, as the API expects it; the raw Response. */
+/** One request, as the API expects it; the raw Response. A FormData body goes as the
+ * form a browser sends (multipart, its type set by fetch); any other as JSON. */
 export function send(method, url, body) {
   const headers = { Accept: 'application/json' };
-  if (body !== undefined) headers['Content-Type'] = 'application/json';
+  const form = body instanceof FormData;
+  if (body !== undefined && !form) headers['Content-Type'] = 'application/json';
   if (method !== 'GET') headers['X-CSRFToken'] = cookie('csrftoken');
   return fetch(url, {
     method,
     headers,
     credentials: 'same-origin',
-    body: body === undefined ? undefined : JSON.stringify(body),
+    body: body === undefined || form ? body : JSON.stringify(body),
   });
 }
 

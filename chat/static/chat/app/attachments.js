@@ -7,7 +7,7 @@
  * picture), other files as a download link with their size.
  */
 
-import { ApiError, cookie, goToLogin, refreshSession } from './api.js';
+import { api } from './api.js';
 import { button, make } from './dom.js';
 
 /** 1234567 -> "1.2 MB". */
@@ -23,23 +23,10 @@ export function sizeText(bytes) {
 }
 
 /** POST one file as the form a browser sends; the attachment the server made of it. */
-async function uploadFile(url, file) {
-  const post = () => {
-    const form = new FormData();
-    form.append('file', file, file.name || 'pasted');
-    return fetch(url, {
-      method: 'POST',
-      headers: { Accept: 'application/json', 'X-CSRFToken': cookie('csrftoken') },
-      credentials: 'same-origin',
-      body: form,
-    });
-  };
-  let response = await post();
-  if (response.status === 401 && (await refreshSession())) response = await post();
-  if (response.status === 401) goToLogin();
-  const data = await response.json().catch(() => null);
-  if (!response.ok) throw new ApiError(response.status, data);
-  return data;
+function uploadFile(url, file) {
+  const form = new FormData();
+  form.append('file', file, file.name || 'pasted');
+  return api('POST', url, form);
 }
 
 // The largest side an inline thumbnail takes on the page, in CSS pixels.

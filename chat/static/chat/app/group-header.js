@@ -14,6 +14,10 @@ export function groupHeader(group, url, on) {
   const actions = $('#group-actions');
   const form = $('#rename-form');
   const confirmation = $('#delete-confirm');
+  // This conversation's own, found now: a late answer for a chat switched away from
+  // never reaches the next one's.
+  const renameButton = $('#rename-button');
+  const deleteButton = $('#delete-button');
   const named = (name) => {
     setAutoText(title, name);
     document.title = `${name} · Channels chat`;
@@ -25,13 +29,13 @@ export function groupHeader(group, url, on) {
     show(confirmation, shown === confirmation);
   };
   const setRole = (role) => {
-    show($('#rename-button'), ['owner', 'admin'].includes(role));
-    show($('#delete-button'), role === 'owner');
+    show(renameButton, ['owner', 'admin'].includes(role));
+    show(deleteButton, role === 'owner');
   };
   named(group.name);
   setRole(group.my_role);
 
-  $('#rename-button').addEventListener('click', () => {
+  renameButton.addEventListener('click', () => {
     clearError(error);
     form.elements.name.value = title.textContent;
     showOnly(form);
@@ -48,7 +52,7 @@ export function groupHeader(group, url, on) {
     }
   });
 
-  $('#delete-button').addEventListener('click', () => {
+  deleteButton.addEventListener('click', () => {
     clearError(error);
     showOnly(confirmation);
   });
