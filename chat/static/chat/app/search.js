@@ -56,6 +56,9 @@ export function searchBox(tools, groupId, openAt) {
 
   let next = null;
   let everywhere = false;
+  // The search shown: the answer of one searched before it (still on its way when the
+  // form was sent again) is dropped.
+  let current = 0;
   const showPage = (page) => {
     results.append(...page.results.map((result) => resultItem(result, everywhere, openAt)));
     if (!results.children.length) results.append(make('li', 'muted', 'No message found.'));
@@ -64,14 +67,21 @@ export function searchBox(tools, groupId, openAt) {
     show(more, next !== null);
   };
   const fetchPage = async (url) => {
+    const search = current;
     clearError(error);
+    // One page at a time: hidden until this one is shown.
+    show(more, false);
     try {
-      showPage(await api('GET', url));
+      const page = await api('GET', url);
+      if (search === current) showPage(page);
     } catch (failure) {
+      if (search !== current) return;
       showError(error, failure);
+      show(more, next !== null);
     }
   };
   onSubmit(form, () => {
+    current += 1;
     everywhere = all.checked;
     const query = new URLSearchParams({ q: input.value });
     if (!everywhere) query.set('group', groupId);

@@ -1,10 +1,10 @@
-"""Switching chats while the one left is still loading: what it fetched, arriving late,
-changes nothing in the chat now open."""
+"""Answers that arrive after the page moved on change nothing it shows since: a chat
+switched away from while it loaded, a search sent again before the first one answered."""
 
 import pytest
 from playwright.sync_api import Route, expect
 
-from tests.e2e.conftest import OpenPage, Server, create_group, log_in
+from tests.e2e.conftest import OpenPage, Server, create_group, log_in, open_group
 
 pytestmark = pytest.mark.e2e
 
@@ -47,3 +47,42 @@ print(json.dumps(group.pk))
 
     expect(page.get_by_role("button", name="Rename")).to_be_hidden()
     expect(page.get_by_role("button", name="Delete group")).to_be_hidden()
+
+
+def test_a_search_sent_again_shows_only_its_own_results(server: Server, new_page: OpenPage) -> None:
+    """The first search's results, answered after the second was sent, are not added to
+    the second's."""
+    group_id, (alice,) = create_group(server, "alice", [])
+    server.run_django(
+        f"""
+from accounts.models import User
+from chat.models import GroupChat
+from chat.services.messages import save_message
+chat, alice = GroupChat.objects.get(pk={group_id}), User.objects.get(username={alice!r})
+save_message(group_chat=chat, sender=alice, content="apples for the party")
+save_message(group_chat=chat, sender=alice, content="bananas for the party")
+print('null')
+"""
+    )
+    page = new_page()
+    log_in(page, server, alice)
+    open_group(page, server, group_id)
+    held: list[Route] = []
+    first_search = "**/api/search/?q=apples*"
+    page.route(first_search, lambda route: held.append(route))
+
+    box = page.get_by_label("Search messages")
+    box.fill("apples")
+    with page.expect_request(first_search):
+        page.get_by_role("button", name="Search", exact=True).click()
+    box.fill("bananas")
+    page.get_by_role("button", name="Search", exact=True).click()
+    results = page.get_by_role("list", name="Search results")
+    expect(results).to_contain_text("bananas for the party")
+    assert len(held) == 1
+    with page.expect_response(first_search):
+        held[0].continue_()
+    page.wait_for_timeout(500)
+
+    expect(results.locator(".search-result")).to_have_count(1)
+    expect(results).not_to_contain_text("apples")
