@@ -172,6 +172,26 @@ def test_a_message_cannot_fake_the_highlight_markers(
 
 
 @pytest.mark.parametrize(
+    "content",
+    [
+        "before \ue004 token <b> \ue004\ue005\ue006 after",
+        "token \ue004<\ue004\ue004< \ue005\ue004 after",
+    ],
+)
+def test_private_use_characters_in_a_message_stay_as_they_are_in_the_highlight(
+    client_for: ClientFor, group_chat: GroupChat, owner: User, content: str
+) -> None:
+    """Whatever stands in for "<" while the highlight is made, a message's own characters
+    come back as they were written."""
+    say(group_chat, owner, content)
+
+    (result,) = client_for(owner).get(SEARCH_URL, {"q": "token"}).json()["results"]
+
+    assert "".join(piece["text"] for piece in result["highlight"]) == content
+    assert [piece["text"] for piece in result["highlight"] if piece["match"]] == ["token"]
+
+
+@pytest.mark.parametrize(
     "q",
     ['"unclosed', "NEAR(a b)", "a* OR b", "-x", "content:x", "a AND (b", "'; DROP TABLE x; --"],
 )
