@@ -9,6 +9,7 @@ from tests.e2e.conftest import (
     create_group,
     log_in,
     open_group,
+    open_group_as,
     save_screenshot,
     say,
 )
@@ -46,9 +47,7 @@ def test_the_groups_page_counts_unread_messages_live_and_clears_them_once_read(
     expect(items.first).to_contain_text("Release planning")
     save_screenshot(bob_groups, "groups-unread.png")
 
-    bob_chat = new_page()
-    log_in(bob_chat, server, bob)
-    open_group(bob_chat, server, group_id)
+    bob_chat = open_group_as(new_page(), server, bob, group_id)
     expect(bob_chat.locator(".message", has_text="Or after lunch")).to_be_visible()
 
     expect(release.locator(".unread")).to_be_hidden(timeout=3000)
