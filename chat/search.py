@@ -24,7 +24,7 @@ from django.contrib.postgres.search import (
     SearchVectorField,
 )
 from django.db import connection
-from django.db.models import F, FloatField, Q, QuerySet, TextField, Value
+from django.db.models import Expression, F, FloatField, Q, QuerySet, TextField, Value
 from django.db.models.expressions import RawSQL
 from django.db.models.functions import Cast, Replace
 
@@ -39,9 +39,14 @@ WORD = re.compile(r"\w+")
 HIGHLIGHT_WORDS = 24
 ELLIPSIS = "…"
 # PostgreSQL's parser reads "<...>" as an HTML tag, which ts_headline leaves out: its
-# highlight is made of the text with "<" swapped for this character, swapped back in
-# ``fragments`` (on both databases, so that they give the same text).
-LESS_THAN_STAND_IN = "\ue004"
+# highlight is made of the text with "<" written as ESCAPE + ESCAPED_LESS_THAN, and
+# ESCAPE itself as ESCAPE + ESCAPED_ESCAPE, so that a message's own ESCAPE stays apart.
+# SQLite's snippet is escaped alike, and ``fragments`` reads both back the same way.
+ESCAPE = "\ue004"
+ESCAPED_LESS_THAN = "\ue005"
+ESCAPED_ESCAPE = "\ue006"
+_UNESCAPED = {ESCAPED_LESS_THAN: "<", ESCAPED_ESCAPE: ESCAPE}
+_ESCAPED = re.compile(f"{ESCAPE}([{ESCAPED_LESS_THAN}{ESCAPED_ESCAPE}])")
 
 
 @dataclass(frozen=True)
@@ -102,7 +107,7 @@ def _postgresql(
     column = f'"{MESSAGES}"."{SEARCH_VECTOR}"'
     vector = RawSQL(column, [], output_field=SearchVectorField())  # noqa: S611
     headline = SearchHeadline(
-        Replace(F("content"), Value("<"), Value(LESS_THAN_STAND_IN)),
+        _escaped(F("content")),
         query,
         config=TEXT_SEARCH_CONFIG,
         start_sel=markers.start,
@@ -140,14 +145,24 @@ def _sqlite(
     snippet = [markers.start, markers.stop, ELLIPSIS, HIGHLIGHT_WORDS, match]
     return messages.filter(id__in=RawSQL(_SQLITE_IDS, [match])).annotate(  # noqa: S611
         rank=RawSQL(_SQLITE_RANK, [match], output_field=FloatField()),  # noqa: S611
-        headline=RawSQL(_SQLITE_SNIPPET, snippet, output_field=TextField()),  # noqa: S611
+        headline=_escaped(RawSQL(_SQLITE_SNIPPET, snippet, output_field=TextField())),  # noqa: S611
+    )
+
+
+def _escaped(text: F | Expression) -> Replace:
+    """``text`` with "<" and ESCAPE escaped (SQL), as ``fragments`` reads them back."""
+    escapes_escaped = Replace(
+        text, Value(ESCAPE), Value(ESCAPE + ESCAPED_ESCAPE), output_field=TextField()
+    )
+    return Replace(
+        escapes_escaped, Value("<"), Value(ESCAPE + ESCAPED_LESS_THAN), output_field=TextField()
     )
 
 
 def fragments(headline: str, markers: Markers) -> list[Fragment]:
     """``headline`` as pieces of plain text, the matched ones marked."""
     pieces: list[Fragment] = []
-    rest = headline.replace(LESS_THAN_STAND_IN, "<")
+    rest = _ESCAPED.sub(lambda escaped: _UNESCAPED[escaped[1]], headline)
     while rest:
         before, found, after = rest.partition(markers.start)
         if before:

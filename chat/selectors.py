@@ -3,7 +3,7 @@
 from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any, TypedDict, cast
 
-from django.db.models import Count, F, OuterRef, Prefetch, Q, QuerySet, Subquery
+from django.db.models import Count, F, Model, OuterRef, Prefetch, Q, QuerySet, Subquery
 from django.db.models.functions import Coalesce
 
 from accounts.models import User
@@ -160,6 +160,17 @@ def shown_messages(messages: QuerySet[ChatMessage]) -> QuerySet[ChatMessage]:
 def mention_prefetch() -> "Prefetch[str]":
     """What a queryset of messages prefetches for their payloads' ``mentions``."""
     return Prefetch("mentions", queryset=Mention.objects.select_related("user"))
+
+
+def remember(message: ChatMessage, relation: str, rows: Iterable[Model]) -> None:
+    """Give ``message`` its ``relation``'s rows (just written, in their order) as
+    ``prefetch_related`` would, in the same cache, so that reading them (its payload)
+    costs no query."""
+    known = getattr(message, relation).all()
+    known._result_cache = list(rows)
+    known._prefetch_done = True
+    cached = getattr(message, "_prefetched_objects_cache", {})
+    message._prefetched_objects_cache = {**cached, relation: known}  # type: ignore[attr-defined]
 
 
 def reactions_of(message: ChatMessage) -> list[Reaction]:

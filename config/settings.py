@@ -539,6 +539,8 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     # Cookies go along with "Try it out": log in on the site first.
     "SWAGGER_UI_SETTINGS": {"withCredentials": True},
+    # The ids in URLs (chat.converters): integers up to the largest bigint.
+    "PATH_CONVERTER_OVERRIDES": {"rowid": {"type": "integer", "maximum": 2**63 - 1}},
 }
 
 # How long an access token lives; a socket opened with Django's session cookie (which

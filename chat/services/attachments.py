@@ -115,13 +115,3 @@ def delete_files(names: Iterable[str | None]) -> None:
     for name in names:
         if name:
             default_storage.delete(name)
-
-
-def remember(message: ChatMessage, sent: list[Attachment]) -> None:
-    """Give a just-saved ``message`` its attachments as ``prefetch_related`` would (the
-    same cache), so that pushing it (``MemberPayload.from_message``) costs no query."""
-    known = message.attachments.all()
-    known._result_cache = sent
-    known._prefetch_done = True  # type: ignore[attr-defined]
-    cached = getattr(message, "_prefetched_objects_cache", {})
-    message._prefetched_objects_cache = {**cached, "attachments": known}  # type: ignore[attr-defined]

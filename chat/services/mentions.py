@@ -106,14 +106,14 @@ def _check_ids(group_chat_id: int, user_ids: set[int], named: dict[int, Named]) 
 
 def store_mentions(message: ChatMessage, named: Iterable[Named], *, replace: bool = False) -> None:
     """Store the message's mentions (``replace``: instead of those it had, for an edit),
-    and load them on it, as its payload reads them
-    (``chat.messages.chat_detail.mentions_of``)."""
+    and give them to it, with their users, as its payload reads them
+    (``chat.messages.chat_detail.mentions_of``): nothing is read back."""
     if replace:
         forget_mentions(message)
-    Mention.objects.bulk_create(
+    stored = Mention.objects.bulk_create(
         [Mention(message=message, user=name.user, handle=name.handle) for name in named]
     )
-    load_mentions([message])
+    selectors.remember(message, "mentions", stored)
 
 
 def forget_mentions(message: ChatMessage) -> None:

@@ -52,13 +52,12 @@ class PostedMessage:
 
 class AlreadySaved(Exception):
     """The sender already saved a message under this ``client_id``: ``posted`` answers
-    the resend with the original and its reactions (read here, on the thread that may
-    query)."""
+    the resend with the original and its reactions (read by ``save_message``, on the
+    thread that may query)."""
 
-    def __init__(self, message: ChatMessage) -> None:
-        super().__init__(message.pk)
-        reactions = selectors.reactions_of(message)
-        self.posted = PostedMessage(message=message, created=False, reactions=reactions)
+    def __init__(self, posted: PostedMessage) -> None:
+        super().__init__(posted.message.pk)
+        self.posted = posted
 
 
 def save_message(
@@ -127,8 +126,11 @@ def save_message(
                 {"client_id": "This client id names a message in another chat."}
             ) from None
         load_mentions([original])
-        raise AlreadySaved(original) from None
-    attachments.remember(message, sent)
+        reactions = selectors.reactions_of(original)
+        raise AlreadySaved(
+            PostedMessage(message=original, created=False, reactions=reactions)
+        ) from None
+    selectors.remember(message, "attachments", sent)
     return message
 
 
@@ -282,6 +284,8 @@ def edit_message(
     message = message_for_change(group_chat, message_id)
     if message.sender_id != actor.pk:
         raise PermissionDenied("Only the author edits a message.")
+    # A text without an "@" names nobody: it has no mentions to replace.
+    had_mentions = "@" in message.content
     message.content = content.strip()
     message.edited_at = timezone.now()
     message.full_clean(exclude=["group_chat", "sender"], validate_constraints=False)
@@ -289,7 +293,8 @@ def edit_message(
         group_chat_id=group_chat.pk, sender=actor, content=message.content, user_ids=mentions
     )
     message.save(update_fields=["content", "edited_at"])
-    store_mentions(message, named, replace=True)
+    if had_mentions or "@" in message.content:
+        store_mentions(message, named, replace=had_mentions)
     _push_on_commit(message, MessageEdited, actor, selectors.reactions_of(message))
     return message
 

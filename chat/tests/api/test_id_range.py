@@ -1,17 +1,44 @@
-"""Ids in REST requests beyond what the database holds (a bigint) name no row: a 400
-naming the limit, never a 500 from the query."""
+"""Ids in REST requests beyond what the database holds (a bigint) name no row: in a URL
+a 404, in a query or a body a 400 naming the limit; never a 500 from the query."""
+
+import re
 
 import pytest
-from django.urls import reverse
+from django.urls import URLPattern, reverse
 
 from accounts.models import User
 from chat.models import GroupChat
 from chat.services.messages import save_message
 from chat.tests.api.conftest import ClientFor
+from chat.urls import urlpatterns
 
 pytestmark = pytest.mark.django_db
 
 BEYOND_BIGINT = 2**63
+# A URL parameter that is an id: any but the ``str`` ones (an emoji, an invite's token).
+ID_PARAMETER = re.compile(r"<(?!str:)\w+:\w+>")
+HTTP_METHODS = ("get", "post", "put", "patch", "delete")
+
+
+def routes_with_ids() -> list[URLPattern]:
+    return [route for route in urlpatterns if ID_PARAMETER.search(str(route.pattern))]
+
+
+@pytest.mark.parametrize("route", routes_with_ids(), ids=lambda route: route.name)
+def test_such_an_id_in_a_url_is_a_404(
+    client_for: ClientFor, owner: User, route: URLPattern
+) -> None:
+    """Every method of every route that takes an id, with each id beyond the database."""
+    path = ID_PARAMETER.sub(str(BEYOND_BIGINT), str(route.pattern))
+    path = re.sub(r"<str:\w+>", "x", path)
+    view = route.callback.view_class  # type: ignore[attr-defined]
+    methods = [m for m in HTTP_METHODS if m in view.http_method_names and hasattr(view, m)]
+    assert methods
+
+    for method in methods:
+        response = client_for(owner).generic(method.upper(), f"/api/{path}")
+
+        assert response.status_code == 404, (method, path)
 
 
 def test_a_search_in_such_a_chat_is_a_400(client_for: ClientFor, owner: User) -> None:

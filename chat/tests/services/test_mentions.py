@@ -3,10 +3,13 @@ mention count that follows the read position; what is refused without writing.""
 
 import pytest
 from django.core.exceptions import ValidationError
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from pytest_django import DjangoAssertNumQueries
 
 from accounts.models import User
 from chat import selectors
-from chat.messages.chat_detail import MemberPayload
+from chat.messages.chat_detail import MemberPayload, mentions_of
 from chat.models import ChatMessage, GroupChat, Mention
 from chat.services.members import add_member
 from chat.services.messages import delete_message, edit_message, save_message
@@ -30,6 +33,29 @@ def test_a_members_name_after_an_at_mentions_them(
     said = save_message(group_chat=group_chat, sender=owner, content=f"@{member.username}, lunch?")
 
     assert mentioned(said) == [(member.pk, member.username)]
+
+
+def on_mentions(queries: CaptureQueriesContext) -> list[str]:
+    """The statements of ``queries`` on the mentions table, each by its first word."""
+    return [q["sql"].split()[0] for q in queries if '"chat_mention"' in q["sql"]]
+
+
+def test_the_stored_mentions_are_not_read_back(
+    group_chat: GroupChat,
+    owner: User,
+    member: User,
+    django_assert_num_queries: DjangoAssertNumQueries,
+) -> None:
+    """Saving a message writes its mentions (one INSERT) and nothing reads them again:
+    the message has them, with their users, for its payload."""
+    with CaptureQueriesContext(connection) as queries:
+        said = save_message(group_chat=group_chat, sender=owner, content=f"@{member.username} hi")
+
+    assert on_mentions(queries) == ["INSERT"]
+    with django_assert_num_queries(0):
+        assert [(m.user.username, m.handle) for m in mentions_of(said)] == [
+            (member.username, member.username)
+        ]
 
 
 def test_names_are_matched_as_usernames_compare_and_end_before_punctuation(
@@ -183,6 +209,41 @@ def test_an_edit_replaces_the_mentions(
 
     assert mentioned(said) == [(admin.pk, admin.username)]
     assert [m.user.id for m in MemberPayload.from_message(edited).mentions] == [admin.pk]
+
+
+@pytest.mark.parametrize(
+    ("before", "after", "statements"),
+    [
+        ("hi", "hello", []),
+        ("hi", "hello @{name}", ["INSERT"]),
+        ("hi @{name}", "hello", ["DELETE"]),
+        ("hi @{name}", "hello @{name}", ["DELETE", "INSERT"]),
+    ],
+)
+def test_an_edit_touches_the_mentions_only_when_a_text_has_an_at(
+    group_chat: GroupChat,
+    owner: User,
+    member: User,
+    before: str,
+    after: str,
+    statements: list[str],
+) -> None:
+    """A text without an "@" names nobody: an edit from one to another leaves the
+    mentions alone, and one from such a text has none to take away."""
+    said = save_message(
+        group_chat=group_chat, sender=owner, content=before.format(name=member.username)
+    )
+
+    with CaptureQueriesContext(connection) as queries:
+        edit_message(
+            group_chat=group_chat,
+            message_id=said.pk,
+            actor=owner,
+            content=after.format(name=member.username),
+        )
+
+    assert on_mentions(queries) == statements
+    assert mentioned(said) == ([(member.pk, member.username)] if "@" in after else [])
 
 
 def test_a_refused_edit_keeps_the_old_text_and_mentions(
