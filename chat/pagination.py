@@ -1,5 +1,5 @@
 """Message history paging: newest first, or oldest first after a known id; search
-results, best first."""
+results, best first; a user's chats, by chat."""
 
 import math
 from collections.abc import Sequence
@@ -9,7 +9,7 @@ from django.db.models import Model, QuerySet
 from rest_framework import serializers
 from rest_framework.exceptions import NotFound, ValidationError
 from rest_framework.filters import BaseFilterBackend
-from rest_framework.pagination import Cursor, CursorPagination, PageNumberPagination
+from rest_framework.pagination import Cursor, CursorPagination
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.utils.urls import remove_query_param
@@ -21,17 +21,33 @@ _Model = TypeVar("_Model", bound=Model)
 _Row = TypeVar("_Row")
 
 
-class MessageCursorPagination(CursorPagination):
+class IdCursorPagination(CursorPagination):
+    """DRF's cursor pages over an id, which stays put while rows come and change, unlike
+    page numbers: a cursor whose position is no id (``p=abc``) is a 404 like any other
+    invalid cursor, never a 500 from the query."""
+
+    ordering = "-id"
+    page_size = 50
+    page_size_query_param = "page_size"
+    max_page_size = 200
+
+    def decode_cursor(self, request: Request) -> Cursor | None:
+        cursor = super().decode_cursor(request)
+        if cursor is not None and cursor.position is not None:
+            try:
+                int(cursor.position)
+            except ValueError:
+                raise NotFound(self.invalid_cursor_message) from None
+        return cursor
+
+
+class MessageCursorPagination(IdCursorPagination):
     """Cursors stay stable while new messages arrive, unlike page numbers.
 
     ``?around=<id>`` (without a cursor) opens the history at that message (a search
     result): the page holds it, with up to half a page of newer messages above it and
     older ones below, and its ``previous`` and ``next`` links page on either way."""
 
-    page_size = 50
-    page_size_query_param = "page_size"
-    max_page_size = 200
-    ordering = "-id"
     around_field = serializers.IntegerField(min_value=1)
 
     def paginate_queryset(
@@ -77,17 +93,10 @@ class MessageCursorPagination(CursorPagination):
         return newer[-1] + 1 if half and len(newer) == half else None
 
     def decode_cursor(self, request: Request) -> Cursor | None:
-        """DRF's decoding, and a position that is an id: a crafted cursor (``p=abc``)
-        is a 404 like any other invalid cursor, never a 500 from the query."""
+        """The position ``around`` opens at, or the request's cursor."""
         if self.around_position is not None:
             return Cursor(offset=0, reverse=False, position=self.around_position)
-        cursor = super().decode_cursor(request)
-        if cursor is not None and cursor.position is not None:
-            try:
-                int(cursor.position)
-            except ValueError:
-                raise NotFound(self.invalid_cursor_message) from None
-        return cursor
+        return super().decode_cursor(request)
 
     def get_schema_operation_parameters(self, view: APIView) -> list[dict[str, Any]]:
         return [
@@ -169,12 +178,11 @@ class SearchCursorPagination(CursorPagination):
         }
 
 
-class GroupChatPagination(PageNumberPagination):
-    """A user's group chats, a page at a time (``?page=``); a bad page is a 404."""
-
-    page_size = 50
-    page_size_query_param = "page_size"
-    max_page_size = 200
+class GroupChatPagination(IdCursorPagination):
+    """A user's group chats, a page at a time: the pages go by chat id, newest chat
+    first, so that a chat whose activity moves it while a user pages through is on its
+    page all the same, once. Whoever reads more than one page orders them together, as
+    the view orders each (``updated_at`` then id, both newest first)."""
 
 
 class CatchUpFilter(BaseFilterBackend):

@@ -24,18 +24,25 @@ Worker-local fan-out: a group send is already one Redis message per worker (nami
 worker's member sockets), but the worker's receive loop then puts it in the buffer of
 each of those sockets, and each socket's consumer wakes for it: channels-redis's
 ``receive()`` starts two tasks per socket per message, channels' dispatch loop one more,
-the largest share of a worker's CPU per delivery. A consumer that says how to take a
-group message at once (``deliver_locally``) gets it from the worker's one delivery task
+the largest share of a worker's CPU per delivery. A consumer that says how to take its
+messages at once (``deliver_locally``) gets them from the worker's one delivery task
 instead, which calls each such consumer's handler in turn, in the order the messages
-came: no task and no wake-up per socket. A socket whose buffer still holds older
-messages, or that has not asked (a consumer still connecting, any plain Channels
-consumer), gets its buffer as before, so each socket still sees its messages in order.
+came: no task and no wake-up per socket. This goes for a group's messages and for those
+sent to the socket alone (``channel_layer.send``, e.g. its session's expiry) alike.
+
+Order: each socket gets its messages in the order the worker read them, whichever way
+they go. A socket whose buffer still holds older messages, or that has not asked (a
+consumer still connecting, any plain Channels consumer), gets its buffer as before, and
+the delivery task takes over once that buffer is empty. While messages for a socket wait
+for the delivery task, every later one for it waits behind them, even once the socket
+has stopped asking (``deliver_locally(channel, None)``, as it closes): when their turn
+comes, those go to its buffer.
 """
 
 import asyncio
 import logging
 import weakref
-from collections import deque
+from collections import Counter, deque
 from collections.abc import Awaitable, Callable
 from typing import Any
 
@@ -52,28 +59,37 @@ Handler = Callable[[dict[str, Any]], Awaitable[None]]
 
 
 class LocalDelivery:
-    """One event loop's consumers that take group messages at once, and the one task
+    """One event loop's consumers that take their messages at once, and the one task
     that hands the messages to them, in order."""
 
-    def __init__(self) -> None:
+    def __init__(self, buffers: Any) -> None:
         self.handlers: dict[str, Handler] = {}
-        self.queue: deque[tuple[list[Handler], dict[str, Any]]] = deque()
+        # channels-redis's buffers of the loop's channels (``receive_buffer``).
+        self.buffers = buffers
+        # Each message with the channels it is queued for, and the handler each took
+        # it with (None: the channel no longer asks; it goes to its buffer).
+        self.queue: deque[tuple[list[tuple[str, Handler | None]], dict[str, Any]]] = deque()
+        # How many messages each channel has queued and not yet handed over.
+        self.queued: Counter[str] = Counter()
         self.waiting = asyncio.Event()
         self.task = asyncio.get_running_loop().create_task(self.deliver())
 
-    def take(self, channels: list[str], message: dict[str, Any], buffers: Any) -> list[str]:
-        """Queue ``message`` for those of ``channels`` that take it at once and have
-        nothing older in their buffers; return the others."""
-        direct, buffered = [], []
+    def take(self, channels: list[str], message: dict[str, Any]) -> list[str]:
+        """Queue ``message`` for those of ``channels`` that have older messages queued,
+        or that take it at once and have nothing older in their buffers; return the
+        others."""
+        taken: list[tuple[str, Handler | None]] = []
+        buffered: list[str] = []
         for channel in channels:
             handler = self.handlers.get(channel)
-            buffer = buffers.get(channel)
-            if handler is not None and (buffer is None or buffer.empty()):
-                direct.append(handler)
+            buffer = self.buffers.get(channel)
+            if self.queued[channel] or (handler is not None and (buffer is None or buffer.empty())):
+                taken.append((channel, handler))
+                self.queued[channel] += 1
             else:
                 buffered.append(channel)
-        if direct:
-            self.queue.append((direct, message))
+        if taken:
+            self.queue.append((taken, message))
             self.waiting.set()
         return buffered
 
@@ -82,12 +98,19 @@ class LocalDelivery:
             await self.waiting.wait()
             self.waiting.clear()
             while self.queue:
-                handlers, message = self.queue.popleft()
-                for handler in handlers:
+                taken, message = self.queue.popleft()
+                for channel, handler in taken:
                     try:
-                        await handler(message)
+                        if handler is None:
+                            self.buffers[channel].put_nowait(message)
+                        else:
+                            await handler(message)
                     except Exception:
                         logger.exception("Delivering %r to a socket failed", message.get("type"))
+                    finally:
+                        self.queued[channel] -= 1
+                        if not self.queued[channel]:
+                            del self.queued[channel]
 
 
 class ShardedRedisChannelLayer(RedisChannelLayer):  # type: ignore[misc]  # untyped base
@@ -101,8 +124,9 @@ class ShardedRedisChannelLayer(RedisChannelLayer):  # type: ignore[misc]  # unty
         )
 
     def deliver_locally(self, channel: str, handler: Handler | None) -> None:
-        """From now on, hand group messages for ``channel`` (a socket's channel in this
-        process) to ``handler`` at once, or with None, through its buffer again."""
+        """From now on, hand the messages for ``channel`` (a socket's channel in this
+        process) to ``handler`` at once, or with None, through its buffer again (after
+        those already waiting for the delivery task)."""
         loop = asyncio.get_running_loop()
         local = self._local.get(loop)
         if handler is None:
@@ -110,7 +134,7 @@ class ShardedRedisChannelLayer(RedisChannelLayer):  # type: ignore[misc]  # unty
                 local.handlers.pop(channel, None)
             return
         if local is None:
-            local = self._local[loop] = LocalDelivery()
+            local = self._local[loop] = LocalDelivery(self.receive_buffer)
         local.handlers[channel] = handler
 
     def reconnected(self) -> asyncio.Event:
@@ -133,9 +157,9 @@ class ShardedRedisChannelLayer(RedisChannelLayer):  # type: ignore[misc]  # unty
         reached (``RECEIVE_RETRY_SECONDS`` apart) instead of raising. Once Redis answers
         a PING again, the sockets are told (``reconnected``) before the read resumes:
         the read itself returns only when a message comes, and none will until the
-        sockets are back in their groups. A group message's sockets that take it at
-        once get it from the loop's delivery task (``LocalDelivery``); the channels
-        returned are the rest."""
+        sockets are back in their groups. The sockets that take the message at once, or
+        have older ones waiting, get it from the loop's delivery task (``LocalDelivery``);
+        the channels returned are the rest (none: an empty list)."""
         unreachable = False
         while True:
             try:
@@ -152,7 +176,11 @@ class ShardedRedisChannelLayer(RedisChannelLayer):  # type: ignore[misc]  # unty
                 await asyncio.sleep(RECEIVE_RETRY_SECONDS)
                 continue
             local = self._local.get(asyncio.get_running_loop())
-            if local is not None and isinstance(message_channel, list):
-                # A group message: what is left goes to the buffers, as before.
-                message_channel = local.take(message_channel, message, self.receive_buffer)
+            if local is not None:
+                if isinstance(message_channel, list):
+                    # A group message: what is left goes to the buffers, as before.
+                    message_channel = local.take(message_channel, message)
+                elif not local.take([message_channel], message):
+                    # One socket's own, taken: no buffer gets it.
+                    message_channel = []
             return message_channel, message

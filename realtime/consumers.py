@@ -528,16 +528,17 @@ class RealtimeConsumer(
 
     def deliver_locally(self, on: bool) -> None:
         """Ask the channel layer, if it can (``config.channel_layers``), to hand this
-        socket its group messages at once from the worker's one delivery task, rather
-        than through the socket's buffer and its own wake-up (on, once the client is
-        told 200); or to stop (off, as the socket ends)."""
+        socket its messages at once from the worker's one delivery task, rather than
+        through the socket's buffer and its own wake-up (on, once the client is told
+        200); or to stop (off, as the socket ends)."""
         deliver = getattr(self.channel_layer, "deliver_locally", None)
         if deliver is not None:
             deliver(self.channel_name, self.take_group_event if on else None)
 
     async def take_group_event(self, event: dict[str, Any]) -> None:
-        """A group event handed over by the layer's delivery task: handled as the
-        consumer's own dispatch would, while the socket is open."""
+        """An event handed over by the layer's delivery task (a group message, or one
+        sent to this socket alone, e.g. its session's expiry): handled as the consumer's
+        own dispatch would, while the socket is open."""
         if self.ready:
             await self.dispatch(event)
 

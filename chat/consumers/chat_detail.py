@@ -63,7 +63,8 @@ class ChatDetailConsumer(RealtimeConsumer[ChatDetailIncoming, GroupChat]):
     ``new_message`` with ``reply_to`` answers an earlier message of the chat
     (``chat.services.replies``). ``mark_read`` reports the member's last-read position,
     which the worker stores with the others of the moment (``chat.services.read_positions``):
-    the chat's sockets and its members' ``/ws/me/`` sockets get ``members_read``.
+    the chat's sockets get ``members_read``, and the member's ``/ws/me/`` sockets their
+    own entry of it.
 
     Presence and typing are never stored in the database (``chat.presence``): ``here``
     keeps this socket online in the cache for a while and is answered with who is

@@ -28,10 +28,10 @@ class MeConsumer(RealtimeConsumer[PingMessage, None]):
 
     It joins the user's inbox group, so it hears what was pushed to that user
     (``chat.messages.me``): a chat added, removed, renamed or deleted, muted or
-    unmuted; and the activity group of each of the user's chats, for their new messages
-    (``chat_activity``) and read positions (``members_read``: the page takes its user's
-    entry, the chat's new unread and mention counts), joined and left as the inbox says
-    the user's chats change.
+    unmuted, and the user's read positions (``members_read`` with the user's entry
+    alone: the chat's new unread and mention counts); and the activity group of each of
+    the user's chats, for their new messages (``chat_activity``), joined and left as the
+    inbox says the user's chats change.
     Nothing to send but ping: marking a chat read is the chat socket's ``mark_read``.
     """
 

@@ -147,8 +147,8 @@ class ReadPayload(BasePayload):
 
 class MarkRead(BaseMessage):
     """The member has seen the chat up to ``seq``: stored as their last-read position
-    within ``READ_GATHER_SECONDS``, then the chat's sockets and its members' ``/ws/me/``
-    sockets get ``members_read``."""
+    within ``READ_GATHER_SECONDS``, then the chat's sockets get ``members_read``, and the
+    member's ``/ws/me/`` sockets their own entry of it."""
 
     action: Literal["mark_read"] = "mark_read"
     payload: ReadPayload
@@ -473,9 +473,9 @@ class MembersRead(GroupMessage):
     """Members of a chat read further (``mark_read``, from any of their pages). Each
     worker gathers a chat's reported positions for ``READ_GATHER_SECONDS``, stores them,
     and sends those that moved as one message (``chat.services.read_positions``) to the
-    chat's sockets ("seen by") and to its members' ``/ws/me/`` sockets (each takes its
-    own user's entry: the chat's new unread and mention counts). A read costs at most
-    one message, however many read at once."""
+    chat's sockets ("seen by"): at most one message per window, however many read at
+    once. Each reader's ``/ws/me/`` sockets get it with their own entry alone (the
+    chat's new unread and mention counts for them)."""
 
     action: Literal["members_read"] = "members_read"
     payload: MembersReadPayload

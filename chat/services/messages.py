@@ -52,13 +52,12 @@ class PostedMessage:
 
 class AlreadySaved(Exception):
     """The sender already saved a message under this ``client_id``: ``posted`` answers
-    the resend with the original and its reactions (read here, on the thread that may
-    query)."""
+    the resend with the original and its reactions (read by ``save_message``, on the
+    thread that may query)."""
 
-    def __init__(self, message: ChatMessage) -> None:
-        super().__init__(message.pk)
-        reactions = selectors.reactions_of(message)
-        self.posted = PostedMessage(message=message, created=False, reactions=reactions)
+    def __init__(self, posted: PostedMessage) -> None:
+        super().__init__(posted.message.pk)
+        self.posted = posted
 
 
 def save_message(
@@ -127,7 +126,10 @@ def save_message(
                 {"client_id": "This client id names a message in another chat."}
             ) from None
         load_mentions([original])
-        raise AlreadySaved(original) from None
+        reactions = selectors.reactions_of(original)
+        raise AlreadySaved(
+            PostedMessage(message=original, created=False, reactions=reactions)
+        ) from None
     selectors.remember(message, "attachments", sent)
     return message
 

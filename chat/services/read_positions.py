@@ -12,11 +12,12 @@ does not write and tell each one by itself: it gathers a chat's reported positio
 wins), then, in one go, stores them (one transaction: the chat's latest seq, the stored
 positions, one UPDATE, one query for the counts: four statements however many) and
 sends every position that moved, each with what is left unread for that member and the
-mentions of them among it, in one ``members_read`` to the chat's sockets ("seen by") and
-to its members' ``/ws/me/`` sockets (unread and mention counts). A read costs at most
-one message; a chat where everyone reads, one per worker per window, whatever the
-number of readers. A worker stopped within a window of a report loses it (the page
-reports again as it shows more).
+mentions of them among it, in one ``members_read`` to the chat's sockets ("seen by"),
+and each reader's own position alone to that reader's ``/ws/me/`` sockets (their unread
+and mention counts). A chat where everyone reads costs its sockets one message per
+worker per window, whatever the number of readers, and each reader's ``/ws/me/`` one
+small one. A worker stopped within a window of a report loses it (the page reports
+again as it shows more).
 """
 
 import asyncio
@@ -31,7 +32,7 @@ from django.db.models.functions import Greatest
 
 from chat import selectors
 from chat.messages.chat_detail import MembersRead, MembersReadPayload, ReadPosition
-from chat.messages.me import activity_group
+from chat.messages.me import inbox_group
 from chat.models import ChatMember, GroupChat
 from realtime.database import database_sync_to_async
 from realtime.groups import apush
@@ -74,11 +75,22 @@ async def _store_and_tell(group_chat_pk: int, reads: dict[int, int]) -> None:
         )
         if not moved:
             return
-        read = MembersRead(payload=MembersReadPayload(group_chat_id=group_chat_pk, reads=moved))
-        await apush([GroupChat(pk=group_chat_pk).group_name, activity_group(group_chat_pk)], read)
+        # The chat's sockets show who has read what; a /ws/me/ socket shows its own
+        # user's counts only, so it gets its user's entry, and only if they read.
+        await asyncio.gather(
+            apush(GroupChat(pk=group_chat_pk).group_name, _members_read(group_chat_pk, moved)),
+            *(
+                apush(inbox_group(read.user_id), _members_read(group_chat_pk, [read]))
+                for read in moved
+            ),
+        )
     except Exception:
         # Reported positions are not promised to anyone: the page reports again.
         logger.exception("Read positions of chat %s not stored or told", group_chat_pk)
+
+
+def _members_read(group_chat_pk: int, reads: list[ReadPosition]) -> MembersRead:
+    return MembersRead(payload=MembersReadPayload(group_chat_id=group_chat_pk, reads=reads))
 
 
 @transaction.atomic

@@ -1,6 +1,8 @@
 """Group chats: mine with their unread counts, creating, renaming and deleting one."""
 
-from typing import TYPE_CHECKING
+from collections.abc import Sequence
+from operator import attrgetter
+from typing import TYPE_CHECKING, TypeVar
 
 from django.db.models import QuerySet
 from rest_framework import generics
@@ -16,10 +18,16 @@ from chat.views.base import ChatAPIView
 if TYPE_CHECKING:
     from chat.selectors import GroupChatOverview
 
+_Row = TypeVar("_Row")
+
+# A chat's place in the list, the latest activity first (``member_group_chats``' order).
+LATEST_ACTIVITY = attrgetter("updated_at", "pk")
+
 
 class GroupChatListView(ChatAPIView, generics.ListCreateAPIView[GroupChat]):
-    """My group chats, latest activity first, each with my unread count and its latest
-    message; creating one makes me its owner."""
+    """My group chats, each with my unread count and its latest message, a page at a
+    time (``GroupChatPagination``: the pages by chat), each page latest activity first;
+    creating one makes me its owner."""
 
     serializer_class = GroupChatOverviewSerializer
     # A user may be added to any number of chats by others: never one unbounded list.
@@ -27,6 +35,14 @@ class GroupChatListView(ChatAPIView, generics.ListCreateAPIView[GroupChat]):
 
     def get_queryset(self) -> "QuerySet[GroupChatOverview]":
         return selectors.group_chat_overview(self.actor)
+
+    def paginate_queryset(
+        self, queryset: QuerySet[GroupChat, _Row] | Sequence[_Row]
+    ) -> list[_Row] | None:
+        """The page (chosen by chat id), latest activity first."""
+        page = super().paginate_queryset(queryset)
+        # A sorted copy: the paginator makes its links from its page, in id order.
+        return None if page is None else sorted(page, key=LATEST_ACTIVITY, reverse=True)
 
     def perform_create(self, serializer: BaseSerializer[GroupChat]) -> None:
         created = create_group_chat(creator=self.actor, name=serializer.validated_data["name"])

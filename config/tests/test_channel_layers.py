@@ -3,13 +3,17 @@ worker's next message is tried again instead of raising into the consumer that m
 it (which, before, died: its socket closed 1011, and so on through every socket), and
 once it gets through, the sockets are told (to join their groups again). And a group
 message goes at once to the sockets of the worker that ask for it (worker-local
-fan-out), the rest through their buffers."""
+fan-out), the rest through their buffers; either way, each socket handles its messages
+in the order they came."""
 
 import asyncio
+import os
+import uuid
 from collections.abc import Awaitable, Callable
 from unittest.mock import AsyncMock, patch
 
 import pytest
+import redis
 from asgiref.sync import async_to_sync
 from channels_redis.core import RedisChannelLayer
 from redis.exceptions import ConnectionError as RedisConnectionError
@@ -144,14 +148,139 @@ def test_a_handler_that_fails_is_logged_and_the_others_still_get_it(
     ]
 
 
-def test_a_message_for_one_channel_is_left_to_its_buffer() -> None:
-    """``channel_layer.send`` to one socket (its session's expiry) is not a group
-    message: it keeps the buffer's way."""
+@pytest.mark.parametrize("asking", [True, False], ids=["asking", "not-asking"])
+def test_a_message_for_one_channel_goes_the_way_of_its_group_messages(asking: bool) -> None:
+    """``channel_layer.send`` to one socket (its session's expiry): a socket that asks
+    gets it from the delivery task too; any other socket's buffer gets it."""
     layer = ShardedRedisChannelLayer(hosts=[{"address": unreachable_redis_url()}])
 
-    async def scenario() -> object:
-        layer.deliver_locally(SOCKETS[0], AsyncMock())
-        return await layer.receive_single(CHANNEL)
+    async def scenario() -> tuple[object, list[object]]:
+        got: list[object] = []
+        handed = asyncio.Event()
+
+        async def take(message: dict[str, object]) -> None:
+            got.append(message)
+            handed.set()
+
+        layer.deliver_locally(SOCKETS[0], take if asking else None)
+        left = await layer.receive_single(CHANNEL)
+        if asking:
+            await within_deadline(handed.wait(), "the socket's handler called")
+        return left, got
 
     with patch.object(RedisChannelLayer, "receive_single", return_value=(SOCKETS[0], MESSAGE)):
-        assert async_to_sync(scenario)() == (SOCKETS[0], MESSAGE)
+        left, got = async_to_sync(scenario)()
+    if asking:
+        assert (left, got) == (([], MESSAGE), [MESSAGE])
+    else:
+        assert (left, got) == ((SOCKETS[0], MESSAGE), [])
+
+
+# A socket's messages keep their order, on a real Redis
+
+ORDER_REDIS_URL = os.environ.get("REDIS_URL") or "redis://127.0.0.1:6379/0"
+DEADLINE = 5.0
+G0, G1, G2 = ({"type": "realtime.group_message", "n": n} for n in range(3))
+D = {"type": "realtime.end_session", "n": "direct"}
+MARK, STOP = {"type": "mark"}, {"type": "stop"}
+
+
+@pytest.fixture
+def redis_layer() -> ShardedRedisChannelLayer:
+    """The layer on the local Redis, under a prefix of its own."""
+    try:
+        redis.Redis.from_url(ORDER_REDIS_URL, socket_connect_timeout=1.0).ping()
+    except redis.ConnectionError:
+        pytest.skip(f"needs Redis at {ORDER_REDIS_URL}")
+    return ShardedRedisChannelLayer(
+        hosts=[{"address": ORDER_REDIS_URL}], prefix=f"test-order-{uuid.uuid4().hex}"
+    )
+
+
+async def within_deadline(waiting: Awaitable[object], what: str) -> None:
+    try:
+        await asyncio.wait_for(waiting, DEADLINE)
+    except TimeoutError:
+        pytest.fail(f"{what} within {DEADLINE} s")
+
+
+async def handled_in_order(layer: ShardedRedisChannelLayer, *, stop_asking: bool) -> list[object]:
+    """A socket takes its messages at once; its first group message, G0, holds the
+    delivery task (a slow send). Then come G1, a message for the socket alone (D), and
+    G2, read by another consumer's receive loop while the socket's own loop is busy.
+    With ``stop_asking`` the socket stops asking (it closes) once G1 is read. Returns
+    what the socket handled, by either way, in the order it handled it."""
+    socket, reader = await layer.new_channel(), await layer.new_channel()
+    await layer.group_add("room", socket)
+    handled: list[object] = []
+    all_handled, holding, release = asyncio.Event(), asyncio.Event(), asyncio.Event()
+
+    def handle(message: dict[str, object]) -> None:
+        handled.append(message["n"])
+        if len(handled) == 4:
+            all_handled.set()
+
+    async def take(message: dict[str, object]) -> None:
+        handle(message)
+        if message == G0:
+            holding.set()
+            await release.wait()
+
+    async def own_loop() -> None:  # the socket's consumer, reading its buffer
+        while (message := await layer.receive(socket)) != STOP:
+            handle(message)
+
+    read: asyncio.Queue[object] = asyncio.Queue()
+
+    async def reader_loop() -> None:  # another consumer: it reads the worker's queue
+        while (message := await layer.receive(reader)) != STOP:
+            read.put_nowait(message)
+
+    async def read_up_to_here() -> None:
+        """Everything sent before is read (one queue per worker, in order)."""
+        await layer.send(reader, MARK)
+        await within_deadline(read.get(), "the reader reads its mark")
+
+    layer.deliver_locally(socket, take)
+    loops = [asyncio.create_task(reader_loop())]
+    try:
+        await layer.group_send("room", G0)
+        await within_deadline(holding.wait(), "G0 handed over")
+        await layer.group_send("room", G1)
+        await read_up_to_here()
+        if stop_asking:
+            layer.deliver_locally(socket, None)
+        await layer.send(socket, D)
+        await layer.group_send("room", G2)
+        await read_up_to_here()
+        loops.append(asyncio.create_task(own_loop()))
+        release.set()
+        try:
+            await asyncio.wait_for(all_handled.wait(), DEADLINE)
+        except TimeoutError:
+            pytest.fail(f"the socket handles all four messages; it handled {handled}")
+        return handled
+    finally:
+        # The loops end on a message rather than cancelled in the middle of a read.
+        release.set()
+        layer.deliver_locally(socket, None)
+        await layer.send(socket, STOP)
+        await layer.send(reader, STOP)
+        await within_deadline(asyncio.wait(loops), "the loops stop")
+        await layer.flush()
+
+
+@pytest.mark.parametrize("stop_asking", [False, True], ids=["asking", "stopping"])
+def test_a_socket_handles_its_messages_in_the_order_they_came(
+    redis_layer: ShardedRedisChannelLayer, stop_asking: bool
+) -> None:
+    """While messages for a socket wait for the delivery task, any later one for it,
+    a group's or its own, waits behind them (not in its buffer, where the socket's own
+    loop would take it first); one that comes once it stopped asking goes to its buffer
+    when its turn comes."""
+    assert async_to_sync(handled_in_order)(redis_layer, stop_asking=stop_asking) == [
+        0,
+        1,
+        "direct",
+        2,
+    ]

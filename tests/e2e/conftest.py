@@ -345,12 +345,12 @@ def two_members_open(server: Server, new_page: OpenPage) -> tuple[int, list[str]
     """A new group of Alice (its owner) and Bob, and a page for each with it open:
     (the group's id, [alice, bob], [Alice's page, Bob's page])."""
     group_id, names = create_group(server, "alice", ["bob"])
-    return group_id, names, [open_group_as(new_page, server, name, group_id) for name in names]
+    return group_id, names, [open_group_as(new_page(), server, name, group_id) for name in names]
 
 
-def open_group_as(new_page: OpenPage, server: Server, username: str, group_id: int) -> Page:
-    """A new page, logged in as ``username``, with the group open and its socket live."""
-    page = new_page()
+def open_group_as(page: Page, server: Server, username: str, group_id: int) -> Page:
+    """``page`` (a new one: nobody logged in), logged in as ``username``, with the group
+    open and its socket live."""
     log_in(page, server, username)
     open_group(page, server, group_id)
     return page

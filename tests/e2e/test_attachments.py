@@ -13,6 +13,7 @@ from tests.e2e.conftest import (
     open_group_as,
     save_screenshot,
     say,
+    two_members_open,
 )
 from tests.support.files import HTML_WITH_SCRIPT, png_bytes
 
@@ -52,9 +53,7 @@ def ready_chips(page: Page, count: int) -> None:
 def test_files_attached_three_ways_reach_the_other_member(
     server: Server, new_page: OpenPage
 ) -> None:
-    group_id, (alice, bob) = create_group(server, "alice", ["bob"])
-    alice_page = open_group_as(new_page, server, alice, group_id)
-    bob_page = open_group_as(new_page, server, bob, group_id)
+    group_id, (alice, _bob), (alice_page, bob_page) = two_members_open(server, new_page)
 
     # The button: a picture, sent with a line of text.
     alice_page.set_input_files(
@@ -100,7 +99,7 @@ def test_markup_named_as_a_picture_is_refused_on_the_page(
     server: Server, new_page: OpenPage
 ) -> None:
     group_id, (alice, _) = create_group(server, "alice", ["bob"])
-    page = open_group_as(new_page, server, alice, group_id)
+    page = open_group_as(new_page(), server, alice, group_id)
 
     page.set_input_files(
         "#attach-input", {"name": "cat.png", "mimeType": "image/png", "buffer": HTML_WITH_SCRIPT}

@@ -5,7 +5,7 @@ the block with a way to lift it."""
 import pytest
 from playwright.sync_api import expect
 
-from tests.e2e.conftest import OpenPage, Server, create_group, open_group_as
+from tests.e2e.conftest import OpenPage, Server, two_members_open
 
 pytestmark = pytest.mark.e2e
 
@@ -13,9 +13,7 @@ pytestmark = pytest.mark.e2e
 def test_a_member_leaves_and_blocks_the_adder_who_then_cannot_add_them(
     server: Server, new_page: OpenPage
 ) -> None:
-    group_id, (alice, bob) = create_group(server, "alice", ["bob"])
-    bob_page = open_group_as(new_page, server, bob, group_id)
-    alice_page = open_group_as(new_page, server, alice, group_id)
+    _group_id, (alice, bob), (alice_page, bob_page) = two_members_open(server, new_page)
 
     mine = bob_page.locator(f".member[data-username='{bob}']")
     mine.get_by_role("button", name=f"Leave and block {alice}").click()
@@ -42,9 +40,7 @@ def test_the_groups_creator_and_its_owner_are_offered_no_block(
 ) -> None:
     """Nobody added the creator: their own row offers Leave only; a plain member sees
     Leave on their own row and nothing on the others'."""
-    group_id, (alice, bob) = create_group(server, "alice", ["bob"])
-    alice_page = open_group_as(new_page, server, alice, group_id)
-    bob_page = open_group_as(new_page, server, bob, group_id)
+    _group_id, (alice, bob), (alice_page, bob_page) = two_members_open(server, new_page)
 
     alice_row = alice_page.locator(f".member[data-username='{alice}']")
     expect(alice_row.get_by_role("button")).to_have_text(["Leave"])

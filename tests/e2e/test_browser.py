@@ -21,6 +21,7 @@ from tests.e2e.conftest import (
     drop_first_member_message,
     log_in,
     open_group,
+    open_group_as,
     save_screenshot,
     say,
 )
@@ -61,9 +62,7 @@ def test_server_error_is_shown(server: Server, new_page: OpenPage) -> None:
     deployment lowered it) sends a message the server refuses: the server's reason is
     shown, and the text comes back into the box."""
     group_id, (alice,) = create_group(server, "alice", [])
-    page = new_page()
-    log_in(page, server, alice)
-    open_group(page, server, group_id)
+    page = open_group_as(new_page(), server, alice, group_id)
     box = page.get_by_label("Message", exact=True)
     box.evaluate("box => { box.dataset.maxLength = '10000'; }")
     box.fill("x" * 4001)
@@ -87,9 +86,7 @@ def test_non_member_gets_access_denied(server: Server, new_page: OpenPage) -> No
 def test_owner_manages_members(server: Server, new_page: OpenPage) -> None:
     group_id, (alice,) = create_group(server, "alice", [])
     dave = create_user(server, "dave")
-    page = new_page()
-    log_in(page, server, alice)
-    open_group(page, server, group_id)
+    page = open_group_as(new_page(), server, alice, group_id)
 
     page.get_by_placeholder("Username").fill(dave)
     page.get_by_role("button", name="Add").click()
@@ -123,9 +120,7 @@ def test_reconnects_and_catches_up(server: Server, new_page: OpenPage) -> None:
     the page reconnects by itself and fetches what was said while it was away
     (stored meanwhile through the services, as the consumer stores messages)."""
     group_id, (alice, bob) = create_group(server, "alice", ["bob"])
-    page = new_page()
-    log_in(page, server, alice)
-    open_group(page, server, group_id)
+    page = open_group_as(new_page(), server, alice, group_id)
     say(page, "Before the outage")
     expect(page.locator(".message", has_text="Before the outage")).to_be_visible()
 
@@ -195,8 +190,7 @@ def test_a_message_whose_answer_was_lost_is_resent_with_its_id_and_shown_once(
         upstream.on_message(to_page)
 
     page.route_web_socket(re.compile(r"/ws/chat/"), route)
-    log_in(page, server, alice)
-    open_group(page, server, group_id)
+    open_group_as(page, server, alice, group_id)
     say(page, "Said once")
 
     expect(page.locator(".message", has_text="Said once")).to_have_count(1)

@@ -6,7 +6,7 @@ said once a message goes through. Editing a message cuts nothing either."""
 import pytest
 from playwright.sync_api import expect
 
-from tests.e2e.conftest import OpenPage, Server, create_group, log_in, open_group, say
+from tests.e2e.conftest import OpenPage, Server, create_group, open_group_as, say
 
 pytestmark = pytest.mark.e2e
 
@@ -19,8 +19,7 @@ def test_the_composer_counts_toward_the_limit_and_refuses_an_oversized_paste(
     group_id, (alice,) = create_group(server, "alice", [])
     page = new_page()
     page.context.grant_permissions(["clipboard-read", "clipboard-write"])
-    log_in(page, server, alice)
-    open_group(page, server, group_id)
+    open_group_as(page, server, alice, group_id)
     box = page.get_by_label("Message", exact=True)
     count = page.locator("#composer-count")
     error = page.locator("#chat-error")
@@ -64,9 +63,7 @@ def test_a_refused_send_keeps_the_text_and_the_error_goes_once_a_message_is_save
     back in the box and the reason shown; shortened and sent, it is saved and the
     error is gone."""
     group_id, (alice,) = create_group(server, "alice", [])
-    page = new_page()
-    log_in(page, server, alice)
-    open_group(page, server, group_id)
+    page = open_group_as(new_page(), server, alice, group_id)
     box = page.get_by_label("Message", exact=True)
     error = page.locator("#chat-error")
     box.evaluate("box => { box.dataset.maxLength = '10000'; }")
@@ -88,9 +85,7 @@ def test_an_edit_over_the_limit_stays_in_its_form_with_the_reason(
     """The edit box takes the whole text (no cut at the limit); saving it over the limit
     keeps the form and says why, and the message is unchanged until a fitting edit."""
     group_id, (alice,) = create_group(server, "alice", [])
-    page = new_page()
-    log_in(page, server, alice)
-    open_group(page, server, group_id)
+    page = open_group_as(new_page(), server, alice, group_id)
     say(page, "First words")
     message = page.locator(".message", has_text="First words")
     message_id = message.get_attribute("data-id")

@@ -5,15 +5,7 @@ icon, a wide screen, and a message of several lines."""
 import pytest
 from playwright.sync_api import FloatRect, Locator, ViewportSize, expect
 
-from tests.e2e.conftest import (
-    OpenPage,
-    Server,
-    create_group,
-    log_in,
-    open_group,
-    open_group_as,
-    say,
-)
+from tests.e2e.conftest import OpenPage, Server, create_group, open_group_as, say, two_members_open
 
 pytestmark = pytest.mark.e2e
 
@@ -35,7 +27,7 @@ def test_rtl_text_is_laid_out_right_to_left(server: Server, new_page: OpenPage) 
         f"from chat.models import GroupChat; GroupChat.objects.filter(pk={group_id})"
         ".update(name='תכנון גרסה'); print('null')"
     )
-    page = open_group_as(new_page, server, alice, group_id)
+    page = open_group_as(new_page(), server, alice, group_id)
     say(page, "مرحبا بالجميع، هل نبدأ؟")
     say(page, "Hello everyone")
 
@@ -52,9 +44,7 @@ def test_rtl_text_is_laid_out_right_to_left(server: Server, new_page: OpenPage) 
 def test_a_long_message_wraps_and_can_be_collapsed(server: Server, new_page: OpenPage) -> None:
     """A message of forty lines shows collapsed, no wider than its conversation;
     "Show more" opens it whole and "Show less" closes it. A short one has no button."""
-    group_id, (alice, bob) = create_group(server, "alice", ["bob"])
-    alice_page = open_group_as(new_page, server, alice, group_id)
-    bob_page = open_group_as(new_page, server, bob, group_id)
+    _group_id, (_alice, _bob), (alice_page, bob_page) = two_members_open(server, new_page)
     long_text = "\n".join(f"Line {n} of the release notes, " + "word " * 10 for n in range(40))
     alice_page.locator("#message-input").fill(long_text)
     alice_page.locator("#message-input").press("Enter")
@@ -80,7 +70,7 @@ def test_a_long_message_wraps_and_can_be_collapsed(server: Server, new_page: Ope
 
 def test_an_empty_chat_says_how_to_start(server: Server, new_page: OpenPage) -> None:
     group_id, (alice,) = create_group(server, "alice", [])
-    page = open_group_as(new_page, server, alice, group_id)
+    page = open_group_as(new_page(), server, alice, group_id)
     expect(page.locator("#empty-chat")).to_have_text(
         "No messages yet. Say hello: write in the box below and press Enter."
     )
@@ -91,7 +81,7 @@ def test_an_empty_chat_says_how_to_start(server: Server, new_page: OpenPage) -> 
 def test_deleting_a_message_asks_first(server: Server, new_page: OpenPage) -> None:
     """Delete asks; Cancel keeps the message; asked again and confirmed, it goes."""
     group_id, (alice,) = create_group(server, "alice", [])
-    page = open_group_as(new_page, server, alice, group_id)
+    page = open_group_as(new_page(), server, alice, group_id)
     say(page, "Keep me, maybe")
     message = page.locator(".message", has_text="Keep me, maybe")
 
@@ -122,9 +112,7 @@ def test_the_conversation_uses_the_width_of_a_1080p_screen(
 ) -> None:
     """The list and the conversation with its members span the screen, less margins."""
     group_id, (alice,) = create_group(server, "alice", [])
-    page = new_page(FULL_HD)
-    log_in(page, server, alice)
-    open_group(page, server, group_id)
+    page = open_group_as(new_page(FULL_HD), server, alice, group_id)
     panes = box(page.locator("#panes"))
     messages = box(page.locator("#messages"))
     assert panes["width"] >= 0.95 * FULL_HD["width"], panes
@@ -133,9 +121,7 @@ def test_the_conversation_uses_the_width_of_a_1080p_screen(
 
 def test_shift_enter_starts_a_new_line(server: Server, new_page: OpenPage) -> None:
     """Shift+Enter adds a line to the message; Enter sends it, lines and all."""
-    group_id, (alice, bob) = create_group(server, "alice", ["bob"])
-    alice_page = open_group_as(new_page, server, alice, group_id)
-    bob_page = open_group_as(new_page, server, bob, group_id)
+    _group_id, (_alice, _bob), (alice_page, bob_page) = two_members_open(server, new_page)
     box = alice_page.get_by_label("Message", exact=True)
     box.press_sequentially("Agenda:")
     box.press("Shift+Enter")

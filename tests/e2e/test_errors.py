@@ -47,7 +47,7 @@ def test_adding_a_missing_user_says_there_is_no_user_by_that_name(
     server: Server, new_page: OpenPage
 ) -> None:
     group_id, (alice,) = create_group(server, "alice", [])
-    page = open_group_as(new_page, server, alice, group_id)
+    page = open_group_as(new_page(), server, alice, group_id)
     page.get_by_placeholder("Username").fill("bobby-nobody")
     page.get_by_role("button", name="Add").click()
     expect(page.locator("#member-username-problem")).to_have_text("No user named bobby-nobody.")

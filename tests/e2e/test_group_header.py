@@ -10,6 +10,7 @@ from tests.e2e.conftest import (
     create_group,
     log_in,
     open_group,
+    open_group_as,
     save_screenshot,
 )
 
@@ -49,18 +50,14 @@ def test_the_header_offers_what_the_role_allows(
     """Owners rename and delete, admins only rename."""
     group_id, (_, bob) = create_group(server, "alice", ["bob"])
     set_role(server, group_id, bob, role)
-    page = new_page()
-    log_in(page, server, bob)
-    open_group(page, server, group_id)
+    page = open_group_as(new_page(), server, bob, group_id)
     expect(page.get_by_role("button", name="Rename")).to_be_visible(visible=can_rename)
     expect(page.get_by_role("button", name="Delete group")).to_be_visible(visible=can_delete)
 
 
 def test_the_owner_renames_the_group(server: Server, new_page: OpenPage) -> None:
     group_id, (alice,) = create_group(server, "alice", [])
-    page = new_page()
-    log_in(page, server, alice)
-    open_group(page, server, group_id)
+    page = open_group_as(new_page(), server, alice, group_id)
 
     page.get_by_role("button", name="Rename").click()
     expect(page.get_by_label("New group name")).to_have_value("Release planning")
@@ -78,9 +75,7 @@ def test_a_refused_rename_shows_the_servers_reason(server: Server, new_page: Ope
     """An empty name is refused by the server (the field's reason shown), and so is a
     rename by someone no longer an owner or admin; the name stays."""
     group_id, (alice, bob) = create_group(server, "alice", ["bob"])
-    page = new_page()
-    log_in(page, server, alice)
-    open_group(page, server, group_id)
+    page = open_group_as(new_page(), server, alice, group_id)
 
     rename(page, "   ")
     expect(page.locator("#group-error")).to_have_text("A group needs a name.")
@@ -118,9 +113,7 @@ def test_the_owner_deletes_the_group_and_a_member_with_it_open_loses_it(
 
 def test_cancelling_the_deletion_keeps_the_group(server: Server, new_page: OpenPage) -> None:
     group_id, (alice,) = create_group(server, "alice", [])
-    page = new_page()
-    log_in(page, server, alice)
-    open_group(page, server, group_id)
+    page = open_group_as(new_page(), server, alice, group_id)
 
     page.get_by_role("button", name="Delete group").click()
     page.get_by_role("button", name="Cancel").click()
@@ -133,9 +126,7 @@ def test_a_refused_deletion_shows_the_servers_reason(server: Server, new_page: O
     """Alice was made an admin after her page loaded: the server refuses, the page says
     why and stays on the group."""
     group_id, (alice, bob) = create_group(server, "alice", ["bob"])
-    page = new_page()
-    log_in(page, server, alice)
-    open_group(page, server, group_id)
+    page = open_group_as(new_page(), server, alice, group_id)
     set_role(server, group_id, bob, "owner")
     set_role(server, group_id, alice, "admin")
 

@@ -13,6 +13,7 @@ from tests.e2e.conftest import (
     drop_first_member_message,
     log_in,
     open_group,
+    open_group_as,
     say,
 )
 
@@ -65,9 +66,7 @@ def test_scrolling_to_the_top_loads_the_older_messages_and_keeps_the_place(
     group_id, (alice, bob) = create_group(server, "alice", ["bob"])
     said = [f"Message {n}" for n in range(1, 76)]
     ids = store_messages(server, group_id, bob, said)
-    page = new_page()
-    log_in(page, server, alice)
-    open_group(page, server, group_id)
+    page = open_group_as(new_page(), server, alice, group_id)
     expect(page.locator(".message")).to_have_count(50)
     expect(page.locator(".message", has_text="Message 75")).to_be_in_viewport()
     first_shown = ids[25]  # "Message 26"
@@ -133,9 +132,7 @@ def test_a_line_marks_each_new_day_and_the_time_shows_the_full_date_on_hover(
         ["Monday morning", "Monday afternoon", "Tuesday morning"],
         at=["2024-03-04T10:00:00Z", "2024-03-04T15:30:00Z", "2024-03-05T09:15:00Z"],
     )
-    page = new_page()
-    log_in(page, server, alice)
-    open_group(page, server, group_id)
+    page = open_group_as(new_page(), server, alice, group_id)
     items = page.locator("#messages > li")
     expect(items).to_have_count(5)
 

@@ -13,7 +13,7 @@ from tests.e2e.conftest import (
     create_group,
     create_user,
     log_in,
-    open_group,
+    open_group_as,
 )
 
 pytestmark = pytest.mark.e2e
@@ -35,9 +35,7 @@ def test_a_visitor_logs_in_through_the_link_and_joins_with_one_click(
 ) -> None:
     group_id, (alice,) = create_group(server, "alice", [])
     dave = create_user(server, "dave")
-    alice_page = new_page()
-    log_in(alice_page, server, alice)
-    open_group(alice_page, server, group_id)
+    alice_page = open_group_as(new_page(), server, alice, group_id)
     link = make_link(alice_page, most="2")
     assert link.startswith(f"{server.url}/invite/")
 
@@ -60,9 +58,7 @@ def test_a_visitor_logs_in_through_the_link_and_joins_with_one_click(
 def test_a_revoked_link_says_so_and_joins_nobody(server: Server, new_page: OpenPage) -> None:
     group_id, (alice, bob) = create_group(server, "alice", ["bob"])
     erin = create_user(server, "erin")
-    alice_page = new_page()
-    log_in(alice_page, server, alice)
-    open_group(alice_page, server, group_id)
+    alice_page = open_group_as(new_page(), server, alice, group_id)
     link = make_link(alice_page)
     erin_page = new_page()
     log_in(erin_page, server, erin)
@@ -76,8 +72,6 @@ def test_a_revoked_link_says_so_and_joins_nobody(server: Server, new_page: OpenP
     expect(erin_page.locator("#invite-error")).to_contain_text("revoked")
     erin_page.goto(link)
     expect(erin_page.locator("#invite-problem")).to_contain_text("revoked")
-    bob_page = new_page()
-    log_in(bob_page, server, bob)
-    open_group(bob_page, server, group_id)
+    bob_page = open_group_as(new_page(), server, bob, group_id)
     expect(bob_page.locator(".member")).to_have_count(2)
     expect(bob_page.locator(".invite-links")).to_be_hidden()

@@ -7,14 +7,7 @@ import re
 import pytest
 from playwright.sync_api import Page, WebSocketRoute, expect
 
-from tests.e2e.conftest import (
-    OpenPage,
-    Server,
-    create_group,
-    log_in,
-    open_group,
-    open_group_as,
-)
+from tests.e2e.conftest import OpenPage, Server, create_group, open_group_as, two_members_open
 
 pytestmark = pytest.mark.e2e
 
@@ -22,9 +15,7 @@ pytestmark = pytest.mark.e2e
 def test_a_rename_by_another_member_reaches_an_open_page(
     server: Server, new_page: OpenPage
 ) -> None:
-    group_id, (alice, bob) = create_group(server, "alice", ["bob"])
-    alice_page = open_group_as(new_page, server, alice, group_id)
-    bob_page = open_group_as(new_page, server, bob, group_id)
+    _group_id, (_alice, _bob), (alice_page, bob_page) = two_members_open(server, new_page)
 
     alice_page.get_by_role("button", name="Rename").click()
     alice_page.get_by_label("New group name").fill("Q3 launch")
@@ -52,8 +43,8 @@ def test_a_role_change_reaches_an_open_page_which_offers_only_what_the_role_allo
     and is offered nothing on the owner (the server would refuse it); as an owner he
     also deletes the group and changes roles."""
     group_id, (alice, bob, carol) = create_group(server, "alice", ["bob", "carol"])
-    alice_page = open_group_as(new_page, server, alice, group_id)
-    bob_page = open_group_as(new_page, server, bob, group_id)
+    alice_page = open_group_as(new_page(), server, alice, group_id)
+    bob_page = open_group_as(new_page(), server, bob, group_id)
     rename = bob_page.get_by_role("button", name="Rename")
     delete = bob_page.get_by_role("button", name="Delete group")
     add_form = bob_page.locator("#add-member-form")
@@ -86,7 +77,7 @@ def test_others_are_not_shown_online_while_the_pages_socket_is_down(
     """Bob sees Alice online; his page's socket is cut and cannot come back: his page
     no longer claims she is online (it cannot know)."""
     group_id, (alice, bob) = create_group(server, "alice", ["bob"])
-    open_group_as(new_page, server, alice, group_id)
+    open_group_as(new_page(), server, alice, group_id)
     bob_page = new_page()
     cut = False
     routes: list[WebSocketRoute] = []
@@ -101,8 +92,7 @@ def test_others_are_not_shown_online_while_the_pages_socket_is_down(
         upstream.on_message(ws.send)
 
     bob_page.route_web_socket(re.compile(r"/ws/chat/"), route)
-    log_in(bob_page, server, bob)
-    open_group(bob_page, server, group_id)
+    open_group_as(bob_page, server, bob, group_id)
     alices_row = bob_page.locator(f".member[data-username='{alice}']")
     expect(alices_row).to_have_class("member online", timeout=5000)
 

@@ -13,7 +13,6 @@ from tests.e2e.conftest import (
     Server,
     create_group,
     log_in,
-    open_group,
     open_group_as,
     save_screenshot,
     say,
@@ -71,10 +70,8 @@ def test_a_mention_is_offered_highlighted_counted_and_notified(
     Enter and sends. Bob's page, hidden, shows the mention highlighted, counts it beside
     the unread message and notifies him; once he looks, the counts go."""
     group_id, (alice, bob) = create_group(server, "alice", ["bob"])
-    bob_page = stubbed(new_page())
-    log_in(bob_page, server, bob)
-    open_group(bob_page, server, group_id)
-    alice_page = open_group_as(new_page, server, alice, group_id)
+    bob_page = open_group_as(stubbed(new_page()), server, bob, group_id)
+    alice_page = open_group_as(new_page(), server, alice, group_id)
     set_hidden(bob_page, True)
 
     box = alice_page.get_by_label("Message", exact=True)
@@ -116,9 +113,7 @@ def test_a_muted_chat_counts_mentions_and_notifies_nothing(
     """Bob mutes the chat from its header, then opens his list alone: Alice's mention
     counts there, and no notification comes, even with his page hidden."""
     group_id, (alice, bob) = create_group(server, "alice", ["bob"])
-    bob_page = stubbed(new_page())
-    log_in(bob_page, server, bob)
-    open_group(bob_page, server, group_id)
+    bob_page = open_group_as(stubbed(new_page()), server, bob, group_id)
     bob_page.get_by_role("button", name="Mute").click()
     expect(bob_page.get_by_role("button", name="Unmute")).to_have_attribute("aria-pressed", "true")
     item = bob_page.locator(f".group-item[data-group-id='{group_id}']")
@@ -126,7 +121,7 @@ def test_a_muted_chat_counts_mentions_and_notifies_nothing(
     bob_page.goto(f"{server.url}/groups/")
     expect(bob_page.locator("#list-connection")).to_have_attribute("data-state", "live")
     set_hidden(bob_page, True)
-    alice_page = open_group_as(new_page, server, alice, group_id)
+    alice_page = open_group_as(new_page(), server, alice, group_id)
 
     say(alice_page, f"@{bob} muted or not, this counts")
 

@@ -10,7 +10,7 @@ from tests.e2e.conftest import (
     Server,
     create_group,
     log_in,
-    open_group,
+    open_group_as,
     save_screenshot,
     say,
 )
@@ -75,9 +75,7 @@ def test_the_group_page_fits_a_phone(server: Server, new_page: OpenPage) -> None
     """A long unbroken word and a long link wrap inside their message; the header's
     name, actions and connection state, the forms and the members panel fit."""
     group_id, (alice, bob) = create_group(server, LONG_NAME, ["bob"])
-    page = new_page(PHONE)
-    log_in(page, server, alice)
-    open_group(page, server, group_id)
+    page = open_group_as(new_page(PHONE), server, alice, group_id)
     say(page, "https://example.com/" + "a-very-long-path-" * 8 + " and " + "x" * 80)
     expect(page.locator(".message")).to_have_count(1)
     expect(page.locator(f".member[data-username='{bob}']")).to_be_visible()

@@ -103,7 +103,7 @@ save_message(group_chat=chat, sender=alice, content="As planned", reply_to=first
 print("null")
 """
     )
-    bob_page = open_group_as(new_page, server, bob, group_id)
+    bob_page = open_group_as(new_page(), server, bob, group_id)
     expect(message_item(bob_page, "As planned")).to_be_visible()
     expect(message_item(bob_page, "The plan, long ago")).to_have_count(0)
 

@@ -13,7 +13,6 @@ from tests.e2e.conftest import (
     OpenPage,
     Server,
     create_group,
-    log_in,
     open_group,
     open_group_as,
     say,
@@ -82,12 +81,8 @@ def test_a_result_is_highlighted_as_text_and_opens_the_chat_at_the_message(
     it shows that message in view, marked, with the newer ones loaded below it."""
     group_id, (alice, bob) = create_group(server, "alice", ["bob"])
     found = fill_history(server, group_id, bob, "launch code <b>zebra</b> at noon")
-    bob_page = new_page()
-    log_in(bob_page, server, bob)
-    open_group(bob_page, server, group_id)
-    alice_page = new_page()
-    log_in(alice_page, server, alice)
-    open_group(alice_page, server, group_id)
+    bob_page = open_group_as(new_page(), server, bob, group_id)
+    alice_page = open_group_as(new_page(), server, alice, group_id)
     expect(alice_page.locator(f".message[data-id='{found}']")).to_have_count(0)
 
     search(alice_page, "zebra")
@@ -160,8 +155,8 @@ def test_a_result_far_back_loads_two_pages_and_the_rest_as_the_reader_scrolls_do
     arrives below."""
     group_id, (alice, bob) = create_group(server, "alice", ["bob"])
     found = fill_history(server, group_id, bob, "the zebra crossing", later=FAR)
-    bob_page = open_group_as(new_page, server, bob, group_id)
-    alice_page = open_group_as(new_page, server, alice, group_id)
+    bob_page = open_group_as(new_page(), server, bob, group_id)
+    alice_page = open_group_as(new_page(), server, alice, group_id)
     asked, waiting = history_requests(alice_page, group_id)
 
     search(alice_page, "zebra")
@@ -197,7 +192,7 @@ def test_opening_another_chat_stops_the_catch_up_of_the_one_left(
     group_id, (alice, bob) = create_group(server, "alice", ["bob"])
     other_id, (carol,) = create_group(server, "carol", [])
     join_and_say(server, other_id, alice, carol, "the other chat")
-    alice_page = open_group_as(new_page, server, alice, group_id)
+    alice_page = open_group_as(new_page(), server, alice, group_id)
     fill_history(server, group_id, bob, "said while nobody looked", later=FAR)
     held: list[Route] = []
     catch_ups: list[str] = []
@@ -229,9 +224,7 @@ def test_all_my_chats_finds_another_chat_and_opens_it(server: Server, new_page: 
     group_id, (alice,) = create_group(server, "alice", [])
     other_id, (carol,) = create_group(server, "carol", [])
     join_and_say(server, other_id, alice, carol, "the budget is approved")
-    alice_page = new_page()
-    log_in(alice_page, server, alice)
-    open_group(alice_page, server, group_id)
+    alice_page = open_group_as(new_page(), server, alice, group_id)
 
     search(alice_page, "budget")
     expect(alice_page.locator(".search-result")).to_have_count(0)
@@ -251,9 +244,7 @@ def test_a_chat_left_is_not_searched_any_more(server: Server, new_page: OpenPage
     other_id, (erin,) = create_group(server, "erin", [])
     join_and_say(server, other_id, bob, erin, "hello bob")
     fill_history(server, group_id, alice, "payroll numbers")
-    bob_page = new_page()
-    log_in(bob_page, server, bob)
-    open_group(bob_page, server, group_id)
+    bob_page = open_group_as(new_page(), server, bob, group_id)
     search(bob_page, "payroll", everywhere=True)
     expect(bob_page.locator(".search-result")).to_have_count(1)
 

@@ -25,7 +25,7 @@ def test_seen_by_follows_the_readers_live_and_after_a_reload(
     group_id, (alice, bob, carol, dave, erin) = create_group(
         server, "alice", ["bob", "carol", "dave", "erin"]
     )
-    alice_page = open_group_as(new_page, server, alice, group_id)
+    alice_page = open_group_as(new_page(), server, alice, group_id)
     say(alice_page, "The release notes are ready")
     say(alice_page, "Please have a look")
     first = alice_page.locator(".message", has_text="release notes are ready")
@@ -45,7 +45,7 @@ def test_seen_by_follows_the_readers_live_and_after_a_reload(
     expect(first.locator(".message-seen")).to_have_text(f"Seen by {carol}, {dave} and {erin}")
     expect(second.locator(".message-seen")).to_be_hidden()
 
-    bob_page = open_group_as(new_page, server, bob, group_id)
+    bob_page = open_group_as(new_page(), server, bob, group_id)
     expect(bob_page.locator(".message", has_text="have a look")).to_be_visible()
     # Bob's own view of Alice's messages says nothing of who read them.
     expect(bob_page.locator(".message-seen:not(:empty)")).to_have_count(0)

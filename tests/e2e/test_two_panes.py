@@ -63,7 +63,7 @@ def test_two_panes_switch_chats_without_a_page_load_and_the_back_button_works(
     between the chats and the list."""
     release, (alice, bob) = create_group(server, "alice", ["bob"])
     design = second_group(server, alice, bob, "Design review")
-    alice_page = open_group_as(new_page, server, alice, design)
+    alice_page = open_group_as(new_page(), server, alice, design)
     bob_page = new_page()
     opened: list[str] = []
     closed: list[str] = []
@@ -125,7 +125,7 @@ def test_two_panes_a_chats_address_opens_it_beside_the_list(
     marked in the list beside it."""
     release, (alice, bob) = create_group(server, "alice", ["bob"])
     design = second_group(server, alice, bob, "Design review")
-    page = open_group_as(new_page, server, bob, design)
+    page = open_group_as(new_page(), server, bob, design)
     expect_chat_open(page, server, design, "Design review")
     expect(chat_link(page, release)).not_to_have_attribute("aria-current", "page")
     page.reload()
@@ -169,6 +169,6 @@ def test_two_panes_on_a_phone_show_one_pane_at_a_time_with_a_way_back(
 def test_two_panes_on_a_wide_screen_offer_no_back_link(server: Server, new_page: OpenPage) -> None:
     """Beside the list, "← My groups" would only repeat it."""
     release, (_, bob) = create_group(server, "alice", ["bob"])
-    page = open_group_as(new_page, server, bob, release)
+    page = open_group_as(new_page(), server, bob, release)
     expect(page.locator("#chat-list-pane")).to_be_visible()
     expect(page.get_by_role("link", name="← My groups")).to_be_hidden()

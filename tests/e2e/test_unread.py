@@ -9,6 +9,7 @@ from tests.e2e.conftest import (
     create_group,
     log_in,
     open_group,
+    open_group_as,
     save_screenshot,
     say,
 )
@@ -46,9 +47,35 @@ def test_the_groups_page_counts_unread_messages_live_and_clears_them_once_read(
     expect(items.first).to_contain_text("Release planning")
     save_screenshot(bob_groups, "groups-unread.png")
 
-    bob_chat = new_page()
-    log_in(bob_chat, server, bob)
-    open_group(bob_chat, server, group_id)
+    bob_chat = open_group_as(new_page(), server, bob, group_id)
     expect(bob_chat.locator(".message", has_text="Or after lunch")).to_be_visible()
 
     expect(release.locator(".unread")).to_be_hidden(timeout=3000)
+
+
+def test_the_groups_page_orders_its_pages_by_latest_activity(
+    server: Server, new_page: OpenPage
+) -> None:
+    """The list comes a chat a page here: Bob's newer chat is on the first page, the
+    older one where Alice spoke last on the second; the page shows hers first."""
+    group_id, (alice, bob) = create_group(server, "alice", ["bob"])
+    server.run_django(
+        f"from accounts.models import User; from chat.models import GroupChat; "
+        f"from chat.services.chats import create_group_chat; "
+        f"from chat.services.messages import save_message; "
+        f"create_group_chat(creator=User.objects.get(username={bob!r}), name='Quiet corner'); "
+        f"save_message(group_chat=GroupChat.objects.get(pk={group_id}), "
+        f"sender=User.objects.get(username={alice!r}), content='Release at noon?'); "
+        f"print('null')"
+    )
+    bob_groups = new_page()
+    # The first request only: its next link keeps the page size.
+    bob_groups.route(
+        "**/api/groups/", lambda route: route.continue_(url=f"{route.request.url}?page_size=1")
+    )
+    log_in(bob_groups, server, bob)
+
+    items = bob_groups.locator(".group-item")
+    expect(items).to_have_count(2)
+    expect(items.first).to_contain_text("Release planning")
+    expect(items.nth(1)).to_contain_text("Quiet corner")

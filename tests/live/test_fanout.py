@@ -34,7 +34,6 @@ from tests.support.live import (
     StartWorker,
     contents_in_db,
     fresh_environment,
-    started_workers,
 )
 from tests.support.proxy import TRUSTING_THE_PROXY, started_proxy
 
@@ -50,23 +49,17 @@ SECONDS = 5.0
 
 
 @pytest.fixture(scope="module")
-def fanout_env() -> Iterator[dict[str, str]]:
+def live_env() -> Iterator[dict[str, str]]:
     with fresh_environment(FANOUT_DB, FANOUT_REDIS_URL) as env:
         yield env
 
 
-@pytest.fixture
-def start_worker(fanout_env: dict[str, str], tmp_path: Path) -> Iterator[StartWorker]:
-    with started_workers(fanout_env, tmp_path) as start:
-        yield start
-
-
 def test_every_stored_message_reaches_every_member_live(
-    fanout_env: dict[str, str], start_worker: StartWorker
+    live_env: dict[str, str], start_worker: StartWorker
 ) -> None:
     worker = start_worker("fanout")
     worker.wait_ready()  # bin/entrypoint has migrated the database by now
-    chat_pk, cookies = create_fanout_chat(fanout_env, READERS + SENDERS, "fanout")
+    chat_pk, cookies = create_fanout_chat(live_env, READERS + SENDERS, "fanout")
 
     async def scenario() -> None:
         sockets = await connect_members(worker, chat_pk, cookies)
@@ -128,7 +121,7 @@ def group_sizes(redis_url: str, prefix: str = "asgi") -> dict[str, int]:
 
 
 def test_a_mass_disconnect_leaves_no_member_behind_and_fan_out_stays_whole(
-    fanout_env: dict[str, str], start_worker: StartWorker, tmp_path: Path
+    live_env: dict[str, str], start_worker: StartWorker, tmp_path: Path
 ) -> None:
     """2,000 sockets of 20 members, through the proxy, close at once. Their consumers
     leave the chat's group and their users' groups a bounded number at a time, trying
@@ -139,7 +132,7 @@ def test_a_mass_disconnect_leaves_no_member_behind_and_fan_out_stays_whole(
     Then the worker is stopped (SIGTERM) with those 20 open: none is left in a group."""
     worker = start_worker("mass", REALTIME_MAX_SOCKETS_PER_USER=str(MASS), **TRUSTING_THE_PROXY)
     worker.wait_ready()
-    chat_pk, cookies = create_fanout_chat(fanout_env, SURVIVORS, "mass")
+    chat_pk, cookies = create_fanout_chat(live_env, SURVIVORS, "mass")
     chat_group = f"group-chat-{chat_pk}"
     users_groups = [f"realtime-user-{user}" for user in user_ids(cookies)]
     figures: dict[str, object] = {}

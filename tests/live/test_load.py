@@ -28,7 +28,6 @@ import json
 import os
 from collections.abc import Iterator
 from contextlib import contextmanager
-from pathlib import Path
 from typing import Any
 
 import psycopg
@@ -48,7 +47,6 @@ from tests.support.live import (
     pg_url,
     recv_json,
     say,
-    started_workers,
 )
 from tests.support.load import fire_gets, run_flood, sampling_rss
 
@@ -72,15 +70,9 @@ CONCURRENCY = 20
 
 
 @pytest.fixture(scope="module")
-def load_env() -> Iterator[dict[str, str]]:
+def live_env() -> Iterator[dict[str, str]]:
     with fresh_environment(LOAD_DB, LOAD_REDIS_URL) as env:
         yield env
-
-
-@pytest.fixture
-def start_worker(load_env: dict[str, str], tmp_path: Path) -> Iterator[StartWorker]:
-    with started_workers(load_env, tmp_path) as start:
-        yield start
 
 
 def rows(chat_pk: int) -> int:
@@ -111,11 +103,11 @@ async def say_and_hear(worker: Worker, chat_pk: int, cookie: str, content: str) 
 
 
 def test_padded_frame_flood_is_answered_and_bounded(
-    load_env: dict[str, str], start_worker: StartWorker
+    live_env: dict[str, str], start_worker: StartWorker
 ) -> None:
     worker = start_worker("flood")
     worker.wait_ready()  # bin/entrypoint has migrated the database by now
-    chat_pk, cookies = create_fanout_chat(load_env, FLOOD_USERS + 1, "flood")
+    chat_pk, cookies = create_fanout_chat(live_env, FLOOD_USERS + 1, "flood")
     flood_cookies = [cookie for cookie in cookies[:FLOOD_USERS] for _ in range(SOCKETS_PER_USER)]
     rows_before = rows(chat_pk)
 
@@ -166,13 +158,13 @@ def test_padded_frame_flood_is_answered_and_bounded(
 
 
 def test_concurrent_gets_answer_without_5xx_within_the_connection_bound(
-    load_env: dict[str, str], start_worker: StartWorker
+    live_env: dict[str, str], start_worker: StartWorker
 ) -> None:
     worker = start_worker("rest")
     worker.wait_ready()
-    chat_pk, cookies = create_fanout_chat(load_env, 1, "rest")
+    chat_pk, cookies = create_fanout_chat(live_env, 1, "rest")
     # docs/settings.md, "Database connections": at most DATABASE_POOL_MAX_SIZE per daphne process.
-    bound = int(load_env.get("DATABASE_POOL_MAX_SIZE", "10"))
+    bound = int(live_env.get("DATABASE_POOL_MAX_SIZE", "10"))
     url = f"{worker.url}/api/groups/{chat_pk}/messages/"
     result = fire_gets(url, cookies[0], LOAD_DB, REQUESTS, CONCURRENCY)
     print(
@@ -191,14 +183,14 @@ def test_concurrent_gets_answer_without_5xx_within_the_connection_bound(
 
 
 def test_daphne_refuses_a_frame_over_the_layers_limit_before_the_consumer_sees_it(
-    load_env: dict[str, str], start_worker: StartWorker
+    live_env: dict[str, str], start_worker: StartWorker
 ) -> None:
     """Not daphne's default of 1 MiB: bin/entrypoint gives daphne the consumer layer's
     limit in bytes (REALTIME_MAX_FRAME_CHARS x 4, the most those characters take as
     UTF-8), so a frame no consumer would accept is never buffered whole for one."""
     worker = start_worker("limit")
     worker.wait_ready()
-    chat_pk, cookies = create_fanout_chat(load_env, 1, "limit")
+    chat_pk, cookies = create_fanout_chat(live_env, 1, "limit")
     limit = RealtimeSettings().max_frame_bytes  # the container's default
 
     async def scenario() -> None:
@@ -248,7 +240,7 @@ def saves_stalled(chat_pk: int) -> Iterator[None]:
 
 
 def test_a_sender_within_the_rate_is_slowed_by_an_overloaded_worker_a_flooder_closed(
-    load_env: dict[str, str], start_worker: StartWorker
+    live_env: dict[str, str], start_worker: StartWorker
 ) -> None:
     """While the worker cannot save, the sender within the rate gets no answer; its
     frames beyond the cap on frames in flight wait, unread, and it is never closed:
@@ -256,7 +248,7 @@ def test_a_sender_within_the_rate_is_slowed_by_an_overloaded_worker_a_flooder_cl
     to it. A flooder on the same worker is still answered with errors and closed 4429."""
     worker = start_worker("slowed")
     worker.wait_ready()
-    chat_pk, cookies = create_fanout_chat(load_env, 2, "slowed")
+    chat_pk, cookies = create_fanout_chat(live_env, 2, "slowed")
 
     async def scenario() -> None:
         steady = await open_chat(worker, chat_pk, cookies[0])

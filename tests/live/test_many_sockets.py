@@ -14,7 +14,6 @@ import json
 import os
 import time
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 from websockets.asyncio.client import ClientConnection
@@ -26,7 +25,6 @@ from tests.support.live import (
     StartWorker,
     fresh_environment,
     say,
-    started_workers,
 )
 from tests.support.processes import raise_open_files_limit, rss_mib
 
@@ -42,16 +40,10 @@ DELIVERY_SECONDS = 60.0
 
 
 @pytest.fixture(scope="module")
-def many_env() -> Iterator[dict[str, str]]:
+def live_env() -> Iterator[dict[str, str]]:
     raise_open_files_limit()  # the worker inherits it: 2,000 sockets need more than 1,024
     with fresh_environment(MANY_DB, MANY_REDIS_URL) as env:
         yield env
-
-
-@pytest.fixture
-def start_worker(many_env: dict[str, str], tmp_path: Path) -> Iterator[StartWorker]:
-    with started_workers(many_env, tmp_path) as start:
-        yield start
 
 
 async def every_socket_hears(
@@ -81,11 +73,11 @@ async def every_socket_hears(
 
 
 def test_one_worker_holds_2000_sockets_and_one_message_reaches_all(
-    many_env: dict[str, str], start_worker: StartWorker
+    live_env: dict[str, str], start_worker: StartWorker
 ) -> None:
     worker = start_worker("many")
     worker.wait_ready()
-    chat_pk, cookies = create_large_chat(many_env, SOCKETS, "many")
+    chat_pk, cookies = create_large_chat(live_env, SOCKETS, "many")
     figures: dict[str, object] = {"worker RSS before (MiB)": rss_mib(worker.process.pid)}
 
     async def scenario() -> None:

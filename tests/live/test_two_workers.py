@@ -10,7 +10,6 @@ import os
 import signal
 import time
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -28,7 +27,6 @@ from tests.support.live import (
     open_chat,
     recv_json,
     say,
-    started_workers,
 )
 
 pytestmark = pytest.mark.live
@@ -39,17 +37,10 @@ LIVE_REDIS_URL = os.environ.get("LIVE_REDIS_URL", "redis://127.0.0.1:6379/3")
 
 
 @pytest.fixture(scope="module")
-def app_env() -> Iterator[dict[str, str]]:
+def live_env() -> Iterator[dict[str, str]]:
     """The container's environment, pointing at a fresh database and Redis db."""
     with fresh_environment(LIVE_DB_NAME, LIVE_REDIS_URL) as env:
         yield env
-
-
-@pytest.fixture
-def start_worker(app_env: dict[str, str], tmp_path: Path) -> Iterator[StartWorker]:
-    """Start ``bin/entrypoint`` as the container's CMD would; always stopped after."""
-    with started_workers(app_env, tmp_path) as start:
-        yield start
 
 
 async def recv_member_message(ws: ClientConnection, content: str) -> dict[str, Any]:
@@ -69,7 +60,7 @@ def count_in_db(chat_pk: int, content: str | None = None) -> int:
 
 
 def test_message_crosses_workers_and_survives_losing_one(
-    app_env: dict[str, str], start_worker: StartWorker
+    live_env: dict[str, str], start_worker: StartWorker
 ) -> None:
     # Both start at once, as two containers would: migrations take turns.
     worker_a = start_worker("A")
@@ -77,7 +68,7 @@ def test_message_crosses_workers_and_survives_losing_one(
     worker_a.wait_ready()
     worker_b.wait_ready()
 
-    ids = create_chat(app_env, "alice", "bob")
+    ids = create_chat(live_env, "alice", "bob")
     chat_pk = ids["chat"]
     alice_cookie = login(worker_a, "alice")
     bob_cookie = login(worker_b, "bob")

@@ -47,6 +47,14 @@ class _UserWithHeaders(TransactionWebsocketTestCase):
         """Provide headers for the default auth_communicator"""
         return self.ws_headers
 
+    async def me_socket(self, user: User) -> WebsocketCommunicator:
+        """``user``'s ``/ws/me/`` socket, authenticated."""
+        cookies = await sync_to_async(jwt_cookies)(user)
+        socket = self.create_communicator(ws_path="/ws/me/", headers=ws_headers(cookies))
+        await socket.connect()
+        await socket.assert_authenticated_status_ok()
+        return socket
+
     async def chat_with_member_sockets(
         self,
     ) -> tuple[GroupChat, User, WebsocketCommunicator, WebsocketCommunicator]:

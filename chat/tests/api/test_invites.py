@@ -5,6 +5,7 @@ race for a link's last use: chat/tests/services/test_invite_race.py)."""
 
 import uuid
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import timedelta
 
 import pytest
@@ -25,6 +26,8 @@ from tests.support.factories import UserFactory
 
 pytestmark = pytest.mark.django_db
 
+MakeLink = Callable[..., InviteLink]
+
 
 @pytest.fixture
 def links_url(group_chat: GroupChat) -> str:
@@ -32,13 +35,21 @@ def links_url(group_chat: GroupChat) -> str:
 
 
 @pytest.fixture
-def make_link(group_chat: GroupChat, owner: User) -> Callable[..., InviteLink]:
+def make_link(group_chat: GroupChat, owner: User) -> MakeLink:
+    """``make_link(max_uses=None)``: a new link to ``group_chat`` by its owner, for a day."""
+
     def make(max_uses: int | None = None) -> InviteLink:
         return invites.create_invite_link(
             group_chat=group_chat, actor=owner, expires_in=timedelta(days=1), max_uses=max_uses
         )
 
     return make
+
+
+@pytest.fixture
+def link(make_link: MakeLink) -> InviteLink:
+    """A link to ``group_chat`` for a day, with no limit on its uses."""
+    return make_link()
 
 
 def join_url(token: str) -> str:
@@ -52,6 +63,27 @@ def join(client: APIClient, token: str) -> tuple[int, dict[str, object]]:
 
 def is_member(user: User, group_chat: GroupChat) -> bool:
     return ChatMember.objects.filter(user=user, group_chat=group_chat).exists()
+
+
+@dataclass
+class Joiner:
+    """A logged-in user, not a member of ``group_chat``, who comes with a link."""
+
+    user: User
+    client: APIClient
+    group_chat: GroupChat
+
+    def join(self, token: str) -> tuple[int, dict[str, object]]:
+        return join(self.client, token)
+
+    def is_member(self) -> bool:
+        return is_member(self.user, self.group_chat)
+
+
+@pytest.fixture
+def joiner(client_for: ClientFor, outsider: User, group_chat: GroupChat) -> Joiner:
+    """The outsider, with an API client carrying their access cookie."""
+    return Joiner(user=outsider, client=client_for(outsider), group_chat=group_chat)
 
 
 # Making, listing, revoking
@@ -110,11 +142,7 @@ def test_a_non_member_gets_404(client_for: ClientFor, links_url: str, outsider: 
 
 
 def test_the_list_shows_the_links_not_revoked(
-    client_for: ClientFor,
-    links_url: str,
-    admin: User,
-    owner: User,
-    make_link: Callable[..., InviteLink],
+    client_for: ClientFor, links_url: str, admin: User, owner: User, make_link: MakeLink
 ) -> None:
     kept = make_link(max_uses=5)
     revoked = make_link()
@@ -127,13 +155,8 @@ def test_the_list_shows_the_links_not_revoked(
 
 
 def test_revoking_is_for_owners_and_admins(
-    client_for: ClientFor,
-    group_chat: GroupChat,
-    member: User,
-    admin: User,
-    make_link: Callable[..., InviteLink],
+    client_for: ClientFor, group_chat: GroupChat, member: User, admin: User, link: InviteLink
 ) -> None:
-    link = make_link()
     url = reverse("chat:invite-detail", args=[group_chat.pk, link.pk])
 
     assert client_for(member).delete(url).status_code == 403
@@ -149,38 +172,34 @@ def test_opening_a_link_shows_its_chat(
     client_for: ClientFor,
     anonymous: APIClient,
     group_chat: GroupChat,
-    outsider: User,
+    joiner: Joiner,
     member: User,
-    make_link: Callable[..., InviteLink],
+    link: InviteLink,
 ) -> None:
-    link = make_link()
     url = reverse("chat:invite", args=[link.token])
 
-    seen = client_for(outsider).get(url).json()
+    seen = joiner.client.get(url).json()
     assert seen == {"group_chat_id": group_chat.pk, "group_chat_name": "Team", "is_member": False}
     assert client_for(member).get(url).json()["is_member"] is True
     assert anonymous.get(url).json()["group_chat_name"] == "Team"
 
 
 def test_a_user_joins_with_one_post_and_the_link_counts_it(
-    client_for: ClientFor,
-    group_chat: GroupChat,
-    outsider: User,
-    make_link: Callable[..., InviteLink],
+    group_chat: GroupChat, joiner: Joiner, make_link: MakeLink
 ) -> None:
     link = make_link(max_uses=2)
 
-    status, body = join(client_for(outsider), link.token)
+    status, body = joiner.join(link.token)
 
     assert (status, body) == (201, {"group_chat_id": group_chat.pk, "already_member": False})
-    membership = ChatMember.objects.get(user=outsider, group_chat=group_chat)
+    membership = ChatMember.objects.get(user=joiner.user, group_chat=group_chat)
     assert membership.role == ChatMember.Role.MEMBER
     link.refresh_from_db()
     assert link.uses == 1
 
 
 def test_a_member_who_joins_again_is_not_counted(
-    client_for: ClientFor, member: User, make_link: Callable[..., InviteLink]
+    client_for: ClientFor, member: User, make_link: MakeLink
 ) -> None:
     link = make_link(max_uses=1)
 
@@ -191,13 +210,13 @@ def test_a_member_who_joins_again_is_not_counted(
     assert link.uses == 0
 
 
-def test_joining_needs_a_login(anonymous: APIClient, make_link: Callable[..., InviteLink]) -> None:
-    assert anonymous.post(join_url(make_link().token)).status_code == 401
+def test_joining_needs_a_login(anonymous: APIClient, link: InviteLink) -> None:
+    assert anonymous.post(join_url(link.token)).status_code == 401
 
 
 @pytest.mark.parametrize("login", ["access cookie", "session"])
 def test_joining_needs_the_csrf_token(
-    group_chat: GroupChat, outsider: User, make_link: Callable[..., InviteLink], login: str
+    group_chat: GroupChat, outsider: User, link: InviteLink, login: str
 ) -> None:
     """The join is a POST a cookie authenticates: another site cannot make a visitor join."""
     client = APIClient(enforce_csrf_checks=True)
@@ -207,7 +226,7 @@ def test_joining_needs_the_csrf_token(
         for name, value in jwt_cookies(outsider).items():
             client.cookies[name] = value
 
-    response = client.post(join_url(make_link().token))
+    response = client.post(join_url(link.token))
 
     assert response.status_code == 403
     assert "CSRF" in response.json()["detail"]
@@ -224,76 +243,55 @@ def altered(token: str) -> list[str]:
     ]
 
 
-def test_a_token_altered_by_one_character_is_refused(
-    client_for: ClientFor,
-    group_chat: GroupChat,
-    outsider: User,
-    make_link: Callable[..., InviteLink],
-) -> None:
+def test_a_token_altered_by_one_character_is_refused(joiner: Joiner, link: InviteLink) -> None:
     """Any one character changed (the signed id or the signature) is a 404: joins nothing."""
-    client = client_for(outsider)
-    for token in altered(make_link().token):
-        status, body = join(client, token)
+    for token in altered(link.token):
+        status, body = joiner.join(token)
         assert status == 404, (token, body)
         assert "not valid" in str(body["detail"])
-    assert not is_member(outsider, group_chat)
+    assert not joiner.is_member()
 
 
 def test_a_token_signed_for_something_else_or_another_id_is_refused(
-    client_for: ClientFor,
-    group_chat: GroupChat,
-    outsider: User,
-    make_link: Callable[..., InviteLink],
+    joiner: Joiner, link: InviteLink
 ) -> None:
-    link = make_link()
     other_purpose = signing.Signer(salt="another-purpose").sign_object(link.pk)
     unsigned_next_id = signing.Signer(salt=TOKEN_SALT).sign_object(link.pk + 1)
 
-    assert join(client_for(outsider), other_purpose)[0] == 404
-    assert join(client_for(outsider), unsigned_next_id)[0] == 404  # signed, but no such link
-    assert join(client_for(outsider), "garbage")[0] == 404
-    assert not is_member(outsider, group_chat)
+    assert joiner.join(other_purpose)[0] == 404
+    assert joiner.join(unsigned_next_id)[0] == 404  # signed, but no such link
+    assert joiner.join("garbage")[0] == 404
+    assert not joiner.is_member()
 
 
 def test_a_revoked_link_cannot_be_replayed(
-    client_for: ClientFor,
-    group_chat: GroupChat,
-    owner: User,
-    outsider: User,
-    make_link: Callable[..., InviteLink],
+    client_for: ClientFor, group_chat: GroupChat, owner: User, joiner: Joiner, link: InviteLink
 ) -> None:
     """A link used once, then revoked: the same request again joins nobody."""
-    link = make_link()
     first = UserFactory.create()
     assert join(client_for(first), link.token)[0] == 201
     invites.revoke_invite_link(link=link, actor=owner)
 
-    status, body = join(client_for(outsider), link.token)
+    status, body = joiner.join(link.token)
 
     assert status == 410
     assert "revoked" in str(body["detail"])
-    assert not is_member(outsider, group_chat)
+    assert not joiner.is_member()
     assert is_member(first, group_chat)  # who joined stays
 
 
-def test_an_expired_link_is_410(
-    client_for: ClientFor,
-    group_chat: GroupChat,
-    outsider: User,
-    make_link: Callable[..., InviteLink],
-) -> None:
-    link = make_link()
+def test_an_expired_link_is_410(joiner: Joiner, link: InviteLink) -> None:
     InviteLink.objects.filter(pk=link.pk).update(expires_at=timezone.now() - timedelta(seconds=1))
 
-    status, body = join(client_for(outsider), link.token)
+    status, body = joiner.join(link.token)
 
     assert (status, "expired" in str(body["detail"])) == (410, True)
-    assert client_for(outsider).get(reverse("chat:invite", args=[link.token])).status_code == 410
-    assert not is_member(outsider, group_chat)
+    assert joiner.client.get(reverse("chat:invite", args=[link.token])).status_code == 410
+    assert not joiner.is_member()
 
 
 def test_a_used_up_link_is_410(
-    client_for: ClientFor, group_chat: GroupChat, make_link: Callable[..., InviteLink]
+    client_for: ClientFor, group_chat: GroupChat, make_link: MakeLink
 ) -> None:
     link = make_link(max_uses=1)
     first, second = UserFactory.create(), UserFactory.create()
@@ -306,16 +304,11 @@ def test_a_used_up_link_is_410(
 
 
 def test_a_deleted_chats_link_is_404(
-    client_for: ClientFor,
-    group_chat: GroupChat,
-    owner: User,
-    outsider: User,
-    make_link: Callable[..., InviteLink],
+    group_chat: GroupChat, owner: User, joiner: Joiner, link: InviteLink
 ) -> None:
-    token = make_link().token
     delete_group_chat(group_chat=group_chat, actor=owner)
 
-    assert join(client_for(outsider), token)[0] == 404
+    assert joiner.join(link.token)[0] == 404
 
 
 def new_address() -> str:

@@ -25,6 +25,11 @@ def say(group_chat: GroupChat, user: User, content: str) -> ChatMessage:
     return save_message(group_chat=group_chat, sender=user, content=content)
 
 
+def say_in_a_chat_of_their_own(user: User, content: str) -> ChatMessage:
+    """``content`` said by ``user`` in a new chat they alone are in."""
+    return say(create_group_chat(creator=user, name="Mine"), user, content)
+
+
 def found(client: APIClient, q: str, **params: int) -> list[int]:
     query: dict[str, str | int] = {"q": q, **params}
     response = client.get(SEARCH_URL, query)
@@ -69,8 +74,7 @@ def test_another_users_chat_is_never_searched(
     client_for: ClientFor, group_chat: GroupChat, owner: User, outsider: User
 ) -> None:
     say(group_chat, owner, "secret plans")
-    mine = create_group_chat(creator=outsider, name="Mine")
-    own = say(mine, outsider, "my secret")
+    own = say_in_a_chat_of_their_own(outsider, "my secret")
 
     assert found(client_for(outsider), "secret") == [own.pk]
     response = client_for(outsider).get(SEARCH_URL, {"q": "secret", "group": str(group_chat.pk)})
@@ -252,8 +256,7 @@ def test_a_forged_cursor_moves_only_within_ones_own_results(
     client_for: ClientFor, group_chat: GroupChat, owner: User, outsider: User
 ) -> None:
     say(group_chat, owner, "standup")
-    mine = create_group_chat(creator=outsider, name="Mine")
-    own = say(mine, outsider, "standup")
+    own = say_in_a_chat_of_their_own(outsider, "standup")
 
     response = client_for(outsider).get(
         SEARCH_URL, {"q": "standup", "cursor": cursor(f"1e300:{own.pk + 100}")}

@@ -19,7 +19,6 @@ from chat.messages.me import ChatActivity, ChatMuted
 from chat.models import ChatMessage, GroupChat, Mention
 from chat.services import notifications
 from chat.services.messages import post_message
-from tests.support.auth import jwt_cookies, ws_headers
 from tests.support.testcase import LoggedInRollbackTestCase
 
 
@@ -34,14 +33,6 @@ class MentionTestCase(LoggedInRollbackTestCase):
         chat, member, owner_socket, member_socket = await self.chat_with_member_sockets()
         self.group_chat, self.member = chat, member
         self.owner_socket, self.member_socket = owner_socket, member_socket
-
-    async def inbox_of_member(self) -> WebsocketCommunicator:
-        """The member's ``/ws/me/`` socket."""
-        cookies = await sync_to_async(jwt_cookies)(self.member)
-        inbox = self.create_communicator(ws_path="/ws/me/", headers=ws_headers(cookies))
-        await inbox.connect()
-        await inbox.assert_authenticated_status_ok()
-        return inbox
 
     def say(self, content: str, mentions: list[int] | None = None) -> NewChatMessage:
         return NewChatMessage(payload=MessagePayload(content=content, mentions=mentions or []))
@@ -68,7 +59,7 @@ class TestMentionOnTheWire(MentionTestCase):
     async def test_the_mentioned_members_inbox_counts_it_and_reading_takes_it_off(self) -> None:
         """``chat_activity`` names the mentioned ids; ``members_read`` gives the count left."""
         await self.open_sockets()
-        inbox = await self.inbox_of_member()
+        inbox = await self.me_socket(self.member)
 
         await self.owner_socket.send_message(self.say(f"hey @{self.member.username}"))
         activity = ChatActivity.model_validate(
@@ -119,7 +110,7 @@ class TestMentionOnTheWire(MentionTestCase):
 class TestMute(MentionTestCase):
     async def test_muting_tells_every_page_of_the_user_and_nobody_else(self) -> None:
         await self.open_sockets()
-        inbox = await self.inbox_of_member()
+        inbox = await self.me_socket(self.member)
 
         await sync_to_async(notifications.set_muted)(
             group_chat=self.group_chat, user=self.member, muted=True
@@ -135,7 +126,7 @@ class TestMute(MentionTestCase):
         await sync_to_async(notifications.set_muted)(
             group_chat=self.group_chat, user=self.member, muted=True
         )
-        inbox = await self.inbox_of_member()
+        inbox = await self.me_socket(self.member)
 
         await sync_to_async(post_message)(
             group_chat=self.group_chat,

@@ -1,7 +1,7 @@
 """Seen by over the sockets: a member's ``mark_read`` reaches the chat's sockets as
 ``members_read``, the reads of one window gathered, stored in one go and told in one
 message with each reader's latest position, and a read that moves nothing tells
-nobody."""
+nobody; a reader's ``/ws/me/`` hears of their own read alone."""
 
 from unittest import mock
 
@@ -32,9 +32,13 @@ class SeenByTestCase(LoggedInRollbackTestCase):
         chat, member, owner_socket, member_socket = await self.chat_with_member_sockets()
         self.group_chat, self.member = chat, member
         self.owner_socket, self.member_socket = owner_socket, member_socket
+        await self.say(messages)
+
+    async def say(self, messages: int = 3) -> None:
+        """The test's user says ``messages`` messages in the chat."""
         for number in range(messages):
             await sync_to_async(save_message)(
-                group_chat=chat, sender=self.user, content=f"message {number + 1}"
+                group_chat=self.group_chat, sender=self.user, content=f"message {number + 1}"
             )
 
     async def third_member_socket(self) -> tuple[User, WebsocketCommunicator]:
@@ -66,10 +70,7 @@ class TestMembersRead(SeenByTestCase):
         one ``members_read`` with two positions, the later of the reader's two."""
         await self.open_sockets(messages=0)
         third, third_socket = await self.third_member_socket()
-        for number in range(3):
-            await sync_to_async(save_message)(
-                group_chat=self.group_chat, sender=self.user, content=f"message {number + 1}"
-            )
+        await self.say()
 
         await self.member_socket.send_message(self.read(1))
         await third_socket.send_message(self.read(3))
@@ -124,3 +125,26 @@ class TestMembersRead(SeenByTestCase):
 
         await self.owner_socket.assert_push("members_read")
         await other.refute_push("members_read", within=0.3)
+
+
+class TestMembersReadOnMe(SeenByTestCase):
+    async def test_a_me_socket_hears_of_its_own_users_read_only(self) -> None:
+        """``/ws/me/`` shows the user's own counts: each reader's gets their entry alone,
+        and a member who read nothing hears nothing of the others' reads (the chat's
+        sockets, which show "seen by", get them all)."""
+        await self.open_sockets(messages=0)
+        third, third_socket = await self.third_member_socket()
+        await self.say()
+        owner_me = await self.me_socket(self.user)
+        member_me = await self.me_socket(self.member)
+        third_me = await self.me_socket(third)
+
+        await self.member_socket.send_message(self.read(2))
+        await third_socket.send_message(self.read(3))
+
+        for inbox, reader, seq in ((member_me, self.member, 2), (third_me, third, 3)):
+            frame = await inbox.assert_push("members_read", timeout=5)
+            reads = MembersRead.model_validate(frame).payload.reads
+            assert [(r.user_id, r.last_read_seq) for r in reads] == [(reader.pk, seq)]
+        for inbox in (owner_me, member_me, third_me):
+            await inbox.refute_push("members_read", within=0.3)

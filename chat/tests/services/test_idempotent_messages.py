@@ -11,11 +11,12 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
+from pytest_django import DjangoAssertNumQueries
 
 from accounts.models import User
 from chat.models import ChatMessage, GroupChat
 from chat.services.chats import create_group_chat
-from chat.services.messages import post_message
+from chat.services.messages import AlreadySaved, PostedMessage, post_message
 
 pytestmark = pytest.mark.django_db
 
@@ -55,6 +56,19 @@ def test_a_retry_is_decided_by_the_constraint_not_a_lookup_first(
     # On PostgreSQL the INSERT comes in one statement with the seq's UPDATE.
     assert 'INSERT INTO "chat_chatmessage"' in on_messages[0]
     assert ChatMessage.objects.count() == 1
+
+
+def test_the_exception_of_a_resend_carries_what_was_read_and_reads_nothing(
+    group_chat: GroupChat, member: User, django_assert_num_queries: DjangoAssertNumQueries
+) -> None:
+    """save_message reads the original and its reactions; AlreadySaved only holds them."""
+    original = post(group_chat, member, "once", CLIENT_ID).message
+    posted = PostedMessage(message=original, created=False)
+
+    with django_assert_num_queries(0):
+        already = AlreadySaved(posted)
+
+    assert already.posted is posted
 
 
 def test_a_retry_pushes_nothing(

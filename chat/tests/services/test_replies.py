@@ -137,20 +137,16 @@ def test_a_resend_of_a_reply_answers_the_original_with_its_quote(
     original: ChatMessage, member: User
 ) -> None:
     """The idempotent resend reads the original back with what it quotes."""
-    first = post_message(
-        group_chat=original.group_chat,
-        sender=member,
-        content="I will",
-        client_id="r-1",
-        reply_to=original.pk,
-    )
-    again = post_message(
-        group_chat=original.group_chat,
-        sender=member,
-        content="I will",
-        client_id="r-1",
-        reply_to=original.pk,
-    )
+    first, again = [
+        post_message(
+            group_chat=original.group_chat,
+            sender=member,
+            content="I will",
+            client_id="r-1",
+            reply_to=original.pk,
+        )
+        for _ in range(2)  # sent, then sent again with the same client id
+    ]
 
     assert (again.created, again.message.pk) == (False, first.message.pk)
     assert MemberPayload.from_message(again.message).reply_to is not None

@@ -89,6 +89,15 @@ def test_the_history_documents_its_cursor_the_catch_up_and_its_errors(
     assert set(operation["responses"]) == {"200", "400", "401", "404"}
 
 
+def test_the_chat_list_documents_its_cursor_pages(schema: dict[str, Any]) -> None:
+    """``GET /api/groups/`` pages by a cursor, as the history does: no page numbers, no
+    count."""
+    operation = schema["paths"]["/api/groups/"]["get"]
+    assert {p["name"] for p in operation["parameters"]} == {"cursor", "page_size"}
+    page = schema["components"]["schemas"]["PaginatedGroupChatOverviewList"]
+    assert set(page["properties"]) == {"next", "previous", "results"}
+
+
 def test_a_cookie_authenticated_write_needs_the_csrf_header(schema: dict[str, Any]) -> None:
     """Every write names the X-CSRFToken header and its 403; reads do not."""
     for path, operations in schema["paths"].items():

@@ -112,10 +112,13 @@ export class ChatList {
     }
   }
 
+  /** Every page of the list, then the chats in order of latest activity: the pages go
+   * by chat, each in that order, so that a chat that moves while they are read is in one. */
   async load() {
-    const items = [];
-    for await (const batch of pages('/api/groups/')) items.push(...batch.map((group) => groupItem(group, this.me)));
-    this.list.replaceChildren(...items);
+    const groups = [];
+    for await (const batch of pages('/api/groups/')) groups.push(...batch);
+    groups.sort((a, b) => Date.parse(b.updated_at) - Date.parse(a.updated_at) || b.id - a.id);
+    this.list.replaceChildren(...groups.map((group) => groupItem(group, this.me)));
     this.markOpen(this.openId);
     this.showEmpty();
   }
