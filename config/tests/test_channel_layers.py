@@ -57,6 +57,38 @@ def test_the_receive_loop_waits_for_an_unreachable_redis(
     assert reachable == "Channel layer reachable again"
 
 
+def test_a_read_cancelled_mid_way_ends_even_if_redis_py_reports_a_timeout() -> None:
+    """Cancelling a consumer while its read waits (the socket closes, the worker stops)
+    ends the read, though the cancellation surfaces from redis-py as a TimeoutError (its
+    read is under ``asyncio.timeout``), which is otherwise an outage to wait out."""
+    layer = ShardedRedisChannelLayer(hosts=[{"address": unreachable_redis_url()}])
+
+    async def read_cancelled_as_a_timeout(_channel: str) -> object:
+        try:
+            await asyncio.Event().wait()
+        except asyncio.CancelledError:
+            raise RedisTimeoutError("Timeout reading from socket") from None
+        raise AssertionError("unreachable")
+
+    async def cancel_a_waiting_read() -> bool:
+        reading = asyncio.ensure_future(layer.receive_single(CHANNEL))
+        await asyncio.sleep(0)  # the read starts and waits
+        reading.cancel()
+        try:
+            await asyncio.wait_for(reading, 5.0)
+        except asyncio.CancelledError:
+            return True
+        except TimeoutError:
+            pytest.fail("the cancelled read was still retrying after 5 s")
+        return False
+
+    with (
+        patch.object(channel_layers, "RECEIVE_RETRY_SECONDS", 0.0),
+        patch.object(RedisChannelLayer, "receive_single", side_effect=read_cancelled_as_a_timeout),
+    ):
+        assert async_to_sync(cancel_a_waiting_read)()
+
+
 def test_any_other_error_is_raised() -> None:
     layer = ShardedRedisChannelLayer(hosts=[{"address": unreachable_redis_url()}])
     with (
