@@ -1,5 +1,5 @@
-"""The path converter of the ids in the chat's URLs (``<rowid:pk>``), registered when
-the app is ready (``chat.apps``)."""
+"""The path converter of the ids in the chat's REST and WebSocket routes
+(``<rowid:pk>``), registered when the app is ready (``chat.apps``)."""
 
 from django.db.models import BigIntegerField
 

@@ -1,9 +1,11 @@
-from django.urls import URLPattern, re_path
+from django.urls import URLPattern, path
 
 from chat.consumers.chat_detail import ChatDetailConsumer
 from chat.consumers.me import MeConsumer
 
+# <rowid:pk> is an id the database can hold (chat.converters): a larger one matches no
+# route, and is refused as any unknown path is.
 websocket_urlpatterns: list[URLPattern] = [
-    re_path(r"^ws/chat/(?P<pk>\d+)/$", ChatDetailConsumer.as_asgi()),
-    re_path(r"^ws/me/$", MeConsumer.as_asgi()),
+    path("ws/chat/<rowid:pk>/", ChatDetailConsumer.as_asgi()),
+    path("ws/me/", MeConsumer.as_asgi()),
 ]
