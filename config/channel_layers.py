@@ -170,6 +170,11 @@ class ShardedRedisChannelLayer(RedisChannelLayer):  # type: ignore[misc]  # unty
                     self.reconnected().set()
                 message_channel, message = await super().receive_single(channel)
             except (RedisConnectionError, RedisTimeoutError) as exc:
+                task = asyncio.current_task()
+                if task is not None and task.cancelling():
+                    # A read cancelled mid-way can surface as redis-py's timeout: the
+                    # cancellation stands (a closing consumer must not wait for Redis).
+                    raise asyncio.CancelledError from exc
                 if not unreachable:
                     logger.warning("Channel layer unreachable (%r): waiting for it", exc)
                     unreachable = True

@@ -57,6 +57,38 @@ def test_the_receive_loop_waits_for_an_unreachable_redis(
     assert reachable == "Channel layer reachable again"
 
 
+def test_a_read_cancelled_mid_way_ends_even_if_redis_py_reports_a_timeout() -> None:
+    """Cancelling a consumer while its read waits (the socket closes, the worker stops)
+    ends the read, though the cancellation surfaces from redis-py as a TimeoutError (its
+    read is under ``asyncio.timeout``), which is otherwise an outage to wait out."""
+    layer = ShardedRedisChannelLayer(hosts=[{"address": unreachable_redis_url()}])
+
+    async def read_cancelled_as_a_timeout(_channel: str) -> object:
+        try:
+            await asyncio.Event().wait()
+        except asyncio.CancelledError:
+            raise RedisTimeoutError("Timeout reading from socket") from None
+        raise AssertionError("unreachable")
+
+    async def cancel_a_waiting_read() -> bool:
+        reading = asyncio.ensure_future(layer.receive_single(CHANNEL))
+        await asyncio.sleep(0)  # the read starts and waits
+        reading.cancel()
+        try:
+            await asyncio.wait_for(reading, 5.0)
+        except asyncio.CancelledError:
+            return True
+        except TimeoutError:
+            pytest.fail("the cancelled read was still retrying after 5 s")
+        return False
+
+    with (
+        patch.object(channel_layers, "RECEIVE_RETRY_SECONDS", 0.0),
+        patch.object(RedisChannelLayer, "receive_single", side_effect=read_cancelled_as_a_timeout),
+    ):
+        assert async_to_sync(cancel_a_waiting_read)()
+
+
 def test_any_other_error_is_raised() -> None:
     layer = ShardedRedisChannelLayer(hosts=[{"address": unreachable_redis_url()}])
     with (
@@ -178,7 +210,6 @@ def test_a_message_for_one_channel_goes_the_way_of_its_group_messages(asking: bo
 
 # A socket's messages keep their order, on a real Redis
 
-ORDER_REDIS_URL = os.environ.get("REDIS_URL") or "redis://127.0.0.1:6379/0"
 DEADLINE = 5.0
 G0, G1, G2 = ({"type": "realtime.group_message", "n": n} for n in range(3))
 D = {"type": "realtime.end_session", "n": "direct"}
@@ -187,13 +218,15 @@ MARK, STOP = {"type": "mark"}, {"type": "stop"}
 
 @pytest.fixture
 def redis_layer() -> ShardedRedisChannelLayer:
-    """The layer on the local Redis, under a prefix of its own."""
+    """The layer on the Redis at ``REDIS_URL`` (tests marked ``redis`` run only where it
+    is set: ``conftest.py``), under a prefix of its own."""
+    url = os.environ["REDIS_URL"]
     try:
-        redis.Redis.from_url(ORDER_REDIS_URL, socket_connect_timeout=1.0).ping()
-    except redis.ConnectionError:
-        pytest.skip(f"needs Redis at {ORDER_REDIS_URL}")
+        redis.Redis.from_url(url, socket_connect_timeout=1.0).ping()
+    except redis.ConnectionError as exc:
+        pytest.fail(f"REDIS_URL is set to {url}, which does not answer: {exc}")
     return ShardedRedisChannelLayer(
-        hosts=[{"address": ORDER_REDIS_URL}], prefix=f"test-order-{uuid.uuid4().hex}"
+        hosts=[{"address": url}], prefix=f"test-order-{uuid.uuid4().hex}"
     )
 
 
@@ -270,6 +303,7 @@ async def handled_in_order(layer: ShardedRedisChannelLayer, *, stop_asking: bool
         await layer.flush()
 
 
+@pytest.mark.redis
 @pytest.mark.parametrize("stop_asking", [False, True], ids=["asking", "stopping"])
 def test_a_socket_handles_its_messages_in_the_order_they_came(
     redis_layer: ShardedRedisChannelLayer, stop_asking: bool

@@ -64,7 +64,7 @@ class TestMembersRead(SeenByTestCase):
         reads = MembersRead.model_validate(frame).payload.reads
         assert [(r.user_id, r.last_read_seq) for r in reads] == [(self.member.pk, 2)]
 
-    @override_settings(MEMBERS_READ_SECONDS=1.0)
+    @override_settings(READ_GATHER_SECONDS=1.0)
     async def test_the_reads_of_one_window_are_one_message_with_each_latest(self) -> None:
         """Two members read, one of them twice, within the window: the owner's socket gets
         one ``members_read`` with two positions, the later of the reader's two."""
