@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import argparse
 import os
-import statistics
 import sys
 import time
 from collections.abc import Callable
@@ -32,6 +31,7 @@ if str(PROJECT_DIR) not in sys.path:  # `python bench/search.py` puts bench/, no
 
 from bench.server import machine  # noqa: E402
 from tests.support.live import pg_url, recreate_database  # noqa: E402
+from tests.support.load import percentile  # noqa: E402
 
 BENCH_DB = "wtsearch"
 WORDS = {"common": ("project", 10), "medium": ("invoice", 1_000), "rare": ("zanzibar", 100_000)}
@@ -98,15 +98,14 @@ def fill(messages: int, chats: int) -> tuple[object, list[int]]:
 
 
 def timed(action: Callable[[], object], runs: int) -> tuple[float, float]:
-    action()  # warm: the first run reads the index from disk
+    """Median and p99 of ``action``, in ms (after one run that reads the index from disk)."""
+    action()
     times = []
     for _ in range(runs):
         started = time.perf_counter()
         action()
         times.append((time.perf_counter() - started) * 1000)
-    times.sort()
-    p99 = times[min(len(times) - 1, round(len(times) * 0.99) - 1)]
-    return statistics.median(times), p99
+    return percentile(times, 50), percentile(times, 99)
 
 
 def endpoint_rows(user: object, chat_ids: list[int], runs: int) -> list[str]:

@@ -533,9 +533,9 @@ class RealtimeConsumer(
         200); or to stop (off, as the socket ends)."""
         deliver = getattr(self.channel_layer, "deliver_locally", None)
         if deliver is not None:
-            deliver(self.channel_name, self.take_group_event if on else None)
+            deliver(self.channel_name, self.take_event if on else None)
 
-    async def take_group_event(self, event: dict[str, Any]) -> None:
+    async def take_event(self, event: dict[str, Any]) -> None:
         """An event handed over by the layer's delivery task (a group message, or one
         sent to this socket alone, e.g. its session's expiry): handled as the consumer's
         own dispatch would, while the socket is open."""

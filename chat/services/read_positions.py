@@ -105,20 +105,19 @@ def store_read_positions(*, group_chat_id: int, positions: Mapping[int, int]) ->
     members = ChatMember.objects.filter(group_chat_id=group_chat_id)
     stored = dict(members.filter(user_id__in=wanted).values_list("user_id", "last_read_seq"))
     moved_users = [user for user, seq in wanted.items() if user in stored and seq > stored[user]]
-    if moved_users:
-        # One statement for them all; Greatest keeps it forward only, whatever another
-        # window (another worker) stored since the read above.
-        members.filter(user_id__in=moved_users).update(
-            last_read_seq=Greatest(
-                F("last_read_seq"),
-                Case(
-                    *(When(user_id=user, then=Value(wanted[user])) for user in moved_users),
-                    output_field=PositiveBigIntegerField(),
-                ),
-            )
-        )
     if not moved_users:
         return []
+    # One statement for them all; Greatest keeps it forward only, whatever another
+    # window (another worker) stored since the read above.
+    members.filter(user_id__in=moved_users).update(
+        last_read_seq=Greatest(
+            F("last_read_seq"),
+            Case(
+                *(When(user_id=user, then=Value(wanted[user])) for user in moved_users),
+                output_field=PositiveBigIntegerField(),
+            ),
+        )
+    )
     return [
         ReadPosition(user_id=user, last_read_seq=seq, unread_count=unread, mention_count=mentions)
         for user, seq, unread, mentions in selectors.read_positions(group_chat_id, moved_users)
